@@ -134,7 +134,8 @@ func (b *builder) polygons(mp orb.MultiPolygon, big bool) int {
 		}
 		ext := b.project(p[0])
 		pb := orb.Ring(ext).Bound()
-		if !contains(b.box, pb) {
+		clipped := !contains(b.box, pb)
+		if clipped {
 			if !pb.Intersects(b.box) {
 				continue
 			}
@@ -147,7 +148,10 @@ func (b *builder) polygons(mp orb.MultiPolygon, big bool) int {
 				continue
 			}
 		}
-		if !b.ring(ext, 1) {
+		// Clipping a concave outline can leave lobes joined along the border
+		// (a self-touching ring); then the part is written unclipped, which
+		// MVT allows, before falling back to a rectangle.
+		if !b.ring(ext, 1) && (!clipped || !b.ring(b.project(p[0]), 1)) {
 			cb := orb.Ring(ext).Bound()
 			if extent(pb) < b.pixel {
 				if !haveFallback || extent(cb) > extent(fallback) {
@@ -167,7 +171,8 @@ func (b *builder) polygons(mp orb.MultiPolygon, big bool) int {
 			}
 			hole := b.project(h)
 			hb := orb.Ring(hole).Bound()
-			if !contains(b.box, hb) {
+			holeClipped := !contains(b.box, hb)
+			if holeClipped {
 				if !hb.Intersects(b.box) {
 					continue
 				}
@@ -175,7 +180,10 @@ func (b *builder) polygons(mp orb.MultiPolygon, big bool) int {
 					continue
 				}
 			}
-			b.ring(hole, -1) // an invalid hole is dropped
+			// An invalid hole is dropped.
+			if !b.ring(hole, -1) && holeClipped {
+				b.ring(b.project(h), -1)
+			}
 		}
 	}
 	if n == 0 && big && haveFallback {
