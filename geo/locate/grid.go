@@ -1,0 +1,281 @@
+package locate
+
+import (
+	"math"
+	"slices"
+	"strings"
+)
+
+// bucketsPerCell is the target number of acceleration buckets per cell. With
+// ~16 buckets per cell about half of them lie wholly inside one cell and
+// answer without any point-in-polygon test (see BenchmarkLocate10k).
+const bucketsPerCell = 16
+
+// maxBuckets caps the grid's memory (~24 bytes per bucket plus entries).
+const maxBuckets = 4 << 20
+
+// entry is one candidate cell of a bucket; inside means the whole (slightly
+// inflated) bucket rectangle lies in the cell's interior, so every point
+// that maps to the bucket is in the cell's closed area.
+type entry struct {
+	c      *cell
+	inside bool
+}
+
+// grid is a uniform acceleration grid over a fixed extent. Each bucket lists
+// the cells whose closed area meets it, sorted by code, so the first entry
+// that contains a point is the answer under the package's boundary rule.
+// Parts of cells outside the extent are not in the grid; points outside it
+// fall back to the R-tree. Rows are copy-on-write between snapshots.
+type grid struct {
+	minX, minY, maxX, maxY float64
+	nx, ny                 int
+	sx, sy                 float64 // buckets per degree
+	rows                   [][][]entry
+	builtFor               int // cell count the resolution was chosen for
+}
+
+// newGrid sizes an empty grid over the given extent for n cells.
+func newGrid(minX, minY, maxX, maxY float64, n int) *grid {
+	w, h := maxX-minX, maxY-minY
+	if n <= 0 || !(w > 0) || !(h > 0) || math.IsInf(w, 0) || math.IsInf(h, 0) {
+		return nil
+	}
+	total := min(float64(n*bucketsPerCell), maxBuckets)
+	side := math.Sqrt(w * h / total)
+	nx := max(1, min(int(math.Ceil(w/side)), maxBuckets))
+	ny := max(1, min(int(math.Ceil(h/side)), maxBuckets/nx))
+	g := &grid{minX: minX, minY: minY, maxX: maxX, maxY: maxY, nx: nx, ny: ny,
+		sx: float64(nx) / w, sy: float64(ny) / h, builtFor: n}
+	g.rows = make([][][]entry, ny)
+	for i := range g.rows {
+		g.rows[i] = make([][]entry, nx)
+	}
+	return g
+}
+
+// col and row map a coordinate to a bucket index, clamped to the grid. Both
+// are monotone in their argument, which is what makes bucket assignment by
+// bounding box exact: a point within a cell's box maps to a bucket within
+// the box's bucket range.
+func (g *grid) col(x float64) int { return clampIdx(int((x-g.minX)*g.sx), g.nx) }
+func (g *grid) row(y float64) int { return clampIdx(int((y-g.minY)*g.sy), g.ny) }
+
+func clampIdx(i, n int) int {
+	if i < 0 {
+		return 0
+	}
+	if i >= n {
+		return n - 1
+	}
+	return i
+}
+
+// covers reports whether (x, y) is inside the grid's extent (false for NaN).
+func (g *grid) covers(x, y float64) bool {
+	return x >= g.minX && x <= g.maxX && y >= g.minY && y <= g.maxY
+}
+
+// locate returns the answering cell for a covered point, or nil.
+func (g *grid) locate(x, y float64) *cell {
+	b := g.rows[g.row(y)][g.col(x)]
+	for i := range b {
+		if b[i].inside || b[i].c.contains(x, y) {
+			return b[i].c
+		}
+	}
+	return nil
+}
+
+// bucketRect returns bucket (i, j)'s rectangle inflated by a small margin so
+// that rounding in col/row can never map a point outside it.
+func (g *grid) bucketRect(i, j int) (x0, y0, x1, y1 float64) {
+	w, h := 1/g.sx, 1/g.sy
+	mx, my := w*1e-6, h*1e-6
+	x0 = g.minX + float64(i)*w - mx
+	y0 = g.minY + float64(j)*h - my
+	return x0, y0, x0 + w + 2*mx, y0 + h + 2*my
+}
+
+// coverage computes, for cell c, the buckets its closed area meets:
+// it returns the bucket range and a per-bucket state (0 none, 1 candidate,
+// 2 wholly inside) in row-major order over that range.
+func (g *grid) coverage(c *cell) (i0, j0, i1, j1 int, state []uint8) {
+	b := c.bound
+	if b.Max[0] < g.minX || b.Min[0] > g.maxX || b.Max[1] < g.minY || b.Min[1] > g.maxY {
+		return 0, 0, -1, -1, nil
+	}
+	i0, i1 = g.col(b.Min[0]), g.col(b.Max[0])
+	j0, j1 = g.row(b.Min[1]), g.row(b.Max[1])
+	nx := i1 - i0 + 1
+	state = make([]uint8, nx*(j1-j0+1))
+	// Mark every bucket an edge passes through (or touches) as a candidate.
+	for pi := range c.polys {
+		for ri := range c.polys[pi].rings {
+			xy := c.polys[pi].rings[ri].xy
+			for k := 0; k+3 < len(xy); k += 2 {
+				ax, ay, bx, by := xy[k], xy[k+1], xy[k+2], xy[k+3]
+				ci0, ci1 := g.col(math.Min(ax, bx)), g.col(math.Max(ax, bx))
+				cj0, cj1 := g.row(math.Min(ay, by)), g.row(math.Max(ay, by))
+				// Neighbours too: the inflated rectangles overlap by a margin.
+				ci0, cj0 = max(ci0-1, i0), max(cj0-1, j0)
+				ci1, cj1 = min(ci1+1, i1), min(cj1+1, j1)
+				for j := cj0; j <= cj1; j++ {
+					for i := ci0; i <= ci1; i++ {
+						s := &state[(j-j0)*nx+i-i0]
+						if *s != 0 {
+							continue
+						}
+						x0, y0, x1, y1 := g.bucketRect(i, j)
+						if segmentMeetsRect(ax, ay, bx, by, x0, y0, x1, y1) {
+							*s = 1
+						}
+					}
+				}
+			}
+		}
+	}
+	// Buckets no edge meets are wholly inside or wholly outside.
+	for j := j0; j <= j1; j++ {
+		for i := i0; i <= i1; i++ {
+			s := &state[(j-j0)*nx+i-i0]
+			if *s == 0 {
+				x0, y0, x1, y1 := g.bucketRect(i, j)
+				if c.contains((x0+x1)/2, (y0+y1)/2) {
+					*s = 2
+				}
+			}
+		}
+	}
+	return i0, j0, i1, j1, state
+}
+
+// segmentMeetsRect reports whether segment a–b meets the closed rectangle
+// (Liang–Barsky clipping).
+func segmentMeetsRect(ax, ay, bx, by, x0, y0, x1, y1 float64) bool {
+	t0, t1 := 0.0, 1.0
+	dx, dy := bx-ax, by-ay
+	for _, pq := range [4][2]float64{{-dx, ax - x0}, {dx, x1 - ax}, {-dy, ay - y0}, {dy, y1 - ay}} {
+		p, q := pq[0], pq[1]
+		if p == 0 {
+			if q < 0 {
+				return false
+			}
+			continue
+		}
+		r := q / p
+		if p < 0 {
+			if r > t1 {
+				return false
+			}
+			t0 = max(t0, r)
+		} else {
+			if r < t0 {
+				return false
+			}
+			t1 = min(t1, r)
+		}
+	}
+	return true
+}
+
+// fill adds all cells to an empty grid (used when building from scratch).
+func (g *grid) fill(cells []*cell) {
+	for _, c := range cells {
+		if c.empty {
+			continue
+		}
+		i0, j0, i1, j1, state := g.coverage(c)
+		nx := i1 - i0 + 1
+		for j := j0; j <= j1; j++ {
+			row := g.rows[j]
+			for i := i0; i <= i1; i++ {
+				if s := state[(j-j0)*nx+i-i0]; s != 0 {
+					row[i] = append(row[i], entry{c: c, inside: s == 2})
+				}
+			}
+		}
+	}
+	for _, row := range g.rows {
+		for i, b := range row {
+			if len(b) > 1 {
+				slices.SortFunc(b, func(a, b entry) int { return strings.Compare(a.c.code, b.c.code) })
+			}
+			row[i] = slices.Clip(b)
+		}
+	}
+}
+
+// clone returns a grid sharing all rows with g; mutate rows only through
+// (*grid).ownRow.
+func (g *grid) clone() *grid {
+	g2 := *g
+	g2.rows = slices.Clone(g.rows)
+	return &g2
+}
+
+// ownRow returns row j for writing, copying it the first time it is written
+// in this update (owned tracks which rows were copied).
+func (g *grid) ownRow(j int, owned map[int]bool) [][]entry {
+	if !owned[j] {
+		g.rows[j] = slices.Clone(g.rows[j])
+		owned[j] = true
+	}
+	return g.rows[j]
+}
+
+// remove drops cell c (by identity) from every bucket it was added to.
+// Bucket slices are never modified in place: they may be shared with older
+// snapshots.
+func (g *grid) remove(c *cell, owned map[int]bool) {
+	if c.empty {
+		return
+	}
+	b := c.bound
+	if b.Max[0] < g.minX || b.Min[0] > g.maxX || b.Max[1] < g.minY || b.Min[1] > g.maxY {
+		return
+	}
+	i0, i1 := g.col(b.Min[0]), g.col(b.Max[0])
+	for j := g.row(b.Min[1]); j <= g.row(b.Max[1]); j++ {
+		var row [][]entry
+		for i := i0; i <= i1; i++ {
+			old := g.rows[j][i]
+			k := slices.IndexFunc(old, func(e entry) bool { return e.c == c })
+			if k < 0 {
+				continue
+			}
+			if row == nil {
+				row = g.ownRow(j, owned)
+			}
+			nb := make([]entry, 0, len(old)-1)
+			nb = append(append(nb, old[:k]...), old[k+1:]...)
+			row[i] = nb
+		}
+	}
+}
+
+// add inserts cell c into the buckets it meets, keeping code order.
+func (g *grid) add(c *cell, owned map[int]bool) {
+	if c.empty {
+		return
+	}
+	i0, j0, i1, j1, state := g.coverage(c)
+	nx := i1 - i0 + 1
+	for j := j0; j <= j1; j++ {
+		var row [][]entry
+		for i := i0; i <= i1; i++ {
+			s := state[(j-j0)*nx+i-i0]
+			if s == 0 {
+				continue
+			}
+			if row == nil {
+				row = g.ownRow(j, owned)
+			}
+			old := row[i]
+			k, _ := slices.BinarySearchFunc(old, c.code, func(e entry, code string) int { return strings.Compare(e.c.code, code) })
+			nb := make([]entry, 0, len(old)+1)
+			nb = append(append(append(nb, old[:k]...), entry{c: c, inside: s == 2}), old[k:]...)
+			row[i] = nb
+		}
+	}
+}

@@ -1,0 +1,84 @@
+package locate
+
+// Point-in-ring classification.
+const (
+	outside = iota
+	inside
+	onBoundary
+)
+
+// classify returns where (x, y) lies relative to the closed ring r: outside,
+// inside, or onBoundary. It is a crossing-number test with exact on-edge
+// detection. Each edge's orientation determinant is evaluated with the
+// edge's endpoints in a canonical order (lower y first), so two cells that
+// share an edge (bitwise-identical endpoints) always agree on which side of
+// it a point is, whatever their ring directions: a point off the shared
+// edge is in exactly one of them, and a point that is on it is on the
+// boundary of both.
+func (r *ring) classify(x, y float64) int {
+	if x < r.minX || x > r.maxX || y < r.minY || y > r.maxY {
+		return outside
+	}
+	xy := r.xy
+	in := false
+	ax, ay := xy[0], xy[1]
+	for i := 2; i+1 < len(xy); i += 2 {
+		bx, by := xy[i], xy[i+1]
+		if (ay > y) != (by > y) {
+			// Straddling edge: orient(lo, hi, p) > 0 means p is left of the
+			// upward edge, so the ray towards +x crosses it.
+			lx, ly, hx, hy := ax, ay, bx, by
+			if ay > by {
+				lx, ly, hx, hy = bx, by, ax, ay
+			}
+			o := (hx-lx)*(y-ly) - (hy-ly)*(x-lx)
+			if o == 0 {
+				return onBoundary
+			}
+			if o > 0 {
+				in = !in
+			}
+		} else if ay == y {
+			if ax == x {
+				return onBoundary
+			}
+			if by == y && (ax < x) != (bx < x) {
+				return onBoundary // on a horizontal edge
+			}
+		}
+		ax, ay = bx, by
+	}
+	if in {
+		return inside
+	}
+	return outside
+}
+
+// contains reports whether (x, y) is in c's closed area (interior or
+// boundary, including the boundary of holes).
+func (c *cell) contains(x, y float64) bool {
+	for i := range c.polys {
+		rings := c.polys[i].rings
+		switch rings[0].classify(x, y) {
+		case outside:
+			continue
+		case onBoundary:
+			return true
+		}
+		in := true
+		for h := 1; h < len(rings); h++ {
+			k := rings[h].classify(x, y)
+			if k == onBoundary {
+				return true
+			}
+			if k == inside {
+				in = false
+				break
+			}
+		}
+		if in {
+			return true
+		}
+	}
+	return false
+}
