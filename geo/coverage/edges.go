@@ -305,7 +305,7 @@ func (e *engine) collinearOrInterior(t0, t1, a0, a1 orb.Point, adj *cring, ai in
 	switch h {
 	case hitNone:
 		return false
-	case hitCollinear, hitInterior:
+	case hitCollinear, hitInterior, hitProper:
 		return true
 	}
 	tEnd := t1

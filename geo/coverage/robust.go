@@ -48,7 +48,8 @@ type hit int
 const (
 	hitNone      hit = iota
 	hitCollinear     // collinear, sharing more than one point
-	hitInterior      // one point, interior to at least one segment
+	hitInterior      // one point, interior to one segment, an endpoint of the other
+	hitProper        // one point, interior to both (a crossing)
 	hitEndpoint      // one point, an endpoint of both segments
 )
 
@@ -78,7 +79,7 @@ func intersect(a0, a1, b0, b1 orb.Point) (hit, orb.Point) {
 		return hitNone, orb.Point{}
 	}
 	if o1 != 0 && o2 != 0 && o3 != 0 && o4 != 0 {
-		return hitInterior, orb.Point{}
+		return hitProper, crossingPoint(a0, a1, b0, b1)
 	}
 	var p orb.Point
 	switch {
@@ -91,7 +92,7 @@ func intersect(a0, a1, b0, b1 orb.Point) (hit, orb.Point) {
 	case o4 == 0 && inBox(b0, b1, a1):
 		p = a1
 	default:
-		return hitInterior, orb.Point{}
+		return hitProper, crossingPoint(a0, a1, b0, b1)
 	}
 	if (p == a0 || p == a1) && (p == b0 || p == b1) {
 		return hitEndpoint, p
@@ -174,4 +175,16 @@ func locateInRing(p orb.Point, ring []orb.Point) location {
 		return interior
 	}
 	return exterior
+}
+
+// crossingPoint approximates where two crossing segments meet (for
+// reporting only), clamped to the first segment's box.
+func crossingPoint(a0, a1, b0, b1 orb.Point) orb.Point {
+	d := (a1[0]-a0[0])*(b1[1]-b0[1]) - (a1[1]-a0[1])*(b1[0]-b0[0])
+	if d == 0 {
+		return a0
+	}
+	t := ((b0[0]-a0[0])*(b1[1]-b0[1]) - (b0[1]-a0[1])*(b1[0]-b0[0])) / d
+	t = max(0, min(1, t))
+	return orb.Point{a0[0] + t*(a1[0]-a0[0]), a0[1] + t*(a1[1]-a0[1])}
 }

@@ -1,0 +1,251 @@
+package coverage
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/paulmach/orb"
+)
+
+// Validator holds a prepared coverage so that edited members can be
+// revalidated without redoing the whole set.
+type Validator struct {
+	opt        Options
+	geoms      []orb.Geometry
+	parent     orb.Geometry
+	ms         []*member
+	structural []bool
+	eng        *engine
+	status     [][][]uint8
+	pairs      map[[2]int]bool
+	defects    []Defect
+	pending    map[int]bool // members whose old neighbours must be rechecked
+}
+
+// Validate checks that members (Polygon/MultiPolygon, lon/lat unless
+// opt.Planar) form a coverage of parent (nil: no parent; only overlaps,
+// invalid geometry, invalid edges and holes of the union are judged). It
+// never panics; see the package doc for enclaves and slivers.
+func Validate(members []orb.Geometry, parent orb.Geometry, opt Options) Report {
+	return NewValidator(members, parent, opt).Report()
+}
+
+// NewValidator prepares members and runs a full validation.
+func NewValidator(members []orb.Geometry, parent orb.Geometry, opt Options) *Validator {
+	v := &Validator{opt: opt, geoms: slices.Clone(members), parent: parent, pairs: map[[2]int]bool{}, pending: map[int]bool{}}
+	v.ms = make([]*member, len(members))
+	v.structural = make([]bool, len(members))
+	all := make([]int, len(members))
+	for i, g := range members {
+		v.ms[i] = newMember(g)
+		all[i] = i
+	}
+	v.eng = newEngine(v.ms, opt.GapWidth, !opt.Planar)
+	v.status = make([][][]uint8, len(members))
+	v.run(all, true)
+	return v
+}
+
+// Report returns the current defects.
+func (v *Validator) Report() Report {
+	r := Report{Defects: slices.Clone(v.defects), Members: len(v.ms)}
+	for _, g := range v.geoms {
+		r.Area += polygonArea(g, v.opt.Planar)
+	}
+	sortDefects(r.Defects)
+	return r
+}
+
+// Update replaces member i (0 ≤ i < number of members) by g; call
+// Revalidate with the changed indices afterwards.
+func (v *Validator) Update(i int, g orb.Geometry) {
+	for _, n := range v.eng.neighbours(i) {
+		v.pending[n] = true
+	}
+	v.pending[i] = true
+	m := v.ms[i]
+	if !m.empty {
+		v.eng.tree.Delete([2]float64{m.bound.Min[0], m.bound.Min[1]}, [2]float64{m.bound.Max[0], m.bound.Max[1]}, i)
+	}
+	v.geoms[i] = g
+	v.ms[i] = newMember(g)
+	if !v.ms[i].empty {
+		b := v.ms[i].bound
+		v.eng.tree.Insert([2]float64{b.Min[0], b.Min[1]}, [2]float64{b.Max[0], b.Max[1]}, i)
+	}
+}
+
+// Revalidate rechecks the changed members, their old and new neighbours,
+// and returns the full report. Without a parent the work is local; with a
+// parent the gaps and outside parts are recomputed for the whole coverage.
+func (v *Validator) Revalidate(changed []int) Report {
+	set := map[int]bool{}
+	for _, i := range changed {
+		set[i] = true
+		for _, n := range v.eng.neighbours(i) {
+			set[n] = true
+		}
+	}
+	for i := range v.pending {
+		set[i] = true
+	}
+	v.pending = map[int]bool{}
+	targets := make([]int, 0, len(set))
+	for i := range set {
+		targets = append(targets, i)
+	}
+	slices.Sort(targets)
+	keep := v.defects[:0]
+	for _, d := range v.defects {
+		hit := false
+		for _, f := range d.Features {
+			hit = hit || set[f]
+		}
+		if v.parent != nil && (d.Kind == Gap || d.Kind == OutsideParent || (d.Kind == Sliver && strings.HasPrefix(d.Message, "gap"))) {
+			hit = true // recomputed globally below
+		}
+		if !hit {
+			keep = append(keep, d)
+		}
+	}
+	v.defects = keep
+	for p := range v.pairs {
+		if set[p[0]] || set[p[1]] {
+			delete(v.pairs, p)
+		}
+	}
+	v.run(targets, false)
+	return v.Report()
+}
+
+func (v *Validator) unitArea() string {
+	if v.opt.Planar {
+		return UnitPlanar
+	}
+	return UnitSquareMetres
+}
+
+func (v *Validator) unitLength() string {
+	if v.opt.Planar {
+		return UnitPlanar
+	}
+	return UnitMetres
+}
+
+// run validates targets; full tells that targets are all members.
+func (v *Validator) run(targets []int, full bool) {
+	for _, i := range targets {
+		ds, hard := checkGeometry(v.geoms[i])
+		v.structural[i] = hard
+		for _, d := range ds {
+			d.Features = []int{i}
+			v.defects = append(v.defects, d)
+		}
+	}
+	// Scope for matching: targets and their neighbours.
+	scopeSet := map[int]bool{}
+	for _, t := range targets {
+		if v.ms[t].empty {
+			continue
+		}
+		scopeSet[t] = true
+		if !full {
+			for _, n := range v.eng.neighbours(t) {
+				scopeSet[n] = true
+			}
+		}
+	}
+	scope := make([]int, 0, len(scopeSet))
+	for i := range scopeSet {
+		scope = append(scope, i)
+	}
+	slices.Sort(scope)
+	status, dup := v.eng.match(scope)
+	inTargets := map[int]bool{}
+	for _, t := range targets {
+		inTargets[t] = true
+		v.status[t] = status[t]
+	}
+	res := v.eng.checkAll(targets, status)
+	for _, t := range targets {
+		r := res[t]
+		if r == nil {
+			continue
+		}
+		if g := memberLines(v.ms[t], r.status); g != nil {
+			v.defects = append(v.defects, Defect{Kind: InvalidEdge, Features: []int{t}, Geometry: g,
+				Size: geometryLength(g, v.opt.Planar), Unit: v.unitLength(),
+				Message: "edges not matched by a neighbour that cross, touch or overlap it" + v.gapNote()})
+		}
+		for _, n := range r.pairs {
+			v.pairs[orderedPair(t, n)] = true
+		}
+	}
+	for p := range dup {
+		if inTargets[p[0]] || inTargets[p[1]] {
+			v.pairs[p] = true
+		}
+	}
+	v.overlaps(inTargets)
+	v.gaps(targets, full)
+}
+
+func (v *Validator) gapNote() string {
+	if v.opt.GapWidth > 0 {
+		return fmt.Sprintf(", or run within %g of one (narrow gap)", v.opt.GapWidth)
+	}
+	return ""
+}
+
+// overlaps computes the overlap polygon of every candidate pair touching
+// the targets; pairs with an invalid member are skipped.
+func (v *Validator) overlaps(inTargets map[int]bool) {
+	pairs := make([][2]int, 0, len(v.pairs))
+	for p := range v.pairs {
+		if inTargets[p[0]] || inTargets[p[1]] {
+			pairs = append(pairs, p)
+		}
+	}
+	slices.SortFunc(pairs, func(a, b [2]int) int { return slices.Compare(a[:], b[:]) })
+	for _, p := range pairs {
+		if v.structural[p[0]] || v.structural[p[1]] {
+			continue
+		}
+		mp, err := intersection(v.geoms[p[0]], v.geoms[p[1]])
+		if err != nil {
+			v.defects = append(v.defects, Defect{Kind: Overlap, Features: []int{p[0], p[1]}, Unit: v.unitArea(),
+				Message: "members interact but their overlap could not be computed: " + err.Error()})
+			continue
+		}
+		if d, ok := v.areaDefect(Overlap, mp, []int{p[0], p[1]}); ok {
+			v.defects = append(v.defects, d)
+		}
+	}
+}
+
+// areaDefect builds an overlap or gap defect (or a sliver when thin) from a
+// polygonal result, or false when it has no area.
+func (v *Validator) areaDefect(k Kind, mp orb.MultiPolygon, features []int) (Defect, bool) {
+	a := polygonArea(mp, v.opt.Planar)
+	if a <= 0 || len(mp) == 0 {
+		return Defect{}, false
+	}
+	var g orb.Geometry = mp
+	if len(mp) == 1 {
+		g = mp[0]
+	}
+	per := geometryLength(mp, v.opt.Planar)
+	width := 2 * a / per
+	d := Defect{Kind: k, Features: features, Geometry: g, Size: a, Unit: v.unitArea()}
+	what := string(k)
+	if k == OutsideParent {
+		what = "part outside the parent"
+	}
+	d.Message = fmt.Sprintf("%s, mean width %.3g", what, width)
+	if v.opt.Tolerance > 0 && width < v.opt.Tolerance && k != OutsideParent {
+		d.Kind = Sliver
+		d.Message = fmt.Sprintf("%s sliver, mean width %.3g below tolerance %g", what, width, v.opt.Tolerance)
+	}
+	return d, true
+}
