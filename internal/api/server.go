@@ -1,0 +1,169 @@
+// Package api is wangge's HTTP surface: thin Echo handlers that parse, call
+// the store or a service, and write. Every failure leaves through one error
+// handler in one JSON shape (see apperr).
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"wangge/internal/apperr"
+	"wangge/internal/store"
+)
+
+// Options configure the server.
+type Options struct {
+	Store          *store.Store
+	Static         fs.FS // the embedded front end
+	Logger         *slog.Logger
+	BodyLimit      int64 // bytes
+	RequestTimeout time.Duration
+	BasemapURL     string
+}
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	opt  Options
+	echo *echo.Echo
+}
+
+// New builds the Echo instance with middleware and every route.
+func New(opt Options) *Server {
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	if opt.RequestTimeout == 0 {
+		opt.RequestTimeout = 30 * time.Second
+	}
+	if opt.BodyLimit == 0 {
+		opt.BodyLimit = 32 << 20
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	s := &Server{opt: opt, echo: e}
+	e.HTTPErrorHandler = s.handleError
+	e.Use(middleware.RequestID())
+	e.Use(s.requestLogger())
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}))
+	e.Use(middleware.BodyLimit(fmt.Sprintf("%dB", opt.BodyLimit)))
+	e.Use(middleware.ContextTimeout(opt.RequestTimeout))
+	s.routes()
+	return s
+}
+
+// routes registers every endpoint: the whole API on one screen.
+func (s *Server) routes() {
+	e := s.echo
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+
+	api := e.Group("/api")
+	api.GET("/grids", s.listGrids)
+	api.GET("/grids/:code", s.getGrid)
+	api.GET("/config", s.clientConfig)
+
+	e.GET("/*", echo.WrapHandler(http.FileServer(http.FS(s.opt.Static))))
+}
+
+// Handler is the server as an http.Handler (tests use httptest with it).
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Start serves on addr until ctx is done, then shuts down gracefully.
+func (s *Server) Start(ctx context.Context, addr string) error {
+	srv := &http.Server{Addr: addr, Handler: s.echo, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("api: listen on %s: %w", addr, err)
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdown)
+}
+
+// handleError writes err in the one JSON shape; 5xx are logged.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		s.opt.Logger.Error("error after response started", "err", err, "path", c.Request().URL.Path)
+		return
+	}
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		err = fromEcho(he)
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = apperr.New(apperr.ErrUnavailable, "request timed out")
+	}
+	status, body := apperr.ToBody(err)
+	if status >= 500 {
+		s.opt.Logger.Error("request failed", "err", err, "path", c.Request().URL.Path,
+			"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+		if status == http.StatusServiceUnavailable {
+			c.Response().Header().Set("Retry-After", "2")
+		}
+	}
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(status)
+		return
+	}
+	_ = c.JSON(status, body)
+}
+
+// fromEcho maps Echo's own errors (unknown route, body too large, …) to apperr.
+func fromEcho(he *echo.HTTPError) error {
+	msg := fmt.Sprint(he.Message)
+	switch he.Code {
+	case http.StatusNotFound:
+		return apperr.New(apperr.ErrNotFound, "no such endpoint")
+	case http.StatusMethodNotAllowed:
+		return apperr.New(apperr.ErrInvalid, "method not allowed")
+	case http.StatusRequestEntityTooLarge:
+		return apperr.New(apperr.ErrTooLarge, "request body too large")
+	case http.StatusUnsupportedMediaType:
+		return apperr.New(apperr.ErrUnsupported, "%s", msg)
+	case http.StatusServiceUnavailable:
+		return apperr.New(apperr.ErrUnavailable, "%s", msg)
+	case http.StatusUnauthorized:
+		return apperr.New(apperr.ErrUnauthorized, "%s", msg)
+	case http.StatusForbidden:
+		return apperr.New(apperr.ErrForbidden, "%s", msg)
+	case http.StatusTooManyRequests:
+		return apperr.New(apperr.ErrRateLimited, "%s", msg)
+	}
+	if he.Code >= 400 && he.Code < 500 {
+		return apperr.New(apperr.ErrInvalid, "%s", msg)
+	}
+	return he
+}
+
+func (s *Server) requestLogger() echo.MiddlewareFunc {
+	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogStatus: true, LogURI: true, LogMethod: true, LogLatency: true, LogRequestID: true, LogError: true,
+		HandleError: true,
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			level := slog.LevelInfo
+			if v.Status >= 500 {
+				level = slog.LevelError
+			}
+			s.opt.Logger.LogAttrs(context.Background(), level, "request",
+				slog.String("method", v.Method), slog.String("uri", v.URI), slog.Int("status", v.Status),
+				slog.Duration("latency", v.Latency), slog.String("request_id", v.RequestID))
+			return nil
+		},
+	})
+}
+
+func (s *Server) logPanic(c echo.Context, err error, stack []byte) error {
+	s.opt.Logger.Error("panic", "err", err, "path", c.Request().URL.Path, "stack", string(stack))
+	return err
+}

@@ -1,0 +1,109 @@
+// Package config reads wangge's settings from the environment once, at start.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"wangge/internal/pglocal"
+)
+
+// Config holds every setting; see README "Configuration".
+type Config struct {
+	Addr           string        // WANGGE_ADDR, default :8080
+	DatabaseURL    string        // DATABASE_URL; empty: the private cluster
+	PGDataDir      string        // WANGGE_PGDATA, default <repo>/.pgdata
+	PGPort         int           // WANGGE_PG_PORT, default 55432
+	BodyLimit      int64         // WANGGE_BODY_LIMIT_MB, default 32 (MiB)
+	RequestTimeout time.Duration // WANGGE_REQUEST_TIMEOUT, default 30s
+	BasemapURL     string        // WANGGE_BASEMAP_URL, an XYZ raster tile template; empty: no basemap
+	LogLevel       string        // WANGGE_LOG_LEVEL: debug, info, warn, error
+}
+
+// Load parses the environment and validates it.
+func Load() (Config, error) {
+	c := Config{
+		Addr:           env("WANGGE_ADDR", ":8080"),
+		DatabaseURL:    os.Getenv("DATABASE_URL"),
+		PGDataDir:      env("WANGGE_PGDATA", filepath.Join(RepoRoot(), ".pgdata")),
+		BasemapURL:     os.Getenv("WANGGE_BASEMAP_URL"),
+		LogLevel:       env("WANGGE_LOG_LEVEL", "info"),
+		PGPort:         55432,
+		BodyLimit:      32 << 20,
+		RequestTimeout: 30 * time.Second,
+	}
+	var errs []error
+	if v := os.Getenv("WANGGE_PG_PORT"); v != "" {
+		p, err := strconv.Atoi(v)
+		if err != nil || p < 1 || p > 65535 {
+			errs = append(errs, fmt.Errorf("WANGGE_PG_PORT=%q: want a port number", v))
+		}
+		c.PGPort = p
+	}
+	if v := os.Getenv("WANGGE_BODY_LIMIT_MB"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			errs = append(errs, fmt.Errorf("WANGGE_BODY_LIMIT_MB=%q: want a positive number", v))
+		}
+		c.BodyLimit = int64(n) << 20
+	}
+	if v := os.Getenv("WANGGE_REQUEST_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("WANGGE_REQUEST_TIMEOUT=%q: want a duration such as 30s", v))
+		}
+		c.RequestTimeout = d
+	}
+	if err := c.ValidateAddr(); err != nil {
+		errs = append(errs, err)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("WANGGE_LOG_LEVEL=%q: want debug, info, warn or error", c.LogLevel))
+	}
+	return c, errors.Join(errs...)
+}
+
+// ValidateAddr checks that Addr is HOST:PORT.
+func (c Config) ValidateAddr() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("listen address %q: want HOST:PORT or :PORT", c.Addr)
+	}
+	return nil
+}
+
+func env(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// RepoRoot is the nearest directory at or above the working directory that
+// holds go.mod, or the working directory when there is none (an installed
+// binary): the private cluster lives next to the checkout it serves.
+func RepoRoot() string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "."
+	}
+	for d := wd; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d
+		}
+		if d == filepath.Dir(d) {
+			return wd
+		}
+	}
+}
+
+// Cluster describes the private PostgreSQL cluster used when DatabaseURL is empty.
+func (c Config) Cluster(logf func(string, ...any)) pglocal.Cluster {
+	return pglocal.Cluster{Dir: c.PGDataDir, Port: c.PGPort, Database: "wangge", Log: logf}
+}

@@ -1,0 +1,161 @@
+// Package pglocal brings up a private PostgreSQL 15 + PostGIS 3 cluster for
+// wangge when no DATABASE_URL is given: it installs Debian's packages when
+// they are missing, initialises a data directory, starts the server on a
+// private loopback port and creates the database. Every step is idempotent, so
+// a second call reuses the running cluster and restarts a stopped one.
+package pglocal
+
+import (
+	"context"
+	"crypto/sha1"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Debian's layout for PostgreSQL 15 and the PostGIS extension files.
+const (
+	pgBin          = "/usr/lib/postgresql/15/bin"
+	postgisControl = "/usr/share/postgresql/15/extension/postgis.control"
+	trgmControl    = "/usr/share/postgresql/15/extension/pg_trgm.control"
+)
+
+// Packages are the Debian packages the private cluster needs.
+var Packages = []string{"postgresql-15", "postgresql-15-postgis-3", "postgresql-contrib"}
+
+// Cluster describes a private cluster.
+type Cluster struct {
+	Dir      string // data directory; also holds the Unix socket and the log
+	Port     int    // loopback TCP port
+	Database string // database created on first start
+	Log      func(format string, args ...any)
+}
+
+// DSN is the connection string for database db of the cluster.
+func (c Cluster) DSN(db string) string {
+	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", c.Port, db)
+}
+
+func (c Cluster) logf(format string, args ...any) {
+	if c.Log != nil {
+		c.Log(format, args...)
+	}
+}
+
+// Ensure installs what is missing, starts the cluster if it is not running and
+// creates the database. It returns the DSN of the database. It never waits
+// without bound: every external step has a timeout, and a port held by another
+// program is reported instead of waited on.
+func (c Cluster) Ensure(ctx context.Context) (string, error) {
+	if err := installPackages(ctx, c.logf); err != nil {
+		return "", err
+	}
+	dir, err := c.dataDir()
+	if err != nil {
+		return "", err
+	}
+	c.Dir = dir
+	unlock, err := lockFile(strings.TrimSuffix(c.Dir, "/") + ".lock")
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+
+	if _, err := os.Stat(filepath.Join(dir, "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
+		if err := c.initdb(ctx); err != nil {
+			return "", err
+		}
+	}
+	if !c.running(ctx) {
+		if err := c.start(ctx); err != nil {
+			return "", err
+		}
+	}
+	if err := c.createDatabase(ctx, c.Database); err != nil {
+		return "", err
+	}
+	return c.DSN(c.Database), nil
+}
+
+// dataDir returns the absolute data directory. PostgreSQL runs as the
+// postgres OS user when we are root, and that user cannot enter a private
+// home such as /root; then the data lives under /var/lib/wangge and the
+// requested path becomes a symlink to it, so it is still found in the
+// checkout.
+func (c Cluster) dataDir() (string, error) {
+	abs, err := filepath.Abs(c.Dir)
+	if err != nil {
+		return "", fmt.Errorf("pglocal: data directory: %w", err)
+	}
+	if target, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = target
+	}
+	if os.Geteuid() != 0 || traversable(filepath.Dir(abs)) {
+		return abs, os.MkdirAll(abs, 0o700)
+	}
+	sum := sha1.Sum([]byte(abs))
+	alt := filepath.Join("/var/lib/wangge", "pg-"+hex.EncodeToString(sum[:6]))
+	if err := os.MkdirAll(alt, 0o700); err != nil {
+		return "", fmt.Errorf("pglocal: %w", err)
+	}
+	if _, err := os.Lstat(abs); errors.Is(err, os.ErrNotExist) {
+		if err := os.Symlink(alt, abs); err != nil {
+			return "", fmt.Errorf("pglocal: %w", err)
+		}
+	}
+	c.logf("data directory %s is not reachable by the postgres user; using %s", abs, alt)
+	return alt, nil
+}
+
+// traversable reports whether every directory from / to dir can be entered by
+// other users (the postgres OS user).
+func traversable(dir string) bool {
+	for d := dir; ; d = filepath.Dir(d) {
+		fi, err := os.Stat(d)
+		if err != nil || fi.Mode().Perm()&0o001 == 0 {
+			return false
+		}
+		if d == "/" || d == "." {
+			return true
+		}
+	}
+}
+
+// installPackages runs apt-get for the server and PostGIS when their files are
+// missing. It needs root or sudo; otherwise it says what to install.
+func installPackages(ctx context.Context, logf func(string, ...any)) error {
+	if haveFile(filepath.Join(pgBin, "postgres")) && haveFile(postgisControl) && haveFile(trgmControl) {
+		return nil
+	}
+	want := strings.Join(Packages, " ")
+	if _, err := exec.LookPath("apt-get"); err != nil {
+		return fmt.Errorf("pglocal: PostgreSQL 15 with PostGIS 3 is not installed and apt-get is not available: install %s, or set DATABASE_URL", want)
+	}
+	var prefix []string
+	if os.Geteuid() != 0 {
+		if _, err := exec.LookPath("sudo"); err != nil {
+			return fmt.Errorf("pglocal: PostgreSQL/PostGIS missing and not root without sudo: run 'apt-get install %s' as root, or set DATABASE_URL", want)
+		}
+		prefix = []string{"sudo", "-n"}
+	}
+	logf("installing %s with apt-get", want)
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Minute)
+	defer cancel()
+	env := append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
+	install := append([]string{"apt-get", "install", "-y", "-q", "--no-install-recommends"}, Packages...)
+	if err := run(ctx, env, append(prefix, install...)); err != nil {
+		// A fresh machine may have empty package lists: update once, then retry.
+		if uerr := run(ctx, env, append(prefix, "apt-get", "update", "-q")); uerr != nil {
+			return fmt.Errorf("pglocal: apt-get update: %w", uerr)
+		}
+		if err := run(ctx, env, append(prefix, install...)); err != nil {
+			return fmt.Errorf("pglocal: apt-get install %s: %w", want, err)
+		}
+	}
+	return nil
+}

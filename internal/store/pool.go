@@ -1,0 +1,65 @@
+// Package store is wangge's access to PostGIS: one concrete type over a pgx
+// pool, SQL as named constants beside the functions that run it, parameters
+// always.
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// OpenPool connects to dsn and registers PostGIS geometry as binary EWKB, so
+// geometry columns scan into []byte and CopyFrom carries EWKB.
+func OpenPool(ctx context.Context, dsn string) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: database URL: %w", err)
+	}
+	if cfg.MaxConns < 8 {
+		cfg.MaxConns = 8
+	}
+	cfg.ConnConfig.ConnectTimeout = 5 * time.Second
+	cfg.AfterConnect = registerGeometry
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return pool, nil
+}
+
+// registerGeometry maps PostGIS geometry to a bytea codec. Before the postgis
+// extension exists (a database about to be migrated) there is nothing to map.
+func registerGeometry(ctx context.Context, conn *pgx.Conn) error {
+	var oid *uint32
+	if err := conn.QueryRow(ctx, `SELECT to_regtype('geometry')::oid`).Scan(&oid); err != nil {
+		return fmt.Errorf("store: geometry type: %w", err)
+	}
+	if oid != nil {
+		conn.TypeMap().RegisterType(&pgtype.Type{Name: "geometry", OID: *oid, Codec: pgtype.ByteaCodec{}})
+	}
+	return nil
+}
+
+// Store runs wangge's queries.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// New wraps pool.
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// Pool exposes the pool for migrations and tests.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	return nil
+}
