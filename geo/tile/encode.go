@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/simplify"
 )
 
 // Options are the tile parameters shared by Encode and TilesCovering; the
@@ -68,12 +70,9 @@ func Encode(layers []*Layer, z, x, y int, opts Options) ([]byte, error) {
 			return nil, fmt.Errorf("tile: duplicate layer name %q", l.spec.Name)
 		}
 		seen[l.spec.Name] = true
-		w, err := encodeLayer(l, z, x, y, opts)
-		if err != nil {
-			return nil, fmt.Errorf("layer %q: %w", l.spec.Name, err)
-		}
-		if w != nil {
+		if w := encodeLayer(l, z, x, y, opts); w != nil {
 			out = w.appendTo(out)
+			writers.Put(w)
 		}
 	}
 	if out == nil {
@@ -81,6 +80,9 @@ func Encode(layers []*Layer, z, x, y int, opts Options) ([]byte, error) {
 	}
 	return out, nil
 }
+
+// writers recycles layer writers (buffers and dictionaries) across tiles.
+var writers = sync.Pool{New: func() any { return newLayerWriter("", 0) }}
 
 // searchBound is the lon/lat bound of tile z/x/y grown by the buffer.
 func searchBound(z, x, y int, buf float64) orb.Bound {
@@ -90,10 +92,13 @@ func searchBound(z, x, y int, buf float64) orb.Bound {
 	return orb.Bound{Min: orb.Point{nw[0], se[1]}, Max: orb.Point{se[0], nw[1]}}
 }
 
-func encodeLayer(l *Layer, z, x, y int, opts Options) (*layerWriter, error) {
+// encodeLayer returns the filled writer of l for the tile, or nil when the
+// layer has nothing there. Property values were checked on insertion, so it
+// cannot fail.
+func encodeLayer(l *Layer, z, x, y int, opts Options) *layerWriter {
 	spec := l.spec
 	if z < spec.MinZoom || (spec.MaxZoom > 0 && z > spec.MaxZoom) {
-		return nil, nil
+		return nil
 	}
 	snap := l.snap.Load()
 	sb := searchBound(z, x, y, opts.bufferFraction())
@@ -103,7 +108,7 @@ func encodeLayer(l *Layer, z, x, y int, opts Options) (*layerWriter, error) {
 		return true
 	})
 	if len(found) == 0 {
-		return nil, nil
+		return nil
 	}
 	slices.SortFunc(found, func(a, b *entry) int { return cmp.Compare(a.f.ID, b.f.ID) })
 
@@ -128,22 +133,23 @@ func encodeLayer(l *Layer, z, x, y int, opts Options) (*layerWriter, error) {
 		pixel:   pixel,
 		holes:   z >= spec.DetailZoom,
 	}
+	if b.tol > 0 {
+		b.dp, b.dp4 = simplify.DouglasPeucker(b.tol), simplify.DouglasPeucker(b.tol/4)
+	}
 	var keep func(string) bool
 	if z < spec.DetailZoom {
 		keep = func(k string) bool { return slices.Contains(spec.SummaryKeys, k) }
 	}
-	w := newLayerWriter(spec.Name, opts.Extent)
+	w := writers.Get().(*layerWriter)
+	w.reset(spec.Name, opts.Extent)
 	for _, e := range found {
-		gt := b.feature(e)
-		if gt == 0 {
-			continue
-		}
-		if err := w.add(e.f.ID, gt, b.cmds.data, e.f.Properties, keep); err != nil {
-			return nil, err
+		if gt := b.feature(e); gt != 0 {
+			w.add(e.f.ID, gt, b.cmds.data, e.f.Properties, e.vals, keep)
 		}
 	}
 	if w.nfeat == 0 {
-		return nil, nil
+		writers.Put(w)
+		return nil
 	}
-	return w, nil
+	return w
 }

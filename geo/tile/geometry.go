@@ -19,15 +19,18 @@ type builder struct {
 	holes         bool      // write holes
 	cmds          commands
 	ibuf          []ipt
+	pa, pb, dbuf  []orb.Point // scratch: exterior, reprojection/holes, simplification
+	dp, dp4       *simplify.DouglasPeuckerSimplifier
 }
 
-// project maps world points to tile units into a new slice (clipping and
-// simplification work in place).
-func (b *builder) project(ps []orb.Point) []orb.Point {
-	out := make([]orb.Point, len(ps))
-	for i, p := range ps {
-		out[i] = orb.Point{p[0]*b.scale - b.ox, p[1]*b.scale - b.oy}
+// project maps world points to tile units into the scratch slice *buf
+// (clipping and simplification work in place, never on the layer's data).
+func (b *builder) project(buf *[]orb.Point, ps []orb.Point) []orb.Point {
+	out := (*buf)[:0]
+	for _, p := range ps {
+		out = append(out, orb.Point{p[0]*b.scale - b.ox, p[1]*b.scale - b.oy})
 	}
+	*buf = out
 	return out
 }
 
@@ -69,12 +72,12 @@ func (b *builder) feature(e *entry) int {
 		if extent(tb) < b.minSize {
 			return 0
 		}
-		return b.polygons(orb.MultiPolygon{g}, extent(tb) >= b.pixel)
+		return b.polygons(orb.MultiPolygon{g}, e.parts, extent(tb) >= b.pixel)
 	case orb.MultiPolygon:
 		if extent(tb) < b.minSize {
 			return 0
 		}
-		return b.polygons(g, extent(tb) >= b.pixel)
+		return b.polygons(g, e.parts, extent(tb) >= b.pixel)
 	}
 	return 0
 }
@@ -100,14 +103,14 @@ func (b *builder) lines(mls orb.MultiLineString) int {
 		if len(l) < 2 {
 			continue
 		}
-		pts := b.project(l)
+		pts := b.project(&b.pa, l)
 		pieces := orb.MultiLineString{pts}
 		if !contains(b.box, orb.LineString(pts).Bound()) {
 			pieces = clip.LineString(b.box, pts)
 		}
 		for _, piece := range pieces {
 			if b.tol > 0 && len(piece) > 2 {
-				piece = simplify.DouglasPeucker(b.tol).LineString(piece)
+				piece = b.dp.LineString(piece)
 			}
 			b.ibuf = snapPoints(b.ibuf, piece, false)
 			if len(b.ibuf) >= 2 {
@@ -124,21 +127,21 @@ func (b *builder) lines(mls orb.MultiLineString) int {
 
 // polygons writes every part that survives; big means the whole feature is at
 // least one pixel and must not vanish from a tile it really overlaps.
-func (b *builder) polygons(mp orb.MultiPolygon, big bool) int {
+func (b *builder) polygons(mp orb.MultiPolygon, parts []orb.Bound, big bool) int {
 	n := 0
 	var fallback orb.Bound // largest overlapping exterior, for the last resort
 	haveFallback := false
-	for _, p := range mp {
+	for i, p := range mp {
 		if len(p) == 0 || len(p[0]) < 3 {
 			continue
 		}
-		ext := b.project(p[0])
-		pb := orb.Ring(ext).Bound()
+		pb := b.tileBound(parts[i])
+		if !pb.Intersects(b.box) {
+			continue
+		}
+		ext := b.project(&b.pa, p[0])
 		clipped := !contains(b.box, pb)
 		if clipped {
-			if !pb.Intersects(b.box) {
-				continue
-			}
 			if ext = clip.Ring(b.box, ext); ext == nil {
 				continue
 			}
@@ -151,7 +154,7 @@ func (b *builder) polygons(mp orb.MultiPolygon, big bool) int {
 		// Clipping a concave outline can leave lobes joined along the border
 		// (a self-touching ring); then the part is written unclipped, which
 		// MVT allows, before falling back to a rectangle.
-		if !b.ring(ext, 1) && (!clipped || !b.ring(b.project(p[0]), 1)) {
+		if !b.ring(ext, 1) && (!clipped || !b.ring(b.project(&b.pb, p[0]), 1)) {
 			cb := orb.Ring(ext).Bound()
 			if extent(pb) < b.pixel {
 				if !haveFallback || extent(cb) > extent(fallback) {
@@ -169,7 +172,7 @@ func (b *builder) polygons(mp orb.MultiPolygon, big bool) int {
 			if len(h) < 3 {
 				continue
 			}
-			hole := b.project(h)
+			hole := b.project(&b.pb, h)
 			hb := orb.Ring(hole).Bound()
 			holeClipped := !contains(b.box, hb)
 			if holeClipped {
@@ -182,7 +185,7 @@ func (b *builder) polygons(mp orb.MultiPolygon, big bool) int {
 			}
 			// An invalid hole is dropped.
 			if !b.ring(hole, -1) && holeClipped {
-				b.ring(b.project(h), -1)
+				b.ring(b.project(&b.pb, h), -1)
 			}
 		}
 	}
@@ -199,11 +202,12 @@ func (b *builder) polygons(mp orb.MultiPolygon, big bool) int {
 // ring writes the most simplified valid version of the closed ring pts with
 // the winding of orient (+1 exterior, -1 hole) and reports success.
 func (b *builder) ring(pts []orb.Point, orient int64) bool {
-	for _, tol := range [...]float64{b.tol, b.tol / 4, 0} {
+	for _, dp := range [...]*simplify.DouglasPeuckerSimplifier{b.dp, b.dp4, nil} {
 		work := pts
 		simplified := false
-		if tol > 0 {
-			work = simplify.DouglasPeucker(tol).Ring(append(orb.Ring(nil), pts...))
+		if dp != nil {
+			b.dbuf = append(b.dbuf[:0], pts...)
+			work = dp.Ring(b.dbuf)
 			simplified = len(work) < len(pts)
 		}
 		b.ibuf = cleanRing(snapPoints(b.ibuf, work, true))
@@ -214,11 +218,8 @@ func (b *builder) ring(pts []orb.Point, orient int64) bool {
 			b.cmds.line(b.ibuf, true)
 			return true
 		}
-		if tol > 0 && !simplified {
+		if !simplified {
 			// Lower tolerances give the same points.
-			break
-		}
-		if tol == 0 {
 			break
 		}
 	}

@@ -38,6 +38,8 @@ type entry struct {
 	world orb.Geometry
 	bound orb.Bound // lon/lat
 	wb    orb.Bound // world
+	vals  []valueKey // encoding keys of f.Properties values
+	parts []orb.Bound // world bounds of polygon parts' exterior rings
 }
 
 // snapshot is an immutable state of a layer; readers use it without locks.
@@ -85,11 +87,33 @@ func newEntry(f Feature) (*entry, error) {
 	if err := checkGeometry(f.Geometry); err != nil {
 		return nil, fmt.Errorf("feature %d: %w", f.ID, err)
 	}
+	vals := make([]valueKey, len(f.Properties))
+	for i, p := range f.Properties {
+		k, err := valueKeyOf(p.Value)
+		if err != nil {
+			return nil, fmt.Errorf("feature %d property %q: %w", f.ID, p.Key, err)
+		}
+		vals[i] = k
+	}
 	w := worldGeometry(f.Geometry)
-	return &entry{f: f, world: w, bound: f.Geometry.Bound(), wb: w.Bound()}, nil
+	var parts []orb.Bound
+	switch g := w.(type) {
+	case orb.Polygon:
+		parts = []orb.Bound{g[0].Bound()}
+	case orb.MultiPolygon:
+		for _, p := range g {
+			var pb orb.Bound
+			if len(p) > 0 {
+				pb = p[0].Bound()
+			}
+			parts = append(parts, pb)
+		}
+	}
+	return &entry{f: f, world: w, bound: f.Geometry.Bound(), wb: w.Bound(), vals: vals, parts: parts}, nil
 }
 
-// Replace swaps in a new set of features. Duplicate ids: the last one wins.
+// Replace swaps in a new set of features. Features with unsupported
+// geometries or property values are rejected. Duplicate ids: the last one wins.
 // On error the layer is unchanged.
 func (l *Layer) Replace(features []Feature) error {
 	tree := &rtree.RTreeG[*entry]{}

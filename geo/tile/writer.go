@@ -110,7 +110,7 @@ type layerWriter struct {
 	nfeat  int
 	keys   []string
 	keyIdx map[string]uint32
-	vals   [][]byte
+	vals   []valueKey
 	valIdx map[valueKey]uint32
 	tags   []uint32
 	body   []byte
@@ -120,56 +120,59 @@ func newLayerWriter(name string, extent uint32) *layerWriter {
 	return &layerWriter{name: name, extent: extent, keyIdx: map[string]uint32{}, valIdx: map[valueKey]uint32{}}
 }
 
-// encodeValue returns the de-duplication key and the Value message body.
-func encodeValue(v any) (valueKey, []byte, error) {
-	var k valueKey
+// valueKeyOf maps a property value to its de-duplication key, which also
+// determines its encoding.
+func valueKeyOf(v any) (valueKey, error) {
 	switch v := v.(type) {
 	case string:
-		k = valueKey{kind: 1, s: v}
+		return valueKey{kind: 1, s: v}, nil
 	case float32:
-		k = valueKey{kind: 2, u: uint64(math.Float32bits(v))}
+		return valueKey{kind: 2, u: uint64(math.Float32bits(v))}, nil
 	case float64:
-		k = valueKey{kind: 3, u: math.Float64bits(v)}
+		return valueKey{kind: 3, u: math.Float64bits(v)}, nil
 	case int:
-		k = signedKey(int64(v))
+		return signedKey(int64(v)), nil
 	case int8:
-		k = signedKey(int64(v))
+		return signedKey(int64(v)), nil
 	case int16:
-		k = signedKey(int64(v))
+		return signedKey(int64(v)), nil
 	case int32:
-		k = signedKey(int64(v))
+		return signedKey(int64(v)), nil
 	case int64:
-		k = signedKey(v)
+		return signedKey(v), nil
 	case uint:
-		k = valueKey{kind: 5, u: uint64(v)}
+		return valueKey{kind: 5, u: uint64(v)}, nil
 	case uint8:
-		k = valueKey{kind: 5, u: uint64(v)}
+		return valueKey{kind: 5, u: uint64(v)}, nil
 	case uint16:
-		k = valueKey{kind: 5, u: uint64(v)}
+		return valueKey{kind: 5, u: uint64(v)}, nil
 	case uint32:
-		k = valueKey{kind: 5, u: uint64(v)}
+		return valueKey{kind: 5, u: uint64(v)}, nil
 	case uint64:
-		k = valueKey{kind: 5, u: v}
+		return valueKey{kind: 5, u: v}, nil
 	case bool:
-		k = valueKey{kind: 7}
 		if v {
-			k.u = 1
+			return valueKey{kind: 7, u: 1}, nil
 		}
-	default:
-		return k, nil, fmt.Errorf("tile: unsupported property value type %T", v)
+		return valueKey{kind: 7}, nil
 	}
-	var b []byte
+	return valueKey{}, fmt.Errorf("tile: unsupported property value type %T", v)
+}
+
+// appendValue appends the Value message body of k.
+func appendValue(b []byte, k valueKey) []byte {
 	switch k.kind {
 	case 1:
-		b = appendBytesField(b, 1, []byte(k.s))
+		b = appendTag(b, 1, 2)
+		b = appendVarint(b, uint64(len(k.s)))
+		return append(b, k.s...)
 	case 2:
-		b = binary.LittleEndian.AppendUint32(appendTag(b, 2, 5), uint32(k.u))
+		return binary.LittleEndian.AppendUint32(appendTag(b, 2, 5), uint32(k.u))
 	case 3:
-		b = binary.LittleEndian.AppendUint64(appendTag(b, 3, 1), k.u)
-	default: // 5 uint, 6 sint (already zigzagged), 7 bool
-		b = appendVarint(appendTag(b, int(k.kind), 0), k.u)
+		return binary.LittleEndian.AppendUint64(appendTag(b, 3, 1), k.u)
 	}
-	return k, b, nil
+	// 5 uint, 6 sint (already zigzagged), 7 bool
+	return appendVarint(appendTag(b, int(k.kind), 0), k.u)
 }
 
 // signedKey writes non-negative integers as uint_value and negative ones as
@@ -181,10 +184,19 @@ func signedKey(v int64) valueKey {
 	return valueKey{kind: 6, u: uint64((v << 1) ^ (v >> 63))}
 }
 
-// add appends one feature; keep filters property keys (nil keeps all).
-func (w *layerWriter) add(id uint64, geomType int, geom []uint32, props []Property, keep func(string) bool) error {
+// reset prepares a pooled writer for a new layer.
+func (w *layerWriter) reset(name string, extent uint32) {
+	w.name, w.extent, w.nfeat = name, extent, 0
+	w.feats, w.keys, w.vals = w.feats[:0], w.keys[:0], w.vals[:0]
+	clear(w.keyIdx)
+	clear(w.valIdx)
+}
+
+// add appends one feature; vals are the precomputed keys of props' values
+// and keep filters property keys (nil keeps all).
+func (w *layerWriter) add(id uint64, geomType int, geom []uint32, props []Property, vals []valueKey, keep func(string) bool) {
 	w.tags = w.tags[:0]
-	for _, p := range props {
+	for i, p := range props {
 		if keep != nil && !keep(p.Key) {
 			continue
 		}
@@ -194,15 +206,11 @@ func (w *layerWriter) add(id uint64, geomType int, geom []uint32, props []Proper
 			w.keyIdx[p.Key] = ki
 			w.keys = append(w.keys, p.Key)
 		}
-		k, enc, err := encodeValue(p.Value)
-		if err != nil {
-			return fmt.Errorf("feature %d property %q: %w", id, p.Key, err)
-		}
-		vi, ok := w.valIdx[k]
+		vi, ok := w.valIdx[vals[i]]
 		if !ok {
 			vi = uint32(len(w.vals))
-			w.valIdx[k] = vi
-			w.vals = append(w.vals, enc)
+			w.valIdx[vals[i]] = vi
+			w.vals = append(w.vals, vals[i])
 		}
 		w.tags = append(w.tags, ki, vi)
 	}
@@ -216,21 +224,27 @@ func (w *layerWriter) add(id uint64, geomType int, geom []uint32, props []Proper
 	w.body = b
 	w.feats = appendBytesField(w.feats, 2, b)
 	w.nfeat++
-	return nil
 }
 
 // appendTo appends the layer as field 3 of a Tile message.
 func (w *layerWriter) appendTo(dst []byte) []byte {
-	var l []byte
-	l = appendVarint(appendTag(l, 15, 0), 2)
-	l = appendBytesField(l, 1, []byte(w.name))
-	l = append(l, w.feats...)
+	head := appendVarint(appendTag(nil, 15, 0), 2)
+	head = appendBytesField(head, 1, []byte(w.name))
+	var tail []byte
 	for _, k := range w.keys {
-		l = appendBytesField(l, 3, []byte(k))
+		tail = appendTag(tail, 3, 2)
+		tail = appendVarint(tail, uint64(len(k)))
+		tail = append(tail, k...)
 	}
-	for _, v := range w.vals {
-		l = appendBytesField(l, 4, v)
+	var v []byte
+	for _, k := range w.vals {
+		v = appendValue(v[:0], k)
+		tail = appendBytesField(tail, 4, v)
 	}
-	l = appendVarint(appendTag(l, 5, 0), uint64(w.extent))
-	return appendBytesField(dst, 3, l)
+	tail = appendVarint(appendTag(tail, 5, 0), uint64(w.extent))
+	dst = appendTag(dst, 3, 2)
+	dst = appendVarint(dst, uint64(len(head)+len(w.feats)+len(tail)))
+	dst = append(dst, head...)
+	dst = append(dst, w.feats...)
+	return append(dst, tail...)
 }
