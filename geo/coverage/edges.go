@@ -2,8 +2,7 @@ package coverage
 
 import (
 	"math"
-	"runtime"
-	"sync"
+	"slices"
 
 	"github.com/paulmach/orb"
 	"github.com/tidwall/rtree"
@@ -82,9 +81,21 @@ func (e *engine) neighbours(t int) []int {
 type segKey [4]float64
 
 type segEntry struct {
+	key               segKey
 	member, ring, idx int32
 	fwd               bool
-	next              int32
+}
+
+func cmpKey(a, b segKey) int {
+	for i := range a {
+		if a[i] < b[i] {
+			return -1
+		}
+		if a[i] > b[i] {
+			return 1
+		}
+	}
+	return 0
 }
 
 // canonical orients a segment as if its ring had the interior on the right
@@ -112,7 +123,7 @@ func (e *engine) match(scope []int) (status [][][]uint8, dup map[[2]int]bool) {
 	for _, mi := range scope {
 		n += e.ms[mi].nseg
 	}
-	heads := make(map[segKey]int32, n)
+	// Equal segments are grouped by sorting (cheaper than a hash map here).
 	entries := make([]segEntry, 0, n)
 	for _, mi := range scope {
 		m := e.ms[mi]
@@ -122,28 +133,28 @@ func (e *engine) match(scope []int) (status [][][]uint8, dup map[[2]int]bool) {
 			st[ri] = make([]uint8, len(r.pts)-1)
 			for i := 0; i+1 < len(r.pts); i++ {
 				k, fwd := canonical(r, i)
-				h, ok := heads[k]
-				if !ok {
-					h = -1
-				}
-				entries = append(entries, segEntry{int32(mi), int32(ri), int32(i), fwd, h})
-				heads[k] = int32(len(entries) - 1)
+				entries = append(entries, segEntry{k, int32(mi), int32(ri), int32(i), fwd})
 			}
 		}
 		status[mi] = st
 	}
-	for _, h := range heads {
-		if entries[h].next < 0 {
+	slices.SortFunc(entries, func(a, b segEntry) int { return cmpKey(a.key, b.key) })
+	for lo := 0; lo < len(entries); {
+		hi := lo + 1
+		for hi < len(entries) && entries[hi].key == entries[lo].key {
+			hi++
+		}
+		group := entries[lo:hi]
+		lo = hi
+		if len(group) == 1 {
 			continue // a lone segment stays unknown
 		}
-		for a := h; a >= 0; a = entries[a].next {
-			ea := entries[a]
+		for a, ea := range group {
 			same, opp := false, false
-			for b := h; b >= 0; b = entries[b].next {
+			for b, eb := range group {
 				if a == b {
 					continue
 				}
-				eb := entries[b]
 				if eb.fwd == ea.fwd {
 					same = true
 					if eb.member != ea.member {
@@ -174,29 +185,18 @@ func orderedPair(a, b int) [2]int {
 // checkAll runs the target checks for targets in parallel; status must come
 // from match over a scope holding the targets and all their neighbours.
 func (e *engine) checkAll(targets []int, status [][][]uint8) map[int]*edgeResult {
+	res := make([]*edgeResult, len(targets))
+	parallel(len(targets), func(k int) {
+		if t := targets[k]; status[t] != nil {
+			res[k] = e.check(t, status[t])
+		}
+	})
 	out := make(map[int]*edgeResult, len(targets))
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	work := make(chan int, 64)
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for t := range work {
-				r := e.check(t, status[t])
-				mu.Lock()
-				out[t] = r
-				mu.Unlock()
-			}
-		}()
-	}
-	for _, t := range targets {
-		if status[t] != nil {
-			work <- t
+	for k, t := range targets {
+		if res[k] != nil {
+			out[t] = res[k]
 		}
 	}
-	close(work)
-	wg.Wait()
 	return out
 }
 

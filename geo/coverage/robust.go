@@ -1,6 +1,7 @@
 package coverage
 
 import (
+	"math"
 	"math/big"
 
 	"github.com/paulmach/orb"
@@ -10,9 +11,15 @@ import (
 // A floating-point filter decides the easy cases; near-degenerate ones are
 // settled exactly, so topology never depends on rounding.
 func orient(a, b, c orb.Point) int {
+	if c == a || c == b || a == b {
+		return 0 // shared vertices are the common case: skip the exact path
+	}
 	detL := (b[0] - a[0]) * (c[1] - a[1])
 	detR := (b[1] - a[1]) * (c[0] - a[0])
 	det := detL - detR
+	if math.IsNaN(det) || math.IsInf(det, 0) {
+		return 0 // non-finite input is rejected elsewhere; never reach big.Float
+	}
 	bound := 3.3306690738754716e-16 * (abs(detL) + abs(detR))
 	if det > bound {
 		return 1
@@ -23,16 +30,17 @@ func orient(a, b, c orb.Point) int {
 	return orientExact(a, b, c)
 }
 
+// orientExact evaluates the orientation determinant exactly: with 2200
+// bits every difference of two float64 values (and the products of two
+// such differences with 4400 bits) is representable without rounding.
 func orientExact(a, b, c orb.Point) int {
-	r := func(f float64) *big.Rat { return new(big.Rat).SetFloat64(f) }
-	ax, ay := r(a[0]), r(a[1])
-	bx := new(big.Rat).Sub(r(b[0]), ax)
-	by := new(big.Rat).Sub(r(b[1]), ay)
-	cx := new(big.Rat).Sub(r(c[0]), ax)
-	cy := new(big.Rat).Sub(r(c[1]), ay)
-	l := new(big.Rat).Mul(bx, cy)
-	rr := new(big.Rat).Mul(by, cx)
-	return l.Cmp(rr)
+	const pd, pp = 2200, 4400
+	sub := func(x, y float64) *big.Float {
+		return new(big.Float).SetPrec(pd).Sub(big.NewFloat(x), big.NewFloat(y))
+	}
+	l := new(big.Float).SetPrec(pp).Mul(sub(b[0], a[0]), sub(c[1], a[1]))
+	r := new(big.Float).SetPrec(pp).Mul(sub(b[1], a[1]), sub(c[0], a[0]))
+	return l.Cmp(r)
 }
 
 func abs(f float64) float64 {

@@ -2,8 +2,11 @@ package coverage
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/paulmach/orb"
 )
@@ -15,6 +18,7 @@ type Validator struct {
 	geoms      []orb.Geometry
 	parent     orb.Geometry
 	ms         []*member
+	areas      []float64
 	structural []bool
 	eng        *engine
 	status     [][][]uint8
@@ -35,12 +39,14 @@ func Validate(members []orb.Geometry, parent orb.Geometry, opt Options) Report {
 func NewValidator(members []orb.Geometry, parent orb.Geometry, opt Options) *Validator {
 	v := &Validator{opt: opt, geoms: slices.Clone(members), parent: parent, pairs: map[[2]int]bool{}, pending: map[int]bool{}}
 	v.ms = make([]*member, len(members))
+	v.areas = make([]float64, len(members))
 	v.structural = make([]bool, len(members))
 	all := make([]int, len(members))
-	for i, g := range members {
-		v.ms[i] = newMember(g)
+	parallel(len(members), func(i int) {
+		v.ms[i] = newMember(members[i])
+		v.areas[i] = polygonArea(members[i], opt.Planar)
 		all[i] = i
-	}
+	})
 	v.eng = newEngine(v.ms, opt.GapWidth, !opt.Planar)
 	v.status = make([][][]uint8, len(members))
 	v.run(all, true)
@@ -50,8 +56,8 @@ func NewValidator(members []orb.Geometry, parent orb.Geometry, opt Options) *Val
 // Report returns the current defects.
 func (v *Validator) Report() Report {
 	r := Report{Defects: slices.Clone(v.defects), Members: len(v.ms)}
-	for _, g := range v.geoms {
-		r.Area += polygonArea(g, v.opt.Planar)
+	for _, a := range v.areas {
+		r.Area += a
 	}
 	sortDefects(r.Defects)
 	return r
@@ -70,6 +76,7 @@ func (v *Validator) Update(i int, g orb.Geometry) {
 	}
 	v.geoms[i] = g
 	v.ms[i] = newMember(g)
+	v.areas[i] = polygonArea(g, v.opt.Planar)
 	if !v.ms[i].empty {
 		b := v.ms[i].bound
 		v.eng.tree.Insert([2]float64{b.Min[0], b.Min[1]}, [2]float64{b.Max[0], b.Max[1]}, i)
@@ -135,13 +142,18 @@ func (v *Validator) unitLength() string {
 
 // run validates targets; full tells that targets are all members.
 func (v *Validator) run(targets []int, full bool) {
-	for _, i := range targets {
+	checked := make([][]Defect, len(targets))
+	parallel(len(targets), func(k int) {
+		i := targets[k]
 		ds, hard := checkGeometry(v.geoms[i])
 		v.structural[i] = hard
-		for _, d := range ds {
-			d.Features = []int{i}
-			v.defects = append(v.defects, d)
+		for j := range ds {
+			ds[j].Features = []int{i}
 		}
+		checked[k] = ds
+	})
+	for _, ds := range checked {
+		v.defects = append(v.defects, ds...)
 	}
 	// Scope for matching: targets and their neighbours.
 	scopeSet := map[int]bool{}
@@ -248,4 +260,25 @@ func (v *Validator) areaDefect(k Kind, mp orb.MultiPolygon, features []int) (Def
 		d.Message = fmt.Sprintf("%s sliver, mean width %.3g below tolerance %g", what, width, v.opt.Tolerance)
 	}
 	return d, true
+}
+
+// parallel calls fn(0..n-1) on GOMAXPROCS goroutines.
+func parallel(n int, fn func(int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				k := int(next.Add(1)) - 1
+				if k >= n {
+					return
+				}
+				fn(k)
+			}
+		}()
+	}
+	wg.Wait()
 }

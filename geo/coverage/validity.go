@@ -171,6 +171,13 @@ func ringIntersections(rings [][]orb.Point, pi int) []ringDefect {
 		for b := a + 1; b < len(segs) && segs[b].minX <= sa.maxX; b++ {
 			sb := segs[b]
 			rb := rings[sb.ring]
+			if sb.ring != sa.ring {
+				continue // checked by ringsCross
+			}
+			n := len(ra) - 1
+			if d := sa.idx - sb.idx; d == 1 || d == -1 || d == n-1 || d == -(n-1) {
+				continue // consecutive segments share a vertex; spikes are reported apart
+			}
 			h, p := intersect(ra[sa.idx], ra[sa.idx+1], rb[sb.idx], rb[sb.idx+1])
 			if h == hitNone {
 				continue
@@ -184,21 +191,7 @@ func ringIntersections(rings [][]orb.Point, pi int) []ringDefect {
 					}
 				}
 			}
-			var msg string
-			if sa.ring == sb.ring {
-				n := len(ra) - 1
-				d := sa.idx - sb.idx
-				adjacent := d == 1 || d == -1 || d == n-1 || d == -(n-1)
-				if adjacent && h != hitCollinear {
-					continue // consecutive segments share their vertex
-				}
-				if adjacent {
-					continue // reported as a spike
-				}
-				msg = fmt.Sprintf("polygon %d: ring self-intersection", pi)
-			} else {
-				continue // checked by ringsCross
-			}
+			msg := fmt.Sprintf("polygon %d: ring self-intersection", pi)
 			if !seen[p] {
 				seen[p] = true
 				out = append(out, ringDefect{p, msg})
