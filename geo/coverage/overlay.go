@@ -155,3 +155,10 @@ func unionAll(gs []orb.Geometry) (orb.MultiPolygon, error) {
 	}
 	return fromSF(g), nil
 }
+
+// Union returns the union of the polygonal geometries gs (lon/lat or
+// planar alike) as a MultiPolygon; non-polygonal inputs are ignored and an
+// error is returned when the overlay fails numerically.
+func Union(gs []orb.Geometry) (orb.MultiPolygon, error) {
+	return unionAll(gs)
+}
