@@ -36,6 +36,7 @@ CREATE TABLE addresses (
 );
 CREATE INDEX addresses_building ON addresses (building_id);
 CREATE INDEX addresses_region ON addresses (region_code);
+CREATE INDEX addresses_community ON addresses (community_code);
 CREATE INDEX addresses_full_text_trgm ON addresses USING gin (full_text gin_trgm_ops);
 
 -- Households hold personal data (names, ID numbers, phones, tags such as
@@ -56,4 +57,5 @@ CREATE TABLE households (
 );
 CREATE INDEX households_building ON households (building_id);
 CREATE INDEX households_region ON households (region_code);
+CREATE INDEX households_address ON households (address_id);
 CREATE INDEX households_tags ON households USING gin (tags);

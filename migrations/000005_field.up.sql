@@ -24,6 +24,7 @@ CREATE TABLE incidents (
 CREATE INDEX incidents_pt_gist ON incidents USING gist (pt);
 CREATE INDEX incidents_grid_status ON incidents (grid_code, status);
 CREATE INDEX incidents_region_time ON incidents (region_code, reported_at);
+CREATE INDEX incidents_reporter ON incidents (reported_by);
 
 CREATE TABLE incident_events (
     id          bigserial PRIMARY KEY,

@@ -52,6 +52,7 @@ func New(opt Options) *Server {
 	e.HTTPErrorHandler = s.handleError
 	e.Use(middleware.RequestID())
 	e.Use(s.requestLogger())
+	e.Use(s.errorsToJSON)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}))
 	e.Use(middleware.BodyLimit(fmt.Sprintf("%dB", opt.BodyLimit)))
 	e.Use(middleware.ContextTimeout(opt.RequestTimeout))
@@ -70,7 +71,20 @@ func (s *Server) routes() {
 	api.GET("/grids/:code", s.getGrid)
 	api.GET("/config", s.clientConfig)
 
-	e.GET("/*", echo.WrapHandler(http.FileServer(http.FS(s.opt.Static))))
+	api.Any("/*", func(echo.Context) error { return apperr.New(apperr.ErrNotFound, "no such endpoint") })
+
+	e.StaticFS("/", s.opt.Static)
+}
+
+// errorsToJSON writes a handler's error inside the middleware chain, so the
+// request logger sees the final status.
+func (s *Server) errorsToJSON(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := next(c); err != nil {
+			s.handleError(err, c)
+		}
+		return nil
+	}
 }
 
 // Handler is the server as an http.Handler (tests use httptest with it).
@@ -148,8 +162,7 @@ func fromEcho(he *echo.HTTPError) error {
 
 func (s *Server) requestLogger() echo.MiddlewareFunc {
 	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
-		LogStatus: true, LogURI: true, LogMethod: true, LogLatency: true, LogRequestID: true, LogError: true,
-		HandleError: true,
+		LogStatus: true, LogURI: true, LogMethod: true, LogLatency: true, LogRequestID: true,
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
 			level := slog.LevelInfo
 			if v.Status >= 500 {

@@ -92,6 +92,10 @@ func Up(ctx context.Context, pool *pgxpool.Pool) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	return apply(ctx, pool, ms)
+}
+
+func apply(ctx context.Context, pool *pgxpool.Pool, ms []Migration) (int, error) {
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("migrate: %w", err)

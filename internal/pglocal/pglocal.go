@@ -100,6 +100,13 @@ func (c Cluster) dataDir() (string, error) {
 	}
 	sum := sha1.Sum([]byte(abs))
 	alt := filepath.Join("/var/lib/wangge", "pg-"+hex.EncodeToString(sum[:6]))
+	// The parent must be enterable by postgres; the data directory itself is 0700.
+	if err := os.MkdirAll(filepath.Dir(alt), 0o755); err != nil {
+		return "", fmt.Errorf("pglocal: %w", err)
+	}
+	if err := os.Chmod(filepath.Dir(alt), 0o755); err != nil {
+		return "", fmt.Errorf("pglocal: %w", err)
+	}
 	if err := os.MkdirAll(alt, 0o700); err != nil {
 		return "", fmt.Errorf("pglocal: %w", err)
 	}
