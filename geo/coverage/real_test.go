@@ -162,3 +162,68 @@ func TestRealCoverages(t *testing.T) {
 		})
 	}
 }
+
+// TestChicagoEnclave: the Norridge/Harwood Heights enclave is a hole of the
+// union of the 801 tracts; with a parent that has the hole it is no gap,
+// with a parent that lacks it the enclave is the one gap.
+func TestChicagoEnclave(t *testing.T) {
+	ms := geoms(loadFC(t, "chicago-tracts-buildings/tracts.geojson"))
+	u, err := Union(ms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	holes := 0
+	var filled orb.MultiPolygon
+	for _, p := range u {
+		holes += len(p) - 1
+		filled = append(filled, orb.Polygon{p[0]})
+	}
+	if holes != 1 {
+		t.Fatalf("union has %d holes, want 1", holes)
+	}
+	r := Validate(ms, u, Options{})
+	if len(r.Defects) != 0 {
+		t.Errorf("parent with the enclave as a hole: %d defects, first %+v", len(r.Defects), r.Defects[0])
+	}
+	r = Validate(ms, filled, Options{})
+	gaps := r.Of(Gap)
+	if len(gaps) != 1 || !near(gaps[0].Size, 6.84e6, 0.05) || len(r.Defects) != 1 {
+		t.Errorf("parent without the hole: %d defects, gaps %d", len(r.Defects), len(gaps))
+	}
+}
+
+// TestSliverTolerance: Toronto's overlaps and gaps are all under 0.2 m
+// wide, so a 0.5 m tolerance turns every one into a sliver.
+func TestSliverTolerance(t *testing.T) {
+	r := Validate(geoms(loadFC(t, "neighborhoods-click-that-hood/toronto.geojson")), nil, Options{Tolerance: 0.5})
+	if r.Count(Overlap) != 0 || r.Count(Gap) != 0 || r.Count(Sliver) != 15 {
+		t.Errorf("overlap %d gap %d sliver %d, want 0/0/15", r.Count(Overlap), r.Count(Gap), r.Count(Sliver))
+	}
+}
+
+// TestGapWidthMetres: lon/lat squares 0.5 m apart are flagged with a 1 m
+// gap width and not with 0.1 m.
+func TestGapWidthMetres(t *testing.T) {
+	kx, _ := metresPerDegree(30)
+	d := 0.5 / kx
+	ms := []orb.Geometry{sq(120, 30, 120.001, 30.001), sq(120.001+d, 30, 120.002, 30.001)}
+	if n := Validate(ms, nil, Options{GapWidth: 1}).Count(InvalidEdge); n != 2 {
+		t.Errorf("gap width 1 m: %d invalid edges, want 2", n)
+	}
+	if n := Validate(ms, nil, Options{GapWidth: 0.1}).Count(InvalidEdge); n != 0 {
+		t.Errorf("gap width 0.1 m: %d invalid edges, want 0", n)
+	}
+}
+
+// TestAreaAgainstGeodesic compares the ellipsoidal area of a 0.01° cell
+// with its closed form on the ellipsoid (M·N·cosφ·dφ·dλ).
+func TestAreaAgainstGeodesic(t *testing.T) {
+	for _, lat := range []float64{0, 30, 43.6, 60} {
+		kx, ky := metresPerDegree(lat + 0.005)
+		want := kx * ky * 0.01 * 0.01
+		got := polygonArea(sq(120, lat, 120.01, lat+0.01), false)
+		if math.Abs(got-want) > 1e-6*want {
+			t.Errorf("lat %v: area %.3f, want %.3f", lat, got, want)
+		}
+	}
+}
