@@ -225,3 +225,33 @@ func hausdorff(decoded []orb.Point, polys orb.MultiPolygon, full, src orb.Ring, 
 }
 
 var _ = mvt.Layers(nil)
+
+// TestEncodeZ10AllCells keeps every one of the 10,000 sub-pixel cells at z10
+// (MinSize far below a pixel) and checks the tile stays under 500 KB.
+func TestEncodeZ10AllCells(t *testing.T) {
+	p := newPartition(100, 1)
+	spec := gridSpec
+	spec.MinSize = 0.01
+	l := NewLayer(spec)
+	if err := l.Replace(p.cells); err != nil {
+		t.Fatal(err)
+	}
+	for _, tl := range partitionTiles(p, 10) {
+		data, err := Encode([]*Layer{l}, int(tl.Z), int(tl.X), int(tl.Y), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls, err := DecodeStrict(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := len(ls[0].Features)
+		t.Logf("z10 %d/%d with all cells: %d features, %d B", tl.X, tl.Y, n, len(data))
+		if n < 9000 {
+			t.Errorf("only %d of 10000 cells", n)
+		}
+		if len(data) > 500<<10 {
+			t.Errorf("%d bytes exceeds 500 KB", len(data))
+		}
+	}
+}

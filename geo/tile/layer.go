@@ -36,9 +36,9 @@ type Spec struct {
 type entry struct {
 	f     Feature
 	world orb.Geometry
-	bound orb.Bound // lon/lat
-	wb    orb.Bound // world
-	vals  []valueKey // encoding keys of f.Properties values
+	bound orb.Bound   // lon/lat
+	wb    orb.Bound   // world
+	vals  []valueKey  // encoding keys of f.Properties values
 	parts []orb.Bound // world bounds of polygon parts' exterior rings
 }
 

@@ -27,7 +27,9 @@ func (s *shard) lru() []Key {
 	return out
 }
 
-func key(layer string, z, x, y int) Key { return Key{Layer: layer, Z: uint8(z), X: uint32(x), Y: uint32(y)} }
+func key(layer string, z, x, y int) Key {
+	return Key{Layer: layer, Z: uint8(z), X: uint32(x), Y: uint32(y)}
+}
 
 func payload(rng *rand.Rand, n int) []byte {
 	return bytes.Repeat([]byte{byte(rng.IntN(256))}, n)
