@@ -16,14 +16,12 @@ type Cell struct {
 
 // ring is one closed ring flattened to x0,y0,x1,y1,…,xn,yn with the first
 // point repeated at the end, so edge i is (xy[2i],xy[2i+1])→(xy[2i+2],…).
+// In a cell's ring list each polygon is its outer ring, whose n counts the
+// polygon's rings (outer plus holes), followed by its holes (n == 0).
 type ring struct {
 	minX, minY, maxX, maxY float64
 	xy                     []float64
-}
-
-// polygon is an outer ring followed by its holes.
-type polygon struct {
-	rings []ring
+	n                      int
 }
 
 // cell is the compiled, immutable form of a Cell shared by snapshots.
@@ -31,8 +29,8 @@ type cell struct {
 	code  string
 	geom  orb.MultiPolygon
 	bound orb.Bound
-	polys []polygon
-	empty bool // no usable ring: stored, but matches no point
+	rings []ring // polygons in order, see ring
+	empty bool   // no usable ring: stored, but matches no point
 }
 
 // compile flattens c's rings. Rings with fewer than three distinct points
@@ -48,7 +46,7 @@ func compile(c Cell) *cell {
 	}
 	buf := make([]float64, 0, n)
 	for _, p := range c.Geometry {
-		var poly polygon
+		outer := len(out.rings)
 		for i, r := range p {
 			fr, ok := flatten(r, &buf)
 			if !ok {
@@ -57,19 +55,19 @@ func compile(c Cell) *cell {
 				}
 				continue
 			}
-			poly.rings = append(poly.rings, fr)
-		}
-		if len(poly.rings) > 0 {
-			out.polys = append(out.polys, poly)
+			out.rings = append(out.rings, fr)
+			out.rings[outer].n++
 		}
 	}
-	if len(out.polys) == 0 {
+	if len(out.rings) == 0 {
 		out.empty = true
 		return out
 	}
 	b := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
-	for _, p := range out.polys {
-		r := p.rings[0]
+	for _, r := range out.rings {
+		if r.n == 0 {
+			continue // holes lie within their outer ring
+		}
 		b.Min[0], b.Min[1] = math.Min(b.Min[0], r.minX), math.Min(b.Min[1], r.minY)
 		b.Max[0], b.Max[1] = math.Max(b.Max[0], r.maxX), math.Max(b.Max[1], r.maxY)
 	}

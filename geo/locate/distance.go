@@ -9,22 +9,20 @@ import "math"
 // the distance to the cell. Empty cells return +Inf.
 func (c *cell) boundaryDistance(x, y, kx, ky float64) float64 {
 	best := math.Inf(1)
-	for i := range c.polys {
-		for j := range c.polys[i].rings {
-			r := &c.polys[i].rings[j]
-			// Skip rings whose box is already farther than the best edge.
-			if d2 := boxDist2(x, y, kx, ky, r.minX, r.minY, r.maxX, r.maxY); d2 >= best {
-				continue
+	for i := range c.rings {
+		r := &c.rings[i]
+		// Skip rings whose box is already farther than the best edge.
+		if d2 := boxDist2(x, y, kx, ky, r.minX, r.minY, r.maxX, r.maxY); d2 >= best {
+			continue
+		}
+		xy := r.xy
+		ax, ay := (xy[0]-x)*kx, (xy[1]-y)*ky
+		for k := 2; k+1 < len(xy); k += 2 {
+			bx, by := (xy[k]-x)*kx, (xy[k+1]-y)*ky
+			if d2 := segDist2(ax, ay, bx, by); d2 < best {
+				best = d2
 			}
-			xy := r.xy
-			ax, ay := (xy[0]-x)*kx, (xy[1]-y)*ky
-			for k := 2; k+1 < len(xy); k += 2 {
-				bx, by := (xy[k]-x)*kx, (xy[k+1]-y)*ky
-				if d2 := segDist2(ax, ay, bx, by); d2 < best {
-					best = d2
-				}
-				ax, ay = bx, by
-			}
+			ax, ay = bx, by
 		}
 	}
 	return math.Sqrt(best)

@@ -57,7 +57,7 @@ func buildGrid(s *Snapshot) *grid {
 		return nil
 	}
 	lo, hi := s.tree.Bounds()
-	g := newGrid(lo[0], lo[1], hi[0], hi[1], s.tree.Len())
+	g := newGrid(lo[0], lo[1], hi[0], hi[1], s.tree.Len(), bucketsPerCell)
 	if g != nil {
 		g.fill(s.cells)
 	}

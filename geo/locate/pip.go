@@ -57,17 +57,17 @@ func (r *ring) classify(x, y float64) int {
 // contains reports whether (x, y) is in c's closed area (interior or
 // boundary, including the boundary of holes).
 func (c *cell) contains(x, y float64) bool {
-	for i := range c.polys {
-		rings := c.polys[i].rings
-		switch rings[0].classify(x, y) {
+	rs := c.rings
+	for i := 0; i < len(rs); i += rs[i].n {
+		switch rs[i].classify(x, y) {
 		case outside:
 			continue
 		case onBoundary:
 			return true
 		}
 		in := true
-		for h := 1; h < len(rings); h++ {
-			k := rings[h].classify(x, y)
+		for h := i + 1; h < i+rs[i].n; h++ {
+			k := rs[h].classify(x, y)
 			if k == onBoundary {
 				return true
 			}

@@ -103,7 +103,7 @@ type Result struct {
 // local equirectangular scale at p's latitude (WGS-84 radii of curvature;
 // error far below 0.5% over grid-sized distances of a few km). The nearest
 // cell search walks the R-tree nearest-first by metric box distance and
-// refines each candidate by exact segment distance. Non-finite p gives a
+// refines candidates by exact segment distance (ties: smallest code). Non-finite p gives a
 // zero Result.
 func (s *Snapshot) Lookup(p orb.Point) Result {
 	x, y := p[0], p[1]
@@ -114,22 +114,24 @@ func (s *Snapshot) Lookup(p orb.Point) Result {
 	if c := s.locate(x, y); c != nil {
 		return Result{Code: c.code, Found: true, BoundaryDistanceM: c.boundaryDistance(x, y, kx, ky)}
 	}
+	// Walk items in order of metric box distance (a lower bound of the exact
+	// distance) and refine each by exact segment distance; stop once the
+	// next box is farther than the best exact distance found.
 	var r Result
 	s.tree.Nearby(
-		func(min, max [2]float64, c *cell, item bool) float64 {
-			if item {
-				return c.boundaryDistance(x, y, kx, ky)
-			}
-			return math.Sqrt(boxDist2(x, y, kx, ky, min[0], min[1], max[0], max[1]))
+		func(min, max [2]float64, _ *cell, _ bool) float64 {
+			return boxDist2(x, y, kx, ky, min[0], min[1], max[0], max[1])
 		},
-		func(_, _ [2]float64, c *cell, d float64) bool {
-			// Items arrive in distance order; among equal distances keep the
-			// smallest code, for determinism.
-			if r.NearestCode == "" || (d == r.NearestDistanceM && c.code < r.NearestCode) {
-				r.NearestCode, r.NearestDistanceM = c.code, d
-				return true
+		func(_, _ [2]float64, c *cell, box2 float64) bool {
+			if r.NearestCode != "" && box2 > r.NearestDistanceM*r.NearestDistanceM {
+				return false
 			}
-			return d == r.NearestDistanceM
+			d := c.boundaryDistance(x, y, kx, ky)
+			// Among equal distances keep the smallest code, for determinism.
+			if r.NearestCode == "" || d < r.NearestDistanceM || (d == r.NearestDistanceM && c.code < r.NearestCode) {
+				r.NearestCode, r.NearestDistanceM = c.code, d
+			}
+			return true
 		},
 	)
 	return r
