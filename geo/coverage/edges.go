@@ -86,18 +86,6 @@ type segEntry struct {
 	fwd               bool
 }
 
-func cmpKey(a, b segKey) int {
-	for i := range a {
-		if a[i] < b[i] {
-			return -1
-		}
-		if a[i] > b[i] {
-			return 1
-		}
-	}
-	return 0
-}
-
 // canonical orients a segment as if its ring had the interior on the right
 // and then normalises its direction; fwd tells whether that kept it.
 func canonical(r *cring, i int) (segKey, bool) {
@@ -138,41 +126,99 @@ func (e *engine) match(scope []int) (status [][][]uint8, dup map[[2]int]bool) {
 		}
 		status[mi] = st
 	}
-	slices.SortFunc(entries, func(a, b segEntry) int { return cmpKey(a.key, b.key) })
-	for lo := 0; lo < len(entries); {
+	// Sort 16-byte (hash, index) pairs rather than the entries themselves;
+	// equal keys have equal hashes, and the rare collisions are split below.
+	order := make([]hashIdx, len(entries))
+	for i := range entries {
+		order[i] = hashIdx{hashKey(entries[i].key), int32(i)}
+	}
+	slices.SortFunc(order, func(a, b hashIdx) int {
+		switch {
+		case a.h < b.h:
+			return -1
+		case a.h > b.h:
+			return 1
+		}
+		return int(a.i - b.i)
+	})
+	var group []segEntry
+	for lo := 0; lo < len(order); {
 		hi := lo + 1
-		for hi < len(entries) && entries[hi].key == entries[lo].key {
+		for hi < len(order) && order[hi].h == order[lo].h {
 			hi++
 		}
-		group := entries[lo:hi]
-		lo = hi
-		if len(group) == 1 {
+		if hi-lo == 1 {
+			lo = hi
 			continue // a lone segment stays unknown
 		}
-		for a, ea := range group {
-			same, opp := false, false
-			for b, eb := range group {
-				if a == b {
-					continue
-				}
-				if eb.fwd == ea.fwd {
-					same = true
-					if eb.member != ea.member {
-						dup[orderedPair(int(ea.member), int(eb.member))] = true
-					}
-				} else {
-					opp = true
+		same := order[lo:hi]
+		lo = hi
+		done := make([]bool, len(same))
+		for a := range same {
+			if done[a] {
+				continue
+			}
+			group = group[:0]
+			k := entries[same[a].i].key
+			for b := a; b < len(same); b++ {
+				if !done[b] && entries[same[b].i].key == k {
+					done[b] = true
+					group = append(group, entries[same[b].i])
 				}
 			}
-			switch {
-			case same:
-				status[ea.member][ea.ring][ea.idx] = segInvalid
-			case opp:
-				status[ea.member][ea.ring][ea.idx] = segMatched
-			}
+			markGroup(group, status, dup)
 		}
 	}
 	return status, dup
+}
+
+type hashIdx struct {
+	h uint64
+	i int32
+}
+
+func hashKey(k segKey) uint64 {
+	h := uint64(14695981039346656037)
+	for _, f := range k {
+		if f == 0 {
+			f = 0 // -0 and +0 are the same coordinate
+		}
+		h ^= math.Float64bits(f)
+		h *= 1099511628211
+		h ^= h >> 29
+	}
+	return h
+}
+
+// markGroup sets the status of a group of equal segments: invalid when
+// another has the same orientation (duplicate or overlap), matched when one
+// runs opposite, unknown when alone.
+func markGroup(group []segEntry, status [][][]uint8, dup map[[2]int]bool) {
+	if len(group) < 2 {
+		return
+	}
+	for a, ea := range group {
+		same, opp := false, false
+		for b, eb := range group {
+			if a == b {
+				continue
+			}
+			if eb.fwd == ea.fwd {
+				same = true
+				if eb.member != ea.member {
+					dup[orderedPair(int(ea.member), int(eb.member))] = true
+				}
+			} else {
+				opp = true
+			}
+		}
+		switch {
+		case same:
+			status[ea.member][ea.ring][ea.idx] = segInvalid
+		case opp:
+			status[ea.member][ea.ring][ea.idx] = segMatched
+		}
+	}
 }
 
 func orderedPair(a, b int) [2]int {

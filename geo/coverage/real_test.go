@@ -42,16 +42,6 @@ func sumSize(ds []Defect) (total, largest float64) {
 
 func near(got, want, rel float64) bool { return math.Abs(got-want) <= rel*want }
 
-func logReport(t *testing.T, r Report) {
-	for _, d := range r.Defects {
-		if d.Kind == InvalidEdge {
-			continue
-		}
-		t.Logf("%s %v %.3f %s %s", d.Kind, d.Features, d.Size, d.Unit, d.Message)
-	}
-	t.Logf("members %d area %.0f invalid_edge %d", r.Members, r.Area, r.Count(InvalidEdge))
-}
-
 // structuralInvalid lists the members with an invalid_geometry defect other
 // than repeated points (which OGC/PostGIS count as valid).
 func structuralInvalid(r Report) map[int][]Defect {

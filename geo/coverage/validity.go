@@ -1,9 +1,10 @@
 package coverage
 
 import (
+	"cmp"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 
 	"github.com/paulmach/orb"
 )
@@ -162,7 +163,7 @@ func ringIntersections(rings [][]orb.Point, pi int) []ringDefect {
 			segs = append(segs, ringSeg{ri, i, min(r[i][0], r[i+1][0]), max(r[i][0], r[i+1][0])})
 		}
 	}
-	sort.Slice(segs, func(a, b int) bool { return segs[a].minX < segs[b].minX })
+	slices.SortFunc(segs, func(a, b ringSeg) int { return cmp.Compare(a.minX, b.minX) })
 	var out []ringDefect
 	seen := map[orb.Point]bool{}
 	for a := range segs {
