@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/simplify"
 )
 
 // Options are the tile parameters shared by Encode and TilesCovering; the
@@ -132,9 +131,6 @@ func encodeLayer(l *Layer, z, x, y int, opts Options) *layerWriter {
 		minSize: minSize * pixel,
 		pixel:   pixel,
 		holes:   z >= spec.DetailZoom,
-	}
-	if b.tol > 0 {
-		b.dp, b.dp4 = simplify.DouglasPeucker(b.tol), simplify.DouglasPeucker(b.tol/4)
 	}
 	var keep func(string) bool
 	if z < spec.DetailZoom {

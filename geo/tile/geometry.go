@@ -5,7 +5,6 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/clip"
-	"github.com/paulmach/orb/simplify"
 )
 
 // builder turns world geometries into the command stream of one tile and
@@ -20,7 +19,8 @@ type builder struct {
 	cmds          commands
 	ibuf          []ipt
 	pa, pb, dbuf  []orb.Point // scratch: exterior, reprojection/holes, simplification
-	dp, dp4       *simplify.DouglasPeuckerSimplifier
+	mask          []bool
+	stack         []int
 }
 
 // project maps world points to tile units into the scratch slice *buf
@@ -110,7 +110,7 @@ func (b *builder) lines(mls orb.MultiLineString) int {
 		}
 		for _, piece := range pieces {
 			if b.tol > 0 && len(piece) > 2 {
-				piece = b.dp.LineString(piece)
+				piece = douglasPeucker(piece, b.tol, &b.mask, &b.stack)
 			}
 			b.ibuf = snapPoints(b.ibuf, piece, false)
 			if len(b.ibuf) >= 2 {
@@ -202,12 +202,12 @@ func (b *builder) polygons(mp orb.MultiPolygon, parts []orb.Bound, big bool) int
 // ring writes the most simplified valid version of the closed ring pts with
 // the winding of orient (+1 exterior, -1 hole) and reports success.
 func (b *builder) ring(pts []orb.Point, orient int64) bool {
-	for _, dp := range [...]*simplify.DouglasPeuckerSimplifier{b.dp, b.dp4, nil} {
+	for _, tol := range [...]float64{b.tol, b.tol / 4, 0} {
 		work := pts
 		simplified := false
-		if dp != nil {
+		if tol > 0 && len(pts) > 4 {
 			b.dbuf = append(b.dbuf[:0], pts...)
-			work = dp.Ring(b.dbuf)
+			work = douglasPeucker(b.dbuf, tol, &b.mask, &b.stack)
 			simplified = len(work) < len(pts)
 		}
 		b.ibuf = cleanRing(snapPoints(b.ibuf, work, true))
