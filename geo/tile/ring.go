@@ -81,7 +81,40 @@ func area2(r []ipt) int64 {
 // validRing reports whether an open, cleaned ring is a valid MVT/OGC ring:
 // at least three distinct vertices, non-zero area and no self-intersection.
 func validRing(r []ipt) bool {
-	return len(r) >= 3 && area2(r) != 0 && !selfIntersects(r)
+	return len(r) >= 3 && area2(r) != 0 && (convex(r) || !selfIntersects(r))
+}
+
+// convex reports whether the cleaned open ring r is a simple convex polygon:
+// every turn has the same sign and each coordinate changes direction only
+// twice around the ring (which rules out stars that wind more than once).
+// Most grid cells are, and then the quadratic intersection test is skipped.
+func convex(r []ipt) bool {
+	n := len(r)
+	turn := 0
+	xFlips, yFlips := 0, 0
+	pdx, pdy := r[0].x-r[n-1].x, r[0].y-r[n-1].y
+	for i := range n {
+		a, b, c := r[(i+n-1)%n], r[i], r[(i+1)%n]
+		s := sign(cross(a, b, c))
+		if s == 0 || (turn != 0 && s != turn) {
+			return false
+		}
+		turn = s
+		dx, dy := c.x-b.x, c.y-b.y
+		if dx != 0 {
+			if pdx != 0 && (dx > 0) != (pdx > 0) {
+				xFlips++
+			}
+			pdx = dx
+		}
+		if dy != 0 {
+			if pdy != 0 && (dy > 0) != (pdy > 0) {
+				yFlips++
+			}
+			pdy = dy
+		}
+	}
+	return xFlips <= 2 && yFlips <= 2
 }
 
 // selfIntersects reports whether two non-adjacent edges of the open ring r

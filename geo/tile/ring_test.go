@@ -94,6 +94,7 @@ func TestValidRing(t *testing.T) {
 		{"64-gon", star(64, false), true},
 		{"64-gon crossed (sweep)", star(64, true), false},
 		{"12-gon crossed (brute force)", star(12, true), false},
+		{"pentagram (convex turns, winds twice)", pts(0, 100, 59, -81, -95, 31, 95, 31, -59, -81), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -135,5 +136,30 @@ func TestSelfIntersectsSweepMatchesBruteForce(t *testing.T) {
 		if got := selfIntersects(r); got != brute {
 			t.Fatalf("seed %d: sweep %v, brute force %v", seed, got, brute)
 		}
+	}
+}
+
+func TestConvex(t *testing.T) {
+	tests := []struct {
+		name string
+		r    []ipt
+		want bool
+	}{
+		{"square", pts(0, 0, 4, 0, 4, 4, 0, 4), true},
+		{"square reversed", pts(0, 4, 4, 4, 4, 0, 0, 0), true},
+		{"64-gon", star(64, false), true},
+		{"concave", pts(0, 0, 4, 0, 4, 4, 2, 1, 0, 4), false},
+		{"pentagram", pts(0, 100, 59, -81, -95, 31, 95, 31, -59, -81), false},
+		{"bow tie", pts(0, 0, 4, 4, 4, 0, 0, 4), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := convex(tt.r); got != tt.want {
+				t.Fatalf("convex = %v, want %v", got, tt.want)
+			}
+			if tt.want && selfIntersects(tt.r) {
+				t.Fatal("convex ring reported self-intersecting")
+			}
+		})
 	}
 }

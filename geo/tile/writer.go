@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Own protobuf writing instead of mvt.Marshal: properties keep their order
@@ -184,6 +185,21 @@ func signedKey(v int64) valueKey {
 	return valueKey{kind: 6, u: uint64((v << 1) ^ (v >> 63))}
 }
 
+// key finds a key's index: layers have few keys, and a scan of them beats
+// hashing the string.
+func (w *layerWriter) key(k string) (uint32, bool) {
+	if len(w.keys) <= 16 {
+		for i, s := range w.keys {
+			if s == k {
+				return uint32(i), true
+			}
+		}
+		return 0, false
+	}
+	i, ok := w.keyIdx[k]
+	return i, ok
+}
+
 // reset prepares a pooled writer for a new layer.
 func (w *layerWriter) reset(name string, extent uint32) {
 	w.name, w.extent, w.nfeat = name, extent, 0
@@ -200,7 +216,7 @@ func (w *layerWriter) add(id uint64, geomType int, geom []uint32, props []Proper
 		if keep != nil && !keep(p.Key) {
 			continue
 		}
-		ki, ok := w.keyIdx[p.Key]
+		ki, ok := w.key(p.Key)
 		if !ok {
 			ki = uint32(len(w.keys))
 			w.keyIdx[p.Key] = ki
@@ -242,8 +258,10 @@ func (w *layerWriter) appendTo(dst []byte) []byte {
 		tail = appendBytesField(tail, 4, v)
 	}
 	tail = appendVarint(appendTag(tail, 5, 0), uint64(w.extent))
+	n := len(head) + len(w.feats) + len(tail)
+	dst = slices.Grow(dst, n+2*binary.MaxVarintLen32)
 	dst = appendTag(dst, 3, 2)
-	dst = appendVarint(dst, uint64(len(head)+len(w.feats)+len(tail)))
+	dst = appendVarint(dst, uint64(n))
 	dst = append(dst, head...)
 	dst = append(dst, w.feats...)
 	return append(dst, tail...)
