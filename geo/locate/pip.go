@@ -9,12 +9,14 @@ const (
 
 // classify returns where (x, y) lies relative to the closed ring r: outside,
 // inside, or onBoundary. It is a crossing-number test with exact on-edge
-// detection. Each edge's orientation determinant is evaluated with the
-// edge's endpoints in a canonical order (lower y first), so two cells that
-// share an edge (bitwise-identical endpoints) always agree on which side of
-// it a point is, whatever their ring directions: a point off the shared
-// edge is in exactly one of them, and a point that is on it is on the
-// boundary of both.
+// detection: the side of each straddling edge comes from the exact sign of
+// the orientation determinant (see orient), so a point is on the boundary
+// exactly when it lies on an edge in real arithmetic, as in GEOS/PostGIS.
+// Two cells sharing an edge (identical endpoints) therefore agree on which
+// side of it a point is, whatever their ring directions: a point off the
+// shared edge is in exactly one of them, a point on it is on both. (The
+// endpoints are still put in a canonical order, lower y first, which keeps
+// the sign convention of the crossing rule.)
 func (r *ring) classify(x, y float64) int {
 	if x < r.minX || x > r.maxX || y < r.minY || y > r.maxY {
 		return outside
@@ -31,7 +33,7 @@ func (r *ring) classify(x, y float64) int {
 			if ay > by {
 				lx, ly, hx, hy = bx, by, ax, ay
 			}
-			o := (hx-lx)*(y-ly) - (hy-ly)*(x-lx)
+			o := orient(lx, ly, hx, hy, x, y)
 			if o == 0 {
 				return onBoundary
 			}

@@ -52,9 +52,11 @@ func (s *Snapshot) find(code string) *cell {
 // edge, or a hole ring) belongs to the lexicographically smallest code among
 // the cells whose closed area contains it — PostGIS:
 // SELECT min(code) FROM cells WHERE ST_Intersects(geom, p).
-// Boundary points are detected exactly on the float64 coordinates (a point
-// that is a shared vertex, or lies on a shared edge per the orientation
-// test, is on both cells). Non-finite p returns false. It does not allocate.
+// "On a boundary" is decided exactly on the float64 coordinates (robust
+// orientation, as GEOS does), so the answer matches that PostGIS query even
+// for points on diagonal edges. Non-finite p returns false. It does not
+// allocate (except, rarely, for a point within rounding distance of an
+// edge's line, where the exact fallback of the orientation test runs).
 func (s *Snapshot) Locate(p orb.Point) (code string, ok bool) {
 	if c := s.locate(p[0], p[1]); c != nil {
 		return c.code, true
