@@ -5,10 +5,12 @@
 //	wangge demo     [--seed N] [--scale GRIDS] [--patrol-days N]
 //	                                     load the demo district (replaces it)
 //	wangge validate FILE [flags]         check a grid layer offline, no database
+//	wangge user add --username U --role R [--unit CODE] [--can-unmask]
 package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -36,6 +38,7 @@ commands:
   migrate   apply database migrations
   demo      load the demo district (flags: --seed, --scale, --patrol-days)
   validate  check a GeoJSON grid layer offline (wangge validate --help)
+  user      add or reset an account: user add --username U --role R [--unit CODE]
 `
 
 func main() {
@@ -57,6 +60,8 @@ func run(ctx context.Context, cmd string, args []string, stdout, stderr io.Write
 		err = migrateCmd(ctx, stderr)
 	case "demo":
 		err = demoCmd(ctx, args, stdout, stderr)
+	case "user":
+		err = userCmd(ctx, args, os.Stdin, stdout, stderr)
 	case "validate":
 		return validateCmd(args, stdout, stderr)
 	case "help", "-h", "--help":
@@ -184,6 +189,11 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	log := newLogger(stderr, cfg.LogLevel)
 	opt.Log = func(f string, a ...any) { log.Info(fmt.Sprintf(f, a...)) }
+	opt.Password = os.Getenv("WANGGE_DEMO_PASSWORD")
+	generated := opt.Password == ""
+	if generated {
+		opt.Password = randomPassword()
+	}
 	pool, err := openDatabase(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -196,7 +206,23 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	fmt.Fprintf(stdout, "demo district loaded in %s: %d streets, %d communities, %d grids, %d buildings, %d households (%d people), %d incidents, %d patrol points\n",
 		time.Since(start).Round(time.Millisecond), sum.Streets, sum.Communities, sum.Grids, sum.Buildings, sum.Households, sum.People, sum.Incidents, sum.PatrolPoints)
+	if generated {
+		fmt.Fprintf(stdout, "demo users admin, planner, officer, leader, auditor have the generated password: %s\n(set WANGGE_DEMO_PASSWORD to choose it)\n", opt.Password)
+	} else {
+		fmt.Fprintln(stdout, "demo users admin, planner, officer, leader, auditor use WANGGE_DEMO_PASSWORD")
+	}
 	return nil
+}
+
+// randomPassword is a readable 16-character password for the demo users.
+func randomPassword() string {
+	const alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
 }
 
 func validateCmd(args []string, stdout, stderr io.Writer) int {

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
@@ -25,15 +26,16 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 var (
 	demoOnce sync.Once
 	demoURL  string
+	demoPool *pgxpool.Pool
 )
 
 // demoServer serves the demo district; the packages' tests share it read-only.
 func demoServer(t *testing.T) string {
 	t.Helper()
 	demoOnce.Do(func() {
-		pool, _ := dbtest.Demo(&onceTB{T: t}, demo.Options{PatrolDays: 1})
+		pool, _ := dbtest.Demo(&onceTB{T: t}, demo.Options{PatrolDays: 1, Password: demoPassword})
 		srv := httptest.NewServer(api.New(api.Options{Store: store.New(pool), Static: static.FS, Logger: quiet}).Handler())
-		demoURL = srv.URL
+		demoURL, demoPool = srv.URL, pool
 	})
 	if demoURL == "" {
 		t.Fatal("demo server did not start")
@@ -47,7 +49,70 @@ type onceTB struct{ *testing.T }
 
 func (o *onceTB) Cleanup(func()) {}
 
+const demoPassword = "demo-password-1"
+
+var (
+	tokensMu sync.Mutex
+	tokens   = map[string]string{}
+)
+
+// tokenFor logs in as a demo user once per package run.
+func tokenFor(t *testing.T, base, user string) string {
+	t.Helper()
+	tokensMu.Lock()
+	defer tokensMu.Unlock()
+	if tok, ok := tokens[user]; ok {
+		return tok
+	}
+	resp, body := do(t, "POST", base+"/api/login", "", `{"username":"`+user+`","password":"`+demoPassword+`"}`)
+	if resp.StatusCode != 200 {
+		t.Fatalf("login %s: %d %s", user, resp.StatusCode, body)
+	}
+	var r struct{ Token string }
+	if err := json.Unmarshal(body, &r); err != nil || r.Token == "" {
+		t.Fatalf("login %s: %s", user, body)
+	}
+	tokens[user] = r.Token
+	return r.Token
+}
+
+// do sends a request with an optional bearer token and JSON body.
+func do(t *testing.T, method, url, token, body string) (*http.Response, []byte) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, out
+}
+
+// get reads url as the admin.
 func get(t *testing.T, url string) (*http.Response, []byte) {
+	t.Helper()
+	base := url[:strings.Index(url[len("http://"):], "/")+len("http://")]
+	return do(t, "GET", url, tokenFor(t, base, "admin"), "")
+}
+
+func getAnonymous(t *testing.T, url string) (*http.Response, []byte) {
 	t.Helper()
 	resp, err := http.Get(url)
 	if err != nil {
@@ -211,11 +276,11 @@ func TestBadRequestsGetTheErrorShape(t *testing.T) {
 func TestHealthReadyAndFrontEnd(t *testing.T) {
 	base := demoServer(t)
 	for _, p := range []string{"/healthz", "/readyz"} {
-		if resp, body := get(t, base+p); resp.StatusCode != 200 {
+		if resp, body := getAnonymous(t, base+p); resp.StatusCode != 200 {
 			t.Errorf("%s: %d %s", p, resp.StatusCode, body)
 		}
 	}
-	resp, body := get(t, base+"/")
+	resp, body := getAnonymous(t, base+"/")
 	if resp.StatusCode != 200 || !strings.Contains(string(body), "网格") {
 		t.Errorf("front end: %d", resp.StatusCode)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"wangge/internal/apperr"
+	"wangge/internal/auth"
 	"wangge/internal/store"
 )
 
@@ -27,12 +28,19 @@ type Options struct {
 	BodyLimit      int64 // bytes
 	RequestTimeout time.Duration
 	BasemapURL     string
+
+	SessionTTL       time.Duration // default 12h
+	LoginPerMinute   float64       // per client address; default 10
+	LoginBurst       int           // default 20
+	MaxLoginFailures int           // in a row before lock-out; default 5
+	LockFor          time.Duration // default 15m
 }
 
 // Server holds the handlers' dependencies.
 type Server struct {
-	opt  Options
-	echo *echo.Echo
+	opt      Options
+	echo     *echo.Echo
+	sessions sessionCache
 }
 
 // New builds the Echo instance with middleware and every route.
@@ -45,6 +53,18 @@ func New(opt Options) *Server {
 	}
 	if opt.BodyLimit == 0 {
 		opt.BodyLimit = 32 << 20
+	}
+	if opt.SessionTTL == 0 {
+		opt.SessionTTL = 12 * time.Hour
+	}
+	if opt.LoginPerMinute == 0 {
+		opt.LoginPerMinute, opt.LoginBurst = 10, 20
+	}
+	if opt.MaxLoginFailures == 0 {
+		opt.MaxLoginFailures = 5
+	}
+	if opt.LockFor == 0 {
+		opt.LockFor = 15 * time.Minute
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -66,12 +86,17 @@ func (s *Server) routes() {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 
-	api := e.Group("/api")
-	api.GET("/grids", s.listGrids)
-	api.GET("/grids/:code", s.getGrid)
-	api.GET("/config", s.clientConfig)
+	e.GET("/api/config", s.clientConfig)
+	e.POST("/api/login", s.login, loginLimiter(s.opt.LoginPerMinute, s.opt.LoginBurst))
 
-	api.Any("/*", func(echo.Context) error { return apperr.New(apperr.ErrNotFound, "no such endpoint") })
+	// Everything else under /api needs a login, and a role allowed the action.
+	// (Middleware per route, not per group: a group's middleware turns 405 into 404.)
+	api := e.Group("/api")
+	api.POST("/logout", s.logout, s.authenticate)
+	api.GET("/me", s.me, s.authenticate)
+	api.GET("/grids", s.listGrids, s.may(auth.ReadMap)...)
+	api.GET("/grids/:code", s.getGrid, s.may(auth.ReadMap)...)
+	api.GET("/audit", s.listAudit, s.may(auth.ReadAudit)...)
 
 	e.StaticFS("/", s.opt.Static)
 }
@@ -140,7 +165,7 @@ func fromEcho(he *echo.HTTPError) error {
 	case http.StatusNotFound:
 		return apperr.New(apperr.ErrNotFound, "no such endpoint")
 	case http.StatusMethodNotAllowed:
-		return apperr.New(apperr.ErrInvalid, "method not allowed")
+		return apperr.New(apperr.ErrMethod, "method not allowed")
 	case http.StatusRequestEntityTooLarge:
 		return apperr.New(apperr.ErrTooLarge, "request body too large")
 	case http.StatusUnsupportedMediaType:

@@ -16,6 +16,7 @@ var (
 	ErrUnauthorized = errors.New("login required")                  // 401
 	ErrForbidden    = errors.New("not allowed")                     // 403
 	ErrNotFound     = errors.New("not found")                       // 404
+	ErrMethod       = errors.New("method not allowed")              // 405
 	ErrConflict     = errors.New("conflict")                        // 409
 	ErrTooLarge     = errors.New("payload too large")               // 413
 	ErrUnsupported  = errors.New("unsupported media type")          // 415
@@ -56,6 +57,7 @@ var kinds = []struct {
 	{ErrUnauthorized, http.StatusUnauthorized, "unauthorized"},
 	{ErrForbidden, http.StatusForbidden, "forbidden"},
 	{ErrNotFound, http.StatusNotFound, "not_found"},
+	{ErrMethod, http.StatusMethodNotAllowed, "method_not_allowed"},
 	{ErrConflict, http.StatusConflict, "conflict"},
 	{ErrTooLarge, http.StatusRequestEntityTooLarge, "too_large"},
 	{ErrUnsupported, http.StatusUnsupportedMediaType, "unsupported_media_type"},

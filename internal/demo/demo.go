@@ -28,6 +28,7 @@ type Options struct {
 	PatrolDays   int    // days of patrol tracks per grid worker (default 30)
 	IncidentDays int    // incidents are spread over this many days (default 90)
 	Today        time.Time
+	Password     string // when set, one account per role named after it (admin, planner, …)
 	Log          func(format string, args ...any)
 }
 
@@ -128,7 +129,7 @@ func (l *loader) run(ctx context.Context) error {
 		return err
 	}
 	l.opt.Log("field: %d incidents, %d patrol points", l.sum.Incidents, l.sum.PatrolPoints)
-	return nil
+	return l.users(ctx)
 }
 
 func (l *loader) cells(ctx context.Context, lay layout) error {

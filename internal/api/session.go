@@ -1,0 +1,121 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"wangge/internal/apperr"
+	"wangge/internal/auth"
+)
+
+// A dummy hash so an unknown username costs as much time as a wrong password.
+var dummyHash, _ = auth.HashPassword("wangge-timing-equaliser")
+
+type loginRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+// login answers POST /api/login with a bearer token (and the same session as
+// a cookie for the browser). Failed attempts count towards a lock-out.
+func (s *Server) login(c echo.Context) error {
+	var req loginRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if req.Username == "" || req.Password == "" {
+		return apperr.New(apperr.ErrInvalid, "username and password are required")
+	}
+	ctx := c.Request().Context()
+	u, err := s.opt.Store.UserByName(ctx, req.Username)
+	if errors.Is(err, apperr.ErrNotFound) {
+		_, _ = auth.CheckPassword(dummyHash, req.Password)
+		return s.loginRefused(c, req.Username, nil)
+	}
+	if err != nil {
+		return err
+	}
+	if u.LockedUntil != nil && u.LockedUntil.After(time.Now()) {
+		c.Response().Header().Set("Retry-After", retryAfter(*u.LockedUntil))
+		return apperr.New(apperr.ErrRateLimited, "account locked after repeated failed logins until %s", u.LockedUntil.Format(time.RFC3339))
+	}
+	ok, _ := auth.CheckPassword(u.PasswordHash, req.Password)
+	if !ok || u.Disabled {
+		if _, err := s.opt.Store.LoginFailed(ctx, u.UserID, s.opt.MaxLoginFailures, s.opt.LockFor); err != nil {
+			return err
+		}
+		return s.loginRefused(c, req.Username, &u.UserID)
+	}
+	if err := s.opt.Store.LoginSucceeded(ctx, u.UserID); err != nil {
+		return err
+	}
+	token, hash, err := auth.NewToken()
+	if err != nil {
+		return err
+	}
+	expires := time.Now().Add(s.opt.SessionTTL)
+	if err := s.opt.Store.CreateSession(ctx, u.UserID, hash, expires, c.RealIP()); err != nil {
+		return err
+	}
+	c.Set(principalKey, u.Principal)
+	if err := s.opt.Store.Audit(ctx, nil, auditBase(c, "login", "user", u.Username)); err != nil {
+		return err
+	}
+	setSessionCookie(c, token, expires)
+	return c.JSON(http.StatusOK, map[string]any{"token": token, "expires_at": expires, "user": u.Principal})
+}
+
+func (s *Server) loginRefused(c echo.Context, username string, userID *int64) error {
+	e := auditBase(c, "login_failed", "user", username)
+	e.UserID = userID
+	if err := s.opt.Store.Audit(c.Request().Context(), nil, e); err != nil {
+		return err
+	}
+	return apperr.New(apperr.ErrUnauthorized, "wrong username or password")
+}
+
+// retryAfter is the Retry-After header value (whole seconds) until t.
+func retryAfter(t time.Time) string {
+	return strconv.Itoa(int(time.Until(t).Seconds()) + 1)
+}
+
+// logout revokes the session it is called with.
+func (s *Server) logout(c echo.Context) error {
+	hash := auth.TokenHash(bearerToken(c))
+	if err := s.opt.Store.RevokeSession(c.Request().Context(), hash); err != nil {
+		return err
+	}
+	s.sessions.drop(string(hash))
+	if err := s.opt.Store.Audit(c.Request().Context(), nil, auditBase(c, "logout", "user", principal(c).Username)); err != nil {
+		return err
+	}
+	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	return c.NoContent(http.StatusNoContent)
+}
+
+// me tells the front end who is logged in (and so which mode to open).
+func (s *Server) me(c echo.Context) error {
+	return c.JSON(http.StatusOK, principal(c))
+}
+
+// decodeJSON reads a JSON body strictly: unknown fields and trailing data are errors.
+func decodeJSON(c echo.Context, v any) error {
+	dec := json.NewDecoder(c.Request().Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var he *echo.HTTPError
+		if errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge {
+			return apperr.New(apperr.ErrTooLarge, "request body too large")
+		}
+		return apperr.New(apperr.ErrInvalid, "request body is not valid JSON: %v", err)
+	}
+	if dec.More() {
+		return apperr.New(apperr.ErrInvalid, "request body has data after the JSON value")
+	}
+	return nil
+}

@@ -1,0 +1,98 @@
+package auth
+
+import "slices"
+
+// Role is what a user does.
+type Role string
+
+// The roles of wangge.
+const (
+	Admin   Role = "admin"   // everything
+	Planner Role = "planner" // edits boundaries in their units
+	Officer Role = "officer" // grid worker: their own grids' households and incidents
+	Leader  Role = "leader"  // aggregates for their subtree; personal details only when granted
+	Auditor Role = "auditor" // reads the audit log
+)
+
+// Roles lists every role.
+var Roles = []Role{Admin, Planner, Officer, Leader, Auditor}
+
+// ValidRole reports whether r is one of Roles.
+func ValidRole(r string) bool { return slices.Contains(Roles, Role(r)) }
+
+// Principal is the authenticated user of a request.
+type Principal struct {
+	UserID    int64  `json:"user_id"`
+	Username  string `json:"username"`
+	Role      Role   `json:"role"`
+	Unit      string `json:"unit_code"` // scope; "" means everywhere
+	CanUnmask bool   `json:"can_unmask"`
+}
+
+// Action is something a principal may be allowed to do on a unit.
+type Action string
+
+// Actions checked by the API.
+const (
+	ReadMap        Action = "read_map"        // grids, tiles, lookups (no personal data)
+	EditBoundaries Action = "edit_boundaries" // create/replace/split/merge grids, import layers
+	ReadHouseholds Action = "read_households" // household lists, masked
+	Unmask         Action = "unmask"          // personal fields in clear, with a logged reason
+	ImportPlaces   Action = "import_places"   // addresses, buildings, households
+	ReadIncidents  Action = "read_incidents"
+	WriteIncidents Action = "write_incidents" // report, and move through the workflow
+	ReadStats      Action = "read_stats"      // aggregates: counts per unit, performance
+	ReadAudit      Action = "read_audit"
+	ManageUsers    Action = "manage_users"
+)
+
+// grants: which roles may do what (within their scope).
+var grants = map[Role][]Action{
+	Admin:   {ReadMap, EditBoundaries, ReadHouseholds, Unmask, ImportPlaces, ReadIncidents, WriteIncidents, ReadStats, ReadAudit, ManageUsers},
+	Planner: {ReadMap, EditBoundaries, ReadStats},
+	Officer: {ReadMap, ReadHouseholds, Unmask, ImportPlaces, ReadIncidents, WriteIncidents},
+	Leader:  {ReadMap, ReadHouseholds, ReadIncidents, ReadStats},
+	Auditor: {ReadMap, ReadAudit},
+}
+
+// Can reports whether p may do a on unit (a unit code; "" for actions that
+// are not about one unit). Unit-bound actions need the unit inside p's scope;
+// a leader unmasks only when granted.
+func (p Principal) Can(a Action, unit string) bool {
+	if !slices.Contains(grants[p.Role], a) {
+		if !(a == Unmask && p.Role == Leader && p.CanUnmask) {
+			return false
+		}
+	}
+	if unit == "" {
+		return true
+	}
+	return Within(unit, p.Unit)
+}
+
+// ScopeLen is how many leading digits of a code a unit of that code fixes:
+// district 6, street 9, community 12, grid 15, estate 18.
+func ScopeLen(code string) int {
+	switch {
+	case len(code) == 12 && code[6:] == "000000":
+		return 6
+	case len(code) == 12 && code[9:] == "000":
+		return 9
+	default:
+		return len(code)
+	}
+}
+
+// Within reports whether unit code lies in the subtree of scope (itself
+// included). Codes extend their parents' codes, so this needs no database;
+// an empty scope is everywhere.
+func Within(code, scope string) bool {
+	if scope == "" {
+		return true
+	}
+	n := ScopeLen(scope)
+	if len(code) < 12 || len(code) < n {
+		return false
+	}
+	return code[:n] == scope[:n]
+}

@@ -1,0 +1,35 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// Serializable runs fn in one SERIALIZABLE transaction and retries it (a few
+// times) when PostgreSQL reports a serialization failure or deadlock, so two
+// writers touching the same grids cannot both win with stale reads.
+func (s *Store) Serializable(ctx context.Context, fn func(pgx.Tx) error) error {
+	const attempts = 5
+	var err error
+	for i := 0; i < attempts; i++ {
+		err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.Serializable}, fn)
+		if !retryable(err) {
+			return err
+		}
+	}
+	return fmt.Errorf("store: gave up after %d serialization failures: %w", attempts, err)
+}
+
+// InTx runs fn in one READ COMMITTED transaction.
+func (s *Store) InTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, s.pool, fn)
+}
+
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40001" || pgErr.Code == "40P01")
+}
