@@ -43,7 +43,7 @@ func (s *Store) UserByName(ctx context.Context, username string) (User, error) {
 // NewUser describes an account to create or update.
 type NewUser struct {
 	Username, Password, Role, Unit, DisplayName, Phone string
-	CanUnmask                                         bool
+	CanUnmask                                          bool
 }
 
 const upsertUserSQL = `
