@@ -12,7 +12,8 @@ import (
 
 // Index is a concurrently readable, incrementally updatable cell index.
 // Readers (Locate, Lookup, Snapshot) never block; updates are serialized
-// and publish a new immutable Snapshot atomically.
+// and publish a new immutable Snapshot atomically. The zero Index is empty
+// and ready to use.
 type Index struct {
 	mu  sync.Mutex // serializes writers
 	cur atomic.Pointer[Snapshot]
@@ -64,22 +65,30 @@ func buildGrid(s *Snapshot) *grid {
 	return g
 }
 
+// emptySnapshot stands in for the zero Index's missing snapshot.
+var emptySnapshot = &Snapshot{tree: &rtree.RTreeG[*cell]{}}
+
 // Snapshot returns the current immutable snapshot. Use it to answer several
 // queries from one consistent state.
-func (idx *Index) Snapshot() *Snapshot { return idx.cur.Load() }
+func (idx *Index) Snapshot() *Snapshot {
+	if s := idx.cur.Load(); s != nil {
+		return s
+	}
+	return emptySnapshot
+}
 
 // Locate answers from the current snapshot; see (*Snapshot).Locate for the
 // boundary rule.
-func (idx *Index) Locate(p orb.Point) (code string, ok bool) { return idx.cur.Load().Locate(p) }
+func (idx *Index) Locate(p orb.Point) (code string, ok bool) { return idx.Snapshot().Locate(p) }
 
 // Lookup answers from the current snapshot; see (*Snapshot).Lookup.
-func (idx *Index) Lookup(p orb.Point) Result { return idx.cur.Load().Lookup(p) }
+func (idx *Index) Lookup(p orb.Point) Result { return idx.Snapshot().Lookup(p) }
 
 // Len returns the number of cells in the current snapshot.
-func (idx *Index) Len() int { return idx.cur.Load().Len() }
+func (idx *Index) Len() int { return idx.Snapshot().Len() }
 
 // Codes returns the current cell codes in ascending order.
-func (idx *Index) Codes() []string { return idx.cur.Load().Codes() }
+func (idx *Index) Codes() []string { return idx.Snapshot().Codes() }
 
 // Replace swaps in a snapshot built from scratch from cells (a full reload).
 func (idx *Index) Replace(cells []Cell) {
@@ -115,8 +124,14 @@ func (idx *Index) Delete(codes ...string) {
 func (idx *Index) update(add []*cell, del []string) {
 	idx.mu.Lock()
 	defer idx.mu.Unlock()
-	old := idx.cur.Load()
-	s := &Snapshot{tree: old.tree.Copy(), cells: slices.Clone(old.cells)}
+	old := idx.Snapshot()
+	// Copy-on-write clone of the tree. (Copy also writes to the source tree's
+	// header, so the shared empty snapshot's tree is never copied.)
+	tree := &rtree.RTreeG[*cell]{}
+	if old.tree.Len() > 0 {
+		tree = old.tree.Copy()
+	}
+	s := &Snapshot{tree: tree, cells: slices.Clone(old.cells)}
 	var g *grid
 	if old.grid != nil {
 		g = old.grid.clone()

@@ -375,6 +375,14 @@ func TestEmptyAndDegenerateCells(t *testing.T) {
 	if got := New(nil); got.Len() != 0 || got.Snapshot().grid != nil {
 		t.Fatal("New(nil) not empty")
 	}
+	var zero Index
+	if _, ok := zero.Locate(orb.Point{5.5, 5.5}); ok || zero.Len() != 0 || zero.Lookup(orb.Point{1, 1}) != (Result{}) {
+		t.Fatal("zero Index not empty")
+	}
+	zero.Upsert(Cell{"ok", orb.MultiPolygon{{square(5, 5, 6, 6)}}})
+	if got, _ := zero.Locate(orb.Point{5.5, 5.5}); got != "ok" {
+		t.Fatalf("zero Index after Upsert: %q", got)
+	}
 }
 
 // After a long series of incremental updates the index answers exactly like
