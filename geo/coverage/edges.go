@@ -265,7 +265,9 @@ func (e *engine) check(t int, st [][]uint8) *edgeResult {
 	tm := e.ms[t]
 	nbs := e.neighbours(t)
 	pairs := map[int]bool{}
-	// Interacting segments.
+	// Interacting segments. Unlike JTS, which stops at the first invalid
+	// interaction, every neighbour is visited so that the overlapping pairs
+	// found do not depend on the order of the neighbours.
 	for ri := range tm.rings {
 		r := &tm.rings[ri]
 		for i := 0; i+1 < len(r.pts); i++ {
@@ -274,9 +276,10 @@ func (e *engine) check(t int, st [][]uint8) *edgeResult {
 			}
 			t0, t1 := r.pts[i], r.pts[i+1]
 			sb := e.expand(orb.Bound{Min: orb.Point{min(t0[0], t1[0]), min(t0[1], t1[1])}, Max: orb.Point{max(t0[0], t1[0]), max(t0[1], t1[1])}})
+			invalid := false
 			for _, n := range nbs {
 				nm := e.ms[n]
-				if !nm.bound.Intersects(sb) {
+				if (invalid && pairs[n]) || !nm.bound.Intersects(sb) {
 					continue
 				}
 				nm.segments(sb, func(ari, ai int) bool {
@@ -286,23 +289,23 @@ func (e *engine) check(t int, st [][]uint8) *edgeResult {
 						return true
 					}
 					if e.collinearOrInterior(t0, t1, a0, a1, ar, ai) {
-						st[ri][i] = segInvalid
+						invalid = true
 						pairs[n] = true
 						return false
 					}
-					if e.gapWidth > 0 && e.nearlyParallel(t0, t1, a0, a1) {
-						st[ri][i] = segInvalid
-						return false
+					if !invalid && e.gapWidth > 0 && e.nearlyParallel(t0, t1, a0, a1) {
+						invalid = true
 					}
 					return true
 				})
-				if st[ri][i] == segInvalid {
-					break
-				}
+			}
+			if invalid {
+				st[ri][i] = segInvalid
 			}
 		}
 	}
-	// Segments whose start vertex lies inside a neighbour polygon.
+	// Segments whose start vertex lies inside a neighbour polygon. Vertices
+	// of segments already invalid are still tested, for the pairs only.
 	const stride = 1000
 	for ri := range tm.rings {
 		r := &tm.rings[ri]
@@ -320,19 +323,24 @@ func (e *engine) check(t int, st [][]uint8) *edgeResult {
 						continue
 					}
 					for i := s; i < end; i++ {
-						if st[ri][i] != segUnknown {
+						known := st[ri][i] != segUnknown
+						if st[ri][i] == segMatched || (known && pairs[n]) {
 							continue
 						}
-						if nm.locate(pi, r.pts[i]) == interior {
-							st[ri][i] = segInvalid
-							pairs[n] = true
-							prev := i - 1
-							if i == 0 {
-								prev = ns - 1
-							}
-							if st[ri][prev] == segUnknown {
-								st[ri][prev] = segInvalid
-							}
+						if nm.locate(pi, r.pts[i]) != interior {
+							continue
+						}
+						pairs[n] = true
+						if known {
+							continue
+						}
+						st[ri][i] = segInvalid
+						prev := i - 1
+						if i == 0 {
+							prev = ns - 1
+						}
+						if st[ri][prev] == segUnknown {
+							st[ri][prev] = segInvalid
 						}
 					}
 				}

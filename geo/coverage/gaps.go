@@ -12,8 +12,31 @@ import (
 // targets is formed.
 func (v *Validator) gaps(targets []int, full bool) {
 	var union orb.MultiPolygon
-	if !full && v.parent == nil {
-		union = v.unionOf(targets)
+	local := !full && v.parent == nil
+	inTargets := map[int]bool{}
+	if local {
+		// One ring of neighbours more, and the members around the gaps
+		// dropped for recomputation, so that their holes close again.
+		scope := map[int]bool{}
+		grow := func(t int) {
+			scope[t] = true
+			for _, n := range v.eng.neighbours(t) {
+				scope[n] = true
+			}
+		}
+		for _, t := range targets {
+			inTargets[t] = true
+			grow(t)
+		}
+		for t := range v.gapScope {
+			grow(t)
+		}
+		idx := make([]int, 0, len(scope))
+		for i := range scope {
+			idx = append(idx, i)
+		}
+		slices.Sort(idx)
+		union = v.unionOf(idx)
 	} else {
 		var ok bool
 		if len(v.pairs) == 0 && !slices.Contains(v.structural, true) {
@@ -43,7 +66,11 @@ func (v *Validator) gaps(targets []int, full bool) {
 	}
 	if v.parent == nil {
 		for _, h := range holes {
-			if d, ok := v.areaDefect(Gap, orb.MultiPolygon{h}, v.bordering(h)); ok {
+			features := v.bordering(h)
+			if local && !slices.ContainsFunc(features, func(i int) bool { return inTargets[i] || v.gapScope[i] }) {
+				continue // not touched by the edit: its defect was kept
+			}
+			if d, ok := v.areaDefect(Gap, orb.MultiPolygon{h}, features); ok {
 				v.defects = append(v.defects, d)
 			}
 		}
@@ -93,13 +120,18 @@ func reverseRing(r orb.Ring) orb.Ring {
 	return out
 }
 
-// unionOf unions the members among idx that have a segment not matched by a
-// neighbour (members fully surrounded by matching neighbours cannot border
-// a hole); structurally invalid members are left out of the overlay.
+// unionOf unions the members among idx that have a segment not matched
+// by a neighbour, plus the members touching those (a clean member may close
+// a hole at a single vertex); members fully inside a clean area cannot
+// border a hole. Structurally invalid members are left out of the overlay.
 func (v *Validator) unionOf(idx []int) orb.MultiPolygon {
-	var gs []orb.Geometry
+	allowed := make(map[int]bool, len(idx))
 	for _, i := range idx {
-		if v.ms[i].empty || v.structural[i] || v.status[i] == nil {
+		allowed[i] = !v.ms[i].empty && !v.structural[i] && v.status[i] != nil
+	}
+	take := map[int]bool{}
+	for _, i := range idx {
+		if !allowed[i] {
 			continue
 		}
 		dirty := false
@@ -108,12 +140,29 @@ func (v *Validator) unionOf(idx []int) orb.MultiPolygon {
 				dirty = dirty || x != segMatched
 			}
 		}
-		if dirty {
-			gs = append(gs, v.geoms[i])
+		if !dirty {
+			continue
 		}
+		take[i] = true
+		b := v.ms[i].bound
+		v.eng.tree.Search([2]float64{b.Min[0], b.Min[1]}, [2]float64{b.Max[0], b.Max[1]}, func(_, _ [2]float64, n int) bool {
+			if allowed[n] {
+				take[n] = true
+			}
+			return true
+		})
 	}
-	if len(gs) == 0 {
+	if len(take) == 0 {
 		return nil
+	}
+	ids := make([]int, 0, len(take))
+	for i := range take {
+		ids = append(ids, i)
+	}
+	slices.Sort(ids)
+	gs := make([]orb.Geometry, len(ids))
+	for k, i := range ids {
+		gs[k] = v.geoms[i]
 	}
 	u, err := unionAll(gs)
 	if err != nil {

@@ -3,6 +3,7 @@ package coverage
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -72,5 +73,45 @@ func TestRevalidateMatchesFull(t *testing.T) {
 				t.Errorf("after revert: %v", summary(r))
 			}
 		})
+	}
+}
+
+// TestRevalidateRandomEdits applies a sequence of random vertex moves,
+// shared-vertex moves and removals, comparing every incremental report with
+// a full validation of the same geometries.
+func TestRevalidateRandomEdits(t *testing.T) {
+	const n = 12
+	ms := mesh(n, n, 5, true)
+	cur := slices.Clone(ms)
+	v := NewValidator(cur, nil, Options{Planar: true})
+	rng := rand.New(rand.NewPCG(7, 7))
+	for step := 0; step < 100; step++ {
+		c := rng.IntN(len(cur))
+		var changed []int
+		switch rng.IntN(4) {
+		case 0: // restore
+			cur[c] = ms[c]
+			changed = []int{c}
+		case 1: // remove
+			cur[c] = orb.Polygon{}
+			changed = []int{c}
+		default: // move one non-closing vertex
+			r := cur[c].(orb.Polygon)
+			if len(r) == 0 {
+				cur[c] = ms[c]
+			} else {
+				vi := 1 + rng.IntN(len(r[0])-2)
+				cur[c] = nudge(cur[c], vi, (rng.Float64()-0.5)*0.2, (rng.Float64()-0.5)*0.2)
+			}
+			changed = []int{c}
+		}
+		for _, i := range changed {
+			v.Update(i, cur[i])
+		}
+		got := summary(v.Revalidate(changed))
+		want := summary(Validate(cur, nil, Options{Planar: true}))
+		if !slices.Equal(got, want) {
+			t.Fatalf("step %d (member %d):\nincremental %v\nfull        %v", step, c, got, want)
+		}
 	}
 }

@@ -25,6 +25,8 @@ type Validator struct {
 	pairs      map[[2]int]bool
 	defects    []Defect
 	pending    map[int]bool // members whose old neighbours must be rechecked
+	gapScope   map[int]bool // bordering members of gaps dropped by Revalidate
+	edited     map[int]bool // members replaced by Update since the last run
 }
 
 // Validate checks that members (Polygon/MultiPolygon, lon/lat unless
@@ -37,7 +39,7 @@ func Validate(members []orb.Geometry, parent orb.Geometry, opt Options) Report {
 
 // NewValidator prepares members and runs a full validation.
 func NewValidator(members []orb.Geometry, parent orb.Geometry, opt Options) *Validator {
-	v := &Validator{opt: opt, geoms: slices.Clone(members), parent: parent, pairs: map[[2]int]bool{}, pending: map[int]bool{}}
+	v := &Validator{opt: opt, geoms: slices.Clone(members), parent: parent, pairs: map[[2]int]bool{}, pending: map[int]bool{}, edited: map[int]bool{}}
 	v.ms = make([]*member, len(members))
 	v.areas = make([]float64, len(members))
 	v.structural = make([]bool, len(members))
@@ -70,6 +72,7 @@ func (v *Validator) Update(i int, g orb.Geometry) {
 		v.pending[n] = true
 	}
 	v.pending[i] = true
+	v.edited[i] = true
 	m := v.ms[i]
 	if !m.empty {
 		v.eng.tree.Delete([2]float64{m.bound.Min[0], m.bound.Min[1]}, [2]float64{m.bound.Max[0], m.bound.Max[1]}, i)
@@ -84,8 +87,11 @@ func (v *Validator) Update(i int, g orb.Geometry) {
 }
 
 // Revalidate rechecks the changed members, their old and new neighbours,
-// and returns the full report. Without a parent the work is local; with a
-// parent the gaps and outside parts are recomputed for the whole coverage.
+// and returns the full report. Without a parent the work is local: gaps are
+// found as holes of the union of the rechecked members and one ring of
+// neighbours around them, so a gap reaching further than that from the
+// edit is missed until the next full run. With a parent the gaps and
+// outside parts are recomputed for the whole coverage.
 func (v *Validator) Revalidate(changed []int) Report {
 	set := map[int]bool{}
 	for _, i := range changed {
@@ -103,25 +109,59 @@ func (v *Validator) Revalidate(changed []int) Report {
 		targets = append(targets, i)
 	}
 	slices.Sort(targets)
-	keep := v.defects[:0]
-	for _, d := range v.defects {
-		hit := false
+	isGap := func(d Defect) bool {
+		return d.Kind == Gap || (d.Kind == Sliver && strings.HasPrefix(d.Message, "gap"))
+	}
+	drop := make([]bool, len(v.defects))
+	for k, d := range v.defects {
+		if v.parent != nil && (isGap(d) || d.Kind == OutsideParent) {
+			drop[k] = true // recomputed globally below
+			continue
+		}
 		for _, f := range d.Features {
-			hit = hit || set[f]
+			drop[k] = drop[k] || set[f]
 		}
-		if v.parent != nil && (d.Kind == Gap || d.Kind == OutsideParent || (d.Kind == Sliver && strings.HasPrefix(d.Message, "gap"))) {
-			hit = true // recomputed globally below
+	}
+	// A dropped gap widens the area whose gaps are recomputed; repeat until
+	// stable, so that every gap is either kept or found again, never both.
+	v.gapScope = map[int]bool{}
+	for grown := true; grown; {
+		grown = false
+		for k, d := range v.defects {
+			if !isGap(d) {
+				continue
+			}
+			for _, f := range d.Features {
+				drop[k] = drop[k] || v.gapScope[f]
+			}
+			if !drop[k] {
+				continue
+			}
+			for _, f := range d.Features {
+				if !v.gapScope[f] {
+					v.gapScope[f], grown = true, true
+				}
+			}
 		}
-		if !hit {
+	}
+	keep := v.defects[:0]
+	for k, d := range v.defects {
+		if !drop[k] {
 			keep = append(keep, d)
 		}
 	}
 	v.defects = keep
+	// A pair of unchanged members keeps overlapping: one of them may be the
+	// only side that sees it, and it may not be rechecked.
+	for _, i := range changed {
+		v.edited[i] = true
+	}
 	for p := range v.pairs {
-		if set[p[0]] || set[p[1]] {
+		if v.edited[p[0]] || v.edited[p[1]] {
 			delete(v.pairs, p)
 		}
 	}
+	v.edited = map[int]bool{}
 	v.run(targets, false)
 	return v.Report()
 }
@@ -149,6 +189,7 @@ func (v *Validator) run(targets []int, full bool) {
 		v.structural[i] = hard
 		for j := range ds {
 			ds[j].Features = []int{i}
+			ds[j].Unit = v.unitArea()
 		}
 		checked[k] = ds
 	})
