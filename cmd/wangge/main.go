@@ -24,6 +24,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"wangge/internal/api"
+	"wangge/internal/changes"
 	"wangge/internal/config"
 	"wangge/internal/demo"
 	"wangge/internal/migrate"
@@ -95,27 +96,34 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 // migrates it, and returns a pool opened after the migration so every
 // connection knows the PostGIS types.
 func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (*pgxpool.Pool, error) {
+	pool, _, err := openDatabaseDSN(ctx, cfg, log)
+	return pool, err
+}
+
+// openDatabaseDSN is openDatabase that also returns the DSN (for LISTEN).
+func openDatabaseDSN(ctx context.Context, cfg config.Config, log *slog.Logger) (*pgxpool.Pool, string, error) {
 	dsn := cfg.DatabaseURL
 	if dsn == "" {
 		var err error
 		dsn, err = cfg.Cluster(func(f string, a ...any) { log.Info(fmt.Sprintf(f, a...)) }).Ensure(ctx)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 	}
 	mpool, err := store.OpenPool(ctx, dsn)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	n, err := migrate.Up(ctx, mpool)
 	mpool.Close()
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if n > 0 {
 		log.Info("migrations applied", "count", n, "version", migrate.Latest())
 	}
-	return store.OpenPool(ctx, dsn)
+	pool, err := store.OpenPool(ctx, dsn)
+	return pool, dsn, err
 }
 
 func serve(ctx context.Context, args []string, stderr io.Writer) error {
@@ -133,13 +141,17 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return usageError{err}
 	}
 	log := newLogger(stderr, cfg.LogLevel)
-	pool, err := openDatabase(ctx, cfg, log)
+	pool, dsn, err := openDatabaseDSN(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
+	hub := &changes.Hub{}
+	listening := make(chan struct{})
+	go hub.Listen(ctx, dsn, log, listening)
 	srv := api.New(api.Options{
 		Store:          store.New(pool),
+		Changes:        hub,
 		Static:         static.FS,
 		Logger:         log,
 		BodyLimit:      cfg.BodyLimit,

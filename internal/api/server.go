@@ -17,12 +17,14 @@ import (
 
 	"wangge/internal/apperr"
 	"wangge/internal/auth"
+	"wangge/internal/changes"
 	"wangge/internal/store"
 )
 
 // Options configure the server.
 type Options struct {
 	Store          *store.Store
+	Changes        *changes.Hub // unit change events from every instance (NOTIFY); may be nil in tests
 	Static         fs.FS // the embedded front end
 	Logger         *slog.Logger
 	BodyLimit      int64 // bytes

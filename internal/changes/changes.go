@@ -1,0 +1,103 @@
+// Package changes carries "this unit changed" events from PostgreSQL
+// NOTIFY to the in-process subscribers of every server instance (the grid
+// index for lookups, the tile cache). One dedicated connection listens and
+// reconnects by itself; after a reconnect subscribers are told to reload
+// everything, because notifications sent while disconnected are lost.
+package changes
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Channel is the NOTIFY channel the units trigger writes to.
+const Channel = "unit_changes"
+
+// Event is one changed unit. A Reload event (after a reconnect) carries no
+// unit: subscribers must refresh everything.
+type Event struct {
+	Op      string      `json:"op"` // insert, update, delete
+	Code    string      `json:"code"`
+	Level   int         `json:"level"`
+	OldBBox *[4]float64 `json:"old_bbox"`
+	NewBBox *[4]float64 `json:"new_bbox"`
+	Reload  bool        `json:"-"`
+}
+
+// Hub fans events out to subscribers.
+type Hub struct {
+	mu   sync.RWMutex
+	subs []func(Event)
+}
+
+// Subscribe registers fn; it is called from the listener goroutine, in order,
+// so it should be quick or hand off.
+func (h *Hub) Subscribe(fn func(Event)) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.subs = append(h.subs, fn)
+}
+
+// Publish delivers e to every subscriber.
+func (h *Hub) Publish(e Event) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for _, fn := range h.subs {
+		fn(e)
+	}
+}
+
+// Listen holds a LISTEN connection to dsn until ctx ends, publishing every
+// notification. ready (may be nil) is closed once the first LISTEN is active.
+func (h *Hub) Listen(ctx context.Context, dsn string, log *slog.Logger, ready chan<- struct{}) {
+	backoff := 200 * time.Millisecond
+	first := true
+	for ctx.Err() == nil {
+		err := h.listenOnce(ctx, dsn, &first, ready)
+		if ctx.Err() != nil {
+			return
+		}
+		log.Warn("unit change listener disconnected; reconnecting", "err", err, "in", backoff)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 5*time.Second)
+	}
+}
+
+func (h *Hub) listenOnce(ctx context.Context, dsn string, first *bool, ready chan<- struct{}) error {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, "LISTEN "+Channel); err != nil {
+		return err
+	}
+	if *first {
+		*first = false
+		if ready != nil {
+			close(ready)
+		}
+	} else {
+		h.Publish(Event{Reload: true})
+	}
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		var e Event
+		if err := json.Unmarshal([]byte(n.Payload), &e); err != nil {
+			continue
+		}
+		h.Publish(e)
+	}
+}
