@@ -29,6 +29,7 @@ func TestDemoThenServeThenGracefulShutdown(t *testing.T) {
 	_, dsn := dbtest.New(t)
 	t.Setenv("DATABASE_URL", dsn)
 	t.Setenv("WANGGE_LOG_LEVEL", "warn")
+	t.Setenv("WANGGE_DEMO_PASSWORD", "serve-test-password")
 	ctx := context.Background()
 
 	var out, errb bytes.Buffer
@@ -46,7 +47,8 @@ func TestDemoThenServeThenGracefulShutdown(t *testing.T) {
 	var resp *http.Response
 	var err error
 	for i := 0; i < 100; i++ {
-		resp, err = http.Get("http://" + addr + "/api/grids")
+		resp, err = http.Post("http://"+addr+"/api/login", "application/json",
+			strings.NewReader(`{"username":"planner","password":"serve-test-password"}`))
 		if err == nil {
 			break
 		}
@@ -54,6 +56,16 @@ func TestDemoThenServeThenGracefulShutdown(t *testing.T) {
 	}
 	if err != nil {
 		t.Fatalf("server never answered: %v; log: %s", err, errb.String())
+	}
+	var login struct{ Token string }
+	if err := json.NewDecoder(resp.Body).Decode(&login); err != nil || login.Token == "" {
+		t.Fatalf("login: %d %v", resp.StatusCode, err)
+	}
+	resp.Body.Close()
+	req, _ := http.NewRequest("GET", "http://"+addr+"/api/grids", nil)
+	req.Header.Set("Authorization", "Bearer "+login.Token)
+	if resp, err = http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
 	}
 	var fc struct {
 		Type     string            `json:"type"`
