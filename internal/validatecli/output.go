@@ -29,7 +29,7 @@ func location(g orb.Geometry) string {
 	}
 	b := g.Bound()
 	c := b.Center()
-	return fmt.Sprintf("POINT (%g %g) in a %s of %.3g×%.3g", c[0], c[1], g.GeoJSONType(), b.Max[0]-b.Min[0], b.Max[1]-b.Min[1])
+	return fmt.Sprintf("POINT (%.10g %.10g) in a %s of %.3g×%.3g", c[0], c[1], g.GeoJSONType(), b.Max[0]-b.Min[0], b.Max[1]-b.Min[1])
 }
 
 func sizeText(d coverage.Defect) string {
@@ -80,7 +80,7 @@ func writeJSON(w io.Writer, r coverage.Report, ids []any) error {
 		}}
 		fc.Append(f)
 	}
-	raw, err := json.MarshalIndent(fc, "", " ")
+	raw, err := json.Marshal(fc)
 	if err != nil {
 		return err
 	}

@@ -81,7 +81,7 @@ func TestCleanFileExitsZero(t *testing.T) {
 		t.Fatalf("exit %d out %q err %q", code, out, errs)
 	}
 	code, out, _ = run("--json", f)
-	if code != ExitClean || !strings.Contains(out, `"features": []`) {
+	if code != ExitClean || !strings.Contains(out, `"features":[]`) {
 		t.Fatalf("json clean: exit %d out %q", code, out)
 	}
 }
