@@ -29,6 +29,7 @@ import (
 	"wangge/internal/demo"
 	"wangge/internal/migrate"
 	"wangge/internal/store"
+	"wangge/internal/validatecli"
 	"wangge/static"
 )
 
@@ -238,6 +239,5 @@ func randomPassword() string {
 }
 
 func validateCmd(args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "wangge validate: not built into this binary yet")
-	return 2
+	return validatecli.Run(args, stdout, stderr)
 }
