@@ -35,6 +35,17 @@ func BenchmarkLocate10k(b *testing.B) {
 			i++
 		}
 	})
+	// The same buckets answered with the full ring test instead of the
+	// per-row edge bands, to justify the bands.
+	b.Run("gridFullPIP", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			if c := locateFullPIP(s, pts[i&(len(pts)-1)]); c != nil {
+				sinkCode = c.code
+			}
+			i++
+		}
+	})
 	// Other grid resolutions, to justify bucketsPerCell.
 	for _, perCell := range []int{4, 64} {
 		alt := *s
@@ -125,4 +136,23 @@ func BenchmarkUpsertOne(b *testing.B) {
 			New(m.cells)
 		}
 	})
+}
+
+// locateFullPIP is Snapshot.locate with the grid's candidates tested by
+// cell.contains rather than their row bands.
+func locateFullPIP(s *Snapshot, p orb.Point) *cell {
+	g := s.grid
+	if !g.covers(p[0], p[1]) {
+		return s.locateTree(p[0], p[1])
+	}
+	b := &g.rows[g.row(p[1])][g.col(p[0])]
+	if b.hit != nil {
+		return b.hit
+	}
+	for i := range b.list {
+		if e := &b.list[i]; e.inside || e.c.contains(p[0], p[1]) {
+			return e.c
+		}
+	}
+	return nil
 }

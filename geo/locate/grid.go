@@ -8,9 +8,10 @@ import (
 
 // bucketsPerCell is the target number of acceleration buckets per cell. On
 // the 10k-cell benchmark mesh ~57% of in-extent queries land in a bucket
-// wholly inside one cell (answered without point-in-polygon), the rest
-// test ~2 candidates. 32 was ~2.5× faster than 4 and as fast as 64 at half
-// its memory (see the grid*perCell cases of BenchmarkLocate10k).
+// wholly inside one cell (answered without point-in-polygon); the rest test
+// ~2 candidates. Measured (BenchmarkLocate10k): 4 → ~400 ns, 32 → ~240 ns,
+// 64 → ~160 ns per query, but 64 retains ~88 MB for 10k cells against
+// ~57 MB for 32; 32 is the compromise.
 const bucketsPerCell = 32
 
 // maxBuckets caps the grid's memory (~24 bytes per bucket plus entries).
@@ -18,9 +19,12 @@ const maxBuckets = 4 << 20
 
 // entry is one candidate cell of a bucket; inside means the whole (slightly
 // inflated) bucket rectangle lies in the cell's interior, so every point
-// that maps to the bucket is in the cell's closed area.
+// that maps to the bucket is in the cell's closed area. Otherwise band holds
+// the cell's edges that meet the bucket's grid row (see bandContains),
+// shared by all the row's buckets of that cell.
 type entry struct {
 	c      *cell
+	band   []float64
 	inside bool
 }
 
@@ -102,7 +106,7 @@ func (g *grid) locate(x, y float64) *cell {
 		return b.hit
 	}
 	for i := range b.list {
-		if e := &b.list[i]; e.inside || e.c.contains(x, y) {
+		if e := &b.list[i]; e.inside || bandContains(e.band, x, y) {
 			return e.c
 		}
 	}
@@ -119,18 +123,38 @@ func (g *grid) bucketRect(i, j int) (x0, y0, x1, y1 float64) {
 	return x0, y0, x0 + w + 2*mx, y0 + h + 2*my
 }
 
-// coverage computes, for cell c, the buckets its closed area meets:
-// it returns the bucket range and a per-bucket state (0 none, 1 candidate,
-// 2 wholly inside) in row-major order over that range.
-func (g *grid) coverage(c *cell) (i0, j0, i1, j1 int, state []uint8) {
+// cover is what cell c contributes to the grid: the bucket range, a
+// per-bucket state (0 none, 1 candidate, 2 wholly inside) in row-major
+// order over that range, and per row the band of edges for bandContains.
+type cover struct {
+	i0, j0, i1, j1 int
+	state          []uint8
+	bands          [][]float64
+}
+
+// entry returns c's entry for bucket (i, j), ok false when c is not a
+// candidate there.
+func (cv *cover) entry(c *cell, i, j int) (e entry, ok bool) {
+	switch cv.state[(j-cv.j0)*(cv.i1-cv.i0+1)+i-cv.i0] {
+	case 1:
+		return entry{c: c, band: cv.bands[j-cv.j0]}, true
+	case 2:
+		return entry{c: c, inside: true}, true
+	}
+	return entry{}, false
+}
+
+// coverage computes the buckets c's closed area meets; ok is false when c
+// is entirely outside the grid.
+func (g *grid) coverage(c *cell) (cv cover, ok bool) {
 	b := c.bound
 	if b.Max[0] < g.minX || b.Min[0] > g.maxX || b.Max[1] < g.minY || b.Min[1] > g.maxY {
-		return 0, 0, -1, -1, nil
+		return cover{}, false
 	}
-	i0, i1 = g.col(b.Min[0]), g.col(b.Max[0])
-	j0, j1 = g.row(b.Min[1]), g.row(b.Max[1])
+	i0, i1 := g.col(b.Min[0]), g.col(b.Max[0])
+	j0, j1 := g.row(b.Min[1]), g.row(b.Max[1])
 	nx := i1 - i0 + 1
-	state = make([]uint8, nx*(j1-j0+1))
+	state := make([]uint8, nx*(j1-j0+1))
 	// Mark every bucket an edge passes through (or touches) as a candidate.
 	for ri := range c.rings {
 		xy := c.rings[ri].xy
@@ -167,7 +191,47 @@ func (g *grid) coverage(c *cell) (i0, j0, i1, j1 int, state []uint8) {
 			}
 		}
 	}
-	return i0, j0, i1, j1, state
+	return cover{i0: i0, j0: j0, i1: i1, j1: j1, state: state, bands: g.bands(c, j0, j1)}, true
+}
+
+// bands returns, for each grid row j0…j1, the edges of c whose y-range
+// meets the row, as lo.x, lo.y, hi.x, hi.y quadruples (lo = the endpoint
+// with the smaller y). Rows are assigned with the same monotone row() as
+// queries, so a query at height y finds every edge whose y-range holds y.
+func (g *grid) bands(c *cell, j0, j1 int) [][]float64 {
+	counts := make([]int, j1-j0+1)
+	each := func(f func(ax, ay, bx, by float64, r0, r1 int)) {
+		for ri := range c.rings {
+			xy := c.rings[ri].xy
+			for k := 0; k+3 < len(xy); k += 2 {
+				ax, ay, bx, by := xy[k], xy[k+1], xy[k+2], xy[k+3]
+				if ay > by {
+					ax, ay, bx, by = bx, by, ax, ay
+				}
+				f(ax, ay, bx, by, max(g.row(ay), j0)-j0, min(g.row(by), j1)-j0)
+			}
+		}
+	}
+	total := 0
+	each(func(_, _, _, _ float64, r0, r1 int) {
+		for r := r0; r <= r1; r++ {
+			counts[r] += 4
+			total += 4
+		}
+	})
+	slab := make([]float64, total)
+	out := make([][]float64, len(counts))
+	off := 0
+	for r, n := range counts {
+		out[r] = slab[off : off : off+n]
+		off += n
+	}
+	each(func(ax, ay, bx, by float64, r0, r1 int) {
+		for r := r0; r <= r1; r++ {
+			out[r] = append(out[r], ax, ay, bx, by)
+		}
+	})
+	return out
 }
 
 // segmentMeetsRect reports whether segment a–b meets the closed rectangle
@@ -202,23 +266,21 @@ func segmentMeetsRect(ax, ay, bx, by, x0, y0, x1, y1 float64) bool {
 // fill adds all cells to an empty grid (used when building from scratch).
 // Two passes: count entries per bucket, then carve them out of one slab.
 func (g *grid) fill(cells []*cell) {
-	type cov struct {
-		i0, j0, i1, j1 int
-		state          []uint8
-	}
-	covs := make([]cov, len(cells))
+	covs := make([]cover, len(cells))
 	counts := make([]int32, g.nx*g.ny)
 	total := 0
 	for k, c := range cells {
 		if c.empty {
 			continue
 		}
-		i0, j0, i1, j1, state := g.coverage(c)
-		covs[k] = cov{i0, j0, i1, j1, state}
-		nx := i1 - i0 + 1
-		for j := j0; j <= j1; j++ {
-			for i := i0; i <= i1; i++ {
-				if state[(j-j0)*nx+i-i0] != 0 {
+		cv, ok := g.coverage(c)
+		if !ok {
+			continue
+		}
+		covs[k] = cv
+		for j := cv.j0; j <= cv.j1; j++ {
+			for i := cv.i0; i <= cv.i1; i++ {
+				if _, ok := cv.entry(c, i, j); ok {
 					counts[j*g.nx+i]++
 					total++
 				}
@@ -236,16 +298,15 @@ func (g *grid) fill(cells []*cell) {
 	}
 	// Cells are sorted by code, so appending in order keeps buckets sorted.
 	for k, c := range cells {
-		cv := covs[k]
+		cv := &covs[k]
 		if cv.state == nil {
 			continue
 		}
-		nx := cv.i1 - cv.i0 + 1
 		for j := cv.j0; j <= cv.j1; j++ {
 			row := g.rows[j]
 			for i := cv.i0; i <= cv.i1; i++ {
-				if s := cv.state[(j-cv.j0)*nx+i-cv.i0]; s != 0 {
-					row[i].list = append(row[i].list, entry{c: c, inside: s == 2})
+				if e, ok := cv.entry(c, i, j); ok {
+					row[i].list = append(row[i].list, e)
 				}
 			}
 		}
@@ -310,13 +371,15 @@ func (g *grid) add(c *cell, owned map[int]bool) {
 	if c.empty {
 		return
 	}
-	i0, j0, i1, j1, state := g.coverage(c)
-	nx := i1 - i0 + 1
-	for j := j0; j <= j1; j++ {
+	cv, ok := g.coverage(c)
+	if !ok {
+		return
+	}
+	for j := cv.j0; j <= cv.j1; j++ {
 		var row []bucket
-		for i := i0; i <= i1; i++ {
-			s := state[(j-j0)*nx+i-i0]
-			if s == 0 {
+		for i := cv.i0; i <= cv.i1; i++ {
+			e, ok := cv.entry(c, i, j)
+			if !ok {
 				continue
 			}
 			if row == nil {
@@ -325,7 +388,7 @@ func (g *grid) add(c *cell, owned map[int]bool) {
 			old := row[i].list
 			k, _ := slices.BinarySearchFunc(old, c.code, func(e entry, code string) int { return strings.Compare(e.c.code, code) })
 			nb := make([]entry, 0, len(old)+1)
-			nb = append(append(append(nb, old[:k]...), entry{c: c, inside: s == 2}), old[k:]...)
+			nb = append(append(append(nb, old[:k]...), e), old[k:]...)
 			row[i] = newBucket(nb)
 		}
 	}

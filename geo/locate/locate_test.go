@@ -447,3 +447,49 @@ func TestLocateDoesNotAllocate(t *testing.T) {
 		t.Fatalf("locateTree allocates %g per call", a)
 	}
 }
+
+// The grid's per-row edge bands answer exactly like the full ring test, on
+// random points and on every mesh vertex (boundary cases).
+func TestBandContainsMatchesContains(t *testing.T) {
+	m := testMesh()
+	s := New(m.cells).Snapshot()
+	g := s.grid
+	rng := rand.New(rand.NewPCG(21, 22))
+	pts := make([]orb.Point, 0, 60000)
+	for range 50000 {
+		pts = append(pts, m.randomPoint(rng))
+	}
+	for i := 0; i <= m.n; i += 3 {
+		for j := 0; j <= m.n; j++ {
+			pts = append(pts, m.corner[i][j])
+			if i < m.n {
+				pts = append(pts, m.hEdge[i][j]...)
+			}
+		}
+	}
+	for _, h := range m.holeRing {
+		pts = append(pts, h...)
+	}
+	compared := 0
+	for _, p := range pts {
+		if !g.covers(p[0], p[1]) {
+			continue
+		}
+		b := g.rows[g.row(p[1])][g.col(p[0])]
+		for _, e := range b.list {
+			if e.inside {
+				if !e.c.contains(p[0], p[1]) {
+					t.Fatalf("%v: bucket marked inside %s but point is not", p, e.c.code)
+				}
+				continue
+			}
+			compared++
+			if got, want := bandContains(e.band, p[0], p[1]), e.c.contains(p[0], p[1]); got != want {
+				t.Fatalf("%v in %s: bandContains %v, contains %v", p, e.c.code, got, want)
+			}
+		}
+	}
+	if compared < 50000 {
+		t.Fatalf("only %d band comparisons", compared)
+	}
+}

@@ -84,3 +84,32 @@ func (c *cell) contains(x, y float64) bool {
 	}
 	return false
 }
+
+// bandContains is cell.contains restricted to one grid row: edges holds, as
+// lo.x, lo.y, hi.x, hi.y quadruples (lo = lower y), every edge of the
+// cell's rings whose y-range meets the row — every edge that can straddle
+// or touch the horizontal line through a point of the row. It applies
+// classify's tests to those edges only. The crossing parity over all rings
+// equals containment for valid (OGC) polygons and multipolygons, which is
+// what a grid partition is; for overlapping parts use contains.
+func bandContains(edges []float64, x, y float64) bool {
+	in := false
+	for k := 0; k+3 < len(edges); k += 4 {
+		lx, ly, hx, hy := edges[k], edges[k+1], edges[k+2], edges[k+3]
+		if y < ly || y > hy || (lx < x && hx < x) {
+			continue // cannot touch p nor cross the ray towards +x
+		}
+		if y < hy { // ly <= y < hy: straddling, as in classify
+			o := orient(lx, ly, hx, hy, x, y)
+			if o == 0 {
+				return true
+			}
+			if o > 0 {
+				in = !in
+			}
+		} else if hx == x || (ly == y && (lx < x) != (hx < x)) || (ly == y && lx == x) {
+			return true // p is the upper vertex, or on a horizontal edge
+		}
+	}
+	return in
+}
