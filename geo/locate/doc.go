@@ -16,6 +16,12 @@
 //
 //	SELECT min(code) FROM grid WHERE ST_Intersects(geom, point)
 //
+// Boundary membership is decided exactly on the float64 coordinates (robust
+// orientation, as GEOS does), so the rule matches that query bit for bit.
+// Cells are expected to be valid (OGC) polygons, as a grid partition must
+// be; for self-intersecting rings or overlapping parts of one MultiPolygon
+// the answer is unspecified.
+//
 // Coordinates are WGS-84 longitude/latitude; distances in metres use a local
 // equirectangular scale at the query point's latitude (see metresPerDegree).
 package locate
