@@ -99,6 +99,7 @@ func (s *Server) routes() {
 	api.GET("/grids", s.listGrids, s.may(auth.ReadMap)...)
 	api.GET("/grids/:code", s.getGrid, s.may(auth.ReadMap)...)
 	api.GET("/audit", s.listAudit, s.may(auth.ReadAudit)...)
+	api.POST("/patrol/points", s.addPatrolFixes, s.may(auth.RecordPatrol)...)
 
 	e.StaticFS("/", s.opt.Static)
 }
@@ -144,6 +145,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		err = apperr.New(apperr.ErrUnavailable, "request timed out")
+	} else if store.Unavailable(err) {
+		s.opt.Logger.Warn("database unavailable", "err", err, "path", c.Request().URL.Path)
+		err = apperr.New(apperr.ErrUnavailable, "database temporarily unavailable; retry")
 	}
 	status, body := apperr.ToBody(err)
 	if status >= 500 {

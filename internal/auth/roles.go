@@ -41,6 +41,7 @@ const (
 	ImportPlaces   Action = "import_places"   // addresses, buildings, households
 	ReadIncidents  Action = "read_incidents"
 	WriteIncidents Action = "write_incidents" // report, and move through the workflow
+	RecordPatrol   Action = "record_patrol"   // upload one's own patrol GPS track
 	ReadStats      Action = "read_stats"      // aggregates: counts per unit, performance
 	ReadAudit      Action = "read_audit"
 	ManageUsers    Action = "manage_users"
@@ -48,9 +49,9 @@ const (
 
 // grants: which roles may do what (within their scope).
 var grants = map[Role][]Action{
-	Admin:   {ReadMap, EditBoundaries, ReadHouseholds, Unmask, ImportPlaces, ReadIncidents, WriteIncidents, ReadStats, ReadAudit, ManageUsers},
+	Admin:   {ReadMap, EditBoundaries, ReadHouseholds, Unmask, ImportPlaces, ReadIncidents, WriteIncidents, RecordPatrol, ReadStats, ReadAudit, ManageUsers},
 	Planner: {ReadMap, EditBoundaries, ReadStats},
-	Officer: {ReadMap, ReadHouseholds, Unmask, ImportPlaces, ReadIncidents, WriteIncidents},
+	Officer: {ReadMap, ReadHouseholds, Unmask, ImportPlaces, ReadIncidents, WriteIncidents, RecordPatrol},
 	Leader:  {ReadMap, ReadHouseholds, ReadIncidents, ReadStats},
 	Auditor: {ReadMap, ReadAudit},
 }
