@@ -17,7 +17,9 @@
 //	SELECT min(code) FROM grid WHERE ST_Intersects(geom, point)
 //
 // Boundary membership is decided exactly on the float64 coordinates (robust
-// orientation, as GEOS does), so the rule matches that query bit for bit.
+// orientation, as in GEOS). The answer therefore equals that query for
+// every point except ones within rounding distance of a diagonal edge, where
+// PostGIS's own floating-point side test may round differently.
 // Cells are expected to be valid (OGC) polygons, as a grid partition must
 // be; for self-intersecting rings or overlapping parts of one MultiPolygon
 // the answer is unspecified.

@@ -53,8 +53,7 @@ func (s *Snapshot) find(code string) *cell {
 // the cells whose closed area contains it — PostGIS:
 // SELECT min(code) FROM cells WHERE ST_Intersects(geom, p).
 // "On a boundary" is decided exactly on the float64 coordinates (robust
-// orientation, as GEOS does), so the answer matches that PostGIS query even
-// for points on diagonal edges. Non-finite p returns false. It does not
+// orientation, as in GEOS), for vertices, axis-parallel and diagonal edges. Non-finite p returns false. It does not
 // allocate (except, rarely, for a point within rounding distance of an
 // edge's line, where the exact fallback of the orientation test runs).
 func (s *Snapshot) Locate(p orb.Point) (code string, ok bool) {
