@@ -6,6 +6,7 @@
 //	                                     load the demo district (replaces it)
 //	wangge validate FILE [flags]         check a grid layer offline, no database
 //	wangge user add --username U --role R [--unit CODE] [--can-unmask]
+//	wangge backup FILE | wangge restore [--into NAME] FILE
 package main
 
 import (
@@ -41,6 +42,8 @@ commands:
   demo      load the demo district (flags: --seed, --scale, --patrol-days)
   validate  check a GeoJSON grid layer offline (wangge validate --help)
   user      add or reset an account: user add --username U --role R [--unit CODE]
+  backup    write the whole database to FILE (pg_dump custom format)
+  restore   restore FILE into a new database (--into NAME)
 `
 
 func main() {
@@ -62,6 +65,10 @@ func run(ctx context.Context, cmd string, args []string, stdout, stderr io.Write
 		err = migrateCmd(ctx, stderr)
 	case "demo":
 		err = demoCmd(ctx, args, stdout, stderr)
+	case "backup":
+		err = backupCmd(ctx, args, stdout, stderr)
+	case "restore":
+		err = restoreCmd(ctx, args, stdout, stderr)
 	case "user":
 		err = userCmd(ctx, args, os.Stdin, stdout, stderr)
 	case "validate":

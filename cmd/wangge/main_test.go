@@ -96,6 +96,9 @@ func TestUsageErrors(t *testing.T) {
 		{"serve", []string{"--addr", "no-port"}},
 		{"demo", []string{"--scale", "0"}},
 		{"demo", []string{"--no-such-flag"}},
+		{"backup", nil},
+		{"restore", []string{"--into"}},
+		{"user", []string{"remove"}},
 	} {
 		errb.Reset()
 		if code := run(context.Background(), c.cmd, c.args, &out, &errb); code != 2 {
