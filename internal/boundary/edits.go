@@ -1,0 +1,243 @@
+package boundary
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+
+	"wangge/internal/apperr"
+	"wangge/internal/store"
+)
+
+func bounds(gs ...orb.MultiPolygon) orb.Geometry {
+	var b orb.Bound
+	first := true
+	for _, g := range gs {
+		if len(g) == 0 {
+			continue
+		}
+		if first {
+			b, first = g.Bound(), false
+		} else {
+			b = b.Union(g.Bound())
+		}
+	}
+	return b.ToPolygon()
+}
+
+func lockGrid(ctx context.Context, st *store.Store, tx pgx.Tx, code string, version int) (store.Grid, error) {
+	g, err := st.LockUnit(ctx, tx, code, store.LevelGrid)
+	if err != nil {
+		return g, err
+	}
+	if version != 0 && g.Version != version {
+		return g, apperr.New(apperr.ErrConflict, "grid %s is at version %d, not %d: reload it and edit again", code, g.Version, version)
+	}
+	return g, nil
+}
+
+// Replace gives grid code the shape g. version must be the grid's current
+// version (else ErrConflict); in adjust mode the neighbours give or receive
+// the difference.
+func (s *Service) Replace(ctx context.Context, code string, g orb.MultiPolygon, version int, req Request) ([]byte, error) {
+	if err := CheckPolygon(g, s.opt.MaxVertices); err != nil {
+		return nil, err
+	}
+	if version < 1 {
+		return nil, apperr.New(apperr.ErrInvalid, "version: required (the grid's version you edited)")
+	}
+	return s.run(ctx, req, func(tx pgx.Tx) (*Result, error) {
+		old, err := lockGrid(ctx, s.st, tx, code, version)
+		if err != nil {
+			return nil, err
+		}
+		p := &plan{parent: store.Grid{Code: old.Parent}, claimCodes: []string{code}, claims: []orb.MultiPolygon{g},
+			superseded: map[string]bool{code: true}, action: "grid.replace"}
+		if err := s.gather(ctx, tx, p, bounds(old.Geom, g)); err != nil {
+			return nil, err
+		}
+		res, err := s.apply(ctx, tx, p, req)
+		if err != nil {
+			return nil, err
+		}
+		res.Code = code
+		return res, nil
+	})
+}
+
+// Grid kinds a planner may create.
+var kinds = map[string]bool{"basic": true, "enterprise": true, "school": true, "other": true}
+
+// Create adds a grid named name of kind under community parent with shape
+// g; its code is the community's next sequence number.
+func (s *Service) Create(ctx context.Context, parent, name, kind string, g orb.MultiPolygon, req Request) ([]byte, error) {
+	if err := CheckPolygon(g, s.opt.MaxVertices); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(name) == "" {
+		return nil, apperr.New(apperr.ErrInvalid, "name: required")
+	}
+	if kind == "" {
+		kind = "basic"
+	}
+	if !kinds[kind] {
+		return nil, apperr.New(apperr.ErrInvalid, "kind %q: want basic, enterprise, school or other", kind)
+	}
+	return s.run(ctx, req, func(tx pgx.Tx) (*Result, error) {
+		code, err := s.st.NextGridCode(ctx, tx, parent, 0)
+		if err != nil {
+			return nil, err
+		}
+		p := &plan{parent: store.Grid{Code: parent}, claimCodes: []string{code}, claims: []orb.MultiPolygon{g},
+			superseded: map[string]bool{}, action: "grid.create",
+			inserts: map[string]store.Grid{code: {Code: code, Parent: parent, Name: name, Kind: kind}}}
+		if err := s.gather(ctx, tx, p, bounds(g)); err != nil {
+			return nil, err
+		}
+		res, err := s.apply(ctx, tx, p, req)
+		if err != nil {
+			return nil, err
+		}
+		res.Code = code
+		return res, nil
+	})
+}
+
+// Delete removes grid code; its area goes to the neighbour with the longest
+// shared border (adjust) or is a gap (strict: refused). version 0 skips the
+// version check.
+func (s *Service) Delete(ctx context.Context, code string, version int, req Request) ([]byte, error) {
+	return s.run(ctx, req, func(tx pgx.Tx) (*Result, error) {
+		old, err := lockGrid(ctx, s.st, tx, code, version)
+		if err != nil {
+			return nil, err
+		}
+		p := &plan{parent: store.Grid{Code: old.Parent}, superseded: map[string]bool{code: true},
+			removed: map[string]bool{code: true}, action: "grid.delete"}
+		if err := s.gather(ctx, tx, p, bounds(old.Geom)); err != nil {
+			return nil, err
+		}
+		res, err := s.apply(ctx, tx, p, req)
+		if err != nil {
+			return nil, err
+		}
+		res.Code = code
+		return res, nil
+	})
+}
+
+// Split cuts grid code along line into parts: the first part (in the order
+// PostGIS returns them, largest first) keeps the code, the others get new
+// codes; names, when given, name the parts in that order.
+func (s *Service) Split(ctx context.Context, code string, line orb.LineString, names []string, version int, req Request) ([]byte, error) {
+	if len(line) < 2 {
+		return nil, apperr.New(apperr.ErrInvalid, "line: want a LineString of at least 2 points")
+	}
+	for _, pt := range line {
+		if pt[0] < -180 || pt[0] > 180 || pt[1] < -90 || pt[1] > 90 {
+			return nil, apperr.New(apperr.ErrInvalid, "line: coordinate %v outside longitude/latitude range", pt)
+		}
+	}
+	return s.run(ctx, req, func(tx pgx.Tx) (*Result, error) {
+		old, err := lockGrid(ctx, s.st, tx, code, version)
+		if err != nil {
+			return nil, err
+		}
+		parts, err := s.st.SplitGeom(ctx, tx, old.Geom, line)
+		if err != nil {
+			return nil, err
+		}
+		if len(parts) < 2 {
+			return nil, apperr.New(apperr.ErrInvalid, "line does not cut grid %s in two: it must cross the grid from edge to edge", code)
+		}
+		if len(names) > 0 && len(names) != len(parts) {
+			return nil, apperr.New(apperr.ErrInvalid, "names: %d given, the line cuts %d parts", len(names), len(parts))
+		}
+		p := &plan{parent: store.Grid{Code: old.Parent}, superseded: map[string]bool{code: true},
+			inserts: map[string]store.Grid{}, names: map[string]string{}, action: "grid.split"}
+		var codes []string
+		for i, part := range parts {
+			c := code
+			if i > 0 {
+				if c, err = s.st.NextGridCode(ctx, tx, old.Parent, i-1); err != nil {
+					return nil, err
+				}
+				name := fmt.Sprintf("%s-%d", old.Name, i+1)
+				if len(names) > 0 {
+					name = names[i]
+				}
+				p.inserts[c] = store.Grid{Code: c, Parent: old.Parent, Name: name, Kind: old.Kind}
+			} else if len(names) > 0 {
+				p.names[c] = names[0]
+			}
+			codes = append(codes, c)
+			p.claimCodes, p.claims = append(p.claimCodes, c), append(p.claims, part)
+		}
+		if err := s.gather(ctx, tx, p, bounds(old.Geom)); err != nil {
+			return nil, err
+		}
+		res, err := s.apply(ctx, tx, p, req)
+		if err != nil {
+			return nil, err
+		}
+		res.Code, res.Codes = code, codes
+		return res, nil
+	})
+}
+
+// Merge joins adjacent grids of one community into the first code (the
+// lowest), named name; the others are removed.
+func (s *Service) Merge(ctx context.Context, codes []string, name string, req Request) ([]byte, error) {
+	if len(codes) < 2 {
+		return nil, apperr.New(apperr.ErrInvalid, "codes: want at least two grids")
+	}
+	return s.run(ctx, req, func(tx pgx.Tx) (*Result, error) {
+		var olds []orb.MultiPolygon
+		var geoms []orb.Geometry
+		var owners []string
+		p := &plan{superseded: map[string]bool{}, removed: map[string]bool{}, names: map[string]string{}, action: "grid.merge"}
+		keep := codes[0]
+		for _, c := range codes {
+			keep = min(keep, c)
+		}
+		for _, c := range codes {
+			g, err := lockGrid(ctx, s.st, tx, c, 0)
+			if err != nil {
+				return nil, err
+			}
+			if p.parent.Code == "" {
+				p.parent.Code = g.Parent
+			} else if g.Parent != p.parent.Code {
+				return nil, apperr.New(apperr.ErrInvalid, "grids %s and %s are in different communities", codes[0], c)
+			}
+			p.superseded[c] = true
+			if c != keep {
+				p.removed[c] = true
+			}
+			olds, geoms, owners = append(olds, g.Geom), append(geoms, g.Geom), append(owners, keep)
+		}
+		u, err := s.st.UnionBy(ctx, tx, owners, geoms)
+		if err != nil {
+			return nil, err
+		}
+		if len(u[keep]) != 1 {
+			return nil, apperr.New(apperr.ErrInvalid, "grids %v are not adjacent: their union has %d parts", codes, len(u[keep]))
+		}
+		p.claimCodes, p.claims = []string{keep}, []orb.MultiPolygon{u[keep]}
+		if name != "" {
+			p.names[keep] = name
+		}
+		if err := s.gather(ctx, tx, p, bounds(olds...)); err != nil {
+			return nil, err
+		}
+		res, err := s.apply(ctx, tx, p, req)
+		if err != nil {
+			return nil, err
+		}
+		res.Code = keep
+		return res, nil
+	})
+}

@@ -1,0 +1,116 @@
+package boundary
+
+import (
+	"math"
+
+	"github.com/paulmach/orb"
+	"github.com/tidwall/rtree"
+
+	"wangge/geo/coverage"
+)
+
+// metresPerDegree is the length of one degree of latitude (and of longitude
+// at the equator), close enough for snapping tolerances of a metre.
+const metresPerDegree = 111320.0
+
+// snapper moves vertices onto nearby reference vertices and edges.
+type snapper struct {
+	segs rtree.RTreeG[[2]orb.Point]
+	tol  float64 // metres
+}
+
+func newSnapper(refs []orb.Ring, tol float64) *snapper {
+	s := &snapper{tol: tol}
+	for _, r := range refs {
+		for i := 0; i+1 < len(r); i++ {
+			a, b := r[i], r[i+1]
+			s.segs.Insert([2]float64{min(a[0], b[0]), min(a[1], b[1])}, [2]float64{max(a[0], b[0]), max(a[1], b[1])}, [2]orb.Point{a, b})
+		}
+	}
+	return s
+}
+
+// point returns p moved to the nearest reference vertex within the
+// tolerance, else to the nearest point of a reference edge within it, else p.
+func (s *snapper) point(p orb.Point) orb.Point {
+	kx := math.Cos(p[1]*math.Pi/180) * metresPerDegree
+	ky := metresPerDegree
+	dLon, dLat := s.tol/kx, s.tol/ky
+	bestV, bestVD := p, math.Inf(1)
+	bestE, bestED := p, math.Inf(1)
+	dist := func(q orb.Point) float64 { return math.Hypot((q[0]-p[0])*kx, (q[1]-p[1])*ky) }
+	s.segs.Search([2]float64{p[0] - dLon, p[1] - dLat}, [2]float64{p[0] + dLon, p[1] + dLat}, func(_, _ [2]float64, seg [2]orb.Point) bool {
+		for _, v := range seg {
+			if d := dist(v); d < bestVD {
+				bestV, bestVD = v, d
+			}
+		}
+		a, b := seg[0], seg[1]
+		ax, ay := (a[0]-p[0])*kx, (a[1]-p[1])*ky
+		bx, by := (b[0]-p[0])*kx, (b[1]-p[1])*ky
+		dx, dy := bx-ax, by-ay
+		if l2 := dx*dx + dy*dy; l2 > 0 {
+			t := math.Max(0, math.Min(1, -(ax*dx+ay*dy)/l2))
+			q := orb.Point{a[0] + t*(b[0]-a[0]), a[1] + t*(b[1]-a[1])}
+			if d := dist(q); d < bestED {
+				bestE, bestED = q, d
+			}
+		}
+		return true
+	})
+	if bestVD <= s.tol {
+		return bestV
+	}
+	if bestED <= s.tol {
+		return bestE
+	}
+	return p
+}
+
+// polygon snaps every vertex of mp; when snapping would make it invalid
+// (a ring collapsing or crossing itself) mp is returned unchanged.
+func (s *snapper) polygon(mp orb.MultiPolygon) orb.MultiPolygon {
+	out := make(orb.MultiPolygon, 0, len(mp))
+	for _, p := range mp {
+		var np orb.Polygon
+		for _, r := range p {
+			nr := make(orb.Ring, 0, len(r))
+			for _, pt := range r {
+				q := s.point(pt)
+				if len(nr) > 0 && nr[len(nr)-1] == q {
+					continue
+				}
+				nr = append(nr, q)
+			}
+			if len(nr) > 0 && nr[0] != nr[len(nr)-1] {
+				nr = append(nr, nr[0])
+			}
+			if len(nr) < 4 {
+				if len(np) == 0 {
+					np = nil
+					break
+				}
+				continue
+			}
+			np = append(np, nr)
+		}
+		if np != nil {
+			out = append(out, np)
+		}
+	}
+	if len(out) == 0 || coverage.CheckGeometry(out) != nil {
+		return mp
+	}
+	return out
+}
+
+// rings lists every ring of the geometries.
+func rings(gs ...orb.MultiPolygon) []orb.Ring {
+	var out []orb.Ring
+	for _, mp := range gs {
+		for _, p := range mp {
+			out = append(out, p...)
+		}
+	}
+	return out
+}

@@ -1,0 +1,422 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
+
+	"wangge/internal/apperr"
+)
+
+// Grid is one grid row as the boundary editor sees it.
+type Grid struct {
+	Code, Parent, Name, Kind string
+	Version                  int
+	Geom                     orb.MultiPolygon
+}
+
+func decodeWKB(b []byte) (orb.MultiPolygon, error) {
+	if len(b) == 0 {
+		return nil, nil
+	}
+	g, err := wkb.Unmarshal(b)
+	if err != nil {
+		return nil, fmt.Errorf("store: wkb: %w", err)
+	}
+	switch g := g.(type) {
+	case orb.MultiPolygon:
+		return g, nil
+	case orb.Polygon:
+		return orb.MultiPolygon{g}, nil
+	case orb.Collection:
+		var mp orb.MultiPolygon
+		for _, x := range g {
+			switch x := x.(type) {
+			case orb.Polygon:
+				mp = append(mp, x)
+			case orb.MultiPolygon:
+				mp = append(mp, x...)
+			}
+		}
+		return mp, nil
+	}
+	return nil, fmt.Errorf("store: wkb: %T is not polygonal", g)
+}
+
+func encodeWKB(g orb.Geometry) []byte {
+	b, err := wkb.Marshal(g)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+// SetActor records who changes units in tx and why, for the unit_versions
+// trigger (SET LOCAL: it ends with the transaction).
+func (s *Store) SetActor(ctx context.Context, tx pgx.Tx, user, reason string) error {
+	_, err := tx.Exec(ctx, `SELECT set_config('wangge.user', $1, true), set_config('wangge.reason', $2, true)`, user, reason)
+	if err != nil {
+		return fmt.Errorf("store: set actor: %w", err)
+	}
+	return nil
+}
+
+const lockUnitSQL = `
+SELECT code, coalesce(parent_code, ''), name, kind, version, ST_AsBinary(geom)
+FROM units WHERE code = $1 AND level = $2 FOR UPDATE`
+
+// LockUnit reads a unit of the given level and locks its row until tx ends;
+// a missing unit is ErrNotFound.
+func (s *Store) LockUnit(ctx context.Context, tx pgx.Tx, code string, level int) (Grid, error) {
+	var g Grid
+	var raw []byte
+	err := tx.QueryRow(ctx, lockUnitSQL, code, level).Scan(&g.Code, &g.Parent, &g.Name, &g.Kind, &g.Version, &raw)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return g, apperr.New(apperr.ErrNotFound, "no %s with code %q", levelName(level), code)
+	}
+	if err != nil {
+		return g, fmt.Errorf("store: unit %s: %w", code, err)
+	}
+	g.Geom, err = decodeWKB(raw)
+	return g, err
+}
+
+func levelName(level int) string {
+	for name, n := range levelNames {
+		if n == level {
+			return name
+		}
+	}
+	return "unit"
+}
+
+const siblingsNearSQL = `
+SELECT code, coalesce(parent_code, ''), name, kind, version, ST_AsBinary(geom)
+FROM units
+WHERE parent_code = $1 AND level = 4 AND geom && ST_Expand(ST_GeomFromWKB($2, 4326), $3)
+ORDER BY code FOR UPDATE`
+
+// GridsNear locks and returns the grids of parent whose bounding box comes
+// within margin degrees of area.
+func (s *Store) GridsNear(ctx context.Context, tx pgx.Tx, parent string, area orb.Geometry, margin float64) ([]Grid, error) {
+	rows, err := tx.Query(ctx, siblingsNearSQL, parent, encodeWKB(area), margin)
+	if err != nil {
+		return nil, fmt.Errorf("store: grids near: %w", err)
+	}
+	defer rows.Close()
+	var out []Grid
+	for rows.Next() {
+		var g Grid
+		var raw []byte
+		if err := rows.Scan(&g.Code, &g.Parent, &g.Name, &g.Kind, &g.Version, &raw); err != nil {
+			return nil, fmt.Errorf("store: grids near: %w", err)
+		}
+		if g.Geom, err = decodeWKB(raw); err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+// Face is one cell of the arrangement of the old and new boundaries of an
+// edit: every resulting grid is a union of faces, so neighbours share exactly
+// the same noded edges.
+type Face struct {
+	Geom     orb.Polygon
+	Claim    string   // first claim containing the face ("" none)
+	In       []string // current grids containing it
+	InParent bool
+	Area     float64 // m²
+	Width    float64 // mean width 2·area/perimeter, m
+}
+
+const facesSQL = `
+WITH parts AS (
+    SELECT code, geom FROM units WHERE code = ANY($1::text[])
+), claims AS (
+    SELECT c.ord, c.code, ST_SetSRID(ST_GeomFromWKB(c.g), 4326) AS geom
+    FROM unnest($2::text[], $3::bytea[]) WITH ORDINALITY AS c(code, g, ord)
+), lines AS (
+    SELECT ST_Boundary(geom) AS b FROM parts
+    UNION ALL SELECT ST_Boundary(geom) FROM claims WHERE NOT ST_IsEmpty(geom)
+), noded AS (
+    SELECT ST_Polygonize(n.g) AS gc FROM (SELECT ST_Union(b) AS g FROM lines) n
+), faces AS (
+    SELECT d.geom AS f, ST_PointOnSurface(d.geom) AS p FROM noded CROSS JOIN LATERAL ST_Dump(noded.gc) d
+)
+SELECT ST_AsBinary(k.f),
+       coalesce((SELECT c.code FROM claims c WHERE c.geom && k.p AND ST_Intersects(c.geom, k.p) ORDER BY c.ord LIMIT 1), ''),
+       ARRAY(SELECT p.code FROM parts p WHERE p.geom && k.p AND ST_Intersects(p.geom, k.p) ORDER BY p.code),
+       coalesce((SELECT ST_Intersects(u.geom, k.p) FROM units u WHERE u.code = $4), true),
+       ST_Area(k.f::geography), ST_Perimeter(k.f::geography)
+FROM faces k`
+
+// Faces nodes the boundaries of the current grids codes and of the claimed
+// geometries (in priority order) and classifies every face of the
+// arrangement: which claim and which current grids contain it, and whether it
+// lies inside parent.
+func (s *Store) Faces(ctx context.Context, tx pgx.Tx, codes []string, claimCodes []string, claims []orb.Geometry, parent string) ([]Face, error) {
+	raw := make([][]byte, len(claims))
+	for i, c := range claims {
+		raw[i] = encodeWKB(c)
+	}
+	rows, err := tx.Query(ctx, facesSQL, codes, claimCodes, raw, parent)
+	if err != nil {
+		return nil, fmt.Errorf("store: faces: %w", err)
+	}
+	defer rows.Close()
+	var out []Face
+	for rows.Next() {
+		var f Face
+		var b []byte
+		var perim float64
+		if err := rows.Scan(&b, &f.Claim, &f.In, &f.InParent, &f.Area, &perim); err != nil {
+			return nil, fmt.Errorf("store: faces: %w", err)
+		}
+		mp, err := decodeWKB(b)
+		if err != nil || len(mp) != 1 {
+			return nil, fmt.Errorf("store: face is not one polygon: %v", err)
+		}
+		f.Geom = mp[0]
+		if perim > 0 {
+			f.Width = 2 * f.Area / perim
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+const unionSQL = `
+SELECT t.o, ST_AsBinary(ST_Multi(ST_CollectionExtract(ST_Union(ST_SetSRID(ST_GeomFromWKB(t.g), 4326)), 3)))
+FROM unnest($1::text[], $2::bytea[]) AS t(o, g) GROUP BY t.o`
+
+// UnionBy unions the polygons geoms grouped by the owner at the same index.
+func (s *Store) UnionBy(ctx context.Context, tx pgx.Tx, owners []string, geoms []orb.Geometry) (map[string]orb.MultiPolygon, error) {
+	raw := make([][]byte, len(geoms))
+	for i, g := range geoms {
+		raw[i] = encodeWKB(g)
+	}
+	rows, err := tx.Query(ctx, unionSQL, owners, raw)
+	if err != nil {
+		return nil, fmt.Errorf("store: union: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]orb.MultiPolygon{}
+	for rows.Next() {
+		var o string
+		var b []byte
+		if err := rows.Scan(&o, &b); err != nil {
+			return nil, fmt.Errorf("store: union: %w", err)
+		}
+		if out[o], err = decodeWKB(b); err != nil {
+			return nil, err
+		}
+	}
+	return out, rows.Err()
+}
+
+const releasedSQL = `
+WITH owned AS (
+    SELECT o, ST_SetSRID(ST_GeomFromWKB(g), 4326) AS g FROM unnest($1::text[], $2::bytea[]) AS t(o, g)
+), r AS (
+    SELECT d.geom AS g FROM (SELECT ST_Union(ST_SetSRID(ST_GeomFromWKB(g), 4326)) AS u FROM unnest($3::bytea[]) AS t(g)) x
+    CROSS JOIN LATERAL ST_Dump(ST_CollectionExtract(x.u, 3)) d
+)
+SELECT ST_AsBinary(r.g), ST_Area(r.g::geography),
+       coalesce((SELECT b.o FROM (
+           SELECT owned.o, ST_Length(ST_CollectionExtract(ST_Intersection(ST_Boundary(owned.g), ST_Boundary(r.g)), 2)::geography) AS len
+           FROM owned WHERE owned.g && r.g AND NOT (owned.o = ANY($4::text[]))) b
+        WHERE b.len > 0 ORDER BY b.len DESC, b.o LIMIT 1), '')
+FROM r`
+
+// Released is one connected piece of area that an edit gives up.
+type Released struct {
+	Geom orb.Polygon
+	Area float64 // m²
+	To   string  // the eligible owner with the longest shared border ("" none)
+}
+
+// AssignReleased dissolves the released faces into connected pieces and
+// names, for each, the owner (among owners, except those in exclude) with the
+// longest shared border.
+func (s *Store) AssignReleased(ctx context.Context, tx pgx.Tx, owners []string, owned []orb.Geometry, released []orb.Geometry, exclude []string) ([]Released, error) {
+	ob := make([][]byte, len(owned))
+	for i, g := range owned {
+		ob[i] = encodeWKB(g)
+	}
+	rb := make([][]byte, len(released))
+	for i, g := range released {
+		rb[i] = encodeWKB(g)
+	}
+	rows, err := tx.Query(ctx, releasedSQL, owners, ob, rb, exclude)
+	if err != nil {
+		return nil, fmt.Errorf("store: released: %w", err)
+	}
+	defer rows.Close()
+	var out []Released
+	for rows.Next() {
+		var r Released
+		var b []byte
+		if err := rows.Scan(&b, &r.Area, &r.To); err != nil {
+			return nil, fmt.Errorf("store: released: %w", err)
+		}
+		mp, err := decodeWKB(b)
+		if err != nil || len(mp) != 1 {
+			return nil, fmt.Errorf("store: released piece: %v", err)
+		}
+		r.Geom = mp[0]
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// SameShape reports whether a and b are topologically equal in PostGIS
+// with the same number of vertices (so an added shared vertex is a change).
+func (s *Store) SameShape(ctx context.Context, tx pgx.Tx, a, b orb.Geometry) (bool, error) {
+	var same bool
+	err := tx.QueryRow(ctx, `SELECT ST_NPoints(x) = ST_NPoints(y) AND ST_Equals(x, y)
+        FROM (SELECT ST_GeomFromWKB($1, 4326) x, ST_GeomFromWKB($2, 4326) y) t`, encodeWKB(a), encodeWKB(b)).Scan(&same)
+	if err != nil {
+		return false, fmt.Errorf("store: same shape: %w", err)
+	}
+	return same, nil
+}
+
+// UpdateGridGeom replaces a grid's geometry (the triggers bump its version
+// and keep the old one in unit_versions) and returns the new version.
+func (s *Store) UpdateGridGeom(ctx context.Context, tx pgx.Tx, code string, g orb.MultiPolygon, name string) (int, error) {
+	var v int
+	err := tx.QueryRow(ctx, `UPDATE units SET geom = ST_Multi(ST_GeomFromWKB($2, 4326)), name = coalesce(nullif($3, ''), name),
+        updated_by = NULL, reason = NULL WHERE code = $1 RETURNING version`, code, encodeWKB(g), name).Scan(&v)
+	if err != nil {
+		return 0, fmt.Errorf("store: update %s: %w", code, err)
+	}
+	return v, nil
+}
+
+// InsertGrid adds a grid under parent.
+func (s *Store) InsertGrid(ctx context.Context, tx pgx.Tx, g Grid) error {
+	_, err := tx.Exec(ctx, `INSERT INTO units (code, parent_code, level, name, kind, region_code, geom)
+        VALUES ($1, $2, 4, $3, $4, left($1, 6), ST_Multi(ST_GeomFromWKB($5, 4326)))`,
+		g.Code, g.Parent, g.Name, g.Kind, encodeWKB(g.Geom))
+	if err != nil {
+		return fmt.Errorf("store: insert %s: %w", g.Code, err)
+	}
+	return nil
+}
+
+// DeleteGrid removes a grid (its staff go with it; buildings and incidents
+// keep their rows and are re-assigned by location).
+func (s *Store) DeleteGrid(ctx context.Context, tx pgx.Tx, code string) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM units WHERE code = $1 AND level = 4`, code); err != nil {
+		return fmt.Errorf("store: delete %s: %w", code, err)
+	}
+	return nil
+}
+
+// NextGridCode is the next free grid code of a community: its code plus one
+// more than the highest 3-digit sequence ever used there (history included,
+// so a deleted grid's code is never given to another area).
+func (s *Store) NextGridCode(ctx context.Context, tx pgx.Tx, community string, skip int) (string, error) {
+	var n int
+	err := tx.QueryRow(ctx, `SELECT coalesce(max(right(code, 3)::int), 0) FROM unit_versions
+        WHERE level = 4 AND left(code, 12) = $1`, community).Scan(&n)
+	if err != nil {
+		return "", fmt.Errorf("store: next grid code: %w", err)
+	}
+	n += 1 + skip
+	if n > 999 {
+		return "", apperr.New(apperr.ErrConflict, "community %s has used all 999 grid codes", community)
+	}
+	return fmt.Sprintf("%s%03d", community, n), nil
+}
+
+// Moved counts what a boundary change re-assigned.
+type Moved struct {
+	Buildings  int `json:"buildings"`
+	Households int `json:"households"`
+	Incidents  int `json:"incidents"`
+}
+
+const reassignBuildingsSQL = `
+WITH area AS (SELECT ST_SetSRID(ST_GeomFromWKB(g), 4326) AS g FROM unnest($1::bytea[]) AS t(g)),
+cand AS (
+    SELECT b.id, b.grid_code AS old,
+           (SELECT u.code FROM units u WHERE u.level = 4 AND u.geom && b.pt AND ST_Intersects(u.geom, b.pt)
+            ORDER BY u.code LIMIT 1) AS new
+    FROM buildings b
+    WHERE EXISTS (SELECT 1 FROM area WHERE b.pt && area.g AND ST_Intersects(area.g, b.pt)) OR b.grid_code = ANY($2::text[])
+), moved AS (
+    UPDATE buildings b SET grid_code = cand.new FROM cand
+    WHERE b.id = cand.id AND cand.old IS DISTINCT FROM cand.new
+    RETURNING b.id
+)
+SELECT (SELECT count(*) FROM moved),
+       (SELECT count(*) FROM households h WHERE h.building_id IN (SELECT id FROM moved))`
+
+const reassignIncidentsSQL = `
+WITH area AS (SELECT ST_SetSRID(ST_GeomFromWKB(g), 4326) AS g FROM unnest($1::bytea[]) AS t(g)),
+cand AS (
+    SELECT i.id, i.grid_code AS old,
+           (SELECT u.code FROM units u WHERE u.level = 4 AND u.geom && i.pt AND ST_Intersects(u.geom, i.pt)
+            ORDER BY u.code LIMIT 1) AS new
+    FROM incidents i
+    WHERE EXISTS (SELECT 1 FROM area WHERE i.pt && area.g AND ST_Intersects(area.g, i.pt)) OR i.grid_code = ANY($2::text[])
+), moved AS (
+    UPDATE incidents i SET grid_code = cand.new FROM cand
+    WHERE i.id = cand.id AND cand.old IS DISTINCT FROM cand.new
+    RETURNING i.id
+)
+SELECT count(*) FROM moved`
+
+// Reassign puts buildings (and so their households) and incidents lying in
+// area (old and new shapes of the changed grids) or filed under codes into
+// the grid that now contains their point, and counts the moves.
+func (s *Store) Reassign(ctx context.Context, tx pgx.Tx, area []orb.Geometry, codes []string) (Moved, error) {
+	raw := make([][]byte, 0, len(area))
+	for _, g := range area {
+		if g != nil {
+			raw = append(raw, encodeWKB(g))
+		}
+	}
+	var m Moved
+	if err := tx.QueryRow(ctx, reassignBuildingsSQL, raw, codes).Scan(&m.Buildings, &m.Households); err != nil {
+		return m, fmt.Errorf("store: reassign buildings: %w", err)
+	}
+	if err := tx.QueryRow(ctx, reassignIncidentsSQL, raw, codes).Scan(&m.Incidents); err != nil {
+		return m, fmt.Errorf("store: reassign incidents: %w", err)
+	}
+	return m, nil
+}
+
+const splitSQL = `
+SELECT ST_AsBinary(d.geom) FROM ST_Dump(ST_CollectionExtract(
+    ST_Split(ST_GeomFromWKB($1, 4326), ST_GeomFromWKB($2, 4326)), 3)) d
+ORDER BY ST_Area(d.geom) DESC`
+
+// SplitGeom cuts g along line and returns the parts, largest first.
+func (s *Store) SplitGeom(ctx context.Context, tx pgx.Tx, g orb.MultiPolygon, line orb.LineString) ([]orb.MultiPolygon, error) {
+	rows, err := tx.Query(ctx, splitSQL, encodeWKB(g), encodeWKB(line))
+	if err != nil {
+		return nil, fmt.Errorf("store: split: %w", err)
+	}
+	defer rows.Close()
+	var out []orb.MultiPolygon
+	for rows.Next() {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
+			return nil, fmt.Errorf("store: split: %w", err)
+		}
+		mp, err := decodeWKB(b)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, mp)
+	}
+	return out, rows.Err()
+}
