@@ -4,6 +4,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"net"
 	"os"
 	"path/filepath"
@@ -18,7 +19,7 @@ type Config struct {
 	Addr           string        // WANGGE_ADDR, default :8080
 	DatabaseURL    string        // DATABASE_URL; empty: the private cluster
 	PGDataDir      string        // WANGGE_PGDATA, default <repo>/.pgdata
-	PGPort         int           // WANGGE_PG_PORT, default 55432
+	PGPort         int           // WANGGE_PG_PORT, default derived from PGDataDir (55000–55899)
 	BodyLimit      int64         // WANGGE_BODY_LIMIT_MB, default 32 (MiB)
 	RequestTimeout time.Duration // WANGGE_REQUEST_TIMEOUT, default 30s
 	BasemapURL     string        // WANGGE_BASEMAP_URL, an XYZ raster tile template; empty: no basemap
@@ -33,10 +34,10 @@ func Load() (Config, error) {
 		PGDataDir:      env("WANGGE_PGDATA", filepath.Join(RepoRoot(), ".pgdata")),
 		BasemapURL:     os.Getenv("WANGGE_BASEMAP_URL"),
 		LogLevel:       env("WANGGE_LOG_LEVEL", "info"),
-		PGPort:         55432,
 		BodyLimit:      32 << 20,
 		RequestTimeout: 30 * time.Second,
 	}
+	c.PGPort = DefaultPGPort(c.PGDataDir)
 	var errs []error
 	if v := os.Getenv("WANGGE_PG_PORT"); v != "" {
 		p, err := strconv.Atoi(v)
@@ -68,6 +69,18 @@ func Load() (Config, error) {
 		errs = append(errs, fmt.Errorf("WANGGE_LOG_LEVEL=%q: want debug, info, warn or error", c.LogLevel))
 	}
 	return c, errors.Join(errs...)
+}
+
+// DefaultPGPort derives the private cluster's port from its data directory,
+// so two checkouts on one machine (a developer's and CI's) never share one.
+func DefaultPGPort(dataDir string) int {
+	abs, err := filepath.Abs(dataDir)
+	if err != nil {
+		abs = dataDir
+	}
+	h := fnv.New32a()
+	h.Write([]byte(abs))
+	return 55000 + int(h.Sum32()%900)
 }
 
 // ValidateAddr checks that Addr is HOST:PORT.

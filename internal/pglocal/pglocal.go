@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -75,11 +76,28 @@ func (c Cluster) Ensure(ctx context.Context) (string, error) {
 		if err := c.start(ctx); err != nil {
 			return "", err
 		}
+	} else if port, err := runningPort(dir); err == nil && port != c.Port {
+		// Started earlier with another port setting: use it as it runs.
+		c.logf("cluster in %s is running on port %d", dir, port)
+		c.Port = port
 	}
 	if err := c.createDatabase(ctx, c.Database); err != nil {
 		return "", err
 	}
 	return c.DSN(c.Database), nil
+}
+
+// runningPort reads the port from postmaster.pid (its fourth line).
+func runningPort(dir string) (int, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "postmaster.pid"))
+	if err != nil {
+		return 0, err
+	}
+	lines := strings.Split(string(b), "\n")
+	if len(lines) < 4 {
+		return 0, fmt.Errorf("pglocal: short postmaster.pid")
+	}
+	return strconv.Atoi(strings.TrimSpace(lines[3]))
 }
 
 // dataDir returns the absolute data directory. PostgreSQL runs as the
