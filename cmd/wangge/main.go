@@ -28,6 +28,7 @@ import (
 	"wangge/internal/changes"
 	"wangge/internal/config"
 	"wangge/internal/demo"
+	"wangge/internal/mapdata"
 	"wangge/internal/migrate"
 	"wangge/internal/store"
 	"wangge/internal/validatecli"
@@ -157,9 +158,15 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	hub := &changes.Hub{}
 	listening := make(chan struct{})
 	go hub.Listen(ctx, dsn, log, listening)
+	st := store.New(pool)
+	// Map layers: loaded now, kept current by unit events (hub) and place
+	// notifications (its own listener).
+	maps := mapdata.New(st, mapdata.Options{Changes: hub, Logger: log})
+	go maps.Run(ctx, nil)
 	srv := api.New(api.Options{
-		Store:          store.New(pool),
+		Store:          st,
 		Changes:        hub,
+		Map:            maps,
 		Static:         static.FS,
 		Logger:         log,
 		BodyLimit:      cfg.BodyLimit,

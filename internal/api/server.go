@@ -18,14 +18,16 @@ import (
 	"wangge/internal/apperr"
 	"wangge/internal/auth"
 	"wangge/internal/changes"
+	"wangge/internal/mapdata"
 	"wangge/internal/store"
 )
 
 // Options configure the server.
 type Options struct {
 	Store          *store.Store
-	Changes        *changes.Hub // unit change events from every instance (NOTIFY); may be nil in tests
-	Static         fs.FS // the embedded front end
+	Changes        *changes.Hub     // unit change events from every instance (NOTIFY); may be nil in tests
+	Map            *mapdata.Service // map layers and tile cache; nil: built from Store and Changes
+	Static         fs.FS            // the embedded front end
 	Logger         *slog.Logger
 	BodyLimit      int64 // bytes
 	RequestTimeout time.Duration
@@ -68,6 +70,9 @@ func New(opt Options) *Server {
 	if opt.LockFor == 0 {
 		opt.LockFor = 15 * time.Minute
 	}
+	if opt.Map == nil {
+		opt.Map = mapdata.New(opt.Store, mapdata.Options{Changes: opt.Changes, Logger: opt.Logger})
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	s := &Server{opt: opt, echo: e}
@@ -99,6 +104,17 @@ func (s *Server) routes() {
 	api.GET("/grids", s.listGrids, s.may(auth.ReadMap)...)
 	api.GET("/grids/:code", s.getGrid, s.may(auth.ReadMap)...)
 	api.GET("/audit", s.listAudit, s.may(auth.ReadAudit)...)
+
+	// Map tiles and OGC API – Features (tiles.go, features.go): login, ReadMap.
+	e.GET("/tiles/:file", s.getTileJSON, s.may(auth.ReadMap)...)
+	e.GET("/tiles/:layer/:z/:x/:y", s.getTile, s.may(auth.ReadMap)...)
+	e.GET("/ogc", s.ogcLanding, s.may(auth.ReadMap)...)
+	e.GET("/ogc/api", s.ogcAPI, s.may(auth.ReadMap)...)
+	e.GET("/ogc/conformance", s.ogcConformance, s.may(auth.ReadMap)...)
+	e.GET("/ogc/collections", s.ogcCollectionsList, s.may(auth.ReadMap)...)
+	e.GET("/ogc/collections/:id", s.ogcCollection, s.may(auth.ReadMap)...)
+	e.GET("/ogc/collections/:id/items", s.ogcItems, s.may(auth.ReadMap)...)
+	e.GET("/ogc/collections/:id/items/:fid", s.ogcItem, s.may(auth.ReadMap)...)
 	api.POST("/patrol/points", s.addPatrolFixes, s.may(auth.RecordPatrol)...)
 
 	e.StaticFS("/", s.opt.Static)

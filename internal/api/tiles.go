@@ -1,0 +1,149 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"wangge/geo/tile"
+	"wangge/internal/apperr"
+)
+
+// tileCacheControl lets the browser reuse a tile briefly; freshness comes
+// from server-side invalidation and ETag revalidation, so it stays short.
+const tileCacheControl = "private, max-age=5"
+
+const mvtType = "application/vnd.mapbox-vector-tile"
+
+// getTile answers GET /tiles/{layer}/{z}/{x}/{y}.mvt from the tile cache:
+// ETag/If-None-Match → 304, the gzip variant when the client accepts it.
+func (s *Server) getTile(c echo.Context) error {
+	yname, ok := strings.CutSuffix(c.Param("y"), ".mvt")
+	if !ok {
+		return apperr.New(apperr.ErrNotFound, "tiles are /tiles/{layer}/{z}/{x}/{y}.mvt")
+	}
+	z, errZ := tileNumber(c.Param("z"), tile.MaxZoom)
+	x, errX := tileNumber(c.Param("x"), 1<<30)
+	y, errY := tileNumber(yname, 1<<30)
+	if errZ != nil || errX != nil || errY != nil {
+		return apperr.New(apperr.ErrInvalid, "tile %s/%s/%s: z, x and y must be non-negative integers, z at most %d",
+			c.Param("z"), c.Param("x"), yname, tile.MaxZoom)
+	}
+	e, err := s.opt.Map.Tile(c.Request().Context(), c.Param("layer"), z, x, y)
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set("Cache-Control", tileCacheControl)
+	h.Set("Vary", "Accept-Encoding")
+	body, etag := e.Data, e.ETag
+	gz := acceptsGzip(c.Request().Header.Get("Accept-Encoding"))
+	if gz {
+		// A different representation needs a different strong ETag.
+		body, etag = e.Gzip, e.ETag[:len(e.ETag)-1]+`-gz"`
+	}
+	h.Set("ETag", etag)
+	if etagMatches(c.Request().Header.Get("If-None-Match"), etag) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	if gz {
+		h.Set("Content-Encoding", "gzip")
+	}
+	return c.Blob(http.StatusOK, mvtType, body)
+}
+
+// tileNumber parses a decimal tile coordinate in [0, limit].
+func tileNumber(s string, limit int) (int, error) {
+	v, err := strconv.Atoi(s)
+	if err != nil || v < 0 || v > limit || (len(s) > 1 && s[0] == '0') {
+		return 0, apperr.New(apperr.ErrInvalid, "bad tile coordinate %q", s)
+	}
+	return v, nil
+}
+
+// acceptsGzip reads Accept-Encoding: gzip (or *) unless given q=0.
+func acceptsGzip(h string) bool {
+	for part := range strings.SplitSeq(h, ",") {
+		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		coding = strings.ToLower(strings.TrimSpace(coding))
+		if coding != "gzip" && coding != "x-gzip" && coding != "*" {
+			continue
+		}
+		q := strings.ReplaceAll(strings.ToLower(params), " ", "")
+		if q == "q=0" || q == "q=0.0" || q == "q=0.00" || q == "q=0.000" {
+			return false
+		}
+		return true
+	}
+	return false
+}
+
+// etagMatches implements If-None-Match's weak comparison against etag.
+func etagMatches(header, etag string) bool {
+	if header == "" {
+		return false
+	}
+	for part := range strings.SplitSeq(header, ",") {
+		t := strings.TrimPrefix(strings.TrimSpace(part), "W/")
+		if t == "*" || t == etag {
+			return true
+		}
+	}
+	return false
+}
+
+// tileJSON is TileJSON 3.0.0 for one layer.
+type tileJSON struct {
+	TileJSON     string        `json:"tilejson"`
+	Name         string        `json:"name"`
+	Description  string        `json:"description"`
+	Scheme       string        `json:"scheme"`
+	Tiles        []string      `json:"tiles"`
+	MinZoom      int           `json:"minzoom"`
+	MaxZoom      int           `json:"maxzoom"`
+	Bounds       [4]float64    `json:"bounds"`
+	Center       [3]float64    `json:"center"`
+	VectorLayers []vectorLayer `json:"vector_layers"`
+}
+
+type vectorLayer struct {
+	ID          string            `json:"id"`
+	Description string            `json:"description"`
+	MinZoom     int               `json:"minzoom"`
+	MaxZoom     int               `json:"maxzoom"`
+	Fields      map[string]string `json:"fields"`
+}
+
+// getTileJSON answers GET /tiles/{layer}.json.
+func (s *Server) getTileJSON(c echo.Context) error {
+	name, ok := strings.CutSuffix(c.Param("file"), ".json")
+	if !ok {
+		return apperr.New(apperr.ErrNotFound, "layer descriptions are /tiles/{layer}.json")
+	}
+	info, err := s.opt.Map.Layer(c.Request().Context(), name)
+	if err != nil {
+		return err
+	}
+	spec := info.Spec
+	bounds := [4]float64{-180, -85.0511, 180, 85.0511}
+	if info.Features > 0 {
+		b := info.Bound
+		bounds = [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}
+	}
+	center := [3]float64{(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, float64(max(spec.MinZoom, min(12, spec.MaxZoom)))}
+	c.Response().Header().Set("Cache-Control", "private, no-cache")
+	return c.JSON(http.StatusOK, tileJSON{
+		TileJSON: "3.0.0", Name: spec.Name, Description: info.Description, Scheme: "xyz",
+		Tiles:   []string{baseURL(c) + "/tiles/" + spec.Name + "/{z}/{x}/{y}.mvt"},
+		MinZoom: spec.MinZoom, MaxZoom: spec.MaxZoom, Bounds: bounds, Center: center,
+		VectorLayers: []vectorLayer{{ID: spec.Name, Description: info.Description,
+			MinZoom: spec.MinZoom, MaxZoom: spec.MaxZoom, Fields: info.Fields}},
+	})
+}
+
+// baseURL is scheme://host of the request as the client addressed it.
+func baseURL(c echo.Context) string {
+	return c.Scheme() + "://" + c.Request().Host
+}
