@@ -18,6 +18,7 @@ import (
 	"wangge/internal/apperr"
 	"wangge/internal/auth"
 	"wangge/internal/changes"
+	"wangge/internal/lookup"
 	"wangge/internal/mapdata"
 	"wangge/internal/store"
 )
@@ -26,6 +27,7 @@ import (
 type Options struct {
 	Store          *store.Store
 	Changes        *changes.Hub     // unit change events from every instance (NOTIFY); may be nil in tests
+	Lookup         *lookup.Service  // in-memory grid lookups; nil: built from Store (subscribed to Changes when set)
 	Map            *mapdata.Service // map layers and tile cache; nil: built from Store and Changes
 	Static         fs.FS            // the embedded front end
 	Logger         *slog.Logger
@@ -75,6 +77,12 @@ func New(opt Options) *Server {
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	if opt.Lookup == nil {
+		opt.Lookup = lookup.New(opt.Store, opt.Logger)
+		if opt.Changes != nil {
+			opt.Lookup.Subscribe(opt.Changes)
+		}
+	}
 	s := &Server{opt: opt, echo: e}
 	e.HTTPErrorHandler = s.handleError
 	e.Use(middleware.RequestID())
@@ -104,6 +112,12 @@ func (s *Server) routes() {
 	api.GET("/grids", s.listGrids, s.may(auth.ReadMap)...)
 	api.GET("/grids/:code", s.getGrid, s.may(auth.ReadMap)...)
 	api.GET("/audit", s.listAudit, s.may(auth.ReadAudit)...)
+	api.GET("/locate", s.locatePoint, s.may(auth.ReadMap)...)
+	api.POST("/locate", s.locateBatch, s.may(auth.ReadMap)...)
+	api.GET("/households", s.listHouseholds, s.may(auth.ReadHouseholds)...)
+	api.GET("/reports/grid-counts", s.gridCounts, s.may(auth.ReadStats)...)
+	api.GET("/reports/unplaced", s.unplaced, s.may(auth.ReadStats)...)
+	api.GET("/reports/empty-grids", s.emptyGrids, s.may(auth.ReadStats)...)
 
 	// Map tiles and OGC API – Features (tiles.go, features.go): login, ReadMap.
 	e.GET("/tiles/:file", s.getTileJSON, s.may(auth.ReadMap)...)

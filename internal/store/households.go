@@ -1,0 +1,271 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"wangge/internal/apperr"
+)
+
+// Household is one household record with its personal fields in clear; the
+// API masks them unless a disclosure is audited.
+type Household struct {
+	ID         int64    `json:"id"`
+	BuildingID int64    `json:"building_id"`
+	Address    string   `json:"address"`
+	HeadName   string   `json:"head_name"`
+	IDNumber   string   `json:"id_number"`
+	Phone      string   `json:"phone"`
+	Members    int      `json:"members"`
+	Tags       []string `json:"tags"`
+}
+
+// HouseholdPage selects one page of a grid's households.
+type HouseholdPage struct {
+	Grid    string
+	Page    int // from 1
+	PerPage int
+}
+
+const gridHouseholdsSQL = `
+SELECT h.id, h.building_id,
+       coalesce(nullif(a.full_text, ''), nullif(b.name, ''), ''),
+       h.head_name, h.id_number, h.phone, h.members, h.tags,
+       count(*) OVER ()
+FROM households h
+JOIN buildings b ON b.id = h.building_id
+LEFT JOIN addresses a ON a.id = h.address_id
+WHERE b.grid_code = $1
+ORDER BY h.id
+LIMIT $2 OFFSET $3`
+
+const gridCountSQL = `SELECT count(*) FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_code = $1`
+
+const gridLevelSQL = `SELECT level FROM units WHERE code = $1`
+
+// GridHouseholds lists one page of the households whose building lies in
+// grid (by the building's grid), with the total count. An unknown grid, or a
+// unit that is not a grid, is ErrNotFound.
+func (s *Store) GridHouseholds(ctx context.Context, p HouseholdPage) ([]Household, int, error) {
+	var out []Household
+	var total int
+	err := s.InTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		out, total, err = gridHouseholds(ctx, tx, p)
+		return err
+	})
+	return out, total, err
+}
+
+// DiscloseHouseholds reads the page like GridHouseholds and, in the same
+// transaction, appends entry (action "disclose") naming the household ids in
+// its details: no clear value leaves without its audit row.
+func (s *Store) DiscloseHouseholds(ctx context.Context, p HouseholdPage, entry AuditEntry) ([]Household, int, error) {
+	var out []Household
+	var total int
+	err := s.InTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		if out, total, err = gridHouseholds(ctx, tx, p); err != nil {
+			return err
+		}
+		ids := make([]int64, len(out))
+		for i, h := range out {
+			ids[i] = h.ID
+		}
+		entry.Details, err = json.Marshal(map[string]any{"grid": p.Grid, "page": p.Page, "per_page": p.PerPage, "household_ids": ids})
+		if err != nil {
+			return err
+		}
+		return s.Audit(ctx, tx, entry)
+	})
+	return out, total, err
+}
+
+func gridHouseholds(ctx context.Context, tx pgx.Tx, p HouseholdPage) ([]Household, int, error) {
+	var level int
+	err := tx.QueryRow(ctx, gridLevelSQL, p.Grid).Scan(&level)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && level != LevelGrid) {
+		return nil, 0, apperr.New(apperr.ErrNotFound, "no grid with code %q", p.Grid)
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: grid %s: %w", p.Grid, err)
+	}
+	rows, err := tx.Query(ctx, gridHouseholdsSQL, p.Grid, p.PerPage, (p.Page-1)*p.PerPage)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: households of %s: %w", p.Grid, err)
+	}
+	defer rows.Close()
+	out := []Household{}
+	total := -1
+	for rows.Next() {
+		var h Household
+		var members int16
+		if err := rows.Scan(&h.ID, &h.BuildingID, &h.Address, &h.HeadName, &h.IDNumber, &h.Phone, &members, &h.Tags, &total); err != nil {
+			return nil, 0, fmt.Errorf("store: households of %s: %w", p.Grid, err)
+		}
+		h.Members = int(members)
+		out = append(out, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("store: households of %s: %w", p.Grid, err)
+	}
+	if total < 0 { // a page past the end: count separately
+		if err := tx.QueryRow(ctx, gridCountSQL, p.Grid).Scan(&total); err != nil {
+			return nil, 0, fmt.Errorf("store: households of %s: %w", p.Grid, err)
+		}
+	}
+	return out, total, nil
+}
+
+// GridCount is one grid's row of the counts report: aggregates only.
+type GridCount struct {
+	Code       string         `json:"grid_code"`
+	Name       string         `json:"name"`
+	Kind       string         `json:"kind"`
+	Parent     string         `json:"parent_code"`
+	Buildings  int            `json:"buildings"`
+	Households int            `json:"households"`
+	People     int            `json:"people"`
+	Tags       map[string]int `json:"tags"`
+}
+
+// gridScope: grids of every level-4 unit whose code starts with the scope's
+// fixed digits ($2 = 0: all).
+const gridCountsSQL = `
+WITH g AS (
+    SELECT code, name, kind, coalesce(parent_code, '') AS parent_code FROM units
+    WHERE level = 4 AND left(code, $2) = left($1, $2)
+), b AS (
+    SELECT grid_code, count(*) AS n FROM buildings WHERE grid_code IN (SELECT code FROM g) GROUP BY 1
+), h AS (
+    SELECT b.grid_code, count(*) AS n, coalesce(sum(h.members), 0) AS people
+    FROM households h JOIN buildings b ON b.id = h.building_id
+    WHERE b.grid_code IN (SELECT code FROM g) GROUP BY 1
+), t AS (
+    SELECT grid_code, jsonb_object_agg(tag, n) AS tags FROM (
+        SELECT b.grid_code, tag, count(*) AS n
+        FROM households h JOIN buildings b ON b.id = h.building_id, unnest(h.tags) AS tag
+        WHERE b.grid_code IN (SELECT code FROM g) GROUP BY 1, 2) x
+    GROUP BY 1
+)
+SELECT g.code, g.name, g.kind, g.parent_code, coalesce(b.n, 0)::int, coalesce(h.n, 0)::int,
+       coalesce(h.people, 0)::int, coalesce(t.tags, '{}')::text
+FROM g LEFT JOIN b ON b.grid_code = g.code LEFT JOIN h ON h.grid_code = g.code
+LEFT JOIN t ON t.grid_code = g.code
+ORDER BY g.code`
+
+// GridCounts aggregates buildings, households, people and tags per grid for
+// the grids below scope (a unit code, with prefixLen its fixed digits; 0 for
+// all grids).
+func (s *Store) GridCounts(ctx context.Context, scope string, prefixLen int) ([]GridCount, error) {
+	rows, err := s.pool.Query(ctx, gridCountsSQL, scope, prefixLen)
+	if err != nil {
+		return nil, fmt.Errorf("store: grid counts: %w", err)
+	}
+	defer rows.Close()
+	out := []GridCount{}
+	for rows.Next() {
+		var g GridCount
+		var tags string
+		if err := rows.Scan(&g.Code, &g.Name, &g.Kind, &g.Parent, &g.Buildings, &g.Households, &g.People, &tags); err != nil {
+			return nil, fmt.Errorf("store: grid counts: %w", err)
+		}
+		if err := json.Unmarshal([]byte(tags), &g.Tags); err != nil {
+			return nil, fmt.Errorf("store: grid counts: %w", err)
+		}
+		out = append(out, g)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: grid counts: %w", err)
+	}
+	return out, nil
+}
+
+// UnitExists reports ErrNotFound for an unknown unit code.
+func (s *Store) UnitExists(ctx context.Context, code string) error {
+	_, err := s.unitLevel(ctx, code)
+	return err
+}
+
+// Unplaced counts buildings (and their households) whose point lies in no
+// grid, within the scope, and lists those buildings as GeoJSON points
+// (no personal fields).
+type Unplaced struct {
+	Buildings  int             `json:"buildings"`
+	Households int             `json:"households"`
+	People     int             `json:"people"`
+	Points     json.RawMessage `json:"points"`
+}
+
+// An unplaced building cannot be attributed to a unit below its county by
+// its grid, so scopes narrower than a district use the unit's area.
+const unplacedSQL = `
+WITH scope AS (SELECT geom FROM units WHERE code = $1),
+u AS (
+    SELECT b.id, b.name, b.estate, b.building_no, b.region_code, b.grid_code, b.pt FROM buildings b
+    WHERE ($1 = '' OR b.region_code = left($1, 6))
+      AND ($2 OR EXISTS (SELECT 1 FROM scope WHERE ST_Intersects(scope.geom, b.pt)))
+      AND NOT EXISTS (SELECT 1 FROM units g WHERE g.level = 4 AND ST_Intersects(g.geom, b.pt))
+), h AS (
+    SELECT count(*) AS n, coalesce(sum(members), 0) AS people FROM households WHERE building_id IN (SELECT id FROM u)
+)
+SELECT (SELECT count(*) FROM u)::int, h.n::int, h.people::int,
+       json_build_object('type', 'FeatureCollection', 'features', coalesce((
+           SELECT json_agg(json_build_object('type', 'Feature', 'id', u.id,
+               'geometry', ST_AsGeoJSON(u.pt, 7)::json,
+               'properties', json_build_object('building_id', u.id, 'name', u.name, 'estate', u.estate,
+                   'building_no', u.building_no, 'region_code', u.region_code, 'grid_code', u.grid_code))
+               ORDER BY u.id)
+           FROM u), '[]'::json))::text
+FROM h`
+
+// UnplacedBuildings reports buildings inside no grid within scope ("" for
+// everywhere; wholeRegion when the scope is a whole district).
+func (s *Store) UnplacedBuildings(ctx context.Context, scope string, wholeRegion bool) (Unplaced, error) {
+	var u Unplaced
+	var points string
+	err := s.pool.QueryRow(ctx, unplacedSQL, scope, scope == "" || wholeRegion).Scan(&u.Buildings, &u.Households, &u.People, &points)
+	if err != nil {
+		return u, fmt.Errorf("store: unplaced: %w", err)
+	}
+	u.Points = json.RawMessage(points)
+	return u, nil
+}
+
+// EmptyGrid is a grid with no household.
+type EmptyGrid struct {
+	Code      string `json:"grid_code"`
+	Name      string `json:"name"`
+	Kind      string `json:"kind"`
+	Parent    string `json:"parent_code"`
+	Buildings int    `json:"buildings"`
+}
+
+const emptyGridsSQL = `
+SELECT g.code, g.name, g.kind, coalesce(g.parent_code, ''),
+       (SELECT count(*) FROM buildings b WHERE b.grid_code = g.code)::int
+FROM units g
+WHERE g.level = 4 AND left(g.code, $2) = left($1, $2)
+  AND NOT EXISTS (SELECT 1 FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_code = g.code)
+ORDER BY g.code`
+
+// EmptyGrids lists the grids below scope (prefixLen fixed digits; 0 for all)
+// that hold no household.
+func (s *Store) EmptyGrids(ctx context.Context, scope string, prefixLen int) ([]EmptyGrid, error) {
+	rows, err := s.pool.Query(ctx, emptyGridsSQL, scope, prefixLen)
+	if err != nil {
+		return nil, fmt.Errorf("store: empty grids: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[EmptyGrid])
+	if err != nil {
+		return nil, fmt.Errorf("store: empty grids: %w", err)
+	}
+	if out == nil {
+		out = []EmptyGrid{}
+	}
+	return out, nil
+}
