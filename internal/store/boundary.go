@@ -1,15 +1,19 @@
 package store
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
 
 	"wangge/internal/apperr"
+	"wangge/internal/auth"
 )
 
 // Grid is one grid row as the boundary editor sees it.
@@ -417,6 +421,237 @@ func (s *Store) SplitGeom(ctx context.Context, tx pgx.Tx, g orb.MultiPolygon, li
 			return nil, err
 		}
 		out = append(out, mp)
+	}
+	return out, rows.Err()
+}
+
+// scopeArgs turns an optional ancestor code into the (digits, prefix) pair
+// the history queries filter grid codes with.
+func scopeArgs(parent string) (int, string) {
+	if parent == "" {
+		return 0, ""
+	}
+	n := auth.ScopeLen(parent)
+	return n, parent[:n]
+}
+
+const versionFeatureSQL = `
+json_build_object('type', 'Feature', 'id', v.code,
+    'geometry', ST_AsGeoJSON(v.geom, 7)::json,
+    'properties', json_build_object('code', v.code, 'name', v.name, 'level', 'grid', 'parent_code', v.parent_code,
+        'kind', v.kind, 'version', v.version, 'valid_from', v.valid_from, 'valid_to', v.valid_to,
+        'changed_by', v.changed_by, 'reason', v.reason))`
+
+const gridsAsOfSQL = `
+SELECT ` + versionFeatureSQL + `::text
+FROM unit_versions v
+WHERE v.level = 4 AND v.valid_from <= $1 AND (v.valid_to IS NULL OR v.valid_to > $1)
+  AND ($2 = 0 OR left(v.code, $2) = $3)
+ORDER BY v.code`
+
+// StreamGridsAsOf writes the grids (under parent, when given) as they were
+// at time at, from unit_versions, as a GeoJSON FeatureCollection.
+func (s *Store) StreamGridsAsOf(ctx context.Context, at time.Time, parent string, w io.Writer) error {
+	n, prefix := scopeArgs(parent)
+	rows, err := s.pool.Query(ctx, gridsAsOfSQL, at, n, prefix)
+	if err != nil {
+		return fmt.Errorf("store: grids as of: %w", err)
+	}
+	return streamFeatures(rows, w)
+}
+
+func streamFeatures(rows pgx.Rows, w io.Writer) error {
+	defer rows.Close()
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.WriteString(`{"type":"FeatureCollection","features":[`)
+	first := true
+	for rows.Next() {
+		var f []byte
+		if err := rows.Scan(&f); err != nil {
+			return fmt.Errorf("store: features: %w", err)
+		}
+		if !first {
+			bw.WriteByte(',')
+		}
+		first = false
+		bw.Write(f)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: features: %w", err)
+	}
+	bw.WriteString("]}\n")
+	return bw.Flush()
+}
+
+const gridVersionsSQL = `
+SELECT ` + versionFeatureSQL + `::text FROM unit_versions v WHERE v.code = $1 ORDER BY v.version`
+
+// StreamGridVersions writes every version of a unit, oldest first; a code
+// with no history is ErrNotFound.
+func (s *Store) StreamGridVersions(ctx context.Context, code string, w io.Writer) error {
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM unit_versions WHERE code = $1`, code).Scan(&n); err != nil {
+		return fmt.Errorf("store: versions: %w", err)
+	}
+	if n == 0 {
+		return apperr.New(apperr.ErrNotFound, "no unit with code %q, now or ever", code)
+	}
+	rows, err := s.pool.Query(ctx, gridVersionsSQL, code)
+	if err != nil {
+		return fmt.Errorf("store: versions: %w", err)
+	}
+	return streamFeatures(rows, w)
+}
+
+const gridsDiffSQL = `
+WITH a AS (
+    SELECT * FROM unit_versions v WHERE v.level = 4 AND v.valid_from <= $1 AND (v.valid_to IS NULL OR v.valid_to > $1)
+      AND ($3 = 0 OR left(v.code, $3) = $4)
+), b AS (
+    SELECT * FROM unit_versions v WHERE v.level = 4 AND v.valid_from <= $2 AND (v.valid_to IS NULL OR v.valid_to > $2)
+      AND ($3 = 0 OR left(v.code, $3) = $4)
+)
+SELECT json_build_object('type', 'Feature', 'id', coalesce(b.code, a.code),
+    'geometry', ST_AsGeoJSON(coalesce(b.geom, a.geom), 7)::json,
+    'properties', json_build_object('code', coalesce(b.code, a.code),
+        'change', CASE WHEN a.code IS NULL THEN 'added' WHEN b.code IS NULL THEN 'removed' ELSE 'changed' END,
+        'name', coalesce(b.name, a.name), 'kind', coalesce(b.kind, a.kind),
+        'from_version', a.version, 'to_version', b.version,
+        'geometry_changed', a.code IS NULL OR b.code IS NULL OR NOT ST_Equals(a.geom, b.geom),
+        'before', ST_AsGeoJSON(a.geom, 7)::json, 'after', ST_AsGeoJSON(b.geom, 7)::json,
+        'area_before_m2', ST_Area(a.geom::geography), 'area_after_m2', ST_Area(b.geom::geography)))::text
+FROM a FULL JOIN b USING (code)
+WHERE a.code IS NULL OR b.code IS NULL OR a.version <> b.version
+ORDER BY coalesce(b.code, a.code)`
+
+// StreamGridsDiff writes the grids added, removed or changed between from
+// and to as Features (geometry: the newer shape; properties change,
+// before/after geometries and areas).
+func (s *Store) StreamGridsDiff(ctx context.Context, from, to time.Time, parent string, w io.Writer) error {
+	n, prefix := scopeArgs(parent)
+	rows, err := s.pool.Query(ctx, gridsDiffSQL, from, to, n, prefix)
+	if err != nil {
+		return fmt.Errorf("store: diff: %w", err)
+	}
+	return streamFeatures(rows, w)
+}
+
+const validationSQL = `
+SELECT json_build_object('type', 'Feature', 'geometry', ST_AsGeoJSON(d.geom, 7)::json,
+    'properties', json_build_object('kind', d.kind, 'level', l.name, 'parent_code', d.parent_code,
+        'codes', d.codes, 'features', d.codes, 'size', d.size, 'unit', 'm2', 'message', d.message))::text
+FROM coverage_defects($1, $2) d LEFT JOIN unit_levels l ON l.level = d.level
+ORDER BY d.kind, d.parent_code, d.codes`
+
+// StreamDefects writes the SQL coverage validator's defects under root
+// (every level below it) as a GeoJSON FeatureCollection.
+func (s *Store) StreamDefects(ctx context.Context, root string, minArea float64, w io.Writer) error {
+	if _, err := s.unitLevel(ctx, root); err != nil {
+		return err
+	}
+	rows, err := s.pool.Query(ctx, validationSQL, root, minArea)
+	if err != nil {
+		return fmt.Errorf("store: validation: %w", err)
+	}
+	return streamFeatures(rows, w)
+}
+
+// SQLDefect is one row of coverage_defects.
+type SQLDefect struct {
+	Kind   string
+	Parent string
+	Codes  []string
+	Geom   orb.Geometry
+	Size   float64
+}
+
+// Defects runs the SQL coverage validator under root ("" everywhere).
+func (s *Store) Defects(ctx context.Context, root string, minArea float64) ([]SQLDefect, error) {
+	var r *string
+	if root != "" {
+		r = &root
+	}
+	rows, err := s.pool.Query(ctx, `SELECT kind, coalesce(parent_code, ''), codes, ST_AsBinary(geom), size FROM coverage_defects($1, $2)`, r, minArea)
+	if err != nil {
+		return nil, fmt.Errorf("store: defects: %w", err)
+	}
+	defer rows.Close()
+	var out []SQLDefect
+	for rows.Next() {
+		var d SQLDefect
+		var b []byte
+		if err := rows.Scan(&d.Kind, &d.Parent, &d.Codes, &b, &d.Size); err != nil {
+			return nil, fmt.Errorf("store: defects: %w", err)
+		}
+		if d.Geom, err = wkb.Unmarshal(b); err != nil {
+			return nil, fmt.Errorf("store: defects: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// GridLoad is a grid's households and people, with its buildings.
+type GridLoad struct {
+	Code, Name, Kind string
+	Households       int
+	People           int
+	Geom             orb.MultiPolygon
+	Buildings        []BuildingLoad
+}
+
+// BuildingLoad is one building's point and households.
+type BuildingLoad struct {
+	Pt         orb.Point
+	Households int
+	People     int
+}
+
+const gridLoadSQL = `
+SELECT u.code, u.name, u.kind, ST_AsBinary(u.geom),
+       coalesce(array_agg(ST_X(b.pt) ORDER BY b.id) FILTER (WHERE b.id IS NOT NULL), '{}'),
+       coalesce(array_agg(ST_Y(b.pt) ORDER BY b.id) FILTER (WHERE b.id IS NOT NULL), '{}'),
+       coalesce(array_agg(coalesce(h.n, 0) ORDER BY b.id) FILTER (WHERE b.id IS NOT NULL), '{}'),
+       coalesce(array_agg(coalesce(h.people, 0) ORDER BY b.id) FILTER (WHERE b.id IS NOT NULL), '{}')
+FROM units u
+LEFT JOIN buildings b ON b.grid_code = u.code
+LEFT JOIN (SELECT building_id, count(*)::int AS n, sum(members)::int AS people FROM households GROUP BY building_id) h
+       ON h.building_id = b.id
+WHERE u.level = 4 AND ($1 = 0 OR left(u.code, $1) = $2)
+GROUP BY u.code ORDER BY u.code`
+
+// GridLoads returns every grid under parent ("" everywhere) with its
+// buildings' household and people counts.
+func (s *Store) GridLoads(ctx context.Context, parent string) ([]GridLoad, error) {
+	if parent != "" {
+		if _, err := s.unitLevel(ctx, parent); err != nil {
+			return nil, err
+		}
+	}
+	n, prefix := scopeArgs(parent)
+	rows, err := s.pool.Query(ctx, gridLoadSQL, n, prefix)
+	if err != nil {
+		return nil, fmt.Errorf("store: grid loads: %w", err)
+	}
+	defer rows.Close()
+	var out []GridLoad
+	for rows.Next() {
+		var g GridLoad
+		var b []byte
+		var xs, ys []float64
+		var hs, ps []int32
+		if err := rows.Scan(&g.Code, &g.Name, &g.Kind, &b, &xs, &ys, &hs, &ps); err != nil {
+			return nil, fmt.Errorf("store: grid loads: %w", err)
+		}
+		if g.Geom, err = decodeWKB(b); err != nil {
+			return nil, err
+		}
+		for i := range xs {
+			g.Buildings = append(g.Buildings, BuildingLoad{Pt: orb.Point{xs[i], ys[i]}, Households: int(hs[i]), People: int(ps[i])})
+			g.Households += int(hs[i])
+			g.People += int(ps[i])
+		}
+		out = append(out, g)
 	}
 	return out, rows.Err()
 }

@@ -1,0 +1,80 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+	"github.com/paulmach/orb/geojson"
+
+	"wangge/internal/apperr"
+	"wangge/internal/auth"
+	"wangge/internal/boundary"
+)
+
+// balance answers GET /api/balance?parent=&min_households=&max_households=&min_people=&max_people=
+// with each grid's households and people against the target band, over/under
+// flags, and a proposed split line for every oversized grid.
+func (s *Server) balance(c echo.Context) error {
+	parent, err := historyParent(c)
+	if err != nil {
+		return err
+	}
+	if parent == "" && !principal(c).Can(auth.ReadStats, "") {
+		return apperr.New(apperr.ErrForbidden, "not allowed")
+	}
+	if p := principal(c); parent == "" && p.Unit != "" {
+		parent = p.Unit
+	}
+	if parent != "" {
+		if err := authorize(c, auth.ReadStats, parent); err != nil {
+			return err
+		}
+	}
+	band := boundary.DefaultBand
+	for _, f := range []struct {
+		name string
+		dst  *int
+	}{{"min_households", &band.MinHouseholds}, {"max_households", &band.MaxHouseholds},
+		{"min_people", &band.MinPeople}, {"max_people", &band.MaxPeople}} {
+		if v := c.QueryParam(f.name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return apperr.New(apperr.ErrInvalid, "%s %q: want a non-negative integer", f.name, v)
+			}
+			*f.dst = n
+		}
+	}
+	if band.MinHouseholds > band.MaxHouseholds || band.MinPeople > band.MaxPeople {
+		return apperr.New(apperr.ErrInvalid, "band: a minimum is above its maximum")
+	}
+	loads, err := s.opt.Store.GridLoads(c.Request().Context(), parent)
+	if err != nil {
+		return err
+	}
+	fc := geojson.NewFeatureCollection()
+	for _, g := range loads {
+		f := geojson.NewFeature(g.Geom)
+		f.ID = g.Code
+		flag := "ok"
+		switch {
+		case g.Households > band.MaxHouseholds || g.People > band.MaxPeople:
+			flag = "over"
+		case g.Households < band.MinHouseholds || g.People < band.MinPeople:
+			flag = "under"
+		}
+		f.Properties = geojson.Properties{"code": g.Code, "name": g.Name, "kind": g.Kind,
+			"households": g.Households, "people": g.People, "buildings": len(g.Buildings), "flag": flag}
+		if flag == "over" && g.Kind == "basic" {
+			if p, ok := boundary.ProposeSplit(g); ok {
+				f.Properties["split"] = map[string]any{
+					"line": geojson.NewGeometry(p.Line), "households": p.Households,
+					"street_aligned": false,
+					"note":           "no street network is loaded: the line is straight, placed between buildings so each side gets about half the households",
+				}
+			}
+		}
+		fc.Append(f)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"type": "FeatureCollection", "features": fc.Features, "band": band})
+}

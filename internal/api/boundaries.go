@@ -1,0 +1,266 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
+	"wangge/internal/apperr"
+	"wangge/internal/auth"
+	"wangge/internal/boundary"
+)
+
+// editor is the boundary service over the server's store.
+func (s *Server) editor() *boundary.Service { return boundary.New(s.opt.Store, boundary.Options{}) }
+
+// readBody reads the raw request body (kept for the idempotency store) and
+// decodes it strictly into v.
+func readBody(c echo.Context, v any) ([]byte, error) {
+	raw, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		var he *echo.HTTPError
+		if errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge {
+			return nil, apperr.New(apperr.ErrTooLarge, "request body too large")
+		}
+		return nil, apperr.New(apperr.ErrInvalid, "request body: %v", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return nil, apperr.New(apperr.ErrInvalid, "request body is not valid JSON: %v", err)
+	}
+	if dec.More() {
+		return nil, apperr.New(apperr.ErrInvalid, "request body has data after the JSON value")
+	}
+	return raw, nil
+}
+
+// editRequest reads mode, gaps and dry_run and fills who/why.
+func editRequest(c echo.Context, action, code, reason string, body []byte) (boundary.Request, error) {
+	q := c.QueryParams()
+	mode, err := boundary.ParseMode(q.Get("mode"))
+	if err != nil {
+		return boundary.Request{}, err
+	}
+	r := boundary.Request{Mode: mode, Reason: reason, Audit: auditBase(c, action, "grid", code),
+		IdempotencyKey: c.Request().Header.Get("Idempotency-Key"), Body: append([]byte(c.Request().Method+" "+c.Request().URL.String()+"\n"), body...)}
+	switch v := q.Get("dry_run"); v {
+	case "", "false", "0":
+	case "true", "1":
+		r.DryRun = true
+	default:
+		return r, apperr.New(apperr.ErrInvalid, "dry_run %q: want true or false", v)
+	}
+	switch v := q.Get("gaps"); v {
+	case "", "assign":
+	case "report":
+		r.ReportGaps = true
+	default:
+		return r, apperr.New(apperr.ErrInvalid, "gaps %q: want assign or report", v)
+	}
+	p := principal(c)
+	r.Allow = func(unit string) bool { return p.Can(auth.EditBoundaries, unit) }
+	return r, nil
+}
+
+func gridCodeParam(c echo.Context) (string, error) {
+	code := c.Param("code")
+	if !unitCode.MatchString(code) || len(code) != 15 {
+		return "", apperr.New(apperr.ErrInvalid, "code %q: want a 15-digit grid code", code)
+	}
+	return code, nil
+}
+
+func versionParam(c echo.Context) (int, error) {
+	v := c.QueryParam("version")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, apperr.New(apperr.ErrInvalid, "version %q: want a positive integer", v)
+	}
+	return n, nil
+}
+
+func writeEdit(c echo.Context, body []byte, err error) error {
+	if err != nil {
+		return err
+	}
+	return c.JSONBlob(http.StatusOK, body)
+}
+
+// replaceGrid answers PUT /api/grids/{code}?mode=strict|adjust&dry_run=&gaps=
+// with body {"geometry", "version", "reason"}.
+func (s *Server) replaceGrid(c echo.Context) error {
+	code, err := gridCodeParam(c)
+	if err != nil {
+		return err
+	}
+	if err := authorize(c, auth.EditBoundaries, code); err != nil {
+		return err
+	}
+	var in struct {
+		Geometry json.RawMessage `json:"geometry"`
+		Version  int             `json:"version"`
+		Reason   string          `json:"reason"`
+	}
+	raw, err := readBody(c, &in)
+	if err != nil {
+		return err
+	}
+	g, err := boundary.ParsePolygon(in.Geometry, 0)
+	if err != nil {
+		return err
+	}
+	req, err := editRequest(c, "grid.replace", code, in.Reason, raw)
+	if err != nil {
+		return err
+	}
+	out, err := s.editor().Replace(c.Request().Context(), code, g, in.Version, req)
+	return writeEdit(c, out, err)
+}
+
+// createGrid answers POST /api/grids with {"parent", "name", "kind", "geometry", "reason"}.
+func (s *Server) createGrid(c echo.Context) error {
+	var in struct {
+		Parent   string          `json:"parent"`
+		Name     string          `json:"name"`
+		Kind     string          `json:"kind"`
+		Geometry json.RawMessage `json:"geometry"`
+		Reason   string          `json:"reason"`
+	}
+	raw, err := readBody(c, &in)
+	if err != nil {
+		return err
+	}
+	if !unitCode.MatchString(in.Parent) || len(in.Parent) != 12 {
+		return apperr.New(apperr.ErrInvalid, "parent %q: want a 12-digit community code", in.Parent)
+	}
+	if err := authorize(c, auth.EditBoundaries, in.Parent); err != nil {
+		return err
+	}
+	g, err := boundary.ParsePolygon(in.Geometry, 0)
+	if err != nil {
+		return err
+	}
+	req, err := editRequest(c, "grid.create", in.Parent, in.Reason, raw)
+	if err != nil {
+		return err
+	}
+	out, err := s.editor().Create(c.Request().Context(), in.Parent, in.Name, in.Kind, g, req)
+	return writeEdit(c, out, err)
+}
+
+// deleteGrid answers DELETE /api/grids/{code}?mode=&version=&reason=.
+func (s *Server) deleteGrid(c echo.Context) error {
+	code, err := gridCodeParam(c)
+	if err != nil {
+		return err
+	}
+	if err := authorize(c, auth.EditBoundaries, code); err != nil {
+		return err
+	}
+	version, err := versionParam(c)
+	if err != nil {
+		return err
+	}
+	req, err := editRequest(c, "grid.delete", code, c.QueryParam("reason"), nil)
+	if err != nil {
+		return err
+	}
+	out, err := s.editor().Delete(c.Request().Context(), code, version, req)
+	return writeEdit(c, out, err)
+}
+
+// splitGrid answers POST /api/grids/{code}/split with {"line", "names", "version", "reason"}.
+func (s *Server) splitGrid(c echo.Context) error {
+	code, err := gridCodeParam(c)
+	if err != nil {
+		return err
+	}
+	if err := authorize(c, auth.EditBoundaries, code); err != nil {
+		return err
+	}
+	var in struct {
+		Line    json.RawMessage `json:"line"`
+		Names   []string        `json:"names"`
+		Version int             `json:"version"`
+		Reason  string          `json:"reason"`
+	}
+	raw, err := readBody(c, &in)
+	if err != nil {
+		return err
+	}
+	g, err := geojson.UnmarshalGeometry(in.Line)
+	if err != nil {
+		return apperr.New(apperr.ErrInvalid, "line: not GeoJSON: %v", err)
+	}
+	line, ok := g.Geometry().(orb.LineString)
+	if !ok {
+		return apperr.New(apperr.ErrInvalid, "line: %s, want a LineString", g.Type)
+	}
+	req, err := editRequest(c, "grid.split", code, in.Reason, raw)
+	if err != nil {
+		return err
+	}
+	out, err := s.editor().Split(c.Request().Context(), code, line, in.Names, in.Version, req)
+	return writeEdit(c, out, err)
+}
+
+// mergeGrids answers POST /api/grids/merge with {"codes", "name", "reason"}.
+func (s *Server) mergeGrids(c echo.Context) error {
+	var in struct {
+		Codes  []string `json:"codes"`
+		Name   string   `json:"name"`
+		Reason string   `json:"reason"`
+	}
+	raw, err := readBody(c, &in)
+	if err != nil {
+		return err
+	}
+	for _, code := range in.Codes {
+		if !unitCode.MatchString(code) || len(code) != 15 {
+			return apperr.New(apperr.ErrInvalid, "codes: %q is not a 15-digit grid code", code)
+		}
+		if err := authorize(c, auth.EditBoundaries, code); err != nil {
+			return err
+		}
+	}
+	req, err := editRequest(c, "grid.merge", "", in.Reason, raw)
+	if err != nil {
+		return err
+	}
+	out, err := s.editor().Merge(c.Request().Context(), in.Codes, in.Name, req)
+	return writeEdit(c, out, err)
+}
+
+// validation answers GET /api/validation?parent=CODE&min_area= with the SQL
+// coverage validator's defects below the unit, as GeoJSON.
+func (s *Server) validation(c echo.Context) error {
+	parent := c.QueryParam("parent")
+	if !unitCode.MatchString(parent) {
+		return apperr.New(apperr.ErrInvalid, "parent %q: want a unit code", parent)
+	}
+	p := principal(c)
+	if !p.Can(auth.ReadMap, parent) && !p.Can(auth.EditBoundaries, parent) {
+		return apperr.New(apperr.ErrForbidden, "%s %s may not read unit %s", p.Role, p.Username, parent)
+	}
+	minArea := 1.0
+	if v := c.QueryParam("min_area"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 {
+			return apperr.New(apperr.ErrInvalid, "min_area %q: want square metres ≥ 0", v)
+		}
+		minArea = f
+	}
+	c.Response().Header().Set(echo.HeaderContentType, "application/geo+json")
+	return s.opt.Store.StreamDefects(c.Request().Context(), parent, minArea, &lazyWriter{c: c})
+}

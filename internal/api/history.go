@@ -1,0 +1,95 @@
+package api
+
+import (
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"wangge/internal/apperr"
+	"wangge/internal/auth"
+)
+
+// cst is China Standard Time: a bare date means midnight there.
+var cst = time.FixedZone("CST", 8*3600)
+
+// parseAsOf reads YYYY-MM-DD (midnight CST) or an RFC 3339 time.
+func parseAsOf(name, v string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	if t, err := time.ParseInLocation("2006-01-02", v, cst); err == nil {
+		return t, nil
+	}
+	if t, err := time.ParseInLocation("2006-01-02T15:04:05", v, cst); err == nil {
+		return t, nil
+	}
+	return time.Time{}, apperr.New(apperr.ErrInvalid, "%s %q: want YYYY-MM-DD or YYYY-MM-DDThh:mm:ss+08:00", name, v)
+}
+
+// historyParent reads and authorizes the optional parent.
+func historyParent(c echo.Context) (string, error) {
+	parent := c.QueryParam("parent")
+	if parent == "" {
+		return "", nil
+	}
+	if !unitCode.MatchString(parent) {
+		return "", apperr.New(apperr.ErrInvalid, "parent %q: want a unit code", parent)
+	}
+	return parent, authorize(c, auth.ReadMap, parent)
+}
+
+// gridsAsOf answers GET /api/history/grids?as_of=&parent= with the grid map
+// as it was then.
+func (s *Server) gridsAsOf(c echo.Context) error {
+	v := c.QueryParam("as_of")
+	if v == "" {
+		return apperr.New(apperr.ErrInvalid, "as_of: required")
+	}
+	at, err := parseAsOf("as_of", v)
+	if err != nil {
+		return err
+	}
+	parent, err := historyParent(c)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderContentType, "application/geo+json")
+	return s.opt.Store.StreamGridsAsOf(c.Request().Context(), at, parent, &lazyWriter{c: c})
+}
+
+// historyDiff answers GET /api/history/diff?from=&to=&parent= with the grids
+// added, removed or changed in between (to defaults to now).
+func (s *Server) historyDiff(c echo.Context) error {
+	from, err := parseAsOf("from", c.QueryParam("from"))
+	if err != nil {
+		return err
+	}
+	to := time.Now()
+	if v := c.QueryParam("to"); v != "" {
+		if to, err = parseAsOf("to", v); err != nil {
+			return err
+		}
+	}
+	if to.Before(from) {
+		return apperr.New(apperr.ErrInvalid, "to is before from")
+	}
+	parent, err := historyParent(c)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderContentType, "application/geo+json")
+	return s.opt.Store.StreamGridsDiff(c.Request().Context(), from, to, parent, &lazyWriter{c: c})
+}
+
+// gridVersions answers GET /api/grids/{code}/versions: every version, oldest first.
+func (s *Server) gridVersions(c echo.Context) error {
+	code := c.Param("code")
+	if !unitCode.MatchString(code) {
+		return apperr.New(apperr.ErrInvalid, "code %q: want a unit code", code)
+	}
+	if err := authorize(c, auth.ReadMap, code); err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderContentType, "application/geo+json")
+	return s.opt.Store.StreamGridVersions(c.Request().Context(), code, &lazyWriter{c: c})
+}
