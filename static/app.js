@@ -1,32 +1,105 @@
-// Grid map placeholder: the demo grids from /api/grids, styled by kind, on
-// the configured basemap (none by default: intranets are often offline).
-const status = document.getElementById('status');
+// app: login, then the map in the mode the user's role lands in (officer →
+// lookup, planner → planner, leader → display, admin → everything), with a
+// Chinese/English toggle. Tests reach the live objects as window.wangge.
+import { api, get, ApiError } from './api.js';
+import { t, setLang, getLang, applyTo } from './i18n.js';
+import { state, createMap, loadUnits, setLevel } from './gridmap.js';
+import { showCard, hideCard, showError } from './card.js';
+import { initLookup, enterLookup } from './lookup.js';
+import { initPlanner, enterPlanner, leavePlanner } from './planner.js';
+import { initDisplay, enterDisplay, leaveDisplay } from './display.js';
 
-const config = await fetch('/api/config').then((r) => r.json());
-const style = { version: 8, sources: {}, layers: [{ id: 'bg', type: 'background', paint: { 'background-color': '#f4f1ea' } }] };
-if (config.basemap_url) {
-  style.sources.basemap = { type: 'raster', tiles: [config.basemap_url], tileSize: 256 };
-  style.layers.push({ id: 'basemap', type: 'raster', source: 'basemap' });
+/** MODES_BY_ROLE lists each role's modes; the first is where it lands. */
+const MODES_BY_ROLE = {
+  admin: ['map', 'lookup', 'planner', 'display'],
+  planner: ['planner', 'map', 'lookup'],
+  officer: ['lookup', 'map'],
+  leader: ['display', 'map'],
+  auditor: ['map'],
+};
+
+const MODES = {
+  map: { enter: () => { state.onClick = (e, f) => (f ? showCard(f.properties.code, { zoom: false }).catch(showError) : hideCard()); } },
+  lookup: { panel: 'lookup-panel', enter: enterLookup },
+  planner: { panel: 'planner-panel', enter: enterPlanner, leave: leavePlanner },
+  display: { panel: 'display-panel', enter: enterDisplay, leave: leaveDisplay },
+};
+
+let me = null;
+let mode = null;
+
+for (const b of document.querySelectorAll('button.lang')) b.addEventListener('click', () => setLang(getLang() === 'zh' ? 'en' : 'zh'));
+setLang(getLang());
+
+/** setMode leaves the current mode and enters m. */
+async function setMode(m) {
+  if (mode && MODES[mode].leave) MODES[mode].leave();
+  mode = m;
+  for (const [name, def] of Object.entries(MODES)) if (def.panel) document.getElementById(def.panel).hidden = name !== m;
+  for (const b of document.querySelectorAll('#modes button')) b.classList.toggle('active', b.dataset.mode === m);
+  document.body.dataset.mode = m;
+  await MODES[m].enter();
 }
 
-const map = new maplibregl.Map({ container: 'map', style, center: [120.12, 30.27], zoom: 13 });
-window.wanggeMap = map;
-
-map.on('load', async () => {
-  const grids = await fetch('/api/grids').then((r) => r.json());
-  map.addSource('grids', { type: 'geojson', data: grids });
-  map.addLayer({
-    id: 'grids-fill', type: 'fill', source: 'grids',
-    paint: {
-      'fill-color': ['match', ['get', 'kind'], 'school', '#f4a261', 'enterprise', '#8e7dbe', '#a8dadc'],
-      'fill-opacity': 0.6,
-    },
-  });
-  map.addLayer({ id: 'grids-line', type: 'line', source: 'grids', paint: { 'line-color': '#1d3557', 'line-width': 1 } });
-  if (grids.features.length > 0) {
-    const b = new maplibregl.LngLatBounds();
-    for (const f of grids.features) for (const poly of f.geometry.coordinates) for (const p of poly[0]) b.extend(p);
-    map.fitBounds(b, { padding: 20, duration: 0 });
+async function start() {
+  try {
+    me = await get('/api/me');
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) return showLogin();
+    throw e;
   }
-  status.textContent = `${grids.features.length} 个网格 grids`;
+  document.getElementById('login').hidden = true;
+  document.getElementById('app').hidden = false;
+  document.getElementById('whoami').textContent = `${me.username} · ${me.role}`;
+  const modes = MODES_BY_ROLE[me.role] || ['map'];
+  const nav = document.getElementById('modes');
+  nav.replaceChildren(...modes.map((m) => {
+    const b = document.createElement('button');
+    b.dataset.mode = m; b.dataset.i18n = `mode_${m}`; b.textContent = t(`mode_${m}`);
+    b.onclick = () => setMode(m).catch(showError);
+    return b;
+  }));
+  const status = document.getElementById('status');
+  status.textContent = t('loading');
+  const config = await get('/api/config');
+  if (!state.map) {
+    createMap('map', config);
+    window.wangge = { state, setMode, showCard };
+    document.getElementById('level').onchange = (e) => { hideCard(); setLevel(e.target.value); };
+  }
+  await loadUnits(true);
+  status.textContent = t('n_units', { n: state.data.grid.features.length, level: t('grid') });
+  await setMode(modes[0]);
+  document.body.dataset.ready = 'true';
+}
+
+function showLogin() {
+  document.getElementById('app').hidden = true;
+  document.getElementById('login').hidden = false;
+  document.getElementById('login-user').focus();
+}
+
+document.getElementById('login-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const err = document.getElementById('login-error');
+  err.textContent = '';
+  try {
+    await api('POST', '/api/login', { username: document.getElementById('login-user').value, password: document.getElementById('login-pass').value });
+    document.getElementById('login-pass').value = '';
+    await start();
+  } catch (x) {
+    err.textContent = t('login_failed', { msg: x.message });
+  }
 });
+
+document.getElementById('logout').addEventListener('click', async () => {
+  await api('POST', '/api/logout').catch(() => {});
+  // A fresh page: no state of the previous user survives.
+  location.reload();
+});
+
+initLookup();
+initPlanner();
+initDisplay();
+applyTo(document);
+start().catch(showError);

@@ -1,0 +1,44 @@
+// api: same-origin fetch with the session cookie (wangge_session, HttpOnly),
+// JSON in and out, and the server's one error shape turned into ApiError.
+
+/** ApiError is a non-2xx answer: status, code ("topology", "not_found", …), message, details. */
+export class ApiError extends Error {
+  constructor(status, code, message, details) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** api calls method path with an optional JSON body and returns the parsed answer (null for 204). */
+export async function api(method, path, body) {
+  const init = { method, credentials: 'same-origin', headers: {} };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  const r = await fetch(path, init);
+  if (r.status === 204) return null;
+  const text = await r.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch { data = null; }
+  if (!r.ok) {
+    const e = (data && data.error) || {};
+    throw new ApiError(r.status, e.code || String(r.status), e.message || r.statusText, e.details);
+  }
+  return data;
+}
+
+/**
+ * missing tells whether err means the server has no such endpoint yet (an
+ * unknown route answers 404 "no such endpoint", a known path with another
+ * method 405): the page then hides that feature instead of failing.
+ */
+export function missing(err) {
+  return err instanceof ApiError &&
+    (err.status === 405 || (err.status === 404 && /no such endpoint/.test(err.message)));
+}
+
+/** get is api('GET', path). */
+export const get = (path) => api('GET', path);

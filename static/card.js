@@ -1,0 +1,106 @@
+// card: a unit's card — the online public notice (公示牌) with the staff and
+// their phones, households and population against the target band when the
+// reports endpoint exists, and a breadcrumb up and down the unit tree.
+import { get, missing } from './api.js';
+import { t, onLang } from './i18n.js';
+import { LEVELS, state, setLevel, select, fitTo } from './gridmap.js';
+
+const el = () => document.getElementById('card');
+const countsByParent = new Map(); // parent code → Promise<Map code → row> | null (endpoint missing)
+let current = null;
+
+/**
+ * gridCounts is GET /api/reports/grid-counts?parent= as {band, over, under,
+ * rows: Map grid_code → row}, or null when the server has no such endpoint
+ * (or the role may not read statistics).
+ */
+export async function gridCounts(parent) {
+  if (!countsByParent.has(parent)) {
+    countsByParent.set(parent, get(`/api/reports/grid-counts?parent=${parent}`).then((d) => ({
+      band: d.band || {}, over: d.over || 0, under: d.under || 0,
+      rows: new Map((d.grids || []).map((r) => [r.grid_code, r])),
+    })).catch((e) => { if (missing(e) || e.status === 403) return null; countsByParent.delete(parent); throw e; }));
+  }
+  return countsByParent.get(parent);
+}
+
+/** showCard loads unit code and shows its card; zoom=false keeps the view. */
+export async function showCard(code, { zoom = true } = {}) {
+  const unit = await get(`/api/grids/${code}${state.asOf ? `?as_of=${state.asOf}` : ''}`);
+  current = unit;
+  select(unit);
+  if (zoom) fitTo([unit.geometry], { maxZoom: 16, padding: 60 });
+  await render();
+  return unit;
+}
+
+/** hideCard closes the card and clears the highlight. */
+export function hideCard() {
+  current = null;
+  select(null);
+  el().hidden = true;
+}
+
+onLang(() => { if (current) render(); });
+
+function h(tag, attrs = {}, ...kids) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k.startsWith('on')) e.addEventListener(k.slice(2), v); else if (v !== undefined && v !== null) e.setAttribute(k, v);
+  }
+  for (const k of kids.flat(Infinity)) if (k !== null && k !== undefined && k !== '') e.append(k.nodeType ? k : String(k));
+  return e;
+}
+export { h };
+
+async function render() {
+  const p = current.properties;
+  const box = el();
+  box.hidden = false;
+  const goto = (code, level) => () => { setLevel(level); showCard(code).catch(showError); };
+  const chain = (p.chain || []).map((c, i, a) => [
+    i ? ' › ' : '',
+    i === a.length - 1 ? h('b', {}, c.name) : h('a', { href: '#', onclick: (e) => { e.preventDefault(); goto(c.code, c.level)(); } }, c.name),
+  ]);
+  const below = LEVELS[LEVELS.indexOf(p.level) + 1];
+  const children = below && state.data[below] ? state.data[below].features.filter((f) => f.properties.parent_code === p.code) : [];
+  const staff = (p.staff || []).map((s) => h('li', { class: `staff staff-${s.role}` },
+    h('span', { class: 'role' }, t(`role_${s.role}`)), ' ', h('span', { class: 'name' }, s.name), ' ',
+    s.phone ? h('a', { class: 'phone', href: `tel:${s.phone}` }, s.phone) : ''));
+  box.replaceChildren(...[
+    h('div', { class: 'card-head' },
+      h('span', { class: 'badge' }, t(p.level)),
+      h('h2', {}, p.name),
+      h('button', { class: 'close', title: t('close'), onclick: hideCard }, '×')),
+    h('div', { class: 'crumbs' }, chain),
+    h('div', { class: 'meta' }, h('code', {}, p.code), p.kind ? ` · ${t(`kind_${p.kind}`)}` : '', p.version ? ` · v${p.version}` : ''),
+    p.level === 'grid' ? h('section', { class: 'staff-list' }, h('h3', {}, t('card_staff')), staff.length ? h('ul', {}, staff) : h('p', {}, t('no_staff'))) : null,
+    p.level === 'grid' ? h('section', { class: 'stats', id: 'card-stats' }, h('h3', {}, t('card_stats')), h('p', { class: 'muted' }, t('loading'))) : null,
+    children.length ? h('section', { class: 'children' }, h('h3', {}, `${t('card_children')} · ${children.length}`),
+      h('ul', {}, children.map((f) => h('li', {}, h('a', { href: '#', onclick: (e) => { e.preventDefault(); goto(f.properties.code, below)(); } }, f.properties.name))))) : null,
+  ].filter(Boolean));
+  if (p.level === 'grid') renderStats(p).catch(showError);
+}
+
+async function renderStats(p) {
+  const counts = await gridCounts(p.parent_code);
+  const box = document.getElementById('card-stats');
+  if (!box || current?.properties.code !== p.code) return;
+  if (!counts) { box.lastChild.textContent = t('stats_unavailable'); return; }
+  const r = counts.rows.get(p.code);
+  if (!r) { box.lastChild.textContent = t('no_result'); return; }
+  const [min, max] = counts.band.households || [];
+  const over = r.households_over || r.people_over, under = r.households_under || r.people_under;
+  const flag = !r.band_applies ? null : over ? 'over_target' : under ? 'under_target' : 'within_target';
+  box.replaceChildren(h('h3', {}, t('card_stats')), h('dl', {},
+    h('dt', {}, t('households')), h('dd', { id: 'card-households' }, r.households),
+    h('dt', {}, t('population')), h('dd', {}, r.people)),
+  flag ? h('p', { class: `band ${flag}` }, t(flag), min != null ? ` · ${t('target_band', { min, max })}` : '') : '');
+}
+
+/** showError puts a message in the status line. */
+export function showError(e) {
+  console.error(e);
+  const s = document.getElementById('status');
+  if (s) { s.textContent = t('error', { msg: e.message || e }); s.classList.add('error'); }
+}

@@ -1,0 +1,156 @@
+// display: the leader's big screen — dark theme, statistics per level, thematic
+// layers, full screen, and a printable grid map (PNG) for the notice board.
+// Thematic layers are a list: a later layer (incidents, patrols, buildings,
+// coverage gaps) is one more entry in LAYERS once its endpoint exists.
+import { t, onLang } from './i18n.js';
+import { LEVELS, KIND_COLOURS, state, setTheme, setLevel } from './gridmap.js';
+import { area } from './geometry.js';
+import { gridCounts, showError, h } from './card.js';
+
+let counts = null; // the grid-counts report (card.js gridCounts), or null without it
+const shown = new Set(['kind']);
+
+/**
+ * LAYERS are the display's thematic layers. needsCounts ones wait for the
+ * reports endpoint; tiles ones are vector tile layers of the server
+ * (/tiles/{tiles}.json) and are offered only when that layer is served.
+ */
+export const LAYERS = [
+  { id: 'kind', label: 'layer_kind' },
+  { id: 'balance', label: 'layer_balance', needsCounts: true },
+  { id: 'density', label: 'layer_density', needsCounts: true },
+  { id: 'buildings', label: 'layer_buildings', tiles: 'buildings',
+    layer: { type: 'fill', paint: { 'fill-color': '#adb5bd', 'fill-outline-color': '#e9ecef', 'fill-opacity': 0.8 } } },
+  { id: 'households', label: 'layer_households', tiles: 'households',
+    layer: { type: 'circle', paint: { 'circle-color': '#ffb703', 'circle-opacity': 0.8, 'circle-radius': ['interpolate', ['linear'], ['get', 'households'], 0, 2, 100, 9] } } },
+  { id: 'defects', label: 'layer_defects', tiles: 'defects',
+    layer: { type: 'fill', paint: { 'fill-color': '#e63946', 'fill-opacity': 0.8 } } },
+];
+const tileJSON = new Map(); // tiles layer → Promise<boolean served>
+
+function served(name) {
+  if (!tileJSON.has(name)) tileJSON.set(name, fetch(`/tiles/${name}.json`, { credentials: 'same-origin' }).then((r) => r.ok).catch(() => false));
+  return tileJSON.get(name);
+}
+
+/** initDisplay wires the display buttons. */
+export function initDisplay() {
+  document.getElementById('dp-fullscreen').onclick = () => document.documentElement.requestFullscreen?.().catch(() => {});
+  document.getElementById('dp-print').onclick = () => printMap().catch(showError);
+  onLang(() => { if (document.body.classList.contains('dark')) render(); });
+}
+
+/** enterDisplay switches to the dark theme and loads the statistics. */
+export async function enterDisplay() {
+  document.body.classList.add('dark');
+  setTheme('dark');
+  setLevel('grid');
+  state.onClick = null;
+  const district = state.data.district?.features[0]?.properties.code;
+  counts = district ? await gridCounts(district).catch(() => null) : null;
+  await Promise.all(LAYERS.filter((l) => l.tiles).map(async (l) => { l.served = await served(l.tiles); }));
+  render();
+}
+
+/** leaveDisplay restores the light theme. */
+export function leaveDisplay() {
+  document.body.classList.remove('dark');
+  setTheme('light');
+  for (const l of LAYERS) if (l.id !== 'kind') showLayer(l.id, false);
+  shown.clear(); shown.add('kind');
+  showLayer('kind', true);
+}
+
+function render() {
+  const rows = LEVELS.map((l) => h('tr', {}, h('th', {}, t(l)), h('td', { 'data-level': l }, state.data[l]?.features.length ?? 0)));
+  if (counts) {
+    let hh = 0, pop = 0;
+    for (const r of counts.rows.values()) { hh += r.households; pop += r.people; }
+    rows.push(h('tr', {}, h('th', {}, t('households')), h('td', { id: 'dp-households' }, hh.toLocaleString('en'))),
+      h('tr', {}, h('th', {}, t('population')), h('td', {}, pop.toLocaleString('en'))),
+      h('tr', {}, h('th', {}, t('grids_over')), h('td', { class: counts.over ? 'warn' : '' }, counts.over)),
+      h('tr', {}, h('th', {}, t('grids_under')), h('td', { class: counts.under ? 'warn' : '' }, counts.under)));
+  } else {
+    rows.push(h('tr', {}, h('td', { colspan: 2, class: 'muted' }, t('stats_unavailable'))));
+  }
+  document.getElementById('dp-stats').replaceChildren(h('table', {}, rows));
+  document.getElementById('dp-layers').replaceChildren(...LAYERS.map((l) => {
+    const off = (l.needsCounts && !counts) || (l.tiles && !l.served);
+    return h('label', { class: off ? 'muted' : '' },
+      h('input', { type: 'checkbox', 'data-layer': l.id, ...(shown.has(l.id) ? { checked: '' } : {}), ...(off ? { disabled: '' } : {}),
+        onchange: (e) => { if (e.target.checked) shown.add(l.id); else shown.delete(l.id); showLayer(l.id, e.target.checked); } }),
+      ' ', t(l.label), off ? ` ${t('layer_unavailable')}` : '');
+  }));
+  document.getElementById('dp-legend').replaceChildren(...Object.entries(KIND_COLOURS).slice(0, 3).map(([k, c]) =>
+    h('span', { class: 'key' }, h('i', { style: `background:${c}` }), t(`kind_${k}`))));
+}
+
+function showLayer(id, on) {
+  const map = state.map;
+  if (id === 'kind') { map.setLayoutProperty('units-grid-fill', 'visibility', on ? 'visible' : 'none'); return; }
+  const layer = `dp-${id}`;
+  const def = LAYERS.find((l) => l.id === id);
+  if (on && def.tiles && !map.getSource(layer)) {
+    map.addSource(layer, { type: 'vector', url: `${location.origin}/tiles/${def.tiles}.json` });
+    map.addLayer({ id: layer, source: layer, 'source-layer': def.tiles, ...def.layer }, 'units-community-line');
+  }
+  if (on && def.needsCounts && !map.getSource(layer)) {
+    const features = state.data.grid.features.map((f) => {
+      const r = counts?.rows.get(f.properties.code);
+      const km2 = area(f.geometry) / 1e6;
+      const flag = !r?.band_applies ? 'n/a' : r.households_over || r.people_over ? 'over' : r.households_under || r.people_under ? 'under' : 'ok';
+      return { ...f, properties: { ...f.properties, households: r?.households || 0, flag, density: km2 ? (r?.households || 0) / km2 : 0 } };
+    });
+    map.addSource(layer, { type: 'geojson', data: { type: 'FeatureCollection', features } });
+    const paint = id === 'balance'
+      ? { 'fill-color': ['match', ['get', 'flag'], 'over', '#d62828', 'under', '#4361ee', 'ok', '#2a9d8f', '#6c757d'], 'fill-opacity': 0.6 }
+      : { 'fill-color': ['interpolate', ['linear'], ['get', 'density'], 0, '#fff3b0', 5000, '#e09f3e', 20000, '#9e2a2b'], 'fill-opacity': 0.7 };
+    map.addLayer({ id: layer, type: 'fill', source: layer, paint }, 'units-community-line');
+  }
+  if (map.getLayer(layer)) map.setLayoutProperty(layer, 'visibility', on ? 'visible' : 'none');
+}
+
+/**
+ * printMap downloads the current view as a PNG notice map: title, the map
+ * canvas, the HTML labels redrawn with the page's CJK font, a legend and the
+ * date. Returns the PNG's size in bytes.
+ */
+export async function printMap() {
+  const map = state.map;
+  await new Promise((resolve) => { map.once('render', resolve); map.triggerRepaint(); });
+  const src = map.getCanvas();
+  const k = src.width / map.getContainer().clientWidth;
+  const head = Math.round(64 * k), foot = Math.round(44 * k);
+  const c = document.createElement('canvas');
+  c.width = src.width; c.height = src.height + head + foot;
+  const g = c.getContext('2d');
+  g.fillStyle = '#ffffff'; g.fillRect(0, 0, c.width, c.height);
+  const name = state.data.district?.features[0]?.properties.name || '';
+  g.fillStyle = '#1d3557'; g.font = `bold ${Math.round(26 * k)}px "Noto Sans CJK SC", sans-serif`; g.textBaseline = 'middle';
+  g.fillText(t('print_title', { name }), 16 * k, head / 2);
+  g.drawImage(src, 0, head);
+  g.font = `${Math.round(12 * k)}px "Noto Sans CJK SC", sans-serif`; g.textAlign = 'center';
+  for (const l of state.placed) {
+    const p = map.project(l.lngLat);
+    l.text.split('\n').forEach((line, i, a) => {
+      const y = head + (p.y + (i - (a.length - 1) / 2) * 14) * k;
+      g.lineWidth = 3 * k; g.strokeStyle = 'rgba(255,255,255,.9)'; g.strokeText(line, p.x * k, y);
+      g.fillStyle = '#111'; g.fillText(line, p.x * k, y);
+    });
+  }
+  g.textAlign = 'left';
+  let x = 16 * k;
+  const y = head + src.height + foot / 2;
+  for (const [kind, colour] of Object.entries(KIND_COLOURS).slice(0, 3)) {
+    g.fillStyle = colour; g.fillRect(x, y - 7 * k, 14 * k, 14 * k);
+    g.fillStyle = '#111'; const label = t(`kind_${kind}`); g.fillText(label, x + 20 * k, y);
+    x += 20 * k + g.measureText(label).width + 20 * k;
+  }
+  const today = new Date().toISOString().slice(0, 10);
+  g.textAlign = 'right'; g.fillText(`${state.asOf || today}`, c.width - 16 * k, y);
+  const blob = await new Promise((resolve) => c.toBlob(resolve, 'image/png'));
+  const a = h('a', { href: URL.createObjectURL(blob), download: `wangge-grid-map-${state.asOf || today}.png` });
+  document.body.append(a); a.click(); a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+  return blob.size;
+}

@@ -1,0 +1,157 @@
+// Browser tests: headless Debian chromium driven by playwright-core against a
+// real wangge server on a real PostGIS with the demo district.
+//
+// The runner builds nothing itself when bin/wangge exists (scripts/test builds
+// it first), creates a private database on the same server the Go tests use
+// (DATABASE_URL's server, else the project's private cluster), loads the demo
+// district into it, serves it on a free loopback port, runs the tests, and in
+// every case stops the server and drops the database. Screenshots go to
+// test-artifacts/e2e/ (git-ignored); with --update-docs one per mode is also
+// copied to docs/screenshots/. It ends with "N passed, M failed" and exits 1
+// when a test failed. WANGGE_E2E_URL + WANGGE_DEMO_PASSWORD run the tests
+// against a server you started yourself instead.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { tests } from './tests.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const artefacts = path.join(root, 'test-artifacts', 'e2e');
+const updateDocs = process.argv.includes('--update-docs');
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
+fs.mkdirSync(artefacts, { recursive: true });
+
+const cleanups = [];
+let cleaning = null;
+async function cleanup() {
+  cleaning ??= (async () => { for (const f of cleanups.reverse()) { try { await f(); } catch (e) { console.error('cleanup:', e.message); } } })();
+  return cleaning;
+}
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { cleanup().finally(() => process.exit(130)); });
+
+function sh(cmd, args, env = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 10 * 60 * 1000 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.error?.message || ''}${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+// serverDSN is a database URL on the test server to run CREATE/DROP DATABASE from.
+function serverDSN() {
+  if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
+  const dsn = `postgres://postgres@127.0.0.1:${process.env.WANGGE_PG_PORT || 55432}/postgres?sslmode=disable`;
+  if (spawnSync('psql', [dsn, '-Atqc', 'select 1']).status !== 0) {
+    // Bring the private cluster up the way `wangge serve` does (this also migrates its own database).
+    const env = { ...process.env }; delete env.DATABASE_URL;
+    const r = spawnSync(path.join(root, 'bin/wangge'), ['migrate'], { cwd: root, env, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`bin/wangge migrate: ${r.stderr}`);
+  }
+  return dsn;
+}
+
+function withDatabase(dsn, name) {
+  const u = new URL(dsn);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+    s.on('error', reject);
+  });
+}
+
+async function startServer() {
+  const bin = path.join(root, 'bin/wangge');
+  if (!fs.existsSync(bin)) sh(path.join(root, 'scripts/build'), []);
+  const admin = serverDSN();
+  const name = `wangge_e2e_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  sh('psql', [admin, '-Atqc', `CREATE DATABASE ${name}`]);
+  cleanups.push(() => sh('psql', [admin, '-Atqc', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]));
+  const password = randomBytes(12).toString('base64url');
+  const env = { DATABASE_URL: withDatabase(admin, name), WANGGE_DEMO_PASSWORD: password, WANGGE_LOG_LEVEL: 'warn' };
+  const t0 = Date.now();
+  sh(bin, ['demo', '--patrol-days', '1'], env);
+  console.log(`demo district loaded into ${name} in ${Date.now() - t0} ms`);
+  const port = await freePort();
+  const log = fs.openSync(path.join(artefacts, 'server.log'), 'w');
+  const proc = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
+  const exited = new Promise((resolve) => proc.on('exit', resolve));
+  cleanups.push(async () => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 15000);
+      await exited;
+      clearTimeout(timer);
+    }
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if (proc.exitCode !== null) throw new Error(`wangge serve exited (${proc.exitCode}): see ${path.join(artefacts, 'server.log')}`);
+    try { if ((await fetch(`${base}/readyz`)).ok) break; } catch { /* not yet listening */ }
+    if (i > 300) throw new Error('wangge serve did not become ready in 60 s');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { base, password, dsn: env.DATABASE_URL };
+}
+
+async function main() {
+  let passed = 0, failed = 0, skipped = 0;
+  try {
+    const server = process.env.WANGGE_E2E_URL
+      ? { base: process.env.WANGGE_E2E_URL, password: process.env.WANGGE_DEMO_PASSWORD, dsn: process.env.DATABASE_URL }
+      : await startServer();
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+    });
+    cleanups.push(() => browser.close());
+    for (const test of tests) {
+      if (only && !test.name.includes(only)) continue;
+      const context = await browser.newContext({ viewport: test.viewport || { width: 1280, height: 800 }, acceptDownloads: true, locale: 'zh-CN' });
+      const page = await context.newPage();
+      const consoleErrors = [];
+      page.on('pageerror', (e) => consoleErrors.push(e.message));
+      const external = [];
+      // Nothing may leave the machine: any request to another origin fails the test.
+      await context.route('**/*', (route) => {
+        const u = route.request().url();
+        if (u.startsWith(server.base) || u.startsWith('blob:') || u.startsWith('data:')) return route.continue();
+        external.push(u);
+        return route.abort();
+      });
+      const shot = async (name, docsName) => {
+        const file = path.join(artefacts, `${name}.png`);
+        await page.screenshot({ path: file });
+        if (updateDocs && docsName) fs.copyFileSync(file, path.join(root, 'docs', 'screenshots', `${docsName}.png`));
+      };
+      const t0 = Date.now();
+      try {
+        const r = await test.run({ page, context, server, shot, artefacts });
+        if (consoleErrors.length) throw new Error(`page errors: ${consoleErrors.join('; ')}`);
+        if (external.length) throw new Error(`requests left the server: ${external.join(', ')}`);
+        if (r === 'skip') { skipped++; console.log(`SKIP ${test.name}`); } else { passed++; console.log(`ok   ${test.name} (${Date.now() - t0} ms)`); }
+      } catch (e) {
+        failed++;
+        console.log(`FAIL ${test.name}: ${e.stack || e}`);
+        await page.screenshot({ path: path.join(artefacts, `FAILED-${test.name.replace(/\W+/g, '-')}.png`) }).catch(() => {});
+      }
+      await context.close();
+    }
+  } catch (e) {
+    failed++;
+    console.log(`FAIL setup: ${e.stack || e}`);
+  } finally {
+    await cleanup();
+  }
+  if (skipped) console.log(`${skipped} skipped (server endpoint not available)`);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+main();

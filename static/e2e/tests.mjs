@@ -1,0 +1,238 @@
+// The browser tests. Expected values come from the database (psql on the test
+// database), never from the page under test; map assertions read what
+// MapLibre actually rendered (queryRenderedFeatures).
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+function sql(dsn, q) {
+  const r = spawnSync('psql', [dsn, '-AtF', '\t', '-qc', q], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`psql: ${r.stderr}`);
+  return r.stdout.trim().split('\n').filter(Boolean).map((l) => l.split('\t'));
+}
+
+function assert(ok, msg) { if (!ok) throw new Error(msg); }
+
+async function login(page, server, username) {
+  await page.goto(server.base);
+  await page.fill('#login-user', username);
+  await page.fill('#login-pass', server.password);
+  await page.click('#login-form button[type=submit]');
+  await page.waitForSelector('body[data-ready=true]', { timeout: 30000 });
+  await idle(page);
+}
+
+// idle waits until the map has drawn everything it has.
+async function idle(page) {
+  await page.waitForFunction(() => {
+    const m = window.wangge?.state.map;
+    return m && m.loaded() && !m.isMoving() && m.areTilesLoaded();
+  }, null, { timeout: 30000 });
+}
+
+// rendered is the set of unit codes MapLibre drew in layer.
+async function rendered(page, layer) {
+  return page.evaluate((l) => [...new Set(window.wangge.state.map.queryRenderedFeatures({ layers: [l] }).map((f) => f.properties.code))], layer);
+}
+
+// clickLngLat clicks the map at a geographic point.
+async function clickLngLat(page, lon, lat) {
+  const p = await page.evaluate(([x, y]) => {
+    const m = window.wangge.state.map, r = m.getContainer().getBoundingClientRect(), s = m.project([x, y]);
+    return { x: r.left + s.x, y: r.top + s.y };
+  }, [lon, lat]);
+  await page.mouse.click(p.x, p.y);
+}
+
+async function endpoint(page, method, url, body) {
+  return page.evaluate(async ([m, u, b]) => (await fetch(u, { method: m, credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, body: b })).status, [method, url, body]);
+}
+
+const missing = (status) => status === 404 || status === 405;
+
+export const tests = [
+  {
+    name: 'login: a wrong password is refused on the login screen',
+    async run({ page, server }) {
+      await page.goto(server.base);
+      await page.fill('#login-user', 'officer');
+      await page.fill('#login-pass', 'wrong-password');
+      await page.click('#login-form button[type=submit]');
+      await page.waitForFunction(() => document.getElementById('login-error').textContent.length > 0);
+      assert(await page.isVisible('#login'), 'login screen hidden after a refused login');
+      assert(await page.isHidden('#app'), 'app shown without a session');
+    },
+  },
+  {
+    name: 'map: every grid is rendered, labelled and styled by kind; the language toggles',
+    async run({ page, server, shot }) {
+      await login(page, server, 'admin');
+      const want = sql(server.dsn, 'SELECT code, kind FROM units WHERE level = 4');
+      let got = [];
+      for (let i = 0; i < 50 && got.length < want.length; i++) { got = await rendered(page, 'units-grid-fill'); await page.waitForTimeout(100); }
+      assert(got.length === want.length, `rendered ${got.length} grids, the database has ${want.length}`);
+      const kinds = await page.evaluate(() => [...new Set(window.wangge.state.map.queryRenderedFeatures({ layers: ['units-grid-fill'] }).map((f) => f.properties.kind))]);
+      for (const k of new Set(want.map((r) => r[1]))) assert(kinds.includes(k), `no ${k} grid rendered`);
+      const colours = await page.evaluate(() => {
+        const m = window.wangge.state.map;
+        const pick = (kind) => m.queryRenderedFeatures({ layers: ['units-grid-fill'] }).find((f) => f.properties.kind === kind)?.layer.paint['fill-color'].toString();
+        return [pick('basic'), pick('school'), pick('enterprise')];
+      });
+      assert(new Set(colours).size === 3, `kinds share a colour: ${colours}`);
+      const communities = sql(server.dsn, 'SELECT count(*) FROM units WHERE level = 3')[0][0];
+      assert((await rendered(page, 'units-community-line')).length === Number(communities), 'community outlines not all drawn');
+      const labels = await page.locator('.labels .label').count();
+      assert(labels >= 10, `only ${labels} labels placed`);
+      await shot('map', 'map');
+      await page.click('header button.lang');
+      assert((await page.textContent('header h1')) === 'Grid map', 'language toggle did not switch to English');
+      await shot('map-en');
+      await page.click('header button.lang');
+      assert((await page.textContent('header h1')) === '网格一张图', 'language toggle did not switch back');
+    },
+  },
+  {
+    name: "card: clicking a grid shows its public card with the grid worker's name and the breadcrumb",
+    async run({ page, server, shot }) {
+      const [[code, name, lon, lat, worker, community]] = sql(server.dsn, `
+        SELECT u.code, u.name, ST_X(p), ST_Y(p), s.name, c.name
+        FROM units u JOIN grid_staff s ON s.unit_code = u.code AND s.role = 'grid_worker'
+        JOIN units c ON c.code = u.parent_code, ST_PointOnSurface(u.geom) p
+        WHERE u.level = 4 AND u.kind = 'basic' ORDER BY u.code OFFSET 20 LIMIT 1`);
+      await login(page, server, 'admin');
+      await clickLngLat(page, Number(lon), Number(lat));
+      await page.waitForSelector('#card:not([hidden]) .staff-grid_worker .name');
+      assert((await page.textContent('#card h2')) === name, `card shows ${await page.textContent('#card h2')}, want ${name} (${code})`);
+      assert((await page.textContent('#card .staff-grid_worker .name')) === worker, 'grid worker name differs');
+      assert(await page.locator('#card .staff-grid_worker a.phone').count() === 1, 'no phone link');
+      await idle(page);
+      assert((await rendered(page, 'selection-line')).includes(code), 'selected grid not outlined');
+      if (await page.locator('#card-households').count() === 0) await page.waitForTimeout(500);
+      const hh = await page.locator('#card-households').count();
+      if (hh) {
+        const [[n]] = sql(server.dsn, `SELECT count(*) FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_code = '${code}'`);
+        assert((await page.textContent('#card-households')) === n, `card households ${await page.textContent('#card-households')}, database ${n}`);
+      }
+      await shot('card', 'card');
+      await page.click(`#card .crumbs a:text("${community}")`);
+      await page.waitForFunction((c) => document.querySelector('#card h2')?.textContent === c, community);
+      assert(await page.locator('#card .children li').count() > 1, 'community card lists no grids below it');
+    },
+  },
+  {
+    name: 'lookup: the officer on a phone finds the grid of an address and of a coordinate, near-boundary warned',
+    viewport: { width: 390, height: 844 },
+    async run({ page, server, shot }) {
+      await login(page, server, 'officer');
+      assert(await page.isVisible('#lookup-panel'), 'officer did not land in lookup mode');
+      const [[gname, lon, lat, blon, blat]] = sql(server.dsn, `
+        SELECT u.name, ST_X(p), ST_Y(p), ST_X(n), ST_Y(n)
+        FROM units u, ST_PointOnSurface(u.geom) p,
+          ST_LineInterpolatePoint(ST_ExteriorRing(ST_GeometryN(u.geom, 1)), 0.37) b,
+          ST_LineInterpolatePoint(ST_MakeLine(b, p), 1.5 / ST_Distance(b::geography, p::geography)) n
+        WHERE u.level = 4 ORDER BY u.code OFFSET 7 LIMIT 1`);
+      await page.fill('#lookup-q', `${lon},${lat}`);
+      await page.click('#lookup-form button[type=submit]');
+      await page.waitForFunction((n) => document.getElementById('lookup-grid')?.textContent === n, gname, { timeout: 10000 });
+      await page.waitForSelector('#card:not([hidden]) .staff-grid_worker');
+      // 1.5 m inside a grid's boundary: the answer must warn.
+      await page.fill('#lookup-q', `${blon},${blat}`);
+      await page.click('#lookup-form button[type=submit]');
+      await page.waitForSelector('.near-boundary', { timeout: 10000 });
+      let result;
+      if (missing(await endpoint(page, 'GET', '/api/addresses/search?q=x'))) {
+        result = 'skip';
+      } else {
+        const [[text, agrid]] = sql(server.dsn, `
+          SELECT a.full_text, u.name FROM addresses a JOIN buildings b ON b.id = a.building_id
+          JOIN units u ON u.code = b.grid_code ORDER BY a.id OFFSET 150 LIMIT 1`);
+        await page.fill('#lookup-q', text);
+        await page.click('#lookup-form button[type=submit]');
+        await page.waitForFunction((n) => document.getElementById('lookup-grid')?.textContent === n, agrid, { timeout: 10000 });
+      }
+      await idle(page);
+      await shot('lookup-phone', 'lookup');
+      return result;
+    },
+  },
+  {
+    name: 'planner: an edit that overlaps a neighbour is refused and its defects drawn in red',
+    async run({ page, server, shot }) {
+      await login(page, server, 'planner');
+      assert(await page.isVisible('#planner-panel'), 'planner did not land in planner mode');
+      const [[code, lon, lat, version]] = sql(server.dsn, `
+        SELECT u.code, ST_X(p), ST_Y(p), u.version FROM units u, ST_PointOnSurface(u.geom) p
+        WHERE u.level = 4 AND u.kind = 'basic' AND NOT ST_Intersects(ST_Boundary(u.geom), ST_Boundary((SELECT geom FROM units WHERE code = u.parent_code)))
+        ORDER BY u.code LIMIT 1`);
+      await clickLngLat(page, Number(lon), Number(lat));
+      await page.waitForSelector('#card:not([hidden])');
+      // Zoom in on the grid, then drag its first vertex 40 px away from its middle, into the neighbours.
+      await page.evaluate((c) => {
+        const f = window.wangge.state.data.grid.features.find((g) => g.properties.code === c);
+        const ring = f.geometry.coordinates[0][0];
+        let [a, b, x, y] = [180, 90, -180, -90];
+        for (const [p, q] of ring) { a = Math.min(a, p); b = Math.min(b, q); x = Math.max(x, p); y = Math.max(y, q); }
+        window.wangge.state.map.fitBounds([[a, b], [x, y]], { padding: 120, duration: 0 });
+      }, code);
+      await idle(page);
+      await page.click('#pl-edit');
+      await page.waitForTimeout(300);
+      const drag = await page.evaluate((c) => {
+        const m = window.wangge.state.map, r = m.getContainer().getBoundingClientRect();
+        const f = window.wangge.state.data.grid.features.find((g) => g.properties.code === c);
+        const ring = f.geometry.coordinates[0][0].slice(0, -1);
+        const mid = ring.reduce((s, p) => [s[0] + p[0] / ring.length, s[1] + p[1] / ring.length], [0, 0]);
+        const v = m.project(ring[0]), o = m.project(mid);
+        const d = Math.hypot(v.x - o.x, v.y - o.y);
+        return { from: [r.left + v.x, r.top + v.y], to: [r.left + v.x + (40 * (v.x - o.x)) / d, r.top + v.y + (40 * (v.y - o.y)) / d] };
+      }, code);
+      await page.mouse.move(...drag.from);
+      await page.mouse.down();
+      await page.mouse.move(...drag.to, { steps: 12 });
+      await page.mouse.up();
+      await page.waitForTimeout(200);
+      await page.click('#pl-check');
+      await page.waitForSelector('#pl-result p');
+      if (missing(await endpoint(page, 'PUT', `/api/grids/${code}?mode=strict&dry_run=true`, '{}'))) {
+        assert(await page.isVisible('#pl-result .refused'), 'no message when the server has no edit API');
+        await shot('planner', 'planner');
+        return 'skip';
+      }
+      await page.waitForSelector('#pl-result .refused', { timeout: 10000 });
+      await idle(page);
+      const defects = await page.evaluate(() => window.wangge.state.map.queryRenderedFeatures({ layers: ['pl-defects-fill'] }).length);
+      assert(defects > 0, 'refused, but no defect drawn');
+      assert(await page.locator('.defect-label').count() > 0, 'defects have no size label');
+      await shot('planner', 'planner');
+      const [[after]] = sql(server.dsn, `SELECT version FROM units WHERE code = '${code}'`);
+      assert(after === version, 'a refused edit changed the grid');
+    },
+  },
+  {
+    name: 'display: the leader sees a dark big screen with statistics per level and prints a PNG',
+    viewport: { width: 1600, height: 900 },
+    async run({ page, server, shot, artefacts }) {
+      await login(page, server, 'leader');
+      assert(await page.evaluate(() => document.body.classList.contains('dark')), 'leader did not land in the dark display mode');
+      await page.waitForSelector('#dp-stats td[data-level=grid]');
+      for (const [level, n] of sql(server.dsn, 'SELECT level, count(*) FROM units WHERE level <= 4 GROUP BY level')) {
+        const name = ['', 'district', 'street', 'community', 'grid'][level];
+        assert((await page.textContent(`#dp-stats td[data-level=${name}]`)) === n, `${name}: page ${await page.textContent(`#dp-stats td[data-level=${name}]`)}, database ${n}`);
+      }
+      if (await page.locator('#dp-households').count()) {
+        const [[n]] = sql(server.dsn, 'SELECT count(*) FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_code IS NOT NULL');
+        assert((await page.textContent('#dp-households')).replace(/,/g, '') === n, `households ${await page.textContent('#dp-households')}, database ${n}`);
+        await page.check('#dp-layers input[data-layer=balance]');
+        await idle(page);
+        assert((await rendered(page, 'dp-balance')).length > 0, 'balance layer not drawn');
+      }
+      await shot('display', 'display');
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#dp-print')]);
+      const file = path.join(artefacts, 'notice-map.png');
+      await download.saveAs(file);
+      const png = fs.readFileSync(file);
+      assert(png.subarray(1, 4).toString() === 'PNG', 'download is not a PNG');
+      assert(png.length > 20000, `PNG only ${png.length} bytes`);
+    },
+  },
+];

@@ -1,0 +1,335 @@
+// planner: boundary editing with terra-draw (its MapLibre adapter) — move
+// vertices of a grid, draw a new grid, split with a line, merge, delete.
+// Nothing is saved without the server's check: a dry run first, whose
+// defects (gaps, overlaps, invalid geometry) are drawn in red with their
+// size, and whose adjust-mode preview shows what each neighbour loses or
+// gains; only then "confirm and save" sends the same request for real.
+// History: the map as of a date (GET /api/grids?as_of=).
+import { api, ApiError, missing } from './api.js';
+import { t, onLang } from './i18n.js';
+import { state, loadUnits, select } from './gridmap.js';
+import { area, formatArea, labelPoint, polygons } from './geometry.js';
+import { showCard, hideCard, showError, h } from './card.js';
+
+const SNAP_PX = 12;
+const ui = {}; // elements by id
+let draw = null;
+let op = null;            // 'edit' | 'new' | 'split' | 'merge' | 'delete'
+let target = null;        // the selected grid feature (from the map source)
+let drawId = null;        // terra-draw feature being edited/drawn
+let mergeSet = [];
+let pending = null;       // the last checked request, replayed by save
+let markers = [];
+let lastResult = null;
+
+/** initPlanner wires the planner panel. */
+export function initPlanner() {
+  for (const id of ['pl-hint', 'pl-edit', 'pl-new', 'pl-split', 'pl-merge', 'pl-delete', 'pl-check', 'pl-save', 'pl-cancel',
+    'pl-result', 'pl-new-form', 'pl-name', 'pl-kind', 'pl-parent', 'pl-date', 'pl-asof', 'pl-now']) ui[id] = document.getElementById(id);
+  ui['pl-edit'].onclick = () => start('edit');
+  ui['pl-new'].onclick = () => start('new');
+  ui['pl-split'].onclick = () => start('split');
+  ui['pl-merge'].onclick = () => start('merge');
+  ui['pl-delete'].onclick = () => start('delete');
+  ui['pl-check'].onclick = () => submit(true).catch(showError);
+  ui['pl-save'].onclick = () => submit(false).catch(showError);
+  ui['pl-cancel'].onclick = cancel;
+  ui['pl-asof'].onclick = () => history(ui['pl-date'].value).catch(showError);
+  ui['pl-now'].onclick = () => history(null).catch(showError);
+  for (const r of document.querySelectorAll('input[name=edit-mode]')) r.onchange = () => { pending = null; ui['pl-save'].disabled = true; };
+  onLang(() => { hint(); if (lastResult) renderResult(lastResult); });
+}
+
+/** editMode is the visible strict/adjust choice. */
+export function editMode() { return document.querySelector('input[name=edit-mode]:checked').value; }
+
+/** enterPlanner starts terra-draw and makes a click select a grid (Shift-click adds to a merge). */
+export function enterPlanner() {
+  if (!draw) {
+    draw = makeDraw();
+    draw.start();
+    draw.on('finish', (id) => {
+      if (op === 'new' || op === 'split') {
+        drawId = id;
+        if (op === 'new') { ui['pl-new-form'].hidden = false; fillParents(); }
+        draw.setMode('select');
+        draw.selectFeature(id);
+        hint();
+      }
+    });
+    draw.on('change', (ids, type) => { if (type === 'update' && pending) { pending = null; ui['pl-save'].disabled = true; } });
+  }
+  state.onClick = (e, f) => {
+    if (op === 'edit' || ((op === 'new' || op === 'split') && drawId === null) || !f) return;
+    const code = f.properties.code;
+    if (op === 'merge') {
+      if (!mergeSet.includes(code)) mergeSet.push(code);
+    } else {
+      target = state.data.grid.features.find((g) => g.properties.code === code) || f;
+      showCard(code, { zoom: false }).catch(showError);
+    }
+    hint();
+  };
+  hint();
+}
+
+/** leavePlanner drops any unsaved drawing. */
+export function leavePlanner() { cancel(); }
+
+function makeDraw() {
+  const { TerraDraw, TerraDrawSelectMode, TerraDrawPolygonMode, TerraDrawLineStringMode } = terraDraw;
+  const snapping = { toCustom: snapToGrids };
+  return new TerraDraw({
+    adapter: new terraDrawMaplibreGlAdapter.TerraDrawMapLibreGLAdapter({ map: state.map }),
+    modes: [
+      new TerraDrawSelectMode({
+        flags: {
+          polygon: { feature: { draggable: false, coordinates: { draggable: true, midpoints: true, deletable: true, snappable: snapping } } },
+          linestring: { feature: { draggable: false, coordinates: { draggable: true, midpoints: true, deletable: true, snappable: snapping } } },
+        },
+      }),
+      new TerraDrawPolygonMode({ snapping, styles: { fillColor: '#ffb703', outlineColor: '#fb8500', outlineWidth: 2 } }),
+      new TerraDrawLineStringMode({ snapping, styles: { lineStringColor: '#fb8500', lineStringWidth: 3 } }),
+    ],
+  });
+}
+
+// snapToGrids pulls the pointer onto the nearest vertex, else the nearest
+// edge, of a neighbouring grid within SNAP_PX pixels, so new boundaries meet
+// the existing ones exactly. The grid being edited is skipped: its own old
+// vertices would hold each dragged vertex in place.
+function snapToGrids(ev) {
+  const map = state.map;
+  const here = [ev.containerX, ev.containerY];
+  let best = null, bestD = SNAP_PX, bestVertex = null, bestVD = SNAP_PX;
+  const skip = op === 'edit' && target ? target.properties.code : null;
+  for (const f of state.data.grid?.features || []) {
+    if (f.properties.code === skip) continue;
+    for (const poly of polygons(f.geometry)) for (const ring of poly) {
+      let prev = null, prevP = null;
+      for (const c of ring) {
+        const p = map.project(c);
+        const dv = Math.hypot(p.x - here[0], p.y - here[1]);
+        if (dv < bestVD) { bestVD = dv; bestVertex = c; }
+        if (prev) {
+          const dx = p.x - prevP.x, dy = p.y - prevP.y, len2 = dx * dx + dy * dy;
+          const k = len2 ? Math.max(0, Math.min(1, ((here[0] - prevP.x) * dx + (here[1] - prevP.y) * dy) / len2)) : 0;
+          const d = Math.hypot(prevP.x + k * dx - here[0], prevP.y + k * dy - here[1]);
+          if (d < bestD) { bestD = d; best = [prev[0] + k * (c[0] - prev[0]), prev[1] + k * (c[1] - prev[1])]; }
+        }
+        prev = c; prevP = p;
+      }
+    }
+  }
+  const out = bestVertex || best;
+  return out ? [Number(out[0].toFixed(7)), Number(out[1].toFixed(7))] : undefined;
+}
+
+function start(which) {
+  cancel();
+  if ((which === 'edit' || which === 'split' || which === 'delete') && !target) { hint(); return; }
+  op = which;
+  if (which === 'edit') {
+    // Edit the largest part of a multipolygon; the others are sent back unchanged.
+    const polys = polygons(target.geometry);
+    const main = polys.reduce((a, b) => (area({ type: 'Polygon', coordinates: b }) > area({ type: 'Polygon', coordinates: a }) ? b : a));
+    drawId = draw.getFeatureId();
+    const res = draw.addFeatures([{ id: drawId, type: 'Feature', geometry: { type: 'Polygon', coordinates: main }, properties: { mode: 'polygon' } }]);
+    if (res[0] && !res[0].valid) { showError(new Error(res[0].reason || 'invalid polygon')); cancel(); return; }
+    draw.setMode('select');
+    draw.selectFeature(drawId);
+    ui.rest = polys.filter((p) => p !== main);
+  } else if (which === 'new') {
+    drawId = null;
+    draw.setMode('polygon');
+  } else if (which === 'split') {
+    drawId = null;
+    draw.setMode('linestring');
+  } else if (which === 'merge') {
+    mergeSet = [target?.properties.code].filter(Boolean);
+  }
+  hint();
+}
+
+function cancel() {
+  op = null; drawId = null; mergeSet = []; pending = null; lastResult = null;
+  if (draw) { draw.clear(); draw.setMode('static'); }
+  clearOverlays();
+  ui['pl-result'].replaceChildren();
+  ui['pl-save'].disabled = true;
+  ui['pl-new-form'].hidden = true;
+  hint();
+}
+
+function hint() {
+  const name = target?.properties.name;
+  const lines = [];
+  if (!op) lines.push(target ? t('selected', { name }) : t('planner_hint'));
+  if (op === 'edit') lines.push(t('selected', { name }), t('editing'));
+  if (op === 'new') lines.push(t('drawing_polygon'));
+  if (op === 'split') lines.push(t('selected', { name }), t('drawing_line'));
+  if (op === 'merge') lines.push(t('merge_set', { names: mergeSet.map(nameOf).join('、') || '—' }));
+  if (op === 'delete') lines.push(t('selected', { name }));
+  ui['pl-hint'].replaceChildren(...lines.map((l) => h('div', {}, l)));
+  ui['pl-check'].disabled = !op;
+}
+
+function nameOf(code) {
+  return state.data.grid?.features.find((f) => f.properties.code === code)?.properties.name || code;
+}
+
+function fillParents() {
+  const sel = ui['pl-parent'];
+  sel.replaceChildren(...(state.data.community?.features || []).map((f) => h('option', { value: f.properties.code }, f.properties.name)));
+  const g = drawnGeometry();
+  const c = g && labelPoint(g);
+  const hit = c && state.map.queryRenderedFeatures(state.map.project(c), { layers: ['units-community-fill'] })[0];
+  if (hit) sel.value = hit.properties.code;
+  else if (target) sel.value = target.properties.parent_code;
+}
+
+function drawnGeometry() {
+  const f = drawId != null && draw.getSnapshotFeature(drawId);
+  return f ? f.geometry : null;
+}
+
+/** request builds the server call for the current operation: [method, path, body]. */
+function request(dryRun) {
+  const q = `mode=${editMode()}&dry_run=${dryRun}`;
+  const g = drawnGeometry();
+  switch (op) {
+    case 'edit': {
+      const geometry = ui.rest?.length ? { type: 'MultiPolygon', coordinates: [g.coordinates, ...ui.rest] } : g;
+      return ['PUT', `/api/grids/${target.properties.code}?${q}`, { geometry, version: target.properties.version }];
+    }
+    case 'new':
+      return ['POST', `/api/grids?${q}`, { parent_code: ui['pl-parent'].value, name: ui['pl-name'].value.trim(), kind: ui['pl-kind'].value, geometry: g }];
+    case 'split':
+      return ['POST', `/api/grids/${target.properties.code}/split?${q}`, { line: g, version: target.properties.version }];
+    case 'merge':
+      return ['POST', `/api/grids/merge?${q}`, { codes: mergeSet }];
+    case 'delete':
+      return ['DELETE', `/api/grids/${target.properties.code}?${q}`, undefined];
+  }
+  return null;
+}
+
+/** submit checks (dryRun) or saves the current operation. */
+async function submit(dryRun) {
+  if (!op) return;
+  if ((op === 'new' || op === 'split' || op === 'edit') && !drawnGeometry()) return;
+  const req = request(dryRun);
+  if (!dryRun && (!pending || JSON.stringify(pending) !== JSON.stringify(request(true)))) return; // save only what was checked
+  clearOverlays();
+  let result;
+  try {
+    result = { ok: true, body: await api(...req), dryRun };
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+    result = { ok: false, error: e, dryRun };
+  }
+  lastResult = result;
+  renderResult(result);
+  if (result.ok && dryRun) { pending = req; ui['pl-save'].disabled = false; }
+  if (result.ok && !dryRun) {
+    const code = target?.properties.code;
+    const kept = lastResult;
+    cancel();
+    lastResult = kept;
+    renderResult(kept);
+    await loadUnits();
+    target = code ? state.data.grid.features.find((f) => f.properties.code === code) || null : null;
+    if (target) await showCard(code, { zoom: false }); else hideCard();
+  }
+}
+
+function renderResult(r) {
+  const box = ui['pl-result'];
+  if (!r.ok) {
+    const e = r.error;
+    const defects = e.code === 'topology' ? e.details?.features || [] : [];
+    if (defects.length) drawDefects(defects);
+    box.replaceChildren(
+      h('p', { class: 'warn refused' }, missing(e) ? t('edit_unavailable') : t('check_refused', { msg: e.message })),
+      defects.length ? h('ul', { class: 'defects' }, defects.map((d) => h('li', {}, defectText(d.properties || {})))) : '',
+    );
+    return;
+  }
+  const changed = r.body?.changed || [];
+  if (r.dryRun && changed.length) drawPreview(changed);
+  box.replaceChildren(
+    h('p', { class: 'ok' }, r.dryRun ? t('check_ok') : t('saved')),
+    changed.length ? h('div', { class: 'preview' }, h('h3', {}, t('preview')), h('ul', {}, changed.map((c) => {
+      const before = typeof c.before === 'number' ? c.before : c.before ? area(c.before) : 0;
+      const after = typeof c.after === 'number' ? c.after : c.after ? area(c.after) : 0;
+      const delta = after - before;
+      return h('li', { class: delta < 0 ? 'loses' : 'gains' }, t('area_change', { name: nameOf(c.code), before: formatArea(before), after: formatArea(after), delta: `${delta >= 0 ? '+' : ''}${formatArea(delta)}` }));
+    }))) : '',
+    r.body?.moved && Object.keys(r.body.moved).length ? h('p', { class: 'muted' }, Object.entries(r.body.moved).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(' · ')) : '',
+  );
+}
+
+function defectText(p) {
+  const kind = { gap: t('defect_gap'), overlap: t('defect_overlap'), invalid: t('defect_invalid') }[p.kind] || p.kind || '';
+  const size = p.size != null ? ` ${Number(p.size).toLocaleString('en', { maximumFractionDigits: 1 })} ${p.unit || ''}` : '';
+  return `${kind}${size}${p.message ? ` — ${p.message}` : ''}`;
+}
+
+function overlaySource(id, data) {
+  const map = state.map;
+  if (map.getSource(id)) { map.getSource(id).setData(data); return false; }
+  map.addSource(id, { type: 'geojson', data });
+  return true;
+}
+
+// drawDefects draws the server's defects in red, each labelled with its kind and size.
+function drawDefects(features) {
+  const map = state.map;
+  if (overlaySource('pl-defects', { type: 'FeatureCollection', features })) {
+    map.addLayer({ id: 'pl-defects-fill', type: 'fill', source: 'pl-defects', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': '#e63946', 'fill-opacity': 0.55 } });
+    map.addLayer({ id: 'pl-defects-line', type: 'line', source: 'pl-defects', paint: { 'line-color': '#d00000', 'line-width': 3 } });
+    map.addLayer({ id: 'pl-defects-point', type: 'circle', source: 'pl-defects', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-color': '#d00000', 'circle-radius': 7 } });
+  }
+  for (const f of features) {
+    const g = f.geometry;
+    const at = g.type === 'Point' ? g.coordinates : polygons(g).length ? labelPoint(g) : g.coordinates?.[0];
+    if (!at) continue;
+    const el = h('div', { class: 'defect-label' }, defectText({ ...f.properties, message: '' }));
+    markers.push(new maplibregl.Marker({ element: el }).setLngLat(at).addTo(map));
+  }
+}
+
+// drawPreview shows each neighbour before (dashed) and after (orange) an adjust.
+function drawPreview(changed) {
+  const map = state.map;
+  const feats = [];
+  for (const c of changed) {
+    if (c.before?.type) feats.push({ type: 'Feature', geometry: c.before, properties: { code: c.code, phase: 'before' } });
+    if (c.after?.type) feats.push({ type: 'Feature', geometry: c.after, properties: { code: c.code, phase: 'after' } });
+  }
+  if (overlaySource('pl-preview', { type: 'FeatureCollection', features: feats })) {
+    map.addLayer({ id: 'pl-preview-after', type: 'fill', source: 'pl-preview', filter: ['==', ['get', 'phase'], 'after'], paint: { 'fill-color': '#fb8500', 'fill-opacity': 0.35 } });
+    map.addLayer({ id: 'pl-preview-before', type: 'line', source: 'pl-preview', filter: ['==', ['get', 'phase'], 'before'], paint: { 'line-color': '#555', 'line-width': 2, 'line-dasharray': [2, 2] } });
+  }
+}
+
+function clearOverlays() {
+  for (const m of markers) m.remove();
+  markers = [];
+  const map = state.map;
+  if (!map) return;
+  for (const id of ['pl-defects', 'pl-preview']) if (map.getSource(id)) map.getSource(id).setData({ type: 'FeatureCollection', features: [] });
+}
+
+/** history shows the grid map as of date ('YYYY-MM-DD'), or today with null. */
+async function history(date) {
+  cancel();
+  state.asOf = date || null;
+  target = null;
+  hideCard();
+  await loadUnits();
+  select(null);
+  const b = document.getElementById('asof-banner');
+  b.hidden = !state.asOf;
+  b.textContent = state.asOf ? t('as_of_banner', { date: state.asOf }) : '';
+}
