@@ -45,6 +45,7 @@ commands:
   user      add or reset an account: user add --username U --role R [--unit CODE]
   backup    write the whole database to FILE (pg_dump custom format)
   restore   restore FILE into a new database (--into NAME)
+  import    import households FILE (.csv/.xlsx) [--map H=F] [--crs gcj02] [--dry-run]
 `
 
 func main() {
@@ -72,6 +73,8 @@ func run(ctx context.Context, cmd string, args []string, stdout, stderr io.Write
 		err = restoreCmd(ctx, args, stdout, stderr)
 	case "user":
 		err = userCmd(ctx, args, os.Stdin, stdout, stderr)
+	case "import":
+		err = importCmd(ctx, args, stdout, stderr)
 	case "validate":
 		return validateCmd(args, stdout, stderr)
 	case "help", "-h", "--help":

@@ -18,10 +18,7 @@ func TestSQLMirrorsNormalize(t *testing.T) {
 	t.Parallel()
 	pool, _ := dbtest.New(t)
 	ctx := context.Background()
-	inputs := []string{}
-	for _, c := range gazetteer.NormCasesForTest() {
-		inputs = append(inputs, c)
-	}
+	inputs := gazetteer.NormCasesForTest()
 	// Random strings over the alphabet that matters.
 	alphabet := []rune("0123456789aZ３Ａ＃－ 　,.#-()（）栋幢号楼座单元室房〇零一二两三四五六七八九十百千幸福小区星😀\t")
 	rng := rand.New(rand.NewPCG(1, 2))
