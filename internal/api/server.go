@@ -27,8 +27,8 @@ import (
 type Options struct {
 	Store          *store.Store
 	Changes        *changes.Hub     // unit change events from every instance (NOTIFY); may be nil in tests
-	Map            *mapdata.Service // map layers and tile cache; nil: built from Store and Changes
 	Lookup         *lookup.Service  // in-memory grid lookups; nil: built from Store (subscribed to Changes when set)
+	Map            *mapdata.Service // map layers and tile cache; nil: built from Store and Changes
 	Static         fs.FS            // the embedded front end
 	Logger         *slog.Logger
 	BodyLimit      int64 // bytes
@@ -129,6 +129,13 @@ func (s *Server) routes() {
 	api.GET("/validation", s.validation, s.may(auth.ReadMap)...)
 	api.GET("/balance", s.balance, s.may(auth.ReadStats)...)
 
+	api.GET("/locate", s.locatePoint, s.may(auth.ReadMap)...)
+	api.POST("/locate", s.locateBatch, s.may(auth.ReadMap)...)
+	api.GET("/households", s.listHouseholds, s.may(auth.ReadHouseholds)...)
+	api.GET("/reports/grid-counts", s.gridCounts, s.may(auth.ReadStats)...)
+	api.GET("/reports/unplaced", s.unplaced, s.may(auth.ReadStats)...)
+	api.GET("/reports/empty-grids", s.emptyGrids, s.may(auth.ReadStats)...)
+
 	// Map tiles and OGC API – Features (tiles.go, features.go): login, ReadMap.
 	e.GET("/tiles/:file", s.getTileJSON, s.may(auth.ReadMap)...)
 	e.GET("/tiles/:layer/:z/:x/:y", s.getTile, s.may(auth.ReadMap)...)
@@ -139,12 +146,6 @@ func (s *Server) routes() {
 	e.GET("/ogc/collections/:id", s.ogcCollection, s.may(auth.ReadMap)...)
 	e.GET("/ogc/collections/:id/items", s.ogcItems, s.may(auth.ReadMap)...)
 	e.GET("/ogc/collections/:id/items/:fid", s.ogcItem, s.may(auth.ReadMap)...)
-	api.GET("/locate", s.locatePoint, s.may(auth.ReadMap)...)
-	api.POST("/locate", s.locateBatch, s.may(auth.ReadMap)...)
-	api.GET("/households", s.listHouseholds, s.may(auth.ReadHouseholds)...)
-	api.GET("/reports/grid-counts", s.gridCounts, s.may(auth.ReadStats)...)
-	api.GET("/reports/unplaced", s.unplaced, s.may(auth.ReadStats)...)
-	api.GET("/reports/empty-grids", s.emptyGrids, s.may(auth.ReadStats)...)
 	api.POST("/patrol/points", s.addPatrolFixes, s.may(auth.RecordPatrol)...)
 
 	e.StaticFS("/", s.opt.Static)
