@@ -1,0 +1,232 @@
+package shapefile_test
+
+import (
+	"bytes"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+	"github.com/paulmach/orb/planar"
+
+	"wangge/geo/shapefile"
+)
+
+// sharedPath resolves ../shared/testdata/rel from the repository root; it
+// skips when the data is absent (fails when CI=true).
+func sharedPath(t *testing.T, rel string) string {
+	t.Helper()
+	dir, _ := os.Getwd()
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test")
+		}
+		dir = parent
+	}
+	p := filepath.Join(dir, "..", "shared", "testdata", rel)
+	if _, err := os.Stat(p); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("shared test data missing: %s", p)
+		}
+		t.Skipf("shared test data absent (%s); set CI=true to make this fail", p)
+	}
+	return p
+}
+
+func needOGR(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("ogr2ogr")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("ogr2ogr (gdal-bin) not installed")
+		}
+		t.Skip("ogr2ogr (gdal-bin) not installed")
+	}
+	return p
+}
+
+func area(g orb.Geometry) float64 {
+	if g == nil {
+		return 0
+	}
+	return math.Abs(planar.Area(g))
+}
+
+func npoints(g orb.Geometry) int {
+	n := 0
+	switch g := g.(type) {
+	case orb.Polygon:
+		for _, r := range g {
+			n += len(r)
+		}
+	case orb.MultiPolygon:
+		for _, p := range g {
+			n += npoints(p)
+		}
+	}
+	return n
+}
+
+func readFile(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestReadsWhatGDALWrites converts real GeoJSON to shapefiles with ogr2ogr
+// (UTF-8 and GBK code pages) and reads them back.
+func TestReadsWhatGDALWrites(t *testing.T) {
+	t.Parallel()
+	ogr := needOGR(t)
+	src := sharedPath(t, "china-datav-admin/hangzhou_330100_districts.json")
+	fc, err := geojson.UnmarshalFeatureCollection(readFile(t, src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, enc := range []string{"UTF-8", "CP936"} {
+		dir := t.TempDir()
+		out := filepath.Join(dir, "d.shp")
+		cmd := exec.Command(ogr, "-f", "ESRI Shapefile", "-lco", "ENCODING="+enc, "-nlt", "MULTIPOLYGON", out, src)
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("ogr2ogr: %v %s", err, b)
+		}
+		cpg, _ := os.ReadFile(filepath.Join(dir, "d.cpg"))
+		prj, _ := os.ReadFile(filepath.Join(dir, "d.prj"))
+		l, err := shapefile.Read(readFile(t, out), readFile(t, filepath.Join(dir, "d.dbf")), string(cpg), string(prj))
+		if err != nil {
+			t.Fatalf("%s: %v", enc, err)
+		}
+		if len(l.Features) != len(fc.Features) {
+			t.Fatalf("%s: %d features, want %d", enc, len(l.Features), len(fc.Features))
+		}
+		for i, f := range l.Features {
+			want := fc.Features[i]
+			if got := l.Value(f, "name"); got != want.Properties["name"] {
+				t.Errorf("%s: feature %d name %q, want %q", enc, i, got, want.Properties["name"])
+			}
+			if a, b := area(f.Geometry), area(want.Geometry); math.Abs(a-b) > 1e-9*b {
+				t.Errorf("%s: feature %d area %g, want %g", enc, i, a, b)
+			}
+			if a, b := npoints(f.Geometry), npoints(want.Geometry); a != b {
+				t.Errorf("%s: feature %d has %d points, want %d", enc, i, a, b)
+			}
+		}
+		if len(prj) == 0 || l.PRJ == "" {
+			t.Errorf("%s: no .prj read", enc)
+		}
+	}
+}
+
+// TestGDALReadsWhatWeWrite writes a layer with a hole and Chinese text and
+// has ogr2ogr convert it to GeoJSON.
+func TestGDALReadsWhatWeWrite(t *testing.T) {
+	t.Parallel()
+	ogr := needOGR(t)
+	shell := orb.Ring{{120, 30}, {120.01, 30}, {120.01, 30.01}, {120, 30.01}, {120, 30}}
+	hole := orb.Ring{{120.002, 30.002}, {120.002, 30.004}, {120.004, 30.004}, {120.004, 30.002}, {120.002, 30.002}}
+	l := &shapefile.Layer{
+		Fields: []shapefile.Field{{Name: "code", Type: 'C'}, {Name: "name", Type: 'C'}, {Name: "hh", Type: 'N', Length: 6}},
+		Features: []shapefile.Feature{
+			{Geometry: orb.Polygon{shell, hole}, Values: []string{"330199001001001", "第一网格", "321"}},
+			{Geometry: orb.MultiPolygon{{{{121, 31}, {121.01, 31}, {121.01, 31.01}, {121, 31}}}, {{{122, 31}, {122.01, 31}, {122.01, 31.01}, {122, 31}}}},
+				Values: []string{"330199001001002", "第二网格", "7"}},
+		},
+	}
+	dir := t.TempDir()
+	files, err := l.Files("grids")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, b := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(dir, "out.geojson")
+	if b, err := exec.Command(ogr, "-f", "GeoJSON", out, filepath.Join(dir, "grids.shp")).CombinedOutput(); err != nil {
+		t.Fatalf("ogr2ogr: %v %s", err, b)
+	}
+	fc, err := geojson.UnmarshalFeatureCollection(readFile(t, out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fc.Features) != 2 {
+		t.Fatalf("%d features", len(fc.Features))
+	}
+	for i, f := range fc.Features {
+		if f.Properties["name"] != l.Features[i].Values[1] || f.Properties["code"] != l.Features[i].Values[0] {
+			t.Errorf("feature %d properties %v", i, f.Properties)
+		}
+		if a, b := area(f.Geometry), area(l.Features[i].Geometry); math.Abs(a-b) > 1e-12 {
+			t.Errorf("feature %d area %g, want %g", i, a, b)
+		}
+	}
+	if p, ok := fc.Features[0].Geometry.(orb.Polygon); !ok || len(p) != 2 {
+		t.Errorf("feature 0: %T with hole lost", fc.Features[0].Geometry)
+	}
+	if hh := fc.Features[1].Properties["hh"]; hh != 7.0 {
+		t.Errorf("numeric field %v", hh)
+	}
+	// And our own reader agrees, through a zip.
+	var buf bytes.Buffer
+	if err := l.WriteZip(&buf, "grids"); err != nil {
+		t.Fatal(err)
+	}
+	back, err := shapefile.ReadZip(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range back.Features {
+		if !orb.Equal(f.Geometry, l.Features[i].Geometry) && area(f.Geometry) != area(l.Features[i].Geometry) {
+			t.Errorf("zip round trip feature %d differs", i)
+		}
+		if back.Value(f, "NAME") != l.Features[i].Values[1] {
+			t.Errorf("zip round trip name %q", back.Value(f, "NAME"))
+		}
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	t.Parallel()
+	cases := map[string]func() error{
+		"not shp":   func() error { _, err := shapefile.Read([]byte("hello world"), nil, "", ""); return err },
+		"not zip":   func() error { _, err := shapefile.ReadZip([]byte("PK nope")); return err },
+		"bad cpg":   func() error { _, err := shapefile.Read(validSHP(t), validDBF(t), "KOI8-R", ""); return err },
+		"truncated": func() error { b := validSHP(t); _, err := shapefile.Read(b[:len(b)-10], validDBF(t), "", ""); return err },
+		"long name": func() error {
+			_, err := (&shapefile.Layer{Fields: []shapefile.Field{{Name: "much_too_long_name"}}}).Files("x")
+			return err
+		},
+		"point": func() error {
+			_, err := (&shapefile.Layer{Fields: []shapefile.Field{{Name: "a"}}, Features: []shapefile.Feature{{Geometry: orb.Point{1, 2}, Values: []string{"x"}}}}).Files("x")
+			return err
+		},
+	}
+	for name, f := range cases {
+		if err := f(); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+func validFiles(t *testing.T) map[string][]byte {
+	l := &shapefile.Layer{Fields: []shapefile.Field{{Name: "a"}}, Features: []shapefile.Feature{{Geometry: orb.Polygon{{{0, 0}, {1, 0}, {1, 1}, {0, 0}}}, Values: []string{"x"}}}}
+	f, err := l.Files("v")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func validSHP(t *testing.T) []byte { return validFiles(t)["v.shp"] }
+func validDBF(t *testing.T) []byte { return validFiles(t)["v.dbf"] }
