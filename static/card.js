@@ -26,7 +26,7 @@ export async function gridCounts(parent) {
 
 /** showCard loads unit code and shows its card; zoom=false keeps the view. */
 export async function showCard(code, { zoom = true } = {}) {
-  const unit = await get(`/api/grids/${code}${state.asOf ? `?as_of=${state.asOf}` : ''}`);
+  const unit = await get(`/api/grids/${code}`);
   current = unit;
   select(unit);
   if (zoom) fitTo([unit.geometry], { maxZoom: 16, padding: 60 });

@@ -99,10 +99,11 @@ function addLine(map, level) {
   map.addLayer({ id: `units-${level}-line`, type: 'line', source: `units-${level}`, paint: { 'line-color': level === 'grid' ? th.line : th.upper, 'line-width': LINE[level] } });
 }
 
-/** loadUnits fetches every level (as of state.asOf when set) into the map; fit=true zooms to the district. */
+/** loadUnits fetches every level (the grids as of state.asOf when set) into the map; fit=true zooms to the district. */
 export async function loadUnits(fit = false) {
-  const q = state.asOf ? `&as_of=${encodeURIComponent(state.asOf)}` : '';
-  const all = await Promise.all(LEVELS.map((l) => get(`/api/grids?level=${l}${q}`)));
+  // History covers the grids; the levels above are drawn as they are now.
+  const url = (l) => (state.asOf && l === 'grid' ? `/api/history/grids?as_of=${encodeURIComponent(state.asOf)}` : `/api/grids?level=${l}`);
+  const all = await Promise.all(LEVELS.map((l) => get(url(l))));
   LEVELS.forEach((l, i) => {
     state.data[l] = all[i];
     for (const f of all[i].features) labelPoints.set(`${state.asOf || ''}${f.properties.code}`, labelPoint(f.geometry));

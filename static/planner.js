@@ -4,7 +4,7 @@
 // defects (gaps, overlaps, invalid geometry) are drawn in red with their
 // size, and whose adjust-mode preview shows what each neighbour loses or
 // gains; only then "confirm and save" sends the same request for real.
-// History: the map as of a date (GET /api/grids?as_of=).
+// History: the grid map as of a date (GET /api/history/grids?as_of=).
 import { api, ApiError, missing } from './api.js';
 import { t, onLang } from './i18n.js';
 import { state, loadUnits, select } from './gridmap.js';
@@ -203,13 +203,13 @@ function request(dryRun) {
       return ['PUT', `/api/grids/${target.properties.code}?${q}`, { geometry, version: target.properties.version }];
     }
     case 'new':
-      return ['POST', `/api/grids?${q}`, { parent_code: ui['pl-parent'].value, name: ui['pl-name'].value.trim(), kind: ui['pl-kind'].value, geometry: g }];
+      return ['POST', `/api/grids?${q}`, { parent: ui['pl-parent'].value, name: ui['pl-name'].value.trim(), kind: ui['pl-kind'].value, geometry: g }];
     case 'split':
       return ['POST', `/api/grids/${target.properties.code}/split?${q}`, { line: g, version: target.properties.version }];
     case 'merge':
       return ['POST', `/api/grids/merge?${q}`, { codes: mergeSet }];
     case 'delete':
-      return ['DELETE', `/api/grids/${target.properties.code}?${q}`, undefined];
+      return ['DELETE', `/api/grids/${target.properties.code}?${q}&version=${target.properties.version}`, undefined];
   }
   return null;
 }
@@ -265,7 +265,7 @@ function renderResult(r) {
       const delta = after - before;
       return h('li', { class: delta < 0 ? 'loses' : 'gains' }, t('area_change', { name: nameOf(c.code), before: formatArea(before), after: formatArea(after), delta: `${delta >= 0 ? '+' : ''}${formatArea(delta)}` }));
     }))) : '',
-    r.body?.moved && Object.keys(r.body.moved).length ? h('p', { class: 'muted' }, Object.entries(r.body.moved).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(' · ')) : '',
+    r.body?.moved ? h('p', { class: 'muted moved' }, t('moved', r.body.moved)) : '',
   );
 }
 

@@ -134,7 +134,7 @@ export const tests = [
       await page.fill('#lookup-q', `${lon},${lat}`);
       await page.click('#lookup-form button[type=submit]');
       await page.waitForFunction((n) => document.getElementById('lookup-grid')?.textContent === n, gname, { timeout: 10000 });
-      await page.waitForSelector('#card:not([hidden]) .staff-grid_worker');
+      await page.waitForFunction((n) => document.querySelector('#card h2')?.textContent === n, gname, { timeout: 10000 });
       // 1.5 m inside a grid's boundary: the answer must warn.
       await page.fill('#lookup-q', `${blon},${blat}`);
       await page.click('#lookup-form button[type=submit]');
@@ -149,6 +149,7 @@ export const tests = [
         await page.fill('#lookup-q', text);
         await page.click('#lookup-form button[type=submit]');
         await page.waitForFunction((n) => document.getElementById('lookup-grid')?.textContent === n, agrid, { timeout: 10000 });
+        await page.waitForFunction((n) => document.querySelector('#card h2')?.textContent === n, agrid, { timeout: 10000 });
       }
       await idle(page);
       await shot('lookup-phone', 'lookup');
@@ -206,6 +207,19 @@ export const tests = [
       await shot('planner', 'planner');
       const [[after]] = sql(server.dsn, `SELECT version FROM units WHERE code = '${code}'`);
       assert(after === version, 'a refused edit changed the grid');
+      // The same edit in adjust mode: the preview shows the neighbours' losses, then it is saved.
+      await page.check('input[name=edit-mode][value=adjust]');
+      await page.click('#pl-check');
+      await page.waitForSelector('#pl-result .preview li.loses', { timeout: 15000 });
+      await idle(page);
+      assert((await rendered(page, 'pl-preview-after')).length > 0, 'adjust preview not drawn');
+      await shot('planner-adjust-preview');
+      await page.click('#pl-save');
+      await page.waitForFunction((c) => window.wangge.state.data.grid.features.find((f) => f.properties.code === c)?.properties.version > 1, code, { timeout: 15000 });
+      const [[saved]] = sql(server.dsn, `SELECT version FROM units WHERE code = '${code}'`);
+      assert(Number(saved) === Number(version) + 1, `version ${saved} after the adjust save, want ${Number(version) + 1}`);
+      await idle(page);
+      assert((await rendered(page, 'units-grid-fill')).includes(code), 'edited grid not redrawn');
     },
   },
   {
