@@ -199,10 +199,14 @@ func TestGDALReadsWhatWeWrite(t *testing.T) {
 func TestBadInput(t *testing.T) {
 	t.Parallel()
 	cases := map[string]func() error{
-		"not shp":   func() error { _, err := shapefile.Read([]byte("hello world"), nil, "", ""); return err },
-		"not zip":   func() error { _, err := shapefile.ReadZip([]byte("PK nope")); return err },
-		"bad cpg":   func() error { _, err := shapefile.Read(validSHP(t), validDBF(t), "KOI8-R", ""); return err },
-		"truncated": func() error { b := validSHP(t); _, err := shapefile.Read(b[:len(b)-10], validDBF(t), "", ""); return err },
+		"not shp": func() error { _, err := shapefile.Read([]byte("hello world"), nil, "", ""); return err },
+		"not zip": func() error { _, err := shapefile.ReadZip([]byte("PK nope")); return err },
+		"bad cpg": func() error { _, err := shapefile.Read(validSHP(t), validDBF(t), "KOI8-R", ""); return err },
+		"truncated": func() error {
+			b := validSHP(t)
+			_, err := shapefile.Read(b[:len(b)-10], validDBF(t), "", "")
+			return err
+		},
 		"long name": func() error {
 			_, err := (&shapefile.Layer{Fields: []shapefile.Field{{Name: "much_too_long_name"}}}).Files("x")
 			return err

@@ -128,6 +128,8 @@ func (s *Server) routes() {
 	api.GET("/history/diff", s.historyDiff, s.may(auth.ReadMap)...)
 	api.GET("/validation", s.validation, s.may(auth.ReadMap)...)
 	api.GET("/balance", s.balance, s.may(auth.ReadStats)...)
+	api.POST("/layers/import", s.importLayer, s.may(auth.EditBoundaries)...)
+	api.GET("/layers/export", s.exportLayer, s.may(auth.ReadMap)...)
 
 	api.GET("/locate", s.locatePoint, s.may(auth.ReadMap)...)
 	api.POST("/locate", s.locateBatch, s.may(auth.ReadMap)...)

@@ -77,8 +77,12 @@ func CheckCRS(raw json.RawMessage) error {
 	return apperr.New(apperr.ErrInvalid, "geometry: crs %q is not supported: send WGS-84/CGCS2000 longitude, latitude (EPSG:4326) without a crs member", c.Properties.Name)
 }
 
-// CheckPolygon applies ParsePolygon's checks to an already decoded geometry.
+// CheckPolygon applies ParsePolygon's checks to an already decoded
+// geometry (maxVertices ≤ 0: MaxVertices).
 func CheckPolygon(mp orb.MultiPolygon, maxVertices int) error {
+	if maxVertices <= 0 {
+		maxVertices = MaxVertices
+	}
 	n := 0
 	for _, p := range mp {
 		for _, r := range p {

@@ -567,11 +567,18 @@ type SQLDefect struct {
 
 // Defects runs the SQL coverage validator under root ("" everywhere).
 func (s *Store) Defects(ctx context.Context, root string, minArea float64) ([]SQLDefect, error) {
+	return s.DefectsTx(ctx, s.pool, root, minArea)
+}
+
+// DefectsTx is Defects inside a transaction (or on any querier).
+func (s *Store) DefectsTx(ctx context.Context, q interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}, root string, minArea float64) ([]SQLDefect, error) {
 	var r *string
 	if root != "" {
 		r = &root
 	}
-	rows, err := s.pool.Query(ctx, `SELECT kind, coalesce(parent_code, ''), codes, ST_AsBinary(geom), size FROM coverage_defects($1, $2)`, r, minArea)
+	rows, err := q.Query(ctx, `SELECT kind, coalesce(parent_code, ''), codes, ST_AsBinary(geom), size FROM coverage_defects($1, $2)`, r, minArea)
 	if err != nil {
 		return nil, fmt.Errorf("store: defects: %w", err)
 	}
@@ -650,6 +657,104 @@ func (s *Store) GridLoads(ctx context.Context, parent string) ([]GridLoad, error
 			g.Buildings = append(g.Buildings, BuildingLoad{Pt: orb.Point{xs[i], ys[i]}, Households: int(hs[i]), People: int(ps[i])})
 			g.Households += int(hs[i])
 			g.People += int(ps[i])
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+// UnitGeoms returns the geometries of the units codes that exist.
+func (s *Store) UnitGeoms(ctx context.Context, codes []string) (map[string]orb.MultiPolygon, error) {
+	rows, err := s.pool.Query(ctx, `SELECT code, ST_AsBinary(geom) FROM units WHERE code = ANY($1)`, codes)
+	if err != nil {
+		return nil, fmt.Errorf("store: unit geometries: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]orb.MultiPolygon{}
+	for rows.Next() {
+		var c string
+		var b []byte
+		if err := rows.Scan(&c, &b); err != nil {
+			return nil, fmt.Errorf("store: unit geometries: %w", err)
+		}
+		if out[c], err = decodeWKB(b); err != nil {
+			return nil, err
+		}
+	}
+	return out, rows.Err()
+}
+
+// LayerCounts says what a layer import did to one community.
+type LayerCounts struct {
+	Inserted, Updated, Deleted int
+}
+
+// ReplaceGrids makes grids the whole set of grids of community parent:
+// matching codes are updated (when anything differs), new ones inserted,
+// missing ones deleted. The caller re-assigns buildings afterwards.
+func (s *Store) ReplaceGrids(ctx context.Context, tx pgx.Tx, parent string, grids []Grid) (LayerCounts, error) {
+	var c LayerCounts
+	codes := make([]string, len(grids))
+	for i, g := range grids {
+		codes[i] = g.Code
+		tag, err := tx.Exec(ctx, `UPDATE units SET geom = ST_Multi(ST_GeomFromWKB($2, 4326)), name = $3, kind = $4
+            WHERE code = $1 AND parent_code = $5 AND level = 4
+              AND (NOT ST_Equals(geom, ST_GeomFromWKB($2, 4326)) OR ST_NPoints(geom) <> ST_NPoints(ST_GeomFromWKB($2, 4326))
+                   OR name <> $3 OR kind <> $4)`, g.Code, encodeWKB(g.Geom), g.Name, g.Kind, parent)
+		if err != nil {
+			return c, fmt.Errorf("store: import %s: %w", g.Code, err)
+		}
+		if tag.RowsAffected() > 0 {
+			c.Updated++
+			continue
+		}
+		var exists bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM units WHERE code = $1)`, g.Code).Scan(&exists); err != nil {
+			return c, fmt.Errorf("store: import %s: %w", g.Code, err)
+		}
+		if exists {
+			continue
+		}
+		g.Parent = parent
+		if err := s.InsertGrid(ctx, tx, g); err != nil {
+			return c, err
+		}
+		c.Inserted++
+	}
+	tag, err := tx.Exec(ctx, `DELETE FROM units WHERE parent_code = $1 AND level = 4 AND NOT (code = ANY($2))`, parent, codes)
+	if err != nil {
+		return c, fmt.Errorf("store: import %s: %w", parent, err)
+	}
+	c.Deleted = int(tag.RowsAffected())
+	return c, nil
+}
+
+const exportGridsSQL = `
+SELECT code, name, kind, coalesce(parent_code, ''), ST_AsBinary(geom) FROM units
+WHERE level = 4 AND ($1 = 0 OR left(code, $1) = $2) ORDER BY code`
+
+// GridsUnder returns the grids below parent ("" all), ordered by code.
+func (s *Store) GridsUnder(ctx context.Context, parent string) ([]Grid, error) {
+	if parent != "" {
+		if _, err := s.unitLevel(ctx, parent); err != nil {
+			return nil, err
+		}
+	}
+	n, prefix := scopeArgs(parent)
+	rows, err := s.pool.Query(ctx, exportGridsSQL, n, prefix)
+	if err != nil {
+		return nil, fmt.Errorf("store: grids: %w", err)
+	}
+	defer rows.Close()
+	var out []Grid
+	for rows.Next() {
+		var g Grid
+		var b []byte
+		if err := rows.Scan(&g.Code, &g.Name, &g.Kind, &g.Parent, &b); err != nil {
+			return nil, fmt.Errorf("store: grids: %w", err)
+		}
+		if g.Geom, err = decodeWKB(b); err != nil {
+			return nil, err
 		}
 		out = append(out, g)
 	}

@@ -1,0 +1,55 @@
+package layerio
+
+import (
+	"sort"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
+	"wangge/geo/coverage"
+	"wangge/internal/boundary"
+)
+
+// ParentOf is the grid's parent: its Parent, else the community its
+// 15-digit code extends.
+func ParentOf(g Grid) string {
+	if g.Parent != "" {
+		return g.Parent
+	}
+	if len(g.Code) == 15 {
+		return g.Code[:12]
+	}
+	return ""
+}
+
+// Check validates the layer with geo/coverage, one coverage per parent
+// (against parents[p] when known, else overlaps, invalid edges and holes
+// only). Slivers thinner than tolerance metres are reported as such. The
+// report is a FeatureCollection of defects naming the grids by code.
+func Check(grids []Grid, parents map[string]orb.Geometry, tolerance float64) (*geojson.FeatureCollection, int) {
+	groups := map[string][]int{}
+	for i, g := range grids {
+		p := ParentOf(g)
+		groups[p] = append(groups[p], i)
+	}
+	keys := make([]string, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	fc := geojson.NewFeatureCollection()
+	for _, p := range keys {
+		idx := groups[p]
+		members := make([]orb.Geometry, len(idx))
+		codes := make([]string, len(idx))
+		for k, i := range idx {
+			members[k], codes[k] = grids[i].Geom, grids[i].Code
+		}
+		r := coverage.Validate(members, parents[p], coverage.Options{Tolerance: tolerance})
+		for _, f := range boundary.DefectsGeoJSON(r.Defects, codes).Features {
+			f.Properties["parent"] = p
+			fc.Append(f)
+		}
+	}
+	return fc, len(fc.Features)
+}
