@@ -15,9 +15,9 @@ import (
 
 // Canonical markers after normalisation.
 const (
-	MarkBuilding = "栋"   // 栋 幢 号楼 座 # #楼
+	MarkBuilding = "栋"  // 栋 幢 号楼 座 # #楼
 	MarkUnit     = "单元" // 单元
-	MarkRoom     = "室"   // 室 房 号房
+	MarkRoom     = "室"  // 室 房 号房
 )
 
 var (
