@@ -28,6 +28,7 @@ import (
 	"wangge/internal/changes"
 	"wangge/internal/config"
 	"wangge/internal/demo"
+	"wangge/internal/lookup"
 	"wangge/internal/mapdata"
 	"wangge/internal/migrate"
 	"wangge/internal/store"
@@ -166,10 +167,24 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	// notifications (its own listener).
 	maps := mapdata.New(st, mapdata.Options{Changes: hub, Logger: log})
 	go maps.Run(ctx, nil)
+	// Grid lookups from memory: loaded once LISTEN is up (or after 10 s
+	// without it), so no edit committed after the load is missed.
+	grids := lookup.New(st, log)
+	grids.Subscribe(hub)
+	select {
+	case <-listening:
+	case <-time.After(10 * time.Second):
+		log.Warn("unit change listener not up yet; loading grid lookups anyway")
+	}
+	if err := grids.Load(ctx); err != nil {
+		return err
+	}
+	log.Info("grid lookups loaded", "grids", grids.Len())
 	srv := api.New(api.Options{
 		Store:          st,
 		Changes:        hub,
 		Map:            maps,
+		Lookup:         grids,
 		Static:         static.FS,
 		Logger:         log,
 		BodyLimit:      cfg.BodyLimit,
