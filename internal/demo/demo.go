@@ -142,15 +142,14 @@ func (l *loader) cells(ctx context.Context, lay layout) error {
 	if err != nil {
 		return err
 	}
-	for _, step := range []struct {
-		sql  string
-		args []any
-	}{
-		{seedTableSQL, []any{xs, ys}},
-		{outlineTableSQL, []any{outline}},
-		{cellTableSQL, nil},
-	} {
-		if _, err := l.tx.Exec(ctx, step.sql, step.args...); err != nil {
+	if _, err := l.tx.Exec(ctx, seedTableSQL, xs, ys); err != nil {
+		return fmt.Errorf("cells: %w", err)
+	}
+	if _, err := l.tx.Exec(ctx, outlineTableSQL, outline); err != nil {
+		return fmt.Errorf("cells: %w", err)
+	}
+	for _, q := range cellTableSQL {
+		if _, err := l.tx.Exec(ctx, q); err != nil {
 			return fmt.Errorf("cells: %w", err)
 		}
 	}
