@@ -322,4 +322,31 @@ func TestAdjustMovesSharedBoundaryAndKeepsPartition(t *testing.T) {
 	if wrong != 0 {
 		t.Errorf("%d buildings outside their grid", wrong)
 	}
+
+	// gaps=report: a pulls the vertex back into itself; the area it releases is
+	// left uncovered and reported, and the SQL validator sees the same gap.
+	var ver int
+	pool.QueryRow(ctx, `SELECT version FROM units WHERE code = $1`, a.code).Scan(&ver)
+	cur := unitGeom(t, pool, a.code)
+	var back orb.MultiPolygon
+	for _, m := range []float64{20, 10, 5} {
+		if back = moveVertex(cur, target, toward(target, centroid(a.geom), m)); coverage.CheckGeometry(back) == nil {
+			break
+		}
+	}
+	rr := req(boundary.Adjust)
+	rr.ReportGaps = true
+	out, err = svc.Replace(ctx, a.code, back, ver, rr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = decode(t, out)
+	if r.Gaps == nil || len(r.Gaps.Features) == 0 || r.Gaps.Features[0].Properties["kind"] != "gap" {
+		t.Fatalf("gaps=report answered %s", out)
+	}
+	reported := r.Gaps.Features[0].Properties.MustFloat64("size")
+	ds, err := st.Defects(ctx, comm, 1)
+	if err != nil || len(ds) != 1 || ds[0].Kind != "gap" || math.Abs(ds[0].Size-reported) > 0.01*reported {
+		t.Errorf("SQL validator after gaps=report: %+v %v, want the reported gap of %.1f m²", ds, err, reported)
+	}
 }

@@ -121,9 +121,15 @@ var errDryRun = errors.New("dry run")
 
 // run executes edit in one serializable transaction (with the idempotency
 // store unless it is a dry run) and returns the JSON answer.
-func (s *Service) run(ctx context.Context, req Request, edit func(tx pgx.Tx) (*Result, error)) ([]byte, error) {
+func (s *Service) run(ctx context.Context, req Request, body func(tx pgx.Tx) (*Result, error)) ([]byte, error) {
 	if req.Mode == "" {
 		req.Mode = Strict
+	}
+	edit := func(tx pgx.Tx) (*Result, error) {
+		if err := s.st.DisableJIT(ctx, tx); err != nil {
+			return nil, err
+		}
+		return body(tx)
 	}
 	if req.DryRun {
 		var out []byte

@@ -111,6 +111,9 @@ func Import(ctx context.Context, st *store.Store, data []byte, req ImportRequest
 	}
 	err = st.Serializable(ctx, func(tx pgx.Tx) error {
 		rep.Counts = map[string]store.LayerCounts{}
+		if err := st.DisableJIT(ctx, tx); err != nil {
+			return err
+		}
 		if err := st.SetActor(ctx, tx, req.Audit.Username, req.Reason); err != nil {
 			return err
 		}

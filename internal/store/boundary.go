@@ -760,3 +760,13 @@ func (s *Store) GridsUnder(ctx context.Context, parent string) ([]Grid, error) {
 	}
 	return out, rows.Err()
 }
+
+// DisableJIT turns PostgreSQL's JIT off for the rest of tx: the planner's
+// cost estimates of PostGIS overlays always cross jit_above_cost, and
+// compiling takes far longer than the queries of one edit.
+func (s *Store) DisableJIT(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, `SELECT set_config('jit', 'off', true)`); err != nil {
+		return fmt.Errorf("store: jit: %w", err)
+	}
+	return nil
+}
