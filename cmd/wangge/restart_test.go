@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"os"
@@ -128,6 +131,44 @@ func TestRestartUnderLoad(t *testing.T) {
 			}
 		}()
 	}
+	// Household imports from the same officer: each file is a new estate of
+	// its own, sent with an Idempotency-Key and retried until accepted.
+	const files, rowsPerFile = 12, 15
+	lon, lat := pointInside(t, dsn, "officer")
+	acceptedFiles := map[string]bool{}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for f := 0; f < files; f++ {
+			estate := fmt.Sprintf("重启测试%02d小区", f)
+			data := householdCSV(estate, lon, lat, rowsPerFile, f)
+			for attempt := 0; ; attempt++ {
+				if attempt == 200 {
+					t.Errorf("import %s never accepted", estate)
+					return
+				}
+				status, err := postImport(client, base, token, data, "restart-import-"+estate)
+				if err != nil {
+					transport.Add(1)
+				} else if status == 200 {
+					mu.Lock()
+					acceptedFiles[estate] = true
+					mu.Unlock()
+					break
+				} else if status == 503 {
+					unavail.Add(1)
+					retryHdr.Add(1) // postImport fails the test itself when Retry-After is missing
+				} else {
+					other.Add(1)
+					t.Errorf("import %s: status %d", estate, status)
+					return
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			time.Sleep(150 * time.Millisecond)
+		}
+	}()
+
 	// Two outages of about two seconds each while the workers write.
 	faults := 0
 	for i := 0; i < 2; i++ {
@@ -188,10 +229,90 @@ func TestRestartUnderLoad(t *testing.T) {
 	if other.Load() != 0 {
 		t.Errorf("%d answers were neither 200 nor 503", other.Load())
 	}
+	var imported, estates int
+	err = conn.QueryRow(ctx, `SELECT count(h.id), count(DISTINCT b.estate) FROM households h JOIN buildings b ON b.id = h.building_id
+		WHERE b.estate LIKE '重启测试%'`).Scan(&imported, &estates)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("household imports: %d files accepted, %d households and %d estates stored", len(acceptedFiles), imported, estates)
+	if len(acceptedFiles) != files || imported != files*rowsPerFile || estates != files {
+		t.Errorf("imports: %d files accepted, %d households in %d estates stored; want %d files, %d households, %d estates",
+			len(acceptedFiles), imported, estates, files, files*rowsPerFile, files)
+	}
 	resp, err := http.Get(base + "/readyz")
 	if err != nil || resp.StatusCode != 200 {
 		t.Errorf("/readyz after recovery: %v %v", resp, err)
 	}
+}
+
+// pointInside is a point well inside the grid of user.
+func pointInside(t *testing.T, dsn, user string) (float64, float64) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var x, y float64
+	err = conn.QueryRow(ctx, `SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(ST_Buffer(g.geom::geography, -20)::geometry) p
+		FROM units g JOIN users u ON u.unit_code = g.code WHERE u.username = $1) s`, user).Scan(&x, &y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x, y
+}
+
+// householdCSV is an import file of n households in one new building of estate.
+func householdCSV(estate string, lon, lat float64, n, seed int) []byte {
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	_ = w.Write([]string{"小区", "楼栋", "单元", "室", "经度", "纬度", "户主", "身份证号", "联系电话", "人数", "标签"})
+	for i := 0; i < n; i++ {
+		_ = w.Write([]string{estate, "1栋", "1", fmt.Sprint(101 + i), fmt.Sprint(lon), fmt.Sprint(lat),
+			"钱" + string(rune('一'+i)), residentID(seed*100 + i), "13900000000", "3", ""})
+	}
+	w.Flush()
+	return b.Bytes()
+}
+
+// residentID is an 18-digit ID number with a correct check digit.
+func residentID(n int) string {
+	base := fmt.Sprintf("3301991985%02d%02d%03d", 1+n%12, 1+n%28, n%1000)
+	weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
+	sum := 0
+	for i, w := range weights {
+		sum += int(base[i]-'0') * w
+	}
+	return base + string("10X98765432"[sum%11])
+}
+
+// postImport uploads one household file and returns the status; a 503
+// without Retry-After is reported as an error.
+func postImport(client *http.Client, base, token string, data []byte, key string) (int, error) {
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, err := mw.CreateFormFile("file", "households.csv")
+	if err != nil {
+		return 0, err
+	}
+	fw.Write(data)
+	mw.Close()
+	req, _ := http.NewRequest("POST", base+"/api/import/households", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Idempotency-Key", key)
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode == 503 && resp.Header.Get("Retry-After") == "" {
+		return 0, fmt.Errorf("503 without Retry-After")
+	}
+	return resp.StatusCode, nil
 }
 
 func freeTCPPort(t *testing.T) int {
