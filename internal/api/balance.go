@@ -16,15 +16,11 @@ import (
 // with each grid's households and people against the target band, over/under
 // flags, and a proposed split line for every oversized grid.
 func (s *Server) balance(c echo.Context) error {
-	parent, err := historyParent(c)
-	if err != nil {
-		return err
-	}
-	if parent == "" && !principal(c).Can(auth.ReadStats, "") {
-		return apperr.New(apperr.ErrForbidden, "not allowed")
-	}
-	if p := principal(c); parent == "" && p.Unit != "" {
-		parent = p.Unit
+	parent := c.QueryParam("parent")
+	if parent == "" {
+		parent = principal(c).Unit // "" for users scoped everywhere
+	} else if !unitCode.MatchString(parent) {
+		return apperr.New(apperr.ErrInvalid, "parent %q: want a unit code", parent)
 	}
 	if parent != "" {
 		if err := authorize(c, auth.ReadStats, parent); err != nil {
