@@ -5,6 +5,7 @@ import (
 	"os"
 	"slices"
 	"testing"
+	"wangge/internal/testenv"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkt"
@@ -78,7 +79,7 @@ func cmpPoint(a, b orb.Point) int {
 }
 
 func TestInvalidEdgesGEOSCases(t *testing.T) {
-	raw, err := os.ReadFile(sharedPath(t, "geos-coverage/coverage_validator_cases.json"))
+	raw, err := os.ReadFile(testenv.SharedData(t, "geos-coverage/coverage_validator_cases.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

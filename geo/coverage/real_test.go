@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"wangge/internal/testenv"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
@@ -13,7 +14,7 @@ import (
 
 func loadFC(t testing.TB, rel string) *geojson.FeatureCollection {
 	t.Helper()
-	raw, err := os.ReadFile(sharedPath(t, rel))
+	raw, err := os.ReadFile(testenv.SharedData(t, rel))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,40 +5,12 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"wangge/internal/testenv"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/planar"
 )
-
-// sharedTestdata returns ../shared/testdata/<rel> resolved from the repo
-// root (found by walking up to go.mod). When it is missing the test is
-// skipped, or fails under CI=true.
-func sharedTestdata(t testing.TB, rel string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "testdata", rel)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared test data missing: %s", p)
-		}
-		t.Skipf("shared test data missing (%s); see /work/shared/testdata", p)
-	}
-	return p
-}
 
 func readFeatures(t *testing.T, path string) []*geojson.Feature {
 	t.Helper()
@@ -54,7 +26,7 @@ func readFeatures(t *testing.T, path string) []*geojson.Feature {
 }
 
 func chicagoTracts(t *testing.T) []Cell {
-	dir := sharedTestdata(t, "chicago-tracts-buildings")
+	dir := testenv.SharedData(t, "chicago-tracts-buildings")
 	var cells []Cell
 	for _, f := range readFeatures(t, filepath.Join(dir, "tracts.geojson")) {
 		var mp orb.MultiPolygon
@@ -79,7 +51,7 @@ func chicagoTracts(t *testing.T) []Cell {
 // locates to that tract, and agrees with the brute-force oracle.
 func TestChicagoTracts(t *testing.T) {
 	cells := chicagoTracts(t)
-	dir := sharedTestdata(t, "chicago-tracts-buildings")
+	dir := testenv.SharedData(t, "chicago-tracts-buildings")
 	idx := New(cells)
 	o := newOracle(cells)
 

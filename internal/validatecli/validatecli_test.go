@@ -7,33 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"wangge/internal/testenv"
 )
-
-func sharedPath(t *testing.T, rel string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "testdata", rel)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared test data missing: %s", p)
-		}
-		t.Skipf("shared test data missing (%s); skipping", p)
-	}
-	return p
-}
 
 func run(args ...string) (int, string, string) {
 	var out, errb bytes.Buffer
@@ -61,7 +36,7 @@ func TestNeighbourhoodsHaveDefects(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
-			code, out, errs := run(sharedPath(t, "neighborhoods-click-that-hood/"+c.file))
+			code, out, errs := run(testenv.SharedData(t, "neighborhoods-click-that-hood/"+c.file))
 			if code != ExitDefects {
 				t.Fatalf("exit %d, want %d; stderr %s", code, ExitDefects, errs)
 			}
@@ -75,7 +50,7 @@ func TestNeighbourhoodsHaveDefects(t *testing.T) {
 }
 
 func TestCleanFileExitsZero(t *testing.T) {
-	f := sharedPath(t, "china-datav-admin/hangzhou_330100_districts.json")
+	f := testenv.SharedData(t, "china-datav-admin/hangzhou_330100_districts.json")
 	code, out, errs := run(f)
 	if code != ExitClean || !strings.Contains(out, "clean: 13 members") {
 		t.Fatalf("exit %d out %q err %q", code, out, errs)
@@ -87,7 +62,7 @@ func TestCleanFileExitsZero(t *testing.T) {
 }
 
 func TestJSONOutput(t *testing.T) {
-	f := sharedPath(t, "neighborhoods-click-that-hood/berlin.geojson")
+	f := testenv.SharedData(t, "neighborhoods-click-that-hood/berlin.geojson")
 	code, out, errs := run(f, "--json")
 	if code != ExitDefects {
 		t.Fatalf("exit %d: %s", code, errs)
@@ -150,7 +125,7 @@ func TestBadInput(t *testing.T) {
 		msg  string
 	}{
 		{"not JSON", []string{writeTemp(t, "x.geojson", "this is not json")}, "not a GeoJSON FeatureCollection"},
-		{"wrong CRS", []string{sharedPath(t, "geolife-trackintel/area/tsinghua.geojson")}, "unsupported CRS"},
+		{"wrong CRS", []string{testenv.SharedData(t, "geolife-trackintel/area/tsinghua.geojson")}, "unsupported CRS"},
 		{"projected without crs", []string{writeTemp(t, "u.geojson", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[440000,4430000],[441000,4430000],[441000,4431000],[440000,4430000]]]}}]}`)}, "outside the lon/lat range"},
 		{"point feature", []string{writeTemp(t, "p.geojson", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[1,2]}}]}`)}, "only Polygon and MultiPolygon"},
 		{"missing file", []string{"/nonexistent/file.geojson"}, "no such file"},
@@ -168,7 +143,7 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestWrongCRSAcceptedWhenPlanar(t *testing.T) {
-	code, out, errs := run("--planar", sharedPath(t, "geolife-trackintel/area/tsinghua.geojson"))
+	code, out, errs := run("--planar", testenv.SharedData(t, "geolife-trackintel/area/tsinghua.geojson"))
 	if code == ExitUsage {
 		t.Fatalf("planar UTM file rejected: %s", errs)
 	}
