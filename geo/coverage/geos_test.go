@@ -5,11 +5,12 @@ import (
 	"os"
 	"slices"
 	"testing"
-	"wangge/internal/testenv"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkt"
 	sf "github.com/peterstace/simplefeatures/geom"
+
+	"wangge/internal/testenv"
 )
 
 type geosCase struct {

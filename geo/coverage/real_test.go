@@ -6,10 +6,11 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"wangge/internal/testenv"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
+
+	"wangge/internal/testenv"
 )
 
 func loadFC(t testing.TB, rel string) *geojson.FeatureCollection {

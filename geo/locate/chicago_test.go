@@ -5,11 +5,12 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"wangge/internal/testenv"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/planar"
+
+	"wangge/internal/testenv"
 )
 
 func readFeatures(t *testing.T, path string) []*geojson.Feature {
