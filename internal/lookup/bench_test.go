@@ -27,7 +27,9 @@ import (
 
 // Benchmarks run on a city-sized district: WANGGE_BENCH_DSN names a database
 // already loaded with `wangge demo --scale 10000`; otherwise one is generated
-// (WANGGE_BENCH_GRIDS grids, default 10,000; that takes several minutes).
+// (WANGGE_BENCH_GRIDS grids, default 10,000; generating that many with their
+// ~3.5 million households can exceed dbtest.Demo's 10-minute limit on a
+// busy machine, so prefer WANGGE_BENCH_DSN for the full size).
 var (
 	benchOnce sync.Once
 	benchPool *pgxpool.Pool
