@@ -111,6 +111,7 @@ func (s *Server) routes() {
 	api.GET("/me", s.me, s.authenticate)
 	api.GET("/grids", s.listGrids, s.may(auth.ReadMap)...)
 	api.GET("/grids/:code", s.getGrid, s.may(auth.ReadMap)...)
+	api.GET("/grids/:code/activity", s.gridActivity, s.may(auth.ReadMap)...)
 	api.GET("/audit", s.listAudit, s.may(auth.ReadAudit)...)
 
 	// Address gazetteer and household import (addresses.go, imports.go).
