@@ -76,10 +76,26 @@ async function render() {
     h('div', { class: 'meta' }, h('code', {}, p.code), p.kind ? ` · ${t(`kind_${p.kind}`)}` : '', p.version ? ` · v${p.version}` : ''),
     p.level === 'grid' ? h('section', { class: 'staff-list' }, h('h3', {}, t('card_staff')), staff.length ? h('ul', {}, staff) : h('p', {}, t('no_staff'))) : null,
     p.level === 'grid' ? h('section', { class: 'stats', id: 'card-stats' }, h('h3', {}, t('card_stats')), h('p', { class: 'muted' }, t('loading'))) : null,
+    p.level === 'grid' ? h('section', { class: 'activity', id: 'card-activity' }, h('h3', {}, t('card_activity')), h('p', { class: 'muted' }, t('loading'))) : null,
     children.length ? h('section', { class: 'children' }, h('h3', {}, `${t('card_children')} · ${children.length}`),
       h('ul', {}, children.map((f) => h('li', {}, h('a', { href: '#', onclick: (e) => { e.preventDefault(); goto(f.properties.code, below)(); } }, f.properties.name))))) : null,
   ].filter(Boolean));
-  if (p.level === 'grid') renderStats(p).catch(showError);
+  if (p.level === 'grid') {
+    renderStats(p).catch(showError);
+    renderActivity(p).catch(showError);
+  }
+}
+
+// renderActivity shows open incidents and the grid workers' patrols.
+async function renderActivity(p) {
+  const a = await get(`/api/grids/${p.code}/activity`);
+  const box = document.getElementById('card-activity');
+  if (!box || current?.properties.code !== p.code) return;
+  const byType = Object.entries(a.open_by_type || {}).map(([k, n]) => `${t(`incident_${k}`)} ${n}`).join(' · ');
+  box.replaceChildren(h('h3', {}, t('card_activity')), h('dl', {},
+    h('dt', {}, t('open_incidents')), h('dd', { id: 'card-open-incidents' }, a.open_incidents, byType ? ` (${byType})` : ''),
+    h('dt', {}, t('last_patrol')), h('dd', { id: 'card-last-patrol' }, a.last_patrol_at ? new Date(a.last_patrol_at).toLocaleString() : t('never')),
+    h('dt', {}, t('patrol_hours_30d')), h('dd', {}, (a.patrol_minutes_30d / 60).toFixed(1))));
 }
 
 async function renderStats(p) {
