@@ -3,6 +3,7 @@ package lookup_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -166,7 +167,7 @@ func BenchmarkHTTPBatch100k(b *testing.B) {
 	var tok struct{ Token string }
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if _, err := fmt.Sscanf(string(body), `{"token":%q`, &tok.Token); err != nil || tok.Token == "" {
+	if err := json.Unmarshal(body, &tok); err != nil || tok.Token == "" {
 		b.Fatalf("login: %s", body)
 	}
 	var req bytes.Buffer
