@@ -4,14 +4,20 @@
 //	DATABASE_URL=postgres://…/wangge_scale WANGGE_DEMO_PASSWORD=… tileload [flags]
 //
 // The database must hold a demo district (wangge demo --scale 10000 for the
-// city-sized one) with its demo users. Three phases, each bounded by
-// --duration and --requests, run with --concurrency workers:
+// city-sized one) with its demo users. The tile set is up to --tiles distinct
+// grid tiles per zoom from --minzoom to --maxzoom, each under a randomly
+// chosen grid's centre (fixed seed), requested round-robin. Phases, each
+// bounded by --duration and --requests, run with --concurrency workers:
 //
-//	postgis   ST_AsMVT per tile over the pool (no HTTP): the reference
-//	uncached  GET /tiles/grids/z/x/y.mvt with the tile cache disabled
-//	cached    the same with every tile already cached
+//	postgis     ST_AsMVT per tile over the pool (no HTTP): the reference
+//	uncached    GET /tiles/grids/z/x/y.mvt with the tile cache disabled
+//	cached      the same with every tile already cached
+//	revalidate  the same with If-None-Match of the cached tile's ETag (304)
 //
-// It prints tiles/s, p50 and p99 per phase and the ratios to PostGIS.
+// HTTP clients keep connections alive (one per worker) and send
+// Accept-Encoding: gzip as browsers do (--gzip=false to ask for plain MVT).
+// It prints tiles/s, p50 and p99 per phase, the ratios to PostGIS, the tile
+// mix and sizes per zoom, and the tile cache's hit and render counts.
 package main
 
 import (
@@ -24,6 +30,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -41,22 +48,34 @@ import (
 	"wangge/static"
 )
 
+type options struct {
+	minZ, maxZ, perZoom int
+	duration            time.Duration
+	requests, conc      int
+	user                string
+	gzip                bool
+	cpuProfile          string
+}
+
 func main() {
-	minZ := flag.Int("minzoom", 10, "lowest zoom")
-	maxZ := flag.Int("maxzoom", 16, "highest zoom")
-	perZoom := flag.Int("tiles", 300, "distinct tiles per zoom (around grid centres)")
-	duration := flag.Duration("duration", 10*time.Second, "time limit of each phase")
-	requests := flag.Int("requests", 300000, "request limit of each phase")
-	conc := flag.Int("concurrency", 8, "concurrent workers")
-	user := flag.String("user", "admin", "demo user to log in as (password: WANGGE_DEMO_PASSWORD)")
+	var o options
+	flag.IntVar(&o.minZ, "minzoom", 10, "lowest zoom")
+	flag.IntVar(&o.maxZ, "maxzoom", 16, "highest zoom")
+	flag.IntVar(&o.perZoom, "tiles", 300, "distinct tiles per zoom (around grid centres)")
+	flag.DurationVar(&o.duration, "duration", 10*time.Second, "time limit of each phase")
+	flag.IntVar(&o.requests, "requests", 300000, "request limit of each phase")
+	flag.IntVar(&o.conc, "concurrency", 8, "concurrent workers")
+	flag.StringVar(&o.user, "user", "admin", "demo user to log in as (password: WANGGE_DEMO_PASSWORD)")
+	flag.BoolVar(&o.gzip, "gzip", true, "send Accept-Encoding: gzip")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of each phase to PREFIX.PHASE.pprof")
 	flag.Parse()
-	if err := run(*minZ, *maxZ, *perZoom, *duration, *requests, *conc, *user); err != nil {
+	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "tileload:", err)
 		os.Exit(1)
 	}
 }
 
-func run(minZ, maxZ, perZoom int, duration time.Duration, requests, conc int, user string) error {
+func run(o options) error {
 	ctx := context.Background()
 	cfg, err := config.Load()
 	if err != nil {
@@ -74,11 +93,12 @@ func run(minZ, maxZ, perZoom int, duration time.Duration, requests, conc int, us
 	}
 	defer pool.Close()
 	st := store.New(pool)
-	tiles, err := pickTiles(ctx, pool, minZ, maxZ, perZoom)
+	tiles, err := pickTiles(ctx, pool, o.minZ, o.maxZ, o.perZoom)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%d tiles at z%d–z%d, %d workers, each phase ≤ %s and ≤ %d requests\n", len(tiles), minZ, maxZ, conc, duration, requests)
+	fmt.Printf("%d tiles at z%d–z%d, %d workers, each phase ≤ %s and ≤ %d requests, gzip %v, pool %d conns\n",
+		len(tiles), o.minZ, o.maxZ, o.conc, o.duration, o.requests, o.gzip, pool.Config().MaxConns)
 
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	start := time.Now()
@@ -91,54 +111,186 @@ func run(minZ, maxZ, perZoom int, duration time.Duration, requests, conc int, us
 	if err := warm.Load(ctx); err != nil {
 		return err
 	}
-	coldURL, coldToken, closeCold, err := serve(st, cold, quiet, user)
+	coldURL, coldToken, closeCold, err := serve(st, cold, quiet, o.user)
 	if err != nil {
 		return err
 	}
 	defer closeCold()
-	warmURL, warmToken, closeWarm, err := serve(st, warm, quiet, user)
+	warmURL, warmToken, closeWarm, err := serve(st, warm, quiet, o.user)
 	if err != nil {
 		return err
 	}
 	defer closeWarm()
 
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conc * 2, DisableCompression: true}}
-	fetch := func(base, token string) func(maptile.Tile) error {
-		return func(t maptile.Tile) error {
-			req, _ := http.NewRequest("GET", fmt.Sprintf("%s/tiles/grids/%d/%d/%d.mvt", base, t.Z, t.X, t.Y), nil)
-			req.Header.Set("Authorization", "Bearer "+token)
-			req.Header.Set("Accept-Encoding", "gzip")
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.conc * 2, DisableCompression: true}}
+	// fetch requests tiles; with etags set it revalidates and expects 304.
+	// Each worker builds a tile's request once and reuses it (allowed once
+	// the previous response body is closed), so the client's own cost stays
+	// small next to the server's.
+	fetch := func(base, token string, etags map[maptile.Tile]string) func(w, i int) (int, error) {
+		reqs := make([][]*http.Request, o.conc)
+		for w := range reqs {
+			reqs[w] = make([]*http.Request, len(tiles))
+		}
+		want := http.StatusOK
+		if etags != nil {
+			want = http.StatusNotModified
+		}
+		return func(w, i int) (int, error) {
+			t := tiles[i]
+			req := reqs[w][i]
+			if req == nil {
+				req, _ = http.NewRequest("GET", fmt.Sprintf("%s/tiles/grids/%d/%d/%d.mvt", base, t.Z, t.X, t.Y), nil)
+				req.Header.Set("Authorization", "Bearer "+token)
+				if o.gzip {
+					req.Header.Set("Accept-Encoding", "gzip")
+				}
+				if etags != nil {
+					req.Header.Set("If-None-Match", etags[t])
+				}
+				reqs[w][i] = req
+			}
 			resp, err := client.Do(req)
 			if err != nil {
-				return err
+				return 0, err
 			}
-			_, err = io.Copy(io.Discard, resp.Body)
+			n, err := io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
-			if resp.StatusCode != 200 {
-				return fmt.Errorf("tile %v: status %d", t, resp.StatusCode)
+			if resp.StatusCode != want {
+				return 0, fmt.Errorf("tile %v: status %d, want %d", t, resp.StatusCode, want)
 			}
-			return err
+			if o.gzip && want == http.StatusOK && resp.Header.Get("Content-Encoding") != "gzip" {
+				return 0, fmt.Errorf("tile %v: not gzipped", t)
+			}
+			return int(n), err
 		}
 	}
-	postgis := func(t maptile.Tile) error {
+	// fetchETag is one request as the phases make it, keeping the ETag.
+	fetchETag := func(base, token string, t maptile.Tile) (int, string, error) {
+		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/tiles/grids/%d/%d/%d.mvt", base, t.Z, t.X, t.Y), nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		if o.gzip {
+			req.Header.Set("Accept-Encoding", "gzip")
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, "", err
+		}
+		defer resp.Body.Close()
+		n, err := io.Copy(io.Discard, resp.Body)
+		if resp.StatusCode != 200 {
+			return 0, "", fmt.Errorf("tile %v: status %d", t, resp.StatusCode)
+		}
+		return int(n), resp.Header.Get("ETag"), err
+	}
+	postgis := func(t maptile.Tile) (int, error) {
 		var b []byte
-		return pool.QueryRow(ctx, postgisTileSQL, int(t.Z), int(t.X), int(t.Y)).Scan(&b)
+		err := pool.QueryRow(ctx, postgisTileSQL, int(t.Z), int(t.X), int(t.Y)).Scan(&b)
+		return len(b), err
 	}
-	// Warm the cache: every tile once.
+	// Warm the cache (every tile once), note the ETags and the sizes.
+	etags := map[maptile.Tile]string{}
+	size := map[string]map[uint32]int{"ours": {}, "ours-wire": {}, "postgis": {}}
 	for _, t := range tiles {
-		if err := fetch(warmURL, warmToken)(t); err != nil {
+		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/tiles/grids/%d/%d/%d.mvt", warmURL, t.Z, t.X, t.Y), nil)
+		req.Header.Set("Authorization", "Bearer "+warmToken)
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		n, _ := io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return fmt.Errorf("tile %v: status %d", t, resp.StatusCode)
+		}
+		size["ours"][uint32(t.Z)] += int(n)
+		wire, etag, err := fetchETag(warmURL, warmToken, t)
+		if err != nil {
+			return err
+		}
+		etags[t] = etag
+		size["ours-wire"][uint32(t.Z)] += wire
+		pn, err := postgis(t)
+		if err != nil {
+			return err
+		}
+		size["postgis"][uint32(t.Z)] += pn
+	}
+	printMix(tiles, size, o.gzip)
+	stop := startProfile(o.cpuProfile, "render")
+	for range 2 { // the first pass also warms up
+		if err := renderTimes(ctx, cold, tiles); err != nil {
 			return err
 		}
 	}
-	pg := phase("postgis ST_AsMVT", tiles, duration, requests, conc, postgis)
-	un := phase("uncached /tiles", tiles, duration, requests, conc, fetch(coldURL, coldToken))
-	ca := phase("cached /tiles", tiles, duration, requests, conc, fetch(warmURL, warmToken))
-	fmt.Printf("ratio uncached/postgis %.1f×, cached/postgis %.1f×\n", un/pg, ca/pg)
+	stop()
+
+	before := warm.Cache().Stats()
+	pg := phase("postgis ST_AsMVT", "postgis", tiles, o, func(_, i int) (int, error) { return postgis(tiles[i]) })
+	un := phase("uncached /tiles", "uncached", tiles, o, fetch(coldURL, coldToken, nil))
+	ca := phase("cached /tiles", "cached", tiles, o, fetch(warmURL, warmToken, nil))
+	re := phase("revalidate (304)", "revalidate", tiles, o, fetch(warmURL, warmToken, etags))
+	after := warm.Cache().Stats()
+	fmt.Printf("ratio uncached/postgis %.1f×, cached/postgis %.1f×, revalidate/postgis %.1f×\n", un/pg, ca/pg, re/pg)
+	fmt.Printf("warm cache during cached+revalidate: %d hits, %d misses, %d renders; cold renders %d\n",
+		after.Hits-before.Hits, after.Misses-before.Misses, after.Renders-before.Renders, cold.Cache().Stats().Renders)
+	return nil
+}
+
+// printMix prints the tile count and mean tile size per zoom.
+func printMix(tiles []maptile.Tile, size map[string]map[uint32]int, gz bool) {
+	count := map[uint32]int{}
+	for _, t := range tiles {
+		count[uint32(t.Z)]++
+	}
+	wire := "plain"
+	if gz {
+		wire = "gzip"
+	}
+	fmt.Printf("zoom  tiles  mean KiB: ours (MVT, %s)  postgis (MVT)\n", wire)
+	for z := range uint32(31) {
+		if count[z] == 0 {
+			continue
+		}
+		n := float64(count[z]) * 1024
+		fmt.Printf("z%-4d %5d  %9.1f %9.1f  %9.1f\n", z, count[z], float64(size["ours"][z])/n,
+			float64(size["ours-wire"][z])/n, float64(size["postgis"][z])/n)
+	}
+}
+
+// renderTimes renders every tile once in one goroutine without HTTP or
+// cache and prints the time spent per zoom: where an uncached pass goes.
+func renderTimes(ctx context.Context, svc *mapdata.Service, tiles []maptile.Tile) error {
+	spent := map[uint32]time.Duration{}
+	count := map[uint32]int{}
+	var total time.Duration
+	for _, t := range tiles {
+		t0 := time.Now()
+		if _, err := svc.Tile(ctx, "grids", int(t.Z), int(t.X), int(t.Y)); err != nil {
+			return err
+		}
+		d := time.Since(t0)
+		spent[uint32(t.Z)] += d
+		count[uint32(t.Z)]++
+		total += d
+	}
+	fmt.Printf("one pass, one goroutine, no HTTP: %s for %d tiles (%.0f tiles/s)\n", total.Round(time.Millisecond), len(tiles),
+		float64(len(tiles))/total.Seconds())
+	for z := range uint32(31) {
+		if count[z] > 0 {
+			fmt.Printf("  z%-3d mean %8s  %4.1f%% of the pass\n", z, (spent[z] / time.Duration(count[z])).Round(time.Microsecond),
+				100*spent[z].Seconds()/total.Seconds())
+		}
+	}
 	return nil
 }
 
 // postgisTileSQL is what pg_tileserv-style servers run: the grids layer with
-// the same properties except the household count.
+// the same properties except the household count (a join pg_tileserv would
+// not do), the same extent (4096), buffer (64) and clipping. ST_AsMVTGeom
+// snaps to the integer grid and drops repeated points and collapsed parts,
+// but does not simplify by a pixel tolerance as our encoder does (half a
+// pixel, 8 units), so its tiles are somewhat bigger.
 const postgisTileSQL = `
 SELECT ST_AsMVT(q, 'grids', 4096, 'geom') FROM (
     SELECT u.code, u.name, u.level, u.kind, u.parent_code,
@@ -149,7 +301,7 @@ SELECT ST_AsMVT(q, 'grids', 4096, 'geom') FROM (
 
 // pickTiles takes up to perZoom distinct tiles per zoom under grid centres.
 func pickTiles(ctx context.Context, pool *pgxpool.Pool, minZ, maxZ, perZoom int) ([]maptile.Tile, error) {
-	rows, err := pool.Query(ctx, `SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM units WHERE level = 4) s`)
+	rows, err := pool.Query(ctx, `SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM units WHERE level = 4 ORDER BY code) s`)
 	if err != nil {
 		return nil, err
 	}
@@ -206,24 +358,46 @@ func serve(st *store.Store, svc *mapdata.Service, log *slog.Logger, user string)
 	return srv.URL, tok, srv.Close, nil
 }
 
-// phase runs fn over the tiles round-robin from conc workers until the time
-// or request limit and prints the throughput and latency percentiles.
-func phase(name string, tiles []maptile.Tile, limit time.Duration, requests, conc int, fn func(maptile.Tile) error) float64 {
+// startProfile starts a CPU profile to prefix.name.pprof (none when prefix
+// is empty) and returns its stop function.
+func startProfile(prefix, name string) func() {
+	if prefix == "" {
+		return func() {}
+	}
+	f, err := os.Create(prefix + "." + name + ".pprof")
+	if err == nil {
+		err = pprof.StartCPUProfile(f)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tileload: cpu profile:", err)
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
+}
+
+// phase runs fn over the tiles round-robin from o.conc workers until the
+// time or request limit and prints the throughput and latency percentiles.
+// fn gets the worker and the tile's index.
+func phase(name, file string, tiles []maptile.Tile, o options, fn func(w, i int) (int, error)) float64 {
+	defer startProfile(o.cpuProfile, file)()
 	var next atomic.Int64
 	var failed atomic.Value
-	lat := make([][]time.Duration, conc)
-	deadline := time.Now().Add(limit)
+	lat := make([][]time.Duration, o.conc)
+	deadline := time.Now().Add(o.duration)
 	start := time.Now()
 	var wg sync.WaitGroup
-	for w := range conc {
+	for w := range o.conc {
 		wg.Go(func() {
 			for time.Now().Before(deadline) {
 				i := next.Add(1) - 1
-				if i >= int64(requests) {
+				if i >= int64(o.requests) {
 					return
 				}
 				t0 := time.Now()
-				if err := fn(tiles[int(i)%len(tiles)]); err != nil {
+				if _, err := fn(w, int(i)%len(tiles)); err != nil {
 					failed.Store(err)
 					return
 				}

@@ -140,7 +140,7 @@ func encodeLayer(l *Layer, z, x, y int, opts Options) *layerWriter {
 	w.reset(spec.Name, opts.Extent)
 	for _, e := range found {
 		if gt := b.feature(e); gt != 0 {
-			w.add(e.f.ID, gt, b.cmds.data, e.f.Properties, e.vals, keep)
+			w.add(e.f.ID, gt, b.cmds.data, e.f.Properties, e.vals, e.hashes, keep)
 		}
 	}
 	if w.nfeat == 0 {

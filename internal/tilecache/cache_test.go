@@ -45,13 +45,68 @@ func TestEntry(t *testing.T) {
 	if len(a.ETag) != 34 || a.ETag[0] != '"' || a.ETag[33] != '"' {
 		t.Fatalf("ETag %s is not a quoted 128-bit hash", a.ETag)
 	}
-	zr, err := gzip.NewReader(bytes.NewReader(a.Gzip))
+	if a.GzipETag != a.ETag[:33]+`-gz"` {
+		t.Fatalf("gzip ETag %s of %s", a.GzipETag, a.ETag)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(a.Gzip()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	got, err := io.ReadAll(zr)
 	if err != nil || string(got) != "tile-a" {
 		t.Fatalf("gzip round trip %q, %v", got, err)
+	}
+}
+
+// TestLazyGzipBytes: a gzip body is made only when asked for, then counted
+// against the bound (evicting older tiles if needed), exactly once.
+func TestLazyGzipBytes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	noisy := func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(rng.IntN(256)) // incompressible: gzip is larger than the data
+		}
+		return b
+	}
+	k1, k2 := key("a", 3, 0, 0), key("a", 3, 1, 0)
+	one := NewEntry(noisy(1000)).size(k1)
+	c := New(Config{MaxBytes: 2*one + 500, Shards: 1})
+	e1 := c.Put(k1, noisy(1000))
+	c.Put(k2, noisy(1000))
+	before := c.Stats()
+	if before.Entries != 2 || before.Bytes != 2*one {
+		t.Fatalf("before gzip: %+v, want 2 entries of %d bytes", before, one)
+	}
+	if e1.gz.data != nil {
+		t.Fatal("gzip made before it was asked for")
+	}
+	gz := e1.Gzip()
+	if len(gz) <= 1000 || &e1.Gzip()[0] != &gz[0] {
+		t.Fatalf("gzip of incompressible 1000 bytes is %d bytes or made twice", len(gz))
+	}
+	// k1 grew by len(gz) > 500: over the bound, so the least recently used
+	// (k1 itself: k2 was put after it) goes.
+	after := c.Stats()
+	if after.Bytes > 2*one+500 || after.Evictions != before.Evictions+1 {
+		t.Fatalf("after gzip: %+v (before %+v), bound %d", after, before, 2*one+500)
+	}
+	if _, ok := c.Get(k1); ok {
+		t.Fatal("k1 should have been evicted by its own growth")
+	}
+	// A gzip body of an entry no longer cached changes nothing.
+	e2, _ := c.Get(k2)
+	c.InvalidateTiles([]Key{k2})
+	_ = e2.Gzip()
+	if st := c.Stats(); st.Bytes != 0 || st.Entries != 0 {
+		t.Fatalf("after invalidation and gzip: %+v", st)
+	}
+	// Within the bound the gzip body is counted.
+	c = New(Config{MaxBytes: 1 << 20, Shards: 1})
+	e := c.Put(k1, noisy(1000))
+	n := int64(len(e.Gzip()))
+	if st := c.Stats(); st.Bytes != one+n {
+		t.Fatalf("bytes %d, want %d + %d", st.Bytes, one, n)
 	}
 }
 
@@ -306,7 +361,7 @@ func TestConcurrentUse(t *testing.T) {
 					c.InvalidateBound(k.Layer, orb.Bound{Min: orb.Point{120.1, 30.2}, Max: orb.Point{120.2, 30.3}}, 13, 15)
 				default:
 					e, err := c.GetOrRender(k, func() ([]byte, error) { return []byte(k.String()), nil })
-					if err != nil || (string(e.Data) != k.String() && len(e.Gzip) == 0) {
+					if err != nil || (string(e.Data) != k.String() && len(e.Gzip()) == 0) {
 						t.Errorf("bad entry for %v: %v", k, err)
 						return
 					}

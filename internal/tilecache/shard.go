@@ -19,9 +19,12 @@ type shard struct {
 	items      map[Key]*node
 	head, tail *node
 	bytes, max int64
+	evictions  *atomic.Uint64 // the cache's counter, for evictions by grow
 }
 
-func newShard(max int64) *shard { return &shard{items: map[Key]*node{}, max: max} }
+func newShard(max int64, evictions *atomic.Uint64) *shard {
+	return &shard{items: map[Key]*node{}, max: max, evictions: evictions}
+}
 
 func (s *shard) unlink(n *node) {
 	if n.prev != nil {
@@ -84,8 +87,17 @@ func (s *shard) put(k Key, e Entry, gen *atomic.Uint64, want uint64) uint64 {
 	s.items[k] = n
 	s.pushFront(n)
 	s.bytes += size
+	if e.gz != nil {
+		e.gz.key = k
+		e.gz.owner.Store(s)
+	}
+	return s.evict()
+}
+
+// evict drops entries from the tail until the shard fits; s.mu is held.
+func (s *shard) evict() uint64 {
 	var ev uint64
-	for s.bytes > s.max {
+	for s.bytes > s.max && s.tail != nil {
 		t := s.tail
 		s.unlink(t)
 		delete(s.items, t.key)
@@ -93,6 +105,22 @@ func (s *shard) put(k Key, e Entry, gen *atomic.Uint64, want uint64) uint64 {
 		ev++
 	}
 	return ev
+}
+
+// grow adds n bytes (a gzip body just made) to the entry of k if it is
+// still the one holding g, evicting as needed.
+func (s *shard) grow(k Key, g *lazyGzip, n int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	nd, ok := s.items[k]
+	if !ok || nd.e.gz != g {
+		return
+	}
+	nd.size += n
+	s.bytes += n
+	if ev := s.evict(); s.evictions != nil {
+		s.evictions.Add(ev)
+	}
 }
 
 func (s *shard) remove(k Key) bool {
