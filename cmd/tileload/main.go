@@ -14,8 +14,10 @@
 //	cached      the same with every tile already cached
 //	revalidate  the same with If-None-Match of the cached tile's ETag (304)
 //
-// HTTP clients keep connections alive (one per worker) and send
-// Accept-Encoding: gzip as browsers do (--gzip=false to ask for plain MVT).
+// Each worker keeps one connection alive and sends Authorization (a demo
+// user's session) and Accept-Encoding: gzip as browsers do (--gzip=false
+// asks for plain MVT). The default --client raw writes prebuilt requests and
+// reads responses by Content-Length, as wrk does; --client go uses net/http.
 // It prints tiles/s, p50 and p99 per phase, the ratios to PostGIS, the tile
 // mix and sizes per zoom, and the tile cache's hit and render counts.
 package main
@@ -30,6 +32,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strings"
@@ -54,6 +57,7 @@ type options struct {
 	requests, conc      int
 	user                string
 	gzip                bool
+	client              string
 	cpuProfile          string
 }
 
@@ -67,6 +71,7 @@ func main() {
 	flag.IntVar(&o.conc, "concurrency", 8, "concurrent workers")
 	flag.StringVar(&o.user, "user", "admin", "demo user to log in as (password: WANGGE_DEMO_PASSWORD)")
 	flag.BoolVar(&o.gzip, "gzip", true, "send Accept-Encoding: gzip")
+	flag.StringVar(&o.client, "client", "raw", "HTTP client of the workers: raw (prebuilt requests on one keep-alive connection each, like wrk) or go (net/http)")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of each phase to PREFIX.PHASE.pprof")
 	flag.Parse()
 	if err := run(o); err != nil {
@@ -97,8 +102,11 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%d tiles at z%d–z%d, %d workers, each phase ≤ %s and ≤ %d requests, gzip %v, pool %d conns\n",
-		len(tiles), o.minZ, o.maxZ, o.conc, o.duration, o.requests, o.gzip, pool.Config().MaxConns)
+	if o.client != "raw" && o.client != "go" {
+		return fmt.Errorf("--client %q: raw or go", o.client)
+	}
+	fmt.Printf("%d tiles at z%d–z%d, %d workers, each phase ≤ %s and ≤ %d requests, gzip %v, %s client, pool %d conns\n",
+		len(tiles), o.minZ, o.maxZ, o.conc, o.duration, o.requests, o.gzip, o.client, pool.Config().MaxConns)
 
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	start := time.Now()
@@ -123,30 +131,73 @@ func run(o options) error {
 	defer closeWarm()
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.conc * 2, DisableCompression: true}}
-	// fetch requests tiles; with etags set it revalidates and expects 304.
-	// Each worker builds a tile's request once and reuses it (allowed once
-	// the previous response body is closed), so the client's own cost stays
-	// small next to the server's.
-	fetch := func(base, token string, etags map[maptile.Tile]string) func(w, i int) (int, error) {
-		reqs := make([][]*http.Request, o.conc)
-		for w := range reqs {
-			reqs[w] = make([]*http.Request, len(tiles))
+	var closers []func()
+	defer func() {
+		for _, c := range closers {
+			c()
 		}
+	}()
+	// fetch requests tiles; with etags set it revalidates and expects 304.
+	// Requests are built once per tile; each worker has its own keep-alive
+	// connection.
+	fetch := func(base, token string, etags map[maptile.Tile]string) func(w, i int) (int, error) {
 		want := http.StatusOK
 		if etags != nil {
 			want = http.StatusNotModified
+		}
+		check := func(t maptile.Tile, status int, gz bool) error {
+			if status != want {
+				return fmt.Errorf("tile %v: status %d, want %d", t, status, want)
+			}
+			if o.gzip && want == http.StatusOK && !gz {
+				return fmt.Errorf("tile %v: not gzipped", t)
+			}
+			return nil
+		}
+		headers := func(t maptile.Tile) []string {
+			h := []string{"Authorization: Bearer " + token}
+			if o.gzip {
+				h = append(h, "Accept-Encoding: gzip")
+			}
+			if etags != nil {
+				h = append(h, "If-None-Match: "+etags[t])
+			}
+			return h
+		}
+		path := func(t maptile.Tile) string { return fmt.Sprintf("/tiles/grids/%d/%d/%d.mvt", t.Z, t.X, t.Y) }
+		if o.client == "raw" {
+			host := strings.TrimPrefix(base, "http://")
+			reqs := make([][]byte, len(tiles))
+			for i, t := range tiles {
+				reqs[i] = rawRequest(host, path(t), headers(t)...)
+			}
+			conns := make([]*rawConn, o.conc)
+			for w := range conns {
+				conns[w], _ = newRawConn(base) // base is httptest's URL
+				closers = append(closers, conns[w].close)
+			}
+			return func(w, i int) (int, error) {
+				resp, err := conns[w].do(reqs[i])
+				if err != nil {
+					return 0, err
+				}
+				return resp.length, check(tiles[i], resp.status, resp.gzip)
+			}
+		}
+		// net/http: each worker reuses its request of a tile (allowed once
+		// the previous response body is closed).
+		reqs := make([][]*http.Request, o.conc)
+		for w := range reqs {
+			reqs[w] = make([]*http.Request, len(tiles))
 		}
 		return func(w, i int) (int, error) {
 			t := tiles[i]
 			req := reqs[w][i]
 			if req == nil {
-				req, _ = http.NewRequest("GET", fmt.Sprintf("%s/tiles/grids/%d/%d/%d.mvt", base, t.Z, t.X, t.Y), nil)
-				req.Header.Set("Authorization", "Bearer "+token)
-				if o.gzip {
-					req.Header.Set("Accept-Encoding", "gzip")
-				}
-				if etags != nil {
-					req.Header.Set("If-None-Match", etags[t])
+				req, _ = http.NewRequest("GET", base+path(t), nil)
+				for _, h := range headers(t) {
+					k, v, _ := strings.Cut(h, ": ")
+					req.Header.Set(k, v)
 				}
 				reqs[w][i] = req
 			}
@@ -156,13 +207,10 @@ func run(o options) error {
 			}
 			n, err := io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
-			if resp.StatusCode != want {
-				return 0, fmt.Errorf("tile %v: status %d, want %d", t, resp.StatusCode, want)
+			if err != nil {
+				return 0, err
 			}
-			if o.gzip && want == http.StatusOK && resp.Header.Get("Content-Encoding") != "gzip" {
-				return 0, fmt.Errorf("tile %v: not gzipped", t)
-			}
-			return int(n), err
+			return int(n), check(t, resp.StatusCode, resp.Header.Get("Content-Encoding") == "gzip")
 		}
 	}
 	// fetchETag is one request as the phases make it, keeping the ETag.
@@ -387,6 +435,7 @@ func phase(name, file string, tiles []maptile.Tile, o options, fn func(w, i int)
 	var failed atomic.Value
 	lat := make([][]time.Duration, o.conc)
 	deadline := time.Now().Add(o.duration)
+	cpu0 := sampleCPU()
 	start := time.Now()
 	var wg sync.WaitGroup
 	for w := range o.conc {
@@ -407,6 +456,7 @@ func phase(name, file string, tiles []maptile.Tile, o options, fn func(w, i int)
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	self, machine := cores(cpu0, sampleCPU())
 	all := slices.Concat(lat...)
 	slices.Sort(all)
 	if err, ok := failed.Load().(error); ok {
@@ -416,7 +466,8 @@ func phase(name, file string, tiles []maptile.Tile, o options, fn func(w, i int)
 		return 0
 	}
 	rate := float64(len(all)) / elapsed.Seconds()
-	fmt.Printf("%-18s %8d tiles in %6.2fs  %9.0f tiles/s  p50 %8s  p99 %8s\n", name, len(all), elapsed.Seconds(), rate,
-		all[len(all)/2].Round(time.Microsecond), all[len(all)*99/100].Round(time.Microsecond))
+	fmt.Printf("%-18s %8d tiles in %6.2fs  %9.0f tiles/s  p50 %8s  p99 %8s  cores: tileload %.2f, machine %.2f of %d\n",
+		name, len(all), elapsed.Seconds(), rate, all[len(all)/2].Round(time.Microsecond), all[len(all)*99/100].Round(time.Microsecond),
+		self, machine, runtime.NumCPU())
 	return rate
 }
