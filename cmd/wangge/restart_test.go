@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -169,6 +170,63 @@ func TestRestartUnderLoad(t *testing.T) {
 		}
 	}()
 
+	// A planner moves a shared vertex of one grid back and forth in adjust
+	// mode; each edit carries the version it read and an Idempotency-Key.
+	const edits = 10
+	planner := waitLogin(t, base, "planner", "restart-test-password")
+	editCode, ring, version := gridRing(t, dsn, base, planner)
+	acceptedEdits := 0
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for e := 0; e < edits; e++ {
+			moved := slices.Clone(ring)
+			if e%2 == 0 {
+				// About 1 m towards the ring's first vertex.
+				moved[2] = [2]float64{moved[2][0] + (moved[0][0]-moved[2][0])*0.004, moved[2][1] + (moved[0][1]-moved[2][1])*0.004}
+			}
+			body, _ := json.Marshal(map[string]any{"geometry": map[string]any{"type": "Polygon", "coordinates": [][][2]float64{moved}},
+				"version": version, "reason": "restart test"})
+			for attempt := 0; ; attempt++ {
+				if attempt == 200 {
+					t.Errorf("edit %d never accepted", e)
+					return
+				}
+				req, _ := http.NewRequest("PUT", base+"/api/grids/"+editCode+"?mode=adjust", bytes.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+planner)
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Idempotency-Key", fmt.Sprintf("restart-edit-%d", e))
+				resp, err := client.Do(req)
+				if err != nil {
+					transport.Add(1)
+					time.Sleep(100 * time.Millisecond)
+					continue
+				}
+				msg, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode == 200 {
+					mu.Lock()
+					acceptedEdits++
+					mu.Unlock()
+					version++
+					break
+				}
+				if resp.StatusCode == 503 {
+					unavail.Add(1)
+					if resp.Header.Get("Retry-After") != "" {
+						retryHdr.Add(1)
+					}
+				} else {
+					other.Add(1)
+					t.Errorf("edit %d: status %d %s", e, resp.StatusCode, msg)
+					return
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}()
+
 	// Two outages of about two seconds each while the workers write.
 	faults := 0
 	for i := 0; i < 2; i++ {
@@ -240,10 +298,57 @@ func TestRestartUnderLoad(t *testing.T) {
 		t.Errorf("imports: %d files accepted, %d households in %d estates stored; want %d files, %d households, %d estates",
 			len(acceptedFiles), imported, estates, files, files*rowsPerFile, files)
 	}
+	var finalVersion, defects int
+	if err := conn.QueryRow(ctx, `SELECT version FROM units WHERE code = $1`, editCode).Scan(&finalVersion); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM coverage_defects(NULL, 0.01)`).Scan(&defects); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("boundary edits: %d accepted, grid %s at version %d, %d coverage defects", acceptedEdits, editCode, finalVersion, defects)
+	if acceptedEdits != edits || finalVersion != 1+edits || defects != 0 {
+		t.Errorf("edits: %d accepted, version %d, %d coverage defects; want %d, %d, 0", acceptedEdits, finalVersion, defects, edits, 1+edits)
+	}
 	resp, err := http.Get(base + "/readyz")
 	if err != nil || resp.StatusCode != 200 {
 		t.Errorf("/readyz after recovery: %v %v", resp, err)
 	}
+}
+
+// gridRing picks a basic grid the planner may edit and returns its code,
+// outer ring and version.
+func gridRing(t *testing.T, dsn, base, token string) (string, [][2]float64, int) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var code string
+	if err := conn.QueryRow(ctx, `SELECT code FROM units WHERE level = 4 AND kind = 'basic' ORDER BY code OFFSET 1 LIMIT 1`).Scan(&code); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", base+"/api/grids/"+code, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var f struct {
+		Geometry struct {
+			Coordinates [][][][2]float64 `json:"coordinates"`
+		} `json:"geometry"`
+		Properties struct {
+			Version int    `json:"version"`
+			Kind    string `json:"kind"`
+		} `json:"properties"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&f); err != nil || len(f.Geometry.Coordinates) != 1 {
+		t.Fatalf("grid %s: status %d, %v", code, resp.StatusCode, err)
+	}
+	return code, f.Geometry.Coordinates[0][0], f.Properties.Version
 }
 
 // pointInside is a point well inside the grid of user.
