@@ -32,9 +32,11 @@ var (
 	benchDBs = map[int]*pgxpool.Pool{}
 )
 
-// benchDistrict loads a demo district of about n grids once per process
-// (it is dropped when the process ends with the test server's cleanup of
-// the first benchmark that asked for it, so sizes are loaded in order).
+// benchDistrict returns a district of about n grids, loaded once per
+// process: the demo district of 1,000 grids (with its buildings, households
+// and incidents), and for larger n that district plus copies of its units
+// (n/1,000 − 1 more districts side by side, units only), because loading a
+// 10,000-grid demo with all its people takes longer than a test may wait.
 func benchDistrict(b *testing.B, n int) *pgxpool.Pool {
 	b.Helper()
 	benchMu.Lock()
@@ -43,8 +45,23 @@ func benchDistrict(b *testing.B, n int) *pgxpool.Pool {
 		return p
 	}
 	start := time.Now()
-	pool, _ := dbtest.Demo(keepTB{b}, demo.Options{Grids: n, PatrolDays: 1, IncidentDays: 7})
-	b.Logf("demo district of ~%d grids loaded in %s", n, time.Since(start).Round(time.Second))
+	pool, _ := dbtest.Demo(keepTB{b}, demo.Options{Grids: 1000, PatrolDays: 1, IncidentDays: 7})
+	if copies := n/1000 - 1; copies > 0 {
+		_, err := pool.Exec(context.Background(), `
+WITH w AS (SELECT ST_XMax(geom) - ST_XMin(geom) + 0.01 AS dx FROM units WHERE level = 1 AND region_code = '330199')
+INSERT INTO units (code, parent_code, level, name, kind, region_code, geom)
+SELECT (330199 - k)::text || substr(u.code, 7),
+       CASE WHEN u.parent_code IS NULL THEN NULL ELSE (330199 - k)::text || substr(u.parent_code, 7) END,
+       u.level, u.name, u.kind, (330199 - k)::text, ST_Translate(u.geom, w.dx * k, 0)
+FROM units u, w, generate_series(1, $1) AS k WHERE u.region_code = '330199'`, copies)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := pool.Exec(context.Background(), `ANALYZE units`); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Logf("district of ~%d grids ready in %s", n, time.Since(start).Round(time.Second))
 	benchDBs[n] = pool
 	return pool
 }
@@ -143,44 +160,38 @@ func BenchmarkIncrementalValidation(b *testing.B) {
 	fams, _ := families(b, pool)
 	var all []orb.Geometry
 	var codes []string
-	var gs []grid
 	for _, f := range fams {
 		if len(f.codes[0]) == 15 {
 			all = append(all, f.members...)
 			codes = append(codes, f.codes...)
 		}
 	}
-	for i, c := range codes {
-		gs = append(gs, grid{code: c, geom: all[i].(orb.MultiPolygon)})
-	}
+	// An edit in a community from the middle of the list (a copy, far from the first).
 	var comm family
-	for i := len(fams) / 2; i < len(fams)+len(fams)/2; i++ {
-		if f := fams[i%len(fams)]; len(f.codes[0]) == 15 && len(f.codes) > 3 {
-			comm = f
-			break
-		}
-	}
-	var local []grid
+	var a, nb grid
+	var v orb.Point
 	idx := -1
-	for i, c := range codes {
-		if c[:12] == comm.code {
-			local = append(local, gs[i])
-			if idx < 0 {
-				idx = i
+	for i := len(fams) / 2; i < len(fams)+len(fams)/2 && idx < 0; i++ {
+		f := fams[i%len(fams)]
+		if len(f.codes[0]) != 15 {
+			continue
+		}
+		var local []grid
+		for k, m := range f.members {
+			local = append(local, grid{code: f.codes[k], kind: "basic", geom: m.(orb.MultiPolygon)})
+		}
+		var ok bool
+		if a, nb, v, ok = findNeighbours(local); ok {
+			comm = f
+			for k, c := range codes {
+				if c == a.code {
+					idx = k
+				}
 			}
 		}
 	}
-	_, nb, v := neighbours(&testing.T{}, local)
-	var a grid
-	for _, g := range local {
-		if p, ok := sharedVertex(g.geom, nb.geom, local); ok && p == v && g.code != nb.code {
-			a = g
-		}
-	}
-	for i, c := range codes {
-		if c == a.code {
-			idx = i
-		}
+	if idx < 0 {
+		b.Fatal("no community with two neighbouring grids")
 	}
 	moved := moveVertex(a.geom, v, toward(v, centroid(nb.geom), 5))
 	start := time.Now()
@@ -225,7 +236,7 @@ func BenchmarkAdjustEdit(b *testing.B) {
 	}
 	svc := boundary.New(store.New(pool), boundary.Options{})
 	gs := loadGrids(b, pool, comm)
-	a, nb, v := neighbours(&testing.T{}, gs)
+	a, nb, v := neighbours(b, gs)
 	moved := moveVertex(a.geom, v, toward(v, centroid(nb.geom), 5))
 	flip := false
 	for b.Loop() {

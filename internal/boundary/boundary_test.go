@@ -162,20 +162,28 @@ func touching(a, b orb.MultiPolygon) bool {
 }
 
 // neighbours returns two basic grids of one community sharing a vertex that no third grid has.
-func neighbours(t *testing.T, gs []grid) (grid, grid, orb.Point) {
+func neighbours(t testing.TB, gs []grid) (grid, grid, orb.Point) {
 	t.Helper()
+	a, b, v, ok := findNeighbours(gs)
+	if !ok {
+		t.Fatal("no two neighbouring grids with a shared two-grid vertex")
+	}
+	return a, b, v
+}
+
+// findNeighbours is neighbours without failing.
+func findNeighbours(gs []grid) (grid, grid, orb.Point, bool) {
 	for i := range gs {
 		for j := range gs {
 			if i == j || gs[i].kind != "basic" || gs[j].kind != "basic" || !touching(gs[i].geom, gs[j].geom) {
 				continue
 			}
 			if p, ok := sharedVertex(gs[i].geom, gs[j].geom, gs); ok {
-				return gs[i], gs[j], p
+				return gs[i], gs[j], p, true
 			}
 		}
 	}
-	t.Fatal("no two neighbouring grids with a shared two-grid vertex")
-	return grid{}, grid{}, orb.Point{}
+	return grid{}, grid{}, orb.Point{}, false
 }
 
 func centroid(g orb.MultiPolygon) orb.Point {

@@ -348,13 +348,16 @@ type Moved struct {
 }
 
 const reassignBuildingsSQL = `
-WITH area AS (SELECT ST_SetSRID(ST_GeomFromWKB(g), 4326) AS g FROM unnest($1::bytea[]) AS t(g)),
-cand AS (
+WITH area AS MATERIALIZED (SELECT ST_SetSRID(ST_GeomFromWKB(g), 4326) AS g FROM unnest($1::bytea[]) AS t(g)),
+ids AS (
+    SELECT b.id FROM area JOIN buildings b ON b.pt && area.g AND ST_Intersects(area.g, b.pt)
+    UNION
+    SELECT b.id FROM buildings b WHERE b.grid_code = ANY($2::text[])
+), cand AS (
     SELECT b.id, b.grid_code AS old,
            (SELECT u.code FROM units u WHERE u.level = 4 AND u.geom && b.pt AND ST_Intersects(u.geom, b.pt)
             ORDER BY u.code LIMIT 1) AS new
-    FROM buildings b
-    WHERE EXISTS (SELECT 1 FROM area WHERE b.pt && area.g AND ST_Intersects(area.g, b.pt)) OR b.grid_code = ANY($2::text[])
+    FROM ids JOIN buildings b USING (id)
 ), moved AS (
     UPDATE buildings b SET grid_code = cand.new FROM cand
     WHERE b.id = cand.id AND cand.old IS DISTINCT FROM cand.new
@@ -364,13 +367,16 @@ SELECT (SELECT count(*) FROM moved),
        (SELECT count(*) FROM households h WHERE h.building_id IN (SELECT id FROM moved))`
 
 const reassignIncidentsSQL = `
-WITH area AS (SELECT ST_SetSRID(ST_GeomFromWKB(g), 4326) AS g FROM unnest($1::bytea[]) AS t(g)),
-cand AS (
+WITH area AS MATERIALIZED (SELECT ST_SetSRID(ST_GeomFromWKB(g), 4326) AS g FROM unnest($1::bytea[]) AS t(g)),
+ids AS (
+    SELECT i.id FROM area JOIN incidents i ON i.pt && area.g AND ST_Intersects(area.g, i.pt)
+    UNION
+    SELECT i.id FROM incidents i WHERE i.grid_code = ANY($2::text[])
+), cand AS (
     SELECT i.id, i.grid_code AS old,
            (SELECT u.code FROM units u WHERE u.level = 4 AND u.geom && i.pt AND ST_Intersects(u.geom, i.pt)
             ORDER BY u.code LIMIT 1) AS new
-    FROM incidents i
-    WHERE EXISTS (SELECT 1 FROM area WHERE i.pt && area.g AND ST_Intersects(area.g, i.pt)) OR i.grid_code = ANY($2::text[])
+    FROM ids JOIN incidents i USING (id)
 ), moved AS (
     UPDATE incidents i SET grid_code = cand.new FROM cand
     WHERE i.id = cand.id AND cand.old IS DISTINCT FROM cand.new
