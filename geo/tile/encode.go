@@ -80,8 +80,18 @@ func Encode(layers []*Layer, z, x, y int, opts Options) ([]byte, error) {
 	return out, nil
 }
 
-// writers recycles layer writers (buffers and dictionaries) across tiles.
-var writers = sync.Pool{New: func() any { return newLayerWriter("", 0) }}
+// writers recycles layer writers (buffers and dictionaries) and builders
+// (scratch buffers) across tiles.
+var (
+	writers  = sync.Pool{New: func() any { return newLayerWriter("", 0) }}
+	builders = sync.Pool{New: func() any { return new(builder) }}
+)
+
+// hit is a feature found for a tile, with its id for sorting.
+type hit struct {
+	id uint64
+	e  *entry
+}
 
 // searchBound is the lon/lat bound of tile z/x/y grown by the buffer.
 func searchBound(z, x, y int, buf float64) orb.Bound {
@@ -101,15 +111,24 @@ func encodeLayer(l *Layer, z, x, y int, opts Options) *layerWriter {
 	}
 	snap := l.snap.Load()
 	sb := searchBound(z, x, y, opts.bufferFraction())
-	var found []*entry
+	// Features go out in id order, so equal layers give equal bytes (and
+	// ETags) whatever the shape of their R-trees. Ids are sorted next to
+	// the pointers: comparing through them was a seventh of low-zoom tiles.
+	b := builders.Get().(*builder)
+	defer func() {
+		clear(b.hits) // do not keep old snapshots' features alive
+		builders.Put(b)
+	}()
+	found := b.hits[:0]
 	snap.tree.Search(sb.Min, sb.Max, func(_, _ [2]float64, e *entry) bool {
-		found = append(found, e)
+		found = append(found, hit{e.f.ID, e})
 		return true
 	})
+	b.hits = found
 	if len(found) == 0 {
 		return nil
 	}
-	slices.SortFunc(found, func(a, b *entry) int { return cmp.Compare(a.f.ID, b.f.ID) })
+	slices.SortFunc(found, func(a, b hit) int { return cmp.Compare(a.id, b.id) })
 
 	ext := float64(opts.Extent)
 	pixel := ext / float64(opts.TileSize)
@@ -122,23 +141,19 @@ func encodeLayer(l *Layer, z, x, y int, opts Options) *layerWriter {
 		minSize = 1
 	}
 	buf := float64(opts.Buffer)
-	b := &builder{
-		scale:   float64(uint64(1)<<z) * ext,
-		ox:      float64(x) * ext,
-		oy:      float64(y) * ext,
-		box:     orb.Bound{Min: orb.Point{-buf, -buf}, Max: orb.Point{ext + buf, ext + buf}},
-		tol:     max(tol, 0) * pixel,
-		minSize: minSize * pixel,
-		pixel:   pixel,
-		holes:   z >= spec.DetailZoom,
-	}
+	b.scale = float64(uint64(1)<<z) * ext
+	b.ox, b.oy = float64(x)*ext, float64(y)*ext
+	b.box = orb.Bound{Min: orb.Point{-buf, -buf}, Max: orb.Point{ext + buf, ext + buf}}
+	b.tol, b.minSize, b.pixel = max(tol, 0)*pixel, minSize*pixel, pixel
+	b.holes = z >= spec.DetailZoom
 	var keep func(string) bool
 	if z < spec.DetailZoom {
 		keep = func(k string) bool { return slices.Contains(spec.SummaryKeys, k) }
 	}
 	w := writers.Get().(*layerWriter)
 	w.reset(spec.Name, opts.Extent)
-	for _, e := range found {
+	for _, h := range found {
+		e := h.e
 		if gt := b.feature(e); gt != 0 {
 			w.add(e.f.ID, gt, b.cmds.data, e.f.Properties, e.vals, e.hashes, keep)
 		}

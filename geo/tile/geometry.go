@@ -8,8 +8,10 @@ import (
 )
 
 // builder turns world geometries into the command stream of one tile and
-// layer. It is used by one goroutine.
+// layer. It is used by one goroutine at a time and recycled with its
+// scratch buffers.
 type builder struct {
+	hits          []hit     // scratch: the features of the tile
 	scale, ox, oy float64   // world → tile units: p*scale - o
 	box           orb.Bound // clip box in tile units (tile plus buffer)
 	tol           float64   // simplification tolerance in units, 0 = none
