@@ -325,6 +325,14 @@ func (s *Service) apply(ctx context.Context, tx pgx.Tx, p *plan, req Request) (*
 			}
 		}
 	}
+	var originals []orb.MultiPolygon
+	for _, g := range p.participants {
+		originals = append(originals, g.Geom)
+	}
+	rs := newRestorer(1e-9, append(originals, p.claims...)...)
+	for c, g := range final {
+		final[c] = rs.polygon(g)
+	}
 	if req.Mode == Strict && len(defects)+len(gaps) > 0 {
 		all := append(defects, gaps...)
 		return nil, apperr.WithDetails(apperr.ErrTopology, defectsFC(all), "%d topology defect(s): %s", len(all), all[0].msg)

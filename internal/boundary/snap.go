@@ -114,3 +114,63 @@ func rings(gs ...orb.MultiPolygon) []orb.Ring {
 	}
 	return out
 }
+
+// restorer maps vertices that an overlay in PostGIS returned off by a
+// rounding error (within eps degrees) back to the exact input vertex, so an
+// unchanged stretch of boundary keeps the very coordinates its neighbours
+// outside the edit still have.
+type restorer struct {
+	eps   float64
+	cells map[[2]int64][]orb.Point
+}
+
+func newRestorer(eps float64, gs ...orb.MultiPolygon) *restorer {
+	r := &restorer{eps: eps, cells: map[[2]int64][]orb.Point{}}
+	for _, ring := range rings(gs...) {
+		for _, p := range ring {
+			k := r.key(p)
+			r.cells[k] = append(r.cells[k], p)
+		}
+	}
+	return r
+}
+
+func (r *restorer) key(p orb.Point) [2]int64 {
+	return [2]int64{int64(math.Floor(p[0] / r.eps)), int64(math.Floor(p[1] / r.eps))}
+}
+
+func (r *restorer) point(p orb.Point) orb.Point {
+	k := r.key(p)
+	best, bestD := p, r.eps
+	for dx := int64(-1); dx <= 1; dx++ {
+		for dy := int64(-1); dy <= 1; dy++ {
+			for _, q := range r.cells[[2]int64{k[0] + dx, k[1] + dy}] {
+				if d := math.Max(math.Abs(q[0]-p[0]), math.Abs(q[1]-p[1])); d <= bestD {
+					best, bestD = q, d
+				}
+			}
+		}
+	}
+	return best
+}
+
+// polygon restores every vertex of mp (consecutive duplicates dropped).
+func (r *restorer) polygon(mp orb.MultiPolygon) orb.MultiPolygon {
+	out := make(orb.MultiPolygon, 0, len(mp))
+	for _, p := range mp {
+		np := make(orb.Polygon, 0, len(p))
+		for _, ring := range p {
+			nr := make(orb.Ring, 0, len(ring))
+			for _, pt := range ring {
+				q := r.point(pt)
+				if len(nr) > 0 && nr[len(nr)-1] == q {
+					continue
+				}
+				nr = append(nr, q)
+			}
+			np = append(np, nr)
+		}
+		out = append(out, np)
+	}
+	return out
+}
