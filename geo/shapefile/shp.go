@@ -68,12 +68,16 @@ func readPolygon(c []byte) (orb.Geometry, error) {
 		parts[i] = int(le.Uint32(c[44+4*i:]))
 	}
 	parts[np] = npts
-	pts := c[44+4*np:]
-	var rs []orb.Ring
+	// Every part must start within the points and after the previous one,
+	// checked before any is read (a later index bounds an earlier ring).
 	for i := 0; i < np; i++ {
 		if parts[i] < 0 || parts[i] > parts[i+1] {
 			return nil, errors.New("bad part index")
 		}
+	}
+	pts := c[44+4*np:]
+	var rs []orb.Ring
+	for i := 0; i < np; i++ {
 		r := make(orb.Ring, 0, parts[i+1]-parts[i])
 		for k := parts[i]; k < parts[i+1]; k++ {
 			r = append(r, orb.Point{math.Float64frombits(le.Uint64(pts[16*k:])), math.Float64frombits(le.Uint64(pts[16*k+8:]))})
