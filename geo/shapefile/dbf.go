@@ -67,6 +67,9 @@ func readDBF(b []byte, dec decoder) (fields []Field, rows [][]string, deleted []
 	if hlen > len(b) || hlen < 33 {
 		return nil, nil, nil, errors.New("shapefile: .dbf: bad header length")
 	}
+	if rlen < 1 || n > (len(b)-hlen)/rlen {
+		return nil, nil, nil, fmt.Errorf("shapefile: .dbf: %d records of %d bytes do not fit the file", n, rlen)
+	}
 	for off := 32; off+32 <= hlen && b[off] != 0x0D; off += 32 {
 		d := b[off : off+32]
 		name := string(bytes.TrimRight(d[:11], "\x00 "))
