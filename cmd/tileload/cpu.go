@@ -46,3 +46,25 @@ func cores(a, b cpuSample) (self, machine float64) {
 	wall := b.at.Sub(a.at).Seconds()
 	return (b.self - a.self).Seconds() / wall, (b.machine - a.machine).Seconds() / wall
 }
+
+// procCPU is the CPU time used so far by the processes (PostgreSQL
+// backends serving the reference phase), from /proc/PID/stat.
+func procCPU(pids []uint32) time.Duration {
+	var total time.Duration
+	for _, pid := range pids {
+		b, err := os.ReadFile("/proc/" + strconv.FormatUint(uint64(pid), 10) + "/stat")
+		if err != nil {
+			continue
+		}
+		// Fields after the parenthesised command: state is field 3, utime 14, stime 15.
+		_, rest, ok := strings.Cut(string(b), ") ")
+		f := strings.Fields(rest)
+		if !ok || len(f) < 13 {
+			continue
+		}
+		u, _ := strconv.ParseInt(f[11], 10, 64)
+		s, _ := strconv.ParseInt(f[12], 10, 64)
+		total += time.Duration(u+s) * time.Second / 100 // USER_HZ
+	}
+	return total
+}

@@ -274,7 +274,11 @@ func run(o options) error {
 	stop()
 
 	before := warm.Cache().Stats()
-	pg := phase("postgis ST_AsMVT", "postgis", tiles, o, func(_, i int) (int, error) { return postgis(tiles[i]) })
+	pids, err := backendPIDs(ctx, pool)
+	if err != nil {
+		return err
+	}
+	pg := phase("postgis ST_AsMVT", "postgis", tiles, o, func(_, i int) (int, error) { return postgis(tiles[i]) }, pids...)
 	un := phase("uncached /tiles", "uncached", tiles, o, fetch(coldURL, coldToken, nil))
 	ca := phase("cached /tiles", "cached", tiles, o, fetch(warmURL, warmToken, nil))
 	re := phase("revalidate (304)", "revalidate", tiles, o, fetch(warmURL, warmToken, etags))
@@ -406,6 +410,27 @@ func serve(st *store.Store, svc *mapdata.Service, log *slog.Logger, user string)
 	return srv.URL, tok, srv.Close, nil
 }
 
+// backendPIDs opens every connection of the pool and returns their
+// PostgreSQL backend process ids (for their CPU time).
+func backendPIDs(ctx context.Context, pool *pgxpool.Pool) ([]uint32, error) {
+	var pids []uint32
+	var conns []*pgxpool.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Release()
+		}
+	}()
+	for range pool.Config().MaxConns {
+		c, err := pool.Acquire(ctx)
+		if err != nil {
+			return nil, err
+		}
+		conns = append(conns, c)
+		pids = append(pids, c.Conn().PgConn().PID())
+	}
+	return pids, nil
+}
+
 // startProfile starts a CPU profile to prefix.name.pprof (none when prefix
 // is empty) and returns its stop function.
 func startProfile(prefix, name string) func() {
@@ -428,14 +453,15 @@ func startProfile(prefix, name string) func() {
 
 // phase runs fn over the tiles round-robin from o.conc workers until the
 // time or request limit and prints the throughput and latency percentiles.
-// fn gets the worker and the tile's index.
-func phase(name, file string, tiles []maptile.Tile, o options, fn func(w, i int) (int, error)) float64 {
+// fn gets the worker and the tile's index. The CPU of the processes pids
+// (PostgreSQL backends) is counted with tileload's.
+func phase(name, file string, tiles []maptile.Tile, o options, fn func(w, i int) (int, error), pids ...uint32) float64 {
 	defer startProfile(o.cpuProfile, file)()
 	var next atomic.Int64
 	var failed atomic.Value
 	lat := make([][]time.Duration, o.conc)
 	deadline := time.Now().Add(o.duration)
-	cpu0 := sampleCPU()
+	cpu0, pg0 := sampleCPU(), procCPU(pids)
 	start := time.Now()
 	var wg sync.WaitGroup
 	for w := range o.conc {
@@ -456,7 +482,9 @@ func phase(name, file string, tiles []maptile.Tile, o options, fn func(w, i int)
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	self, machine := cores(cpu0, sampleCPU())
+	cpu1 := sampleCPU()
+	self, machine := cores(cpu0, cpu1)
+	backends := (procCPU(pids) - pg0).Seconds() / cpu1.at.Sub(cpu0.at).Seconds()
 	all := slices.Concat(lat...)
 	slices.Sort(all)
 	if err, ok := failed.Load().(error); ok {
@@ -466,8 +494,12 @@ func phase(name, file string, tiles []maptile.Tile, o options, fn func(w, i int)
 		return 0
 	}
 	rate := float64(len(all)) / elapsed.Seconds()
-	fmt.Printf("%-18s %8d tiles in %6.2fs  %9.0f tiles/s  p50 %8s  p99 %8s  cores: tileload %.2f, machine %.2f of %d\n",
+	used := fmt.Sprintf("tileload %.2f", self)
+	if len(pids) > 0 {
+		used += fmt.Sprintf(" + postgres %.2f", backends)
+	}
+	fmt.Printf("%-18s %8d tiles in %6.2fs  %7.0f tiles/s  p50 %8s  p99 %8s  %6.0f tiles/CPU-s  cores: %s, machine %.2f of %d\n",
 		name, len(all), elapsed.Seconds(), rate, all[len(all)/2].Round(time.Microsecond), all[len(all)*99/100].Round(time.Microsecond),
-		self, machine, runtime.NumCPU())
+		rate/(self+backends), used, machine, runtime.NumCPU())
 	return rate
 }

@@ -14,7 +14,8 @@ import (
 // Content-Length and Content-Encoding only. net/http's client costs about
 // as much CPU per request as the server does, and on a 2-core machine with
 // the generator in the same process that would halve what is measured.
-// Responses without a Content-Length (chunked) are refused, not guessed.
+// Bodies are read by Content-Length or chunked transfer coding (the body
+// size is then the sum of the chunks); anything else is refused.
 type rawConn struct {
 	addr string
 	c    net.Conn
@@ -88,7 +89,7 @@ func (rc *rawConn) roundTrip(req []byte) (rawResponse, error) {
 		return resp, fmt.Errorf("bad status line %q", line)
 	}
 	resp.length = -1
-	closeAfter := false
+	closeAfter, chunked := false, false
 	for {
 		line, err := rc.r.ReadSlice('\n')
 		if err != nil {
@@ -113,7 +114,10 @@ func (rc *rawConn) roundTrip(req []byte) (rawResponse, error) {
 		case bytes.EqualFold(name, []byte("Etag")):
 			resp.etag = string(value)
 		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
-			return resp, fmt.Errorf("transfer-encoding %q: not supported", value)
+			if !bytes.EqualFold(value, []byte("chunked")) {
+				return resp, fmt.Errorf("transfer-encoding %q: not supported", value)
+			}
+			chunked = true
 		case bytes.EqualFold(name, []byte("Connection")):
 			closeAfter = bytes.EqualFold(value, []byte("close"))
 		}
@@ -121,17 +125,54 @@ func (rc *rawConn) roundTrip(req []byte) (rawResponse, error) {
 	switch {
 	case resp.status == 304 || resp.status == 204:
 		resp.length = 0
+	case chunked:
+		if resp.length, err = rc.discardChunks(); err != nil {
+			return resp, err
+		}
 	case resp.length < 0:
 		return resp, fmt.Errorf("status %d without Content-Length", resp.status)
-	}
-	if _, err := rc.r.Discard(resp.length); err != nil {
-		return resp, err
+	default:
+		if _, err := rc.r.Discard(resp.length); err != nil {
+			return resp, err
+		}
 	}
 	if closeAfter {
 		rc.c.Close()
 		rc.c = nil
 	}
 	return resp, nil
+}
+
+// discardChunks reads a chunked body (RFC 9112 section 7.1) and returns its
+// size.
+func (rc *rawConn) discardChunks() (int, error) {
+	total := 0
+	for {
+		line, err := rc.r.ReadSlice('\n')
+		if err != nil {
+			return total, err
+		}
+		size, _, _ := bytes.Cut(bytes.TrimRight(line, "\r\n"), []byte(";"))
+		n, err := strconv.ParseInt(string(bytes.TrimSpace(size)), 16, 32)
+		if err != nil || n < 0 {
+			return total, fmt.Errorf("bad chunk size %q", line)
+		}
+		if n == 0 { // trailers up to an empty line
+			for {
+				line, err := rc.r.ReadSlice('\n')
+				if err != nil {
+					return total, err
+				}
+				if len(bytes.TrimRight(line, "\r\n")) == 0 {
+					return total, nil
+				}
+			}
+		}
+		if _, err := rc.r.Discard(int(n) + 2); err != nil { // data, CRLF
+			return total, err
+		}
+		total += int(n)
+	}
 }
 
 func (rc *rawConn) close() {
