@@ -33,7 +33,7 @@ var (
 func demoServer(t *testing.T) string {
 	t.Helper()
 	demoOnce.Do(func() {
-		pool, _ := dbtest.Demo(&onceTB{T: t}, demo.Options{PatrolDays: 1, Password: demoPassword})
+		pool, _ := dbtest.Demo(dbtest.Keep(t), demo.Options{PatrolDays: 1, Password: demoPassword})
 		srv := httptest.NewServer(api.New(api.Options{Store: store.New(pool), Static: static.FS, Logger: quiet}).Handler())
 		demoURL, demoPool = srv.URL, pool
 	})
@@ -43,11 +43,8 @@ func demoServer(t *testing.T) string {
 	return demoURL
 }
 
-// onceTB keeps the shared database alive for the whole package run instead
-// of dropping it when the first test ends.
-type onceTB struct{ *testing.T }
-
-func (o *onceTB) Cleanup(func()) {}
+// TestMain drops the shared demo database when the package's tests end.
+func TestMain(m *testing.M) { dbtest.Main(m) }
 
 const demoPassword = "demo-password-1"
 

@@ -37,7 +37,7 @@ var (
 func editServer(t *testing.T) (string, *pgxpool.Pool) {
 	t.Helper()
 	editOnce.Do(func() {
-		pool, _ := dbtest.Demo(&onceTB{T: t}, demo.Options{PatrolDays: 1, Password: demoPassword})
+		pool, _ := dbtest.Demo(dbtest.Keep(t), demo.Options{PatrolDays: 1, Password: demoPassword})
 		st := store.New(pool)
 		if _, err := st.PutUser(context.Background(), pool, store.NewUser{Username: "planner2", Password: demoPassword, Role: "planner", Unit: firstCommunityOf(t, pool)}); err != nil {
 			t.Fatal(err)

@@ -3,7 +3,6 @@ package boundary_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -45,7 +44,7 @@ func benchDistrict(b *testing.B, n int) *pgxpool.Pool {
 		return p
 	}
 	start := time.Now()
-	pool, _ := dbtest.Demo(keepTB{b}, demo.Options{Grids: 1000, PatrolDays: 1, IncidentDays: 7})
+	pool, _ := dbtest.Demo(dbtest.Keep(b), demo.Options{Grids: 1000, PatrolDays: 1, IncidentDays: 7})
 	if copies := n/1000 - 1; copies > 0 {
 		_, err := pool.Exec(context.Background(), `
 WITH w AS (SELECT ST_XMax(geom) - ST_XMin(geom) + 0.01 AS dx FROM units WHERE level = 1 AND region_code = '330199')
@@ -66,28 +65,8 @@ FROM units u, w, generate_series(1, $1) AS k WHERE u.region_code = '330199'`, co
 	return pool
 }
 
-// keepTB keeps a benchmark database for the whole run: its cleanup (the
-// drop) runs in TestMain after every test and benchmark.
-type keepTB struct{ testing.TB }
-
-var (
-	laterMu sync.Mutex
-	later   []func()
-)
-
-func (keepTB) Cleanup(f func()) {
-	laterMu.Lock()
-	later = append(later, f)
-	laterMu.Unlock()
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	for _, f := range later {
-		f()
-	}
-	os.Exit(code)
-}
+// TestMain drops the benchmark databases when the run ends.
+func TestMain(m *testing.M) { dbtest.Main(m) }
 
 func families(b *testing.B, pool *pgxpool.Pool) ([]family, int) {
 	b.Helper()

@@ -32,17 +32,15 @@ var (
 // sharedDemo is one demo district for the package's tests, which run one
 // after another (they compare table counts) with estates of their own.
 func sharedDemo(t *testing.T) *pgxpool.Pool {
-	demoOnce.Do(func() { demoPool, _ = dbtest.Demo(&onceTB{T: t}, demo.Options{PatrolDays: 1}) })
+	demoOnce.Do(func() { demoPool, _ = dbtest.Demo(dbtest.Keep(t), demo.Options{PatrolDays: 1}) })
 	if demoPool == nil {
 		t.Fatal("no demo database")
 	}
 	return demoPool
 }
 
-// onceTB keeps the shared database for the whole package run.
-type onceTB struct{ *testing.T }
-
-func (o *onceTB) Cleanup(func()) {}
+// TestMain drops the shared demo database when the package's tests end.
+func TestMain(m *testing.M) { dbtest.Main(m) }
 
 // idNumber makes a valid 18-digit ID number for person n.
 func idNumber(n int) string {

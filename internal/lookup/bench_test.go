@@ -53,7 +53,7 @@ func benchSetup(b *testing.B) {
 			if v, err := strconv.Atoi(os.Getenv("WANGGE_BENCH_GRIDS")); err == nil && v > 0 {
 				grids = v
 			}
-			benchPool, _ = dbtest.Demo(&keepTB{B: b}, demo.Options{Grids: grids, PatrolDays: -1})
+			benchPool, _ = dbtest.Demo(dbtest.Keep(b), demo.Options{Grids: grids, PatrolDays: -1})
 		}
 		benchSvc = lookup.New(store.New(benchPool), quiet)
 		if err := benchSvc.Load(ctx); err != nil {
@@ -75,10 +75,8 @@ func benchSetup(b *testing.B) {
 	}
 }
 
-// keepTB keeps the generated database for the whole benchmark run.
-type keepTB struct{ *testing.B }
-
-func (k *keepTB) Cleanup(func()) {}
+// TestMain drops the benchmark database when the run ends.
+func TestMain(m *testing.M) { dbtest.Main(m) }
 
 const (
 	pointSQL = `SELECT min(code) FROM units WHERE level = 4 AND ST_Contains(geom, ST_SetSRID(ST_MakePoint($1, $2), 4326))`
