@@ -13,44 +13,8 @@ import (
 	"github.com/paulmach/orb/planar"
 
 	"wangge/geo/shapefile"
+	"wangge/internal/testenv"
 )
-
-// sharedPath resolves ../shared/testdata/rel from the repository root; it
-// skips when the data is absent (fails when CI=true).
-func sharedPath(t *testing.T, rel string) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "testdata", rel)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared test data missing: %s", p)
-		}
-		t.Skipf("shared test data absent (%s); set CI=true to make this fail", p)
-	}
-	return p
-}
-
-func needOGR(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("ogr2ogr")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("ogr2ogr (gdal-bin) not installed")
-		}
-		t.Skip("ogr2ogr (gdal-bin) not installed")
-	}
-	return p
-}
 
 func area(g orb.Geometry) float64 {
 	if g == nil {
@@ -87,8 +51,8 @@ func readFile(t *testing.T, p string) []byte {
 // (UTF-8 and GBK code pages) and reads them back.
 func TestReadsWhatGDALWrites(t *testing.T) {
 	t.Parallel()
-	ogr := needOGR(t)
-	src := sharedPath(t, "china-datav-admin/hangzhou_330100_districts.json")
+	ogr := testenv.Program(t, "ogr2ogr")
+	src := testenv.SharedData(t, "china-datav-admin/hangzhou_330100_districts.json")
 	fc, err := geojson.UnmarshalFeatureCollection(readFile(t, src))
 	if err != nil {
 		t.Fatal(err)
@@ -131,7 +95,7 @@ func TestReadsWhatGDALWrites(t *testing.T) {
 // has ogr2ogr convert it to GeoJSON.
 func TestGDALReadsWhatWeWrite(t *testing.T) {
 	t.Parallel()
-	ogr := needOGR(t)
+	ogr := testenv.Program(t, "ogr2ogr")
 	shell := orb.Ring{{120, 30}, {120.01, 30}, {120.01, 30.01}, {120, 30.01}, {120, 30}}
 	hole := orb.Ring{{120.002, 30.002}, {120.002, 30.004}, {120.004, 30.004}, {120.004, 30.002}, {120.002, 30.002}}
 	l := &shapefile.Layer{

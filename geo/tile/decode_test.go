@@ -11,6 +11,8 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
+
+	"wangge/internal/testenv"
 )
 
 type fixtureInfo struct {
@@ -47,7 +49,7 @@ var fixtureOverrides = map[string]string{
 }
 
 func TestDecodeFixtures(t *testing.T) {
-	root := filepath.Join(sharedTestdata(t, "mvt-fixtures"), "fixtures")
+	root := filepath.Join(testenv.SharedData(t, "mvt-fixtures"), "fixtures")
 	dirs, err := os.ReadDir(root)
 	if err != nil {
 		t.Fatal(err)
@@ -276,7 +278,7 @@ func oracleGeometry(geomType int, g []uint32) orb.Geometry {
 }
 
 func TestDecodeRealWorld(t *testing.T) {
-	root := filepath.Join(sharedTestdata(t, "mvt-fixtures"), "real-world")
+	root := filepath.Join(testenv.SharedData(t, "mvt-fixtures"), "real-world")
 	for _, area := range []string{"chicago", "compressed"} {
 		files, err := filepath.Glob(filepath.Join(root, area, "*"))
 		if err != nil || len(files) == 0 {
@@ -309,7 +311,7 @@ func TestDecodeRealWorld(t *testing.T) {
 }
 
 func TestDecodeRejectsTruncation(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(sharedTestdata(t, "mvt-fixtures"), "fixtures", "019", "tile.mvt"))
+	data, err := os.ReadFile(filepath.Join(testenv.SharedData(t, "mvt-fixtures"), "fixtures", "019", "tile.mvt"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,8 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb/geojson"
+
+	"wangge/internal/testenv"
 )
 
 // postLayer uploads data as the multipart field "file" with form values.
@@ -40,29 +42,6 @@ func postLayer(t *testing.T, base, tok, filename string, data []byte, form map[s
 	return resp, body
 }
 
-func sharedTestdata(t *testing.T, rel string) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "testdata", rel)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared test data missing: %s", p)
-		}
-		t.Skipf("shared test data absent (%s); set CI=true to make this fail", p)
-	}
-	return p
-}
-
 func versionsOf(t *testing.T, comm string) map[string]int {
 	t.Helper()
 	out := map[string]int{}
@@ -74,10 +53,7 @@ func versionsOf(t *testing.T, comm string) map[string]int {
 
 func TestLayerExportImportRoundTrip(t *testing.T) {
 	t.Parallel()
-	ogr, err := exec.LookPath("ogr2ogr")
-	if err != nil {
-		t.Skip("ogr2ogr (gdal-bin) not installed")
-	}
+	ogr := testenv.Program(t, "ogr2ogr")
 	base, _ := editServer(t)
 	comm := editComm[4]
 	tok := editToken(t, base, "planner")
@@ -166,7 +142,7 @@ func TestLayerExportImportRoundTrip(t *testing.T) {
 	}
 
 	// Projected CRS: refused clearly; roles.
-	tsinghua, err := os.ReadFile(sharedTestdata(t, "geolife-trackintel/area/tsinghua.geojson"))
+	tsinghua, err := os.ReadFile(testenv.SharedData(t, "geolife-trackintel/area/tsinghua.geojson"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,42 +17,8 @@ import (
 	"wangge/geo/crs"
 	"wangge/internal/apperr"
 	"wangge/internal/layerio"
+	"wangge/internal/testenv"
 )
-
-func sharedPath(t *testing.T, rel string) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "testdata", rel)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared test data missing: %s", p)
-		}
-		t.Skipf("shared test data absent (%s); set CI=true to make this fail", p)
-	}
-	return p
-}
-
-func needOGR(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("ogr2ogr")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("ogr2ogr (gdal-bin) not installed")
-		}
-		t.Skip("ogr2ogr (gdal-bin) not installed")
-	}
-	return p
-}
 
 func read(t *testing.T, p string) []byte {
 	t.Helper()
@@ -79,7 +45,7 @@ func zipDir(t *testing.T, dir, base string) []byte {
 
 func TestGCJ02LayerIsConverted(t *testing.T) {
 	t.Parallel()
-	data := read(t, sharedPath(t, "china-datav-admin/hangzhou_330100_districts.json"))
+	data := read(t, testenv.SharedData(t, "china-datav-admin/hangzhou_330100_districts.json"))
 	raw, err := layerio.Decode(data, layerio.Options{Mapping: layerio.Mapping{Code: "adcode"}})
 	if err != nil {
 		t.Fatal(err)
@@ -109,7 +75,7 @@ func TestGCJ02LayerIsConverted(t *testing.T) {
 
 func TestInvalidFeatureIsRefusedWithWhere(t *testing.T) {
 	t.Parallel()
-	data := read(t, sharedPath(t, "china-datav-admin/beijing_110000_districts.json"))
+	data := read(t, testenv.SharedData(t, "china-datav-admin/beijing_110000_districts.json"))
 	_, err := layerio.Decode(data, layerio.Options{Mapping: layerio.Mapping{Code: "adcode"}, Source: crs.GCJ02})
 	if !errors.Is(err, apperr.ErrInvalid) || !strings.Contains(err.Error(), "110113") || !strings.Contains(err.Error(), "invalid") {
 		t.Fatalf("%v, want 顺义区 110113 refused as invalid", err)
@@ -118,15 +84,15 @@ func TestInvalidFeatureIsRefusedWithWhere(t *testing.T) {
 
 func TestProjectedCRSRefused(t *testing.T) {
 	t.Parallel()
-	data := read(t, sharedPath(t, "geolife-trackintel/area/tsinghua.geojson"))
+	data := read(t, testenv.SharedData(t, "geolife-trackintel/area/tsinghua.geojson"))
 	_, err := layerio.Decode(data, layerio.Options{})
 	if !errors.Is(err, apperr.ErrInvalid) || !strings.Contains(err.Error(), "32649") {
 		t.Fatalf("%v, want a refusal naming EPSG:32649", err)
 	}
 	// The same as a Shapefile with a projected .prj (written by GDAL).
-	ogr := needOGR(t)
+	ogr := testenv.Program(t, "ogr2ogr")
 	dir := t.TempDir()
-	if b, err := exec.Command(ogr, "-f", "ESRI Shapefile", filepath.Join(dir, "t.shp"), sharedPath(t, "geolife-trackintel/area/tsinghua.geojson")).CombinedOutput(); err != nil {
+	if b, err := exec.Command(ogr, "-f", "ESRI Shapefile", filepath.Join(dir, "t.shp"), testenv.SharedData(t, "geolife-trackintel/area/tsinghua.geojson")).CombinedOutput(); err != nil {
 		t.Fatalf("ogr2ogr: %v %s", err, b)
 	}
 	_, err = layerio.Decode(zipDir(t, dir, "t"), layerio.Options{})
@@ -144,8 +110,8 @@ func TestProjectedCRSRefused(t *testing.T) {
 // ogr2ogr rewrite it, and reads it back.
 func TestShapefileRoundTripThroughGDAL(t *testing.T) {
 	t.Parallel()
-	ogr := needOGR(t)
-	data := read(t, sharedPath(t, "china-datav-admin/shenzhen_440300_districts.json"))
+	ogr := testenv.Program(t, "ogr2ogr")
+	data := read(t, testenv.SharedData(t, "china-datav-admin/shenzhen_440300_districts.json"))
 	grids, err := layerio.Decode(data, layerio.Options{Mapping: layerio.Mapping{Code: "adcode"}, Source: crs.GCJ02})
 	if err != nil {
 		t.Fatal(err)
