@@ -27,6 +27,9 @@ import (
 // check, a million points over the demo and a 2,000-grid district:
 //
 //	WANGGE_LOOKUP_POINTS=500000 WANGGE_LOOKUP_GRIDS=2000 go test ./internal/lookup -run Agrees
+//
+// WANGGE_LOOKUP_DSN instead points the larger case at an existing district
+// (such as `wangge demo --scale 10000`).
 const (
 	defaultPoints = 60000
 	defaultGrids  = 300
@@ -57,7 +60,18 @@ func TestAgreesWithPostGIS(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			pool, _ := dbtest.Demo(t, demo.Options{Grids: c.grids, PatrolDays: -1})
+			var pool *pgxpool.Pool
+			if dsn := os.Getenv("WANGGE_LOOKUP_DSN"); dsn != "" && c.name == "large" {
+				// An existing district, e.g. one loaded with wangge demo --scale 10000;
+				// the check only reads it (and uses temporary tables).
+				var err error
+				if pool, err = store.OpenPool(context.Background(), dsn); err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(pool.Close)
+			} else {
+				pool, _ = dbtest.Demo(t, demo.Options{Grids: c.grids, PatrolDays: -1})
+			}
 			st := store.New(pool)
 			svc := lookup.New(st, quiet)
 			ctx := context.Background()
