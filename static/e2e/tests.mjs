@@ -161,7 +161,7 @@ export const tests = [
     },
   },
   {
-    name: 'planner: an edit that overlaps a neighbour is refused and its defects drawn in red',
+    name: 'planner: an overlapping edit is refused and drawn in red; in adjust mode it is saved and the tiles refresh',
     async run({ page, server, shot }) {
       await login(page, server, 'planner');
       assert(await page.isVisible('#planner-panel'), 'planner did not land in planner mode');
@@ -218,12 +218,33 @@ export const tests = [
       await idle(page);
       assert((await rendered(page, 'pl-preview-after')).length > 0, 'adjust preview not drawn');
       await shot('planner-adjust-preview');
+      // The vector tile under the moved vertex, as the browser session fetches it.
+      const tile = await page.evaluate(async (c) => {
+        const f = window.wangge.state.data.grid.features.find((g) => g.properties.code === c);
+        const [lon, lat] = f.geometry.coordinates[0][0][0];
+        const z = 15, n = 2 ** z, r = (lat * Math.PI) / 180;
+        const url = `/tiles/grids/${z}/${Math.floor(((lon + 180) / 360) * n)}/${Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n)}.mvt`;
+        const res = await fetch(url, { credentials: 'same-origin' });
+        return { url, status: res.status, etag: res.headers.get('ETag') };
+      }, code);
+      assert(tile.status === 200 && tile.etag, `tile ${tile.url} before the edit: ${tile.status}`);
       await page.click('#pl-save');
       await page.waitForFunction((c) => window.wangge.state.data.grid.features.find((f) => f.properties.code === c)?.properties.version > 1, code, { timeout: 15000 });
       const [[saved]] = sql(server.dsn, `SELECT version FROM units WHERE code = '${code}'`);
       assert(Number(saved) === Number(version) + 1, `version ${saved} after the adjust save, want ${Number(version) + 1}`);
       await idle(page);
       assert((await rendered(page, 'units-grid-fill')).includes(code), 'edited grid not redrawn');
+      // The server drops the tiles under the old and new shapes: the next fetch is a new tile.
+      const fresh = await page.evaluate(async ({ url, etag }) => {
+        for (let i = 0; i < 50; i++) {
+          const res = await fetch(url, { credentials: 'same-origin' });
+          const now = res.headers.get('ETag');
+          if (res.status === 200 && now !== etag) return now;
+          await new Promise((ok) => setTimeout(ok, 200));
+        }
+        return null;
+      }, tile);
+      assert(fresh, `tile ${tile.url} still the old one 10 s after the edit`);
     },
   },
   {
