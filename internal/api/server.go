@@ -113,6 +113,7 @@ func (s *Server) routes() {
 	api.GET("/grids/:code", s.getGrid, s.may(auth.ReadMap)...)
 	api.GET("/grids/:code/activity", s.gridActivity, s.may(auth.ReadMap)...)
 	api.GET("/audit", s.listAudit, s.may(auth.ReadAudit)...)
+	api.POST("/patrol/points", s.addPatrolFixes, s.may(auth.RecordPatrol)...)
 
 	// Address gazetteer and household import (addresses.go, imports.go).
 	api.GET("/addresses/search", s.searchAddresses, s.may(auth.ReadMap)...)
@@ -132,6 +133,7 @@ func (s *Server) routes() {
 	api.POST("/layers/import", s.importLayer, s.may(auth.EditBoundaries)...)
 	api.GET("/layers/export", s.exportLayer, s.may(auth.ReadMap)...)
 
+	// Which grid, who is responsible; households and reports (locate.go, households.go, reports.go).
 	api.GET("/locate", s.locatePoint, s.may(auth.ReadMap)...)
 	api.POST("/locate", s.locateBatch, s.may(auth.ReadMap)...)
 	api.GET("/households", s.listHouseholds, s.may(auth.ReadHouseholds)...)
@@ -149,7 +151,6 @@ func (s *Server) routes() {
 	e.GET("/ogc/collections/:id", s.ogcCollection, s.may(auth.ReadMap)...)
 	e.GET("/ogc/collections/:id/items", s.ogcItems, s.may(auth.ReadMap)...)
 	e.GET("/ogc/collections/:id/items/:fid", s.ogcItem, s.may(auth.ReadMap)...)
-	api.POST("/patrol/points", s.addPatrolFixes, s.may(auth.RecordPatrol)...)
 
 	e.StaticFS("/", s.opt.Static)
 }
