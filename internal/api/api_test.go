@@ -76,6 +76,12 @@ func tokenFor(t *testing.T, base, user string) string {
 // do sends a request with an optional bearer token and JSON body.
 func do(t *testing.T, method, url, token, body string) (*http.Response, []byte) {
 	t.Helper()
+	return doAs(t, method, url, token, "application/json", body)
+}
+
+// doAs sends a request with an optional bearer token and a body of the given type.
+func doAs(t *testing.T, method, url, token, contentType, body string) (*http.Response, []byte) {
+	t.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
@@ -85,7 +91,7 @@ func do(t *testing.T, method, url, token, body string) (*http.Response, []byte) 
 		t.Fatal(err)
 	}
 	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -100,6 +106,17 @@ func do(t *testing.T, method, url, token, body string) (*http.Response, []byte) 
 		t.Fatal(err)
 	}
 	return resp, out
+}
+
+// wantError checks an answer is status with the one JSON error shape of code.
+func wantError(t *testing.T, what string, resp *http.Response, body []byte, status int, code string) {
+	t.Helper()
+	var e struct {
+		Error struct{ Code, Message string }
+	}
+	if err := json.Unmarshal(body, &e); err != nil || resp.StatusCode != status || e.Error.Code != code || e.Error.Message == "" {
+		t.Errorf("%s: %d %s, want %d with the JSON error shape, code %s and a message", what, resp.StatusCode, body, status, code)
+	}
 }
 
 // get reads url as the admin.
@@ -254,19 +271,7 @@ func TestBadRequestsGetTheErrorShape(t *testing.T) {
 	}
 	for _, c := range cases {
 		resp, body := get(t, base+c.path)
-		var e struct {
-			Error struct {
-				Code    string `json:"code"`
-				Message string `json:"message"`
-			} `json:"error"`
-		}
-		if err := json.Unmarshal(body, &e); err != nil {
-			t.Errorf("%s: body %q is not the JSON error shape", c.path, body)
-			continue
-		}
-		if resp.StatusCode != c.status || e.Error.Code != c.code || e.Error.Message == "" {
-			t.Errorf("%s: %d %+v, want %d %s with a message", c.path, resp.StatusCode, e, c.status, c.code)
-		}
+		wantError(t, c.path, resp, body, c.status, c.code)
 	}
 }
 

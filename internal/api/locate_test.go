@@ -5,8 +5,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -180,33 +178,13 @@ func TestLocateBatchJSON(t *testing.T) {
 	}
 }
 
-func postCSV(t *testing.T, url, token, body string) (*http.Response, []byte) {
-	t.Helper()
-	req, err := http.NewRequest("POST", url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "text/csv")
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, out
-}
-
 func TestLocateBatchCSV(t *testing.T) {
 	t.Parallel()
 	base := demoServer(t)
 	tok := tokenFor(t, base, "planner")
 	p, grid, _, _ := demoPoints(t)
 	in := fmt.Sprintf("lon,lat,id\n%v,%v,a1\nx,30,b2\n120,95,c3\n%v,%v,d4\n1,2,3,4\n", p[0], p[1], p[0]+0.2, p[1])
-	resp, raw := postCSV(t, base+"/api/locate", tok, in)
+	resp, raw := doAs(t, "POST", base+"/api/locate", tok, "text/csv", in)
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") {
 		t.Fatalf("%d %s", resp.StatusCode, raw)
 	}
@@ -234,7 +212,7 @@ func TestLocateBatchCSV(t *testing.T) {
 	}
 	// No header, no ids: ids are row numbers; crs from the query.
 	g := crs.WGS84ToGCJ02(p)
-	_, raw = postCSV(t, base+"/api/locate?crs=gcj02", tok, fmt.Sprintf("%v,%v\n%v,%v\n", g[0], g[1], g[0], g[1]))
+	_, raw = doAs(t, "POST", base+"/api/locate?crs=gcj02", tok, "text/csv", fmt.Sprintf("%v,%v\n%v,%v\n", g[0], g[1], g[0], g[1]))
 	rows, _ = csv.NewReader(strings.NewReader(string(raw))).ReadAll()
 	if len(rows) != 3 || rows[1][0] != "1" || rows[2][0] != "2" || rows[2][3] != grid {
 		t.Errorf("headerless gcj02: %q", rows)
@@ -260,7 +238,7 @@ func TestLocateBatchLimit(t *testing.T) {
 	if resp.StatusCode != 413 || !strings.Contains(string(body), `"code":"too_large"`) {
 		t.Errorf("JSON: %d %s", resp.StatusCode, body)
 	}
-	resp, body = postCSV(t, base+"/api/locate", tok, cs.String())
+	resp, body = doAs(t, "POST", base+"/api/locate", tok, "text/csv", cs.String())
 	if resp.StatusCode != 413 || !strings.Contains(string(body), `"code":"too_large"`) {
 		t.Errorf("CSV: %d %s", resp.StatusCode, body)
 	}

@@ -224,12 +224,7 @@ func TestTileErrorsAndRoles(t *testing.T) {
 	}
 	for _, c := range cases {
 		resp, body := getTile(t, base+c.path, admin, nil)
-		var e struct {
-			Error struct{ Code, Message string }
-		}
-		if err := json.Unmarshal(body, &e); err != nil || resp.StatusCode != c.status || e.Error.Code != c.code || e.Error.Message == "" {
-			t.Errorf("%s: %d %s, want %d %s", c.path, resp.StatusCode, body, c.status, c.code)
-		}
+		wantError(t, c.path, resp, body, c.status, c.code)
 	}
 	// Role matrix: every role may read the map; nobody anonymous.
 	paths := []string{"/tiles/grids/10/853/418.mvt", "/tiles/grids.json"}
