@@ -18,10 +18,13 @@ import (
 // Channel is the NOTIFY channel the units trigger writes to.
 const Channel = "unit_changes"
 
+// OpStaff is the Op of a change to a grid's staff card only (migration 000014).
+const OpStaff = "staff"
+
 // Event is one changed unit. A Reload event (after a reconnect) carries no
 // unit: subscribers must refresh everything.
 type Event struct {
-	Op      string      `json:"op"` // insert, update, delete
+	Op      string      `json:"op"` // insert, update, delete, or OpStaff
 	Code    string      `json:"code"`
 	Level   int         `json:"level"`
 	OldBBox *[4]float64 `json:"old_bbox"`

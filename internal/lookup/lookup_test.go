@@ -94,6 +94,16 @@ func TestEventsKeepTheLookupCurrent(t *testing.T) {
 		t.Errorf("staff card %+v", a.Staff)
 	}
 
+	// A new phone on the staff card (公示牌) shows without any unit edit.
+	exec(`UPDATE grid_staff SET phone = '13912345678' WHERE unit_code = $1 AND role = 'grid_worker'`, grid)
+	phones := map[string]string{}
+	for _, s := range locate(p).Staff {
+		phones[s.Role] = s.Phone
+	}
+	if phones["grid_worker"] != "13912345678" {
+		t.Fatalf("staff card after the phone change: %+v", phones)
+	}
+
 	// Cut a 20 m hole around p: p is now in no grid, the grid is nearest.
 	exec(`UPDATE units SET geom = ST_Multi(ST_Difference(geom, ST_Buffer(ST_SetSRID(ST_MakePoint($2, $3), 4326), 0.0002)))
 	      WHERE code = $1`, grid, p[0], p[1])

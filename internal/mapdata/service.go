@@ -113,6 +113,9 @@ func New(st *store.Store, opt Options) *Service {
 	}
 	if opt.Changes != nil {
 		opt.Changes.Subscribe(func(e changes.Event) {
+			if e.Op == changes.OpStaff {
+				return // staff cards are not in any map layer
+			}
 			s.enqueue(event{unit: e, reload: e.Reload})
 		})
 	}
