@@ -47,9 +47,7 @@ type Service struct {
 	pending []changes.Event
 	running bool
 
-	verMu   sync.Mutex
-	version uint64
-	bumped  chan struct{} // closed and replaced on every version change
+	applied changes.Applied
 }
 
 // New returns an empty service reading from st; call Load (or let the first
@@ -58,7 +56,7 @@ func New(st *store.Store, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{store: st, log: log, bumped: make(chan struct{})}
+	return &Service{store: st, log: log}
 }
 
 // Subscribe feeds the hub's events to the service. Subscribe before Load so
@@ -122,36 +120,10 @@ func (s *Service) ensure(ctx context.Context) error {
 func (s *Service) Len() int { return s.idx.Len() }
 
 // Version counts the change events applied so far.
-func (s *Service) Version() uint64 {
-	s.verMu.Lock()
-	defer s.verMu.Unlock()
-	return s.version
-}
+func (s *Service) Version() uint64 { return s.applied.Count() }
 
 // WaitVersion blocks until Version() >= v or ctx ends.
-func (s *Service) WaitVersion(ctx context.Context, v uint64) error {
-	for {
-		s.verMu.Lock()
-		cur, ch := s.version, s.bumped
-		s.verMu.Unlock()
-		if cur >= v {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("lookup: waiting for version %d (at %d): %w", v, cur, ctx.Err())
-		case <-ch:
-		}
-	}
-}
-
-func (s *Service) bump(n int) {
-	s.verMu.Lock()
-	s.version += uint64(n)
-	close(s.bumped)
-	s.bumped = make(chan struct{})
-	s.verMu.Unlock()
-}
+func (s *Service) WaitVersion(ctx context.Context, v uint64) error { return s.applied.Wait(ctx, v) }
 
 // enqueue is the hub callback: it queues e and makes sure one worker runs.
 func (s *Service) enqueue(e changes.Event) {
@@ -178,7 +150,7 @@ func (s *Service) work() {
 		}
 		s.qMu.Unlock()
 		s.apply(context.Background(), batch)
-		s.bump(len(batch))
+		s.applied.Add(uint64(len(batch)))
 	}
 }
 

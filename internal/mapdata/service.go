@@ -78,9 +78,7 @@ type Service struct {
 	queue    []event
 	draining bool
 
-	wmu     sync.Mutex
-	applied uint64
-	wake    chan struct{}
+	applied changes.Applied
 }
 
 // event is one queued change.
@@ -104,7 +102,7 @@ func New(st *store.Store, opt Options) *Service {
 	if size == 0 {
 		size = 256 << 20
 	}
-	s := &Service{st: st, log: opt.Logger, byName: map[string]*layer{}, wake: make(chan struct{}),
+	s := &Service{st: st, log: opt.Logger, byName: map[string]*layer{},
 		cache: tilecache.New(tilecache.Config{MaxBytes: size})}
 	for _, d := range defs {
 		l := &layer{def: d, tiles: tile.NewLayer(d.Spec), empty: true}
@@ -292,7 +290,7 @@ func (s *Service) drain() {
 		s.queue = nil
 		s.qmu.Unlock()
 		s.apply(batch)
-		s.bump(uint64(len(batch)))
+		s.applied.Add(uint64(len(batch)))
 	}
 }
 
@@ -412,37 +410,10 @@ func (s *Service) invalidate(l *layer, bounds []orb.Bound) {
 	}
 }
 
-// bump counts applied events and wakes WaitApplied callers.
-func (s *Service) bump(n uint64) {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	s.applied += n
-	close(s.wake)
-	s.wake = make(chan struct{})
-}
-
 // Applied returns how many change events the service has applied so far
 // (events coalesced into one reload count each).
-func (s *Service) Applied() uint64 {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	return s.applied
-}
+func (s *Service) Applied() uint64 { return s.applied.Count() }
 
 // WaitApplied blocks until at least n events are applied or ctx ends. Take
 // n from Applied before a change, plus one.
-func (s *Service) WaitApplied(ctx context.Context, n uint64) error {
-	for {
-		s.wmu.Lock()
-		done, wake := s.applied >= n, s.wake
-		s.wmu.Unlock()
-		if done {
-			return nil
-		}
-		select {
-		case <-wake:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-}
+func (s *Service) WaitApplied(ctx context.Context, n uint64) error { return s.applied.Wait(ctx, n) }

@@ -1,0 +1,54 @@
+package changes
+
+import (
+	"context"
+	"fmt"
+	"sync"
+)
+
+// Applied counts the events a subscriber has applied and lets callers (tests,
+// mostly) wait until a given count is reached. The zero value is ready.
+type Applied struct {
+	mu   sync.Mutex
+	n    uint64
+	wake chan struct{} // closed and replaced on every Add
+}
+
+// Add records n more applied events and wakes every waiter.
+func (a *Applied) Add(n uint64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.n += n
+	if a.wake != nil {
+		close(a.wake)
+		a.wake = nil
+	}
+}
+
+// Count is the number of events applied so far.
+func (a *Applied) Count() uint64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.n
+}
+
+// Wait blocks until Count() >= n or ctx ends.
+func (a *Applied) Wait(ctx context.Context, n uint64) error {
+	for {
+		a.mu.Lock()
+		cur := a.n
+		if a.wake == nil {
+			a.wake = make(chan struct{})
+		}
+		wake := a.wake
+		a.mu.Unlock()
+		if cur >= n {
+			return nil
+		}
+		select {
+		case <-wake:
+		case <-ctx.Done():
+			return fmt.Errorf("changes: waiting for %d applied events (at %d): %w", n, cur, ctx.Err())
+		}
+	}
+}
