@@ -56,15 +56,7 @@ func (s *Service) Replace(ctx context.Context, code string, g orb.MultiPolygon, 
 		}
 		p := &plan{parent: store.Grid{Code: old.Parent}, claimCodes: []string{code}, claims: []orb.MultiPolygon{g},
 			superseded: map[string]bool{code: true}, action: "grid.replace"}
-		if err := s.gather(ctx, tx, p, bounds(old.Geom, g)); err != nil {
-			return nil, err
-		}
-		res, err := s.apply(ctx, tx, p, req)
-		if err != nil {
-			return nil, err
-		}
-		res.Code = code
-		return res, nil
+		return s.execute(ctx, tx, p, bounds(old.Geom, g), req, code)
 	})
 }
 
@@ -94,15 +86,7 @@ func (s *Service) Create(ctx context.Context, parent, name, kind string, g orb.M
 		p := &plan{parent: store.Grid{Code: parent}, claimCodes: []string{code}, claims: []orb.MultiPolygon{g},
 			superseded: map[string]bool{}, action: "grid.create",
 			inserts: map[string]store.Grid{code: {Code: code, Parent: parent, Name: name, Kind: kind}}}
-		if err := s.gather(ctx, tx, p, bounds(g)); err != nil {
-			return nil, err
-		}
-		res, err := s.apply(ctx, tx, p, req)
-		if err != nil {
-			return nil, err
-		}
-		res.Code = code
-		return res, nil
+		return s.execute(ctx, tx, p, bounds(g), req, code)
 	})
 }
 
@@ -117,15 +101,7 @@ func (s *Service) Delete(ctx context.Context, code string, version int, req Requ
 		}
 		p := &plan{parent: store.Grid{Code: old.Parent}, superseded: map[string]bool{code: true},
 			removed: map[string]bool{code: true}, action: "grid.delete"}
-		if err := s.gather(ctx, tx, p, bounds(old.Geom)); err != nil {
-			return nil, err
-		}
-		res, err := s.apply(ctx, tx, p, req)
-		if err != nil {
-			return nil, err
-		}
-		res.Code = code
-		return res, nil
+		return s.execute(ctx, tx, p, bounds(old.Geom), req, code)
 	})
 }
 
@@ -176,14 +152,11 @@ func (s *Service) Split(ctx context.Context, code string, line orb.LineString, n
 			codes = append(codes, c)
 			p.claimCodes, p.claims = append(p.claimCodes, c), append(p.claims, part)
 		}
-		if err := s.gather(ctx, tx, p, bounds(old.Geom)); err != nil {
-			return nil, err
-		}
-		res, err := s.apply(ctx, tx, p, req)
+		res, err := s.execute(ctx, tx, p, bounds(old.Geom), req, code)
 		if err != nil {
 			return nil, err
 		}
-		res.Code, res.Codes = code, codes
+		res.Codes = codes
 		return res, nil
 	})
 }
@@ -230,14 +203,20 @@ func (s *Service) Merge(ctx context.Context, codes []string, name string, req Re
 		if name != "" {
 			p.names[keep] = name
 		}
-		if err := s.gather(ctx, tx, p, bounds(olds...)); err != nil {
-			return nil, err
-		}
-		res, err := s.apply(ctx, tx, p, req)
-		if err != nil {
-			return nil, err
-		}
-		res.Code = keep
-		return res, nil
+		return s.execute(ctx, tx, p, bounds(olds...), req, keep)
 	})
+}
+
+// execute gathers the grids around area into p, applies the plan, and names
+// the grid the edit is about in the result.
+func (s *Service) execute(ctx context.Context, tx pgx.Tx, p *plan, area orb.Geometry, req Request, code string) (*Result, error) {
+	if err := s.gather(ctx, tx, p, area); err != nil {
+		return nil, err
+	}
+	res, err := s.apply(ctx, tx, p, req)
+	if err != nil {
+		return nil, err
+	}
+	res.Code = code
+	return res, nil
 }
