@@ -70,12 +70,13 @@ func editRequest(c echo.Context, action, code, reason string, body []byte) (boun
 	return r, nil
 }
 
-func gridCodeParam(c echo.Context) (string, error) {
+// editableGrid is the route's grid code, once the principal may edit it.
+func editableGrid(c echo.Context) (string, error) {
 	code := c.Param("code")
 	if !unitCode.MatchString(code) || len(code) != 15 {
 		return "", apperr.New(apperr.ErrInvalid, "code %q: want a 15-digit grid code", code)
 	}
-	return code, nil
+	return code, authorize(c, auth.EditBoundaries, code)
 }
 
 func versionParam(c echo.Context) (int, error) {
@@ -100,11 +101,8 @@ func writeEdit(c echo.Context, body []byte, err error) error {
 // replaceGrid answers PUT /api/grids/{code}?mode=strict|adjust&dry_run=&gaps=
 // with body {"geometry", "version", "reason"}.
 func (s *Server) replaceGrid(c echo.Context) error {
-	code, err := gridCodeParam(c)
+	code, err := editableGrid(c)
 	if err != nil {
-		return err
-	}
-	if err := authorize(c, auth.EditBoundaries, code); err != nil {
 		return err
 	}
 	var in struct {
@@ -161,11 +159,8 @@ func (s *Server) createGrid(c echo.Context) error {
 
 // deleteGrid answers DELETE /api/grids/{code}?mode=&version=&reason=.
 func (s *Server) deleteGrid(c echo.Context) error {
-	code, err := gridCodeParam(c)
+	code, err := editableGrid(c)
 	if err != nil {
-		return err
-	}
-	if err := authorize(c, auth.EditBoundaries, code); err != nil {
 		return err
 	}
 	version, err := versionParam(c)
@@ -182,11 +177,8 @@ func (s *Server) deleteGrid(c echo.Context) error {
 
 // splitGrid answers POST /api/grids/{code}/split with {"line", "names", "version", "reason"}.
 func (s *Server) splitGrid(c echo.Context) error {
-	code, err := gridCodeParam(c)
+	code, err := editableGrid(c)
 	if err != nil {
-		return err
-	}
-	if err := authorize(c, auth.EditBoundaries, code); err != nil {
 		return err
 	}
 	var in struct {
