@@ -46,6 +46,7 @@ commands:
   user      add or reset an account: user add --username U --role R [--unit CODE]
   backup    write the whole database to FILE (pg_dump custom format)
   restore   restore FILE into a new database (--into NAME)
+  dburl     print the database URL in use (bringing up the private cluster if needed)
   import    import households FILE (.csv/.xlsx) [--map H=F] [--crs gcj02] [--dry-run]
 `
 
@@ -68,6 +69,11 @@ func run(ctx context.Context, cmd string, args []string, stdout, stderr io.Write
 		err = migrateCmd(ctx, stderr)
 	case "demo":
 		err = demoCmd(ctx, args, stdout, stderr)
+	case "dburl":
+		var dsn string
+		if dsn, err = databaseURL(ctx, stderr); err == nil {
+			fmt.Fprintln(stdout, dsn)
+		}
 	case "backup":
 		err = backupCmd(ctx, args, stdout, stderr)
 	case "restore":

@@ -109,3 +109,13 @@ func TestUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// dburl prints the database in use, so tools such as the browser-test runner
+// need not guess the private cluster's port.
+func TestDBURLPrintsTheDatabaseInUse(t *testing.T) {
+	t.Setenv("DATABASE_URL", "postgres://someone@db.example:5433/wangge")
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), "dburl", nil, &out, &errb); code != 0 || strings.TrimSpace(out.String()) != "postgres://someone@db.example:5433/wangge" {
+		t.Fatalf("exit %d, printed %q (%s)", code, out.String(), errb.String())
+	}
+}

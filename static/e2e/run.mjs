@@ -42,14 +42,11 @@ function sh(cmd, args, env = {}) {
 // serverDSN is a database URL on the test server to run CREATE/DROP DATABASE from.
 function serverDSN() {
   if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
-  const dsn = `postgres://postgres@127.0.0.1:${process.env.WANGGE_PG_PORT || 55432}/postgres?sslmode=disable`;
-  if (spawnSync('psql', [dsn, '-Atqc', 'select 1']).status !== 0) {
-    // Bring the private cluster up the way `wangge serve` does (this also migrates its own database).
-    const env = { ...process.env }; delete env.DATABASE_URL;
-    const r = spawnSync(path.join(root, 'bin/wangge'), ['migrate'], { cwd: root, env, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`bin/wangge migrate: ${r.stderr}`);
-  }
-  return dsn;
+  // The binary knows the private cluster (its port is derived from the data
+  // directory) and brings it up the way `wangge serve` does.
+  const r = spawnSync(path.join(root, 'bin/wangge'), ['dburl'], { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`bin/wangge dburl: ${r.stderr}`);
+  return withDatabase(r.stdout.trim(), 'postgres');
 }
 
 function withDatabase(dsn, name) {
