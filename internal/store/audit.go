@@ -31,7 +31,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, coalesce($10::jsonb, '{}'))`
 
 // Audit appends e; pass the write's transaction so the log and the change
 // commit together (or neither does).
-func (s *Store) Audit(ctx context.Context, q pgxQuerier, e AuditEntry) error {
+func (s *Store) Audit(ctx context.Context, q Querier, e AuditEntry) error {
 	if q == nil {
 		q = s.pool
 	}

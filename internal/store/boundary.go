@@ -577,9 +577,7 @@ func (s *Store) Defects(ctx context.Context, root string, minArea float64) ([]SQ
 }
 
 // DefectsTx is Defects inside a transaction (or on any querier).
-func (s *Store) DefectsTx(ctx context.Context, q interface {
-	Query(context.Context, string, ...any) (pgx.Rows, error)
-}, root string, minArea float64) ([]SQLDefect, error) {
+func (s *Store) DefectsTx(ctx context.Context, q Querier, root string, minArea float64) ([]SQLDefect, error) {
 	var r *string
 	if root != "" {
 		r = &root

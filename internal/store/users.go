@@ -55,7 +55,7 @@ ON CONFLICT (username) DO UPDATE SET password_hash = EXCLUDED.password_hash, rol
 RETURNING id`
 
 // PutUser creates the account or resets an existing one of that name.
-func (s *Store) PutUser(ctx context.Context, q pgxQuerier, u NewUser) (int64, error) {
+func (s *Store) PutUser(ctx context.Context, q Querier, u NewUser) (int64, error) {
 	if !auth.ValidRole(u.Role) {
 		return 0, apperr.New(apperr.ErrInvalid, "role %q: want one of admin, planner, officer, leader, auditor", u.Role)
 	}
@@ -78,12 +78,6 @@ func (s *Store) PutUser(ctx context.Context, q pgxQuerier, u NewUser) (int64, er
 		return 0, fmt.Errorf("store: put user %s: %w", u.Username, err)
 	}
 	return id, nil
-}
-
-// pgxQuerier is a pool or a transaction.
-type pgxQuerier interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 }
 
 const (
