@@ -140,6 +140,7 @@ func (s *Server) routes() {
 	api.GET("/reports/grid-counts", s.gridCounts, s.may(auth.ReadStats)...)
 	api.GET("/reports/unplaced", s.unplaced, s.may(auth.ReadStats)...)
 	api.GET("/reports/empty-grids", s.emptyGrids, s.may(auth.ReadStats)...)
+	s.statsRoutes(api)
 
 	// Map tiles and OGC API – Features (tiles.go, features.go): login, ReadMap.
 	e.GET("/tiles/:file", s.getTileJSON, s.may(auth.ReadMap)...)
@@ -186,6 +187,15 @@ func (s *Server) Start(ctx context.Context, addr string) error {
 
 // handleError writes err in the one JSON shape; 5xx are logged.
 func (s *Server) handleError(err error, c echo.Context) {
+	// The client went away: nothing to answer and nothing wrong here.
+	if errors.Is(err, context.Canceled) {
+		s.opt.Logger.Debug("request cancelled by client", "path", c.Request().URL.Path,
+			"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+		if !c.Response().Committed {
+			c.Response().WriteHeader(499) // nginx's "client closed request"; nobody reads it
+		}
+		return
+	}
 	if c.Response().Committed {
 		s.opt.Logger.Error("error after response started", "err", err, "path", c.Request().URL.Path)
 		return
@@ -247,7 +257,9 @@ func (s *Server) requestLogger() echo.MiddlewareFunc {
 		LogStatus: true, LogURI: true, LogMethod: true, LogLatency: true, LogRequestID: true,
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
 			level := slog.LevelInfo
-			if v.Status >= 500 {
+			if v.Status == 499 {
+				level = slog.LevelDebug
+			} else if v.Status >= 500 {
 				level = slog.LevelError
 			} else if v.Status < 400 && c.Path() == "/tiles/:layer/:z/:x/:y" {
 				// A map view fetches dozens of tiles a second: served tiles
