@@ -7,7 +7,9 @@ import { LEVELS, KIND_COLOURS, state, setTheme, setLevel } from './gridmap.js';
 import { area } from './geometry.js';
 import { gridCounts, showError, h } from './card.js';
 
-let counts = null; // the grid-counts report (card.js gridCounts), or null without it
+let counts = null; // the grid-counts report (card.js gridCounts), loaded when a layer needs it
+let stats = null; // GET /api/reports/unit-stats: {unit, children} of the chosen level, or null
+const trail = []; // codes above the chosen unit, for 上一级 / up
 const shown = new Set(['kind']);
 
 /**
@@ -47,9 +49,32 @@ export async function enterDisplay() {
   setLevel('grid');
   state.onClick = null;
   const district = state.data.district?.features[0]?.properties.code;
-  counts = district ? await gridCounts(district).catch(() => null) : null;
-  await Promise.all(LAYERS.filter((l) => l.tiles).map(async (l) => { l.served = await served(l.tiles); }));
+  trail.length = 0;
   render();
+  await Promise.all([district ? loadStats(district) : null,
+    ...LAYERS.filter((l) => l.tiles).map(async (l) => { l.served = await served(l.tiles); })]);
+  render();
+}
+
+/** loadStats shows the totals of unit and one row per child (kept counts, one small request). */
+async function loadStats(unit) {
+  const r = await fetch(`/api/reports/unit-stats?unit=${encodeURIComponent(unit)}`, { credentials: 'same-origin' });
+  stats = r.ok ? await r.json() : null;
+  render();
+}
+
+function statsTable() {
+  if (!stats) return h('p', { class: 'muted' }, t('stats_unavailable'));
+  const n = (c, k) => (c.counts[k] ?? 0).toLocaleString('en');
+  const u = stats.unit;
+  const head = h('tr', {}, h('th', {}, ''), h('th', {}, t('households')), h('th', {}, t('population')));
+  const total = h('tr', { class: 'dp-total' }, h('th', {}, u.name), h('td', { id: 'dp-households' }, n(u, 'households')), h('td', { id: 'dp-people' }, n(u, 'people')));
+  const rows = stats.children.map((c) => h('tr', { 'data-code': c.code },
+    h('td', {}, c.level < 4 ? h('a', { href: '#', 'data-unit': c.code, onclick: (e) => { e.preventDefault(); trail.push(u.code); loadStats(c.code).catch(showError); } }, c.name) : c.name),
+    h('td', {}, n(c, 'households')), h('td', {}, n(c, 'people'))));
+  const up = trail.length ? h('button', { id: 'dp-up', onclick: () => loadStats(trail.pop()).catch(showError) }, t('level_up')) : '';
+  return h('div', { id: 'dp-level', 'data-unit': u.code, 'data-level': u.level }, up,
+    h('table', {}, head, total, ...rows));
 }
 
 /** leaveDisplay restores the light theme. */
@@ -64,28 +89,22 @@ export function leaveDisplay() {
 function render() {
   const rows = LEVELS.map((l) => h('tr', {}, h('th', {}, t(l)), h('td', { 'data-level': l }, state.data[l]?.features.length ?? 0)));
   if (counts) {
-    let hh = 0, pop = 0;
-    for (const r of counts.rows.values()) { hh += r.households; pop += r.people; }
-    rows.push(h('tr', {}, h('th', {}, t('households')), h('td', { id: 'dp-households' }, hh.toLocaleString('en'))),
-      h('tr', {}, h('th', {}, t('population')), h('td', {}, pop.toLocaleString('en'))),
-      h('tr', {}, h('th', {}, t('grids_over')), h('td', { class: counts.over ? 'warn' : '' }, counts.over)),
+    rows.push(h('tr', {}, h('th', {}, t('grids_over')), h('td', { class: counts.over ? 'warn' : '' }, counts.over)),
       h('tr', {}, h('th', {}, t('grids_under')), h('td', { class: counts.under ? 'warn' : '' }, counts.under)));
-  } else {
-    rows.push(h('tr', {}, h('td', { colspan: 2, class: 'muted' }, t('stats_unavailable'))));
   }
-  document.getElementById('dp-stats').replaceChildren(h('table', {}, rows));
+  document.getElementById('dp-stats').replaceChildren(h('table', {}, rows), statsTable());
   document.getElementById('dp-layers').replaceChildren(...LAYERS.map((l) => {
-    const off = (l.needsCounts && !counts) || (l.tiles && !l.served);
+    const off = l.tiles && !l.served;
     return h('label', { class: off ? 'muted' : '' },
       h('input', { type: 'checkbox', 'data-layer': l.id, ...(shown.has(l.id) ? { checked: '' } : {}), ...(off ? { disabled: '' } : {}),
-        onchange: (e) => { if (e.target.checked) shown.add(l.id); else shown.delete(l.id); showLayer(l.id, e.target.checked); } }),
+        onchange: (e) => { if (e.target.checked) shown.add(l.id); else shown.delete(l.id); showLayer(l.id, e.target.checked).catch(showError); } }),
       ' ', t(l.label), off ? ` ${t('layer_unavailable')}` : '');
   }));
   document.getElementById('dp-legend').replaceChildren(...Object.entries(KIND_COLOURS).slice(0, 3).map(([k, c]) =>
     h('span', { class: 'key' }, h('i', { style: `background:${c}` }), t(`kind_${k}`))));
 }
 
-function showLayer(id, on) {
+async function showLayer(id, on) {
   const map = state.map;
   if (id === 'kind') { map.setLayoutProperty('units-grid-fill', 'visibility', on ? 'visible' : 'none'); return; }
   const layer = `dp-${id}`;
@@ -93,6 +112,11 @@ function showLayer(id, on) {
   if (on && def.tiles && !map.getSource(layer)) {
     map.addSource(layer, { type: 'vector', url: `${location.origin}/tiles/${def.tiles}.json` });
     map.addLayer({ id: layer, source: layer, 'source-layer': def.tiles, ...def.layer }, 'units-community-line');
+  }
+  if (on && def.needsCounts && !counts) {
+    const district = state.data.district?.features[0]?.properties.code;
+    counts = district ? await gridCounts(district) : null; // per grid: only when a per-grid layer is asked for
+    render();
   }
   if (on && def.needsCounts && !map.getSource(layer)) {
     const features = state.data.grid.features.map((f) => {

@@ -48,6 +48,7 @@ const DICT = {
   within_target: ['在目标范围内', 'within target'],
   no_staff: ['暂无人员', 'No staff on record'],
   stats_unavailable: ['统计接口尚未提供', 'statistics endpoint not available'],
+  level_up: ['上一级', 'up one level'],
   close: ['关闭', 'Close'],
   search_placeholder: ['地址，或 经度,纬度', 'Address, or lon,lat'],
   search: ['查询', 'Search'],

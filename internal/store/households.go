@@ -139,23 +139,16 @@ const gridCountsSQL = `
 WITH g AS (
     SELECT code, name, kind, coalesce(parent_code, '') AS parent_code FROM units
     WHERE level = 4 AND left(code, $2) = left($1, $2)
-), b AS (
-    SELECT grid_code, count(*) AS n FROM buildings WHERE grid_code IN (SELECT code FROM g) GROUP BY 1
-), h AS (
-    SELECT b.grid_code, count(*) AS n, coalesce(sum(h.members), 0) AS people
-    FROM households h JOIN buildings b ON b.id = h.building_id
-    WHERE b.grid_code IN (SELECT code FROM g) GROUP BY 1
-), t AS (
-    SELECT grid_code, jsonb_object_agg(tag, n) AS tags FROM (
-        SELECT b.grid_code, tag, count(*) AS n
-        FROM households h JOIN buildings b ON b.id = h.building_id, unnest(h.tags) AS tag
-        WHERE b.grid_code IN (SELECT code FROM g) GROUP BY 1, 2) x
-    GROUP BY 1
+), s AS ( -- the kept counts (migration 000040), not a scan of buildings and households
+    SELECT code, key, sum(n) AS n FROM unit_stat_deltas WHERE code IN (SELECT code FROM g) GROUP BY 1, 2 HAVING sum(n) <> 0
 )
-SELECT g.code, g.name, g.kind, g.parent_code, coalesce(b.n, 0)::int, coalesce(h.n, 0)::int,
-       coalesce(h.people, 0)::int, coalesce(t.tags, '{}')::text
-FROM g LEFT JOIN b ON b.grid_code = g.code LEFT JOIN h ON h.grid_code = g.code
-LEFT JOIN t ON t.grid_code = g.code
+SELECT g.code, g.name, g.kind, g.parent_code,
+       coalesce(sum(s.n) FILTER (WHERE s.key = 'buildings'), 0)::int,
+       coalesce(sum(s.n) FILTER (WHERE s.key = 'households'), 0)::int,
+       coalesce(sum(s.n) FILTER (WHERE s.key = 'people'), 0)::int,
+       coalesce(jsonb_object_agg(substr(s.key, 5), s.n) FILTER (WHERE s.key LIKE 'tag:%'), '{}')::text
+FROM g LEFT JOIN s ON s.code = g.code
+GROUP BY g.code, g.name, g.kind, g.parent_code
 ORDER BY g.code`
 
 // GridCounts aggregates buildings, households, people and tags per grid for

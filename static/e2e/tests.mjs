@@ -258,13 +258,25 @@ export const tests = [
         const name = ['', 'district', 'street', 'community', 'grid'][level];
         assert((await page.textContent(`#dp-stats td[data-level=${name}]`)) === n, `${name}: page ${await page.textContent(`#dp-stats td[data-level=${name}]`)}, database ${n}`);
       }
-      if (await page.locator('#dp-households').count()) {
-        const [[n]] = sql(server.dsn, 'SELECT count(*) FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_code IS NOT NULL');
-        assert((await page.textContent('#dp-households')).replace(/,/g, '') === n, `households ${await page.textContent('#dp-households')}, database ${n}`);
-        await page.check('#dp-layers input[data-layer=balance]');
-        await idle(page);
-        assert((await rendered(page, 'dp-balance')).length > 0, 'balance layer not drawn');
-      }
+      // Level statistics (GET /api/reports/unit-stats): filled on load, and following a change of level.
+      await page.waitForSelector('#dp-level[data-level="1"] #dp-households');
+      const [[n]] = sql(server.dsn, 'SELECT count(*) FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_code IS NOT NULL');
+      assert((await page.textContent('#dp-households')).replace(/,/g, '') === n, `households ${await page.textContent('#dp-households')}, database ${n}`);
+      const streets = sql(server.dsn, 'SELECT count(*) FROM units WHERE level = 2')[0][0];
+      assert(String(await page.locator('#dp-level tr[data-code]').count()) === streets, `district rows ${await page.locator('#dp-level tr[data-code]').count()}, streets ${streets}`);
+      const street = await page.getAttribute('#dp-level a[data-unit]', 'data-unit');
+      await page.click(`#dp-level a[data-unit="${street}"]`);
+      await page.waitForSelector(`#dp-level[data-unit="${street}"]`);
+      const [[sn, comms]] = sql(server.dsn, `SELECT (SELECT count(*) FROM households h JOIN buildings b ON b.id = h.building_id WHERE left(b.grid_code, 9) = left('${street}', 9)),
+        (SELECT count(*) FROM units WHERE parent_code = '${street}')`);
+      assert((await page.textContent('#dp-households')).replace(/,/g, '') === sn, `street households ${await page.textContent('#dp-households')}, database ${sn}`);
+      assert(String(await page.locator('#dp-level tr[data-code]').count()) === comms, `street rows, communities ${comms}`);
+      await page.click('#dp-up');
+      await page.waitForSelector('#dp-level[data-level="1"]');
+      await Promise.all([page.waitForResponse((r) => r.url().includes('/api/reports/grid-counts')), page.check('#dp-layers input[data-layer=balance]')]);
+      await page.waitForTimeout(300);
+      await idle(page);
+      assert((await rendered(page, 'dp-balance')).length > 0, 'balance layer not drawn');
       await shot('display', 'display');
       const [download] = await Promise.all([page.waitForEvent('download'), page.click('#dp-print')]);
       const file = path.join(artefacts, 'notice-map.png');
