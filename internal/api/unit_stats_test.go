@@ -92,7 +92,7 @@ func TestUnitStatsStayExact(t *testing.T) {
 		AND EXISTS (SELECT 1 FROM buildings b WHERE b.grid_code = g.code) ORDER BY g.code LIMIT 1`).Scan(&grid, &version); err != nil {
 		t.Fatal(err)
 	}
-	tok := tokenFor(t, base, "admin")
+	tok := loginAs(t, base, "admin")
 	resp, body := do(t, "DELETE", base+"/api/grids/"+grid+"?mode=adjust&reason=stats&version="+strconv.Itoa(version), tok, "")
 	if resp.StatusCode != 200 {
 		t.Fatalf("adjust delete: %d %s", resp.StatusCode, body)
