@@ -176,6 +176,9 @@ type Day struct {
 	Trips          []Trip  `json:"trips"`
 	Stops          []Stop  `json:"stops"`
 	Fixes          int     `json:"fixes"` // kept fixes recorded on this day
+	// Track is the day's trips as lines of kept fixes, cut at midnight
+	// (the cut point interpolated); a lone fix makes no line.
+	Track orb.MultiLineString `json:"-"`
 }
 
 // Days computes per-day figures from raw fixes: Clean, Trips, Stops, then
@@ -229,9 +232,12 @@ func Days(fixes []Fix, p Params, loc *time.Location, grids orb.MultiPolygon) ([]
 				if cur == nil || day(cur.Start) != dd {
 					dd.Trips = append(dd.Trips, Trip{Start: piece.from, End: piece.from})
 					cur = &dd.Trips[len(dd.Trips)-1]
+					dd.Track = append(dd.Track, orb.LineString{at(a, b, piece.from)})
 				}
 				cur.End = piece.to
 				cur.DistanceM += d * share
+				line := &dd.Track[len(dd.Track)-1]
+				*line = append(*line, at(a, b, piece.to))
 			}
 		}
 		if len(t.Fixes) == 1 { // a lone fix: a trip of no length
@@ -247,6 +253,18 @@ func Days(fixes []Fix, p Params, loc *time.Location, grids orb.MultiPolygon) ([]
 		out[i] = *d
 	}
 	return out, why
+}
+
+// at interpolates the position between a and b at time t (constant speed).
+func at(a, b Fix, t time.Time) orb.Point {
+	if t.Equal(a.At) {
+		return a.Point
+	}
+	if t.Equal(b.At) {
+		return b.Point
+	}
+	f := t.Sub(a.At).Seconds() / b.At.Sub(a.At).Seconds()
+	return orb.Point{a.Point[0] + (b.Point[0]-a.Point[0])*f, a.Point[1] + (b.Point[1]-a.Point[1])*f}
 }
 
 type span struct{ from, to time.Time }

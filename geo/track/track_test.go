@@ -188,6 +188,12 @@ func TestMidnightAndGridBoundary(t *testing.T) {
 	if !days[0].Trips[0].End.Equal(midnight) || !days[1].Trips[0].Start.Equal(midnight) {
 		t.Errorf("trips not cut at midnight: %v / %v", days[0].Trips[0].End, days[1].Trips[0].Start)
 	}
+	// The lines meet at the midnight point, halfway between two fixes.
+	l1, l2 := days[0].Track[0], days[1].Track[0]
+	if len(days[0].Track) != 1 || len(l1) != 31 || len(l2) != 32 || l1[len(l1)-1] != l2[0] {
+		t.Errorf("tracks %d/%d points, ends %v %v", len(l1), len(l2), l1[len(l1)-1], l2[0])
+	}
+	near(t, "midnight point", l2[0][1], p[1]+295*degPerM, 1e-12)
 	if days[0].Fixes+days[1].Fixes != 61 || days[0].Fixes != 30 {
 		t.Errorf("fixes %d + %d", days[0].Fixes, days[1].Fixes)
 	}

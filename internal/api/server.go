@@ -154,6 +154,15 @@ func (s *Server) routes() {
 	e.GET("/ogc/collections/:id/items/:fid", s.ogcItem, s.may(auth.ReadMap)...)
 
 	e.StaticFS("/", s.opt.Static)
+
+	// Patrol tracks, day figures, coverage gaps and the daily sweep (patrol_days.go).
+	api.GET("/patrol/days", s.patrolDays, s.may(auth.ReadPatrol)...)
+	api.GET("/patrol/tracks", s.patrolTracks, s.may(auth.ReadPatrol)...)
+	api.GET("/patrol/playback", s.patrolPlayback, s.may(auth.ReadPatrol)...)
+	api.GET("/patrol/gaps", s.patrolGaps, s.may(auth.ReadPatrol)...)
+	api.GET("/patrol/visits", s.patrolVisits, s.may(auth.ReadPatrol)...)
+	api.POST("/patrol/sweep", s.patrolSweep, s.may(auth.ManagePatrol)...)
+	api.PUT("/patrol/targets/:code", s.putPatrolTarget, s.may(auth.ManagePatrol)...)
 }
 
 // errorsToJSON writes a handler's error inside the middleware chain, so the

@@ -97,3 +97,15 @@ func Within(code, scope string) bool {
 	}
 	return code[:n] == scope[:n]
 }
+
+// Patrol tracks and coverage gaps (issue 14): leaders read tracks, day
+// figures and gaps; admins run the daily sweep and set targets.
+const (
+	ReadPatrol   Action = "read_patrol"
+	ManagePatrol Action = "manage_patrol"
+)
+
+func init() {
+	grants[Admin] = append(grants[Admin], ReadPatrol, ManagePatrol)
+	grants[Leader] = append(grants[Leader], ReadPatrol)
+}
