@@ -30,6 +30,9 @@ var errDryRun = errors.New("dry run")
 // importCmd runs `wangge import households FILE [--map H=F ...] [--crs S] [--dry-run]`:
 // the whole file in one transaction, or nothing (exit 1 with every bad row).
 func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "tracks" {
+		return importTracksCmd(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "households" {
 		return usageError{errors.New("usage: wangge import households FILE [--map HEADER=FIELD ...] [--crs wgs84|gcj02|bd09] [--dry-run]")}
 	}

@@ -48,6 +48,8 @@ commands:
   restore   restore FILE into a new database (--into NAME)
   dburl     print the database URL in use (bringing up the private cluster if needed)
   import    import households FILE (.csv/.xlsx) [--map H=F] [--crs gcj02] [--dry-run]
+            import tracks FILE.gpx|.plt … --worker NAME (devices that logged offline)
+  patrol    patrol sweep [--as-of T]: compute the worker-day figures changed since the last sweep
 `
 
 func main() {
@@ -82,6 +84,8 @@ func run(ctx context.Context, cmd string, args []string, stdout, stderr io.Write
 		err = userCmd(ctx, args, os.Stdin, stdout, stderr)
 	case "import":
 		err = importCmd(ctx, args, stdout, stderr)
+	case "patrol":
+		err = patrolCmd(ctx, args, stdout, stderr)
 	case "validate":
 		return validateCmd(args, stdout, stderr)
 	case "help", "-h", "--help":

@@ -125,8 +125,8 @@ func TestStopOfKnownLength(t *testing.T) {
 
 func TestSpikePoorAccuracyAndJumpAreDropped(t *testing.T) {
 	fixes := walkNorth(orb.Point{120.1, 30.2}, t0, 30, 10*time.Second, 10) // 300 m in 300 s
-	fixes[10].Point[0] += 500 * degPerM * 1.2                               // 500+ m east and back: a spike
-	fixes[20].AccuracyM = 200                                               // poor accuracy
+	fixes[10].Point[0] += 500 * degPerM * 1.2                              // 500+ m east and back: a spike
+	fixes[20].AccuracyM = 200                                              // poor accuracy
 	d := oneDay(t, fixes, nil)
 	near(t, "distance", d.DistanceM, 300, 1e-6)
 	near(t, "patrol", d.PatrolSeconds, 300, 0)
