@@ -47,3 +47,11 @@ CREATE TABLE patrol_targets (
     region_code    text NOT NULL CHECK (region_code ~ '^[0-9]{6}$'),
     daily_seconds  integer NOT NULL CHECK (daily_seconds BETWEEN 0 AND 86400)
 );
+
+-- patrol_workers: who patrols which unit: the grid workers on a grid's card
+-- with an account, and officers by the unit of their account (the rule the
+-- grid card's patrol minutes already used).
+CREATE VIEW patrol_workers AS
+    SELECT user_id, unit_code FROM grid_staff WHERE role = 'grid_worker' AND user_id IS NOT NULL
+    UNION
+    SELECT id, unit_code FROM users WHERE role = 'officer' AND unit_code IS NOT NULL;

@@ -243,3 +243,33 @@ func (s *Server) putPatrolTarget(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, map[string]any{"unit": code, "daily_hours": *in.DailyHours})
 }
+
+// patrolSummary answers GET /api/patrol/summary?unit=&date=: every worker
+// under the unit with the day's and the month's patrol time against target,
+// and who has not patrolled that day.
+func (s *Server) patrolSummary(c echo.Context) error {
+	unit := c.QueryParam("unit")
+	if !unitCode.MatchString(unit) {
+		return apperr.New(apperr.ErrInvalid, "unit %q: want a 12-, 15- or 18-digit unit code", unit)
+	}
+	if err := authorize(c, auth.ReadPatrol, unit); err != nil {
+		return err
+	}
+	date := c.QueryParam("date")
+	if date == "" {
+		date = time.Now().In(cstZone).Format(time.DateOnly)
+	} else if _, err := time.Parse(time.DateOnly, date); err != nil {
+		return apperr.New(apperr.ErrInvalid, "date %q: want YYYY-MM-DD", date)
+	}
+	workers, err := s.opt.Store.PatrolSummary(c.Request().Context(), unit, date)
+	if err != nil {
+		return err
+	}
+	idle := []string{}
+	for _, w := range workers {
+		if w.DaySeconds == 0 {
+			idle = append(idle, w.Worker)
+		}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"unit": unit, "date": date, "workers": workers, "not_patrolled": idle})
+}

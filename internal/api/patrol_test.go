@@ -30,14 +30,16 @@ func TestPatrolUploadIsIdempotentAndAllOrNothing(t *testing.T) {
 	if err := demoPool.QueryRow(ctx, `SELECT id FROM users WHERE username = 'officer'`).Scan(&uid); err != nil {
 		t.Fatal(err)
 	}
+	start := time.Now().Add(-2 * time.Hour).Truncate(time.Second)
 	count := func() int {
 		var n int
-		if err := demoPool.QueryRow(ctx, `SELECT count(*) FROM patrol_points WHERE user_id = $1`, uid).Scan(&n); err != nil {
+		// Only this test's window: other tests upload the officer's days too.
+		if err := demoPool.QueryRow(ctx, `SELECT count(*) FROM patrol_points WHERE user_id = $1 AND recorded_at >= $2 AND recorded_at < $3`,
+			uid, start, start.Add(2*time.Hour)).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n
 	}
-	start := time.Now().Add(-2 * time.Hour).Truncate(time.Second)
 	body := fixBatch(start, 50, 120.12)
 	resp, out := do(t, "POST", base+"/api/patrol/points", officer, body)
 	var r struct{ Received, Stored, Duplicates int }

@@ -161,6 +161,7 @@ func (s *Server) routes() {
 	api.GET("/patrol/playback", s.patrolPlayback, s.may(auth.ReadPatrol)...)
 	api.GET("/patrol/gaps", s.patrolGaps, s.may(auth.ReadPatrol)...)
 	api.GET("/patrol/visits", s.patrolVisits, s.may(auth.ReadPatrol)...)
+	api.GET("/patrol/summary", s.patrolSummary, s.may(auth.ReadPatrol)...)
 	api.POST("/patrol/sweep", s.patrolSweep, s.may(auth.ManagePatrol)...)
 	api.PUT("/patrol/targets/:code", s.putPatrolTarget, s.may(auth.ManagePatrol)...)
 }

@@ -44,8 +44,7 @@ FROM patrol_points WHERE user_id = $1 AND recorded_at >= $2 AND recorded_at < $3
 ORDER BY recorded_at`
 	workerGridsSQL = `
 SELECT ST_AsBinary(ST_Multi(ST_Union(geom))) FROM units
-WHERE code IN (SELECT unit_code FROM grid_staff WHERE user_id = $1 AND role = 'grid_worker'
-               UNION SELECT unit_code FROM users WHERE id = $1 AND role = 'officer' AND unit_code IS NOT NULL)`
+WHERE code IN (SELECT unit_code FROM patrol_workers WHERE user_id = $1)`
 	// quad_segs=4: the buffer's round caps need no more than 16 sides for a
 	// share of area, and it is the costly part of the sweep.
 	coverageSQL = `
@@ -286,14 +285,14 @@ SELECT u.username, d.day::text, d.closed, d.distance_m, d.patrol_seconds, d.movi
 FROM patrol_days d
 JOIN users u ON u.id = d.user_id
 LEFT JOIN LATERAL (
-    SELECT t.daily_seconds FROM grid_staff s
-    JOIN patrol_targets t ON left(s.unit_code, length(t.unit_code)) = t.unit_code
-    WHERE s.user_id = d.user_id AND s.role = 'grid_worker'
+    SELECT t.daily_seconds FROM patrol_workers w
+    JOIN patrol_targets t ON left(w.unit_code, length(t.unit_code)) = t.unit_code
+    WHERE w.user_id = d.user_id
     ORDER BY length(t.unit_code) DESC LIMIT 1) tg ON true
 WHERE d.day BETWEEN $1::date AND $2::date
   AND ($3 = 0 OR d.user_id = $3)
   AND ($4 = '' OR (d.region_code = left($4, 6) AND d.user_id IN (
-        SELECT user_id FROM grid_staff WHERE role = 'grid_worker' AND left(unit_code, length($4)) = $4)))
+        SELECT user_id FROM patrol_workers WHERE left(unit_code, length($4)) = $4)))
 ORDER BY d.day, u.username`
 
 // PatrolDays lists worker-days; the caller bounds the date range.
@@ -323,7 +322,7 @@ func (s *Store) PatrolWorker(ctx context.Context, username string) (int64, strin
 	var id int64
 	var unit *string
 	err := s.pool.QueryRow(ctx, `
-SELECT u.id, coalesce((SELECT min(unit_code) FROM grid_staff WHERE user_id = u.id AND role = 'grid_worker'), u.unit_code)
+SELECT u.id, coalesce((SELECT min(unit_code) FROM patrol_workers WHERE user_id = u.id), u.unit_code)
 FROM users u WHERE u.username = $1`, username).Scan(&id, &unit)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, "", apperr.New(apperr.ErrNotFound, "no user %q", username)
@@ -349,4 +348,55 @@ ON CONFLICT (unit_code) DO UPDATE SET daily_seconds = EXCLUDED.daily_seconds`, u
 		return fmt.Errorf("store: patrol target %s: %w", unit, err)
 	}
 	return nil
+}
+
+// PatrolWorkerSummary is one worker's line in a leader's summary.
+type PatrolWorkerSummary struct {
+	Worker             string  `json:"worker"`
+	Unit               string  `json:"unit"`
+	DaySeconds         float64 `json:"day_seconds"`
+	MonthSeconds       float64 `json:"month_seconds"` // from the 1st of the month to the date, inclusive
+	TargetDailySeconds *int    `json:"target_daily_seconds"`
+	MonthTargetSeconds *int    `json:"month_target_seconds"`
+	MetDay             *bool   `json:"met_day"`
+}
+
+const patrolSummarySQL = `
+WITH w AS (
+    SELECT user_id, min(unit_code) AS unit_code FROM patrol_workers
+    WHERE left(unit_code, length($1)) = $1 GROUP BY user_id)
+SELECT u.username, w.unit_code,
+       coalesce((SELECT d.patrol_seconds FROM patrol_days d WHERE d.user_id = w.user_id AND d.day = $2::date), 0),
+       coalesce((SELECT sum(d.patrol_seconds) FROM patrol_days d
+                 WHERE d.user_id = w.user_id AND d.day BETWEEN date_trunc('month', $2::date)::date AND $2::date), 0),
+       tg.daily_seconds,
+       tg.daily_seconds * extract(day FROM $2::date)::int
+FROM w JOIN users u ON u.id = w.user_id
+LEFT JOIN LATERAL (
+    SELECT t.daily_seconds FROM patrol_workers pw
+    JOIN patrol_targets t ON left(pw.unit_code, length(t.unit_code)) = t.unit_code
+    WHERE pw.user_id = w.user_id ORDER BY length(t.unit_code) DESC LIMIT 1) tg ON true
+ORDER BY 3, u.username`
+
+// PatrolSummary lists the workers of the grids under unit with their patrol
+// time on date and in its month so far, against their targets; workers with
+// no patrol on date come first.
+func (s *Store) PatrolSummary(ctx context.Context, unit, date string) ([]PatrolWorkerSummary, error) {
+	rows, err := s.pool.Query(ctx, patrolSummarySQL, unit, date)
+	if err != nil {
+		return nil, fmt.Errorf("store: patrol summary %s: %w", unit, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (PatrolWorkerSummary, error) {
+		var w PatrolWorkerSummary
+		err := r.Scan(&w.Worker, &w.Unit, &w.DaySeconds, &w.MonthSeconds, &w.TargetDailySeconds, &w.MonthTargetSeconds)
+		if w.TargetDailySeconds != nil {
+			met := w.DaySeconds >= float64(*w.TargetDailySeconds)
+			w.MetDay = &met
+		}
+		return w, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: patrol summary %s: %w", unit, err)
+	}
+	return out, nil
 }
