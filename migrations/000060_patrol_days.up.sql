@@ -55,3 +55,13 @@ CREATE VIEW patrol_workers AS
     SELECT user_id, unit_code FROM grid_staff WHERE role = 'grid_worker' AND user_id IS NOT NULL
     UNION
     SELECT id, unit_code FROM users WHERE role = 'officer' AND unit_code IS NOT NULL;
+
+-- unit_scope: the leading digits a unit code fixes for the codes under it
+-- (district 6, street 9, community 12, grid 15, estate 18), as
+-- auth.ScopeLen: the units under X are those whose code starts with it.
+CREATE FUNCTION unit_scope(code text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN length(code) = 12 AND right(code, 6) = '000000' THEN left(code, 6)
+                WHEN length(code) = 12 AND right(code, 3) = '000' THEN left(code, 9)
+                ELSE code END
+$$;

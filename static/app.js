@@ -8,13 +8,14 @@ import { showCard, hideCard, showError } from './card.js';
 import { initLookup, enterLookup } from './lookup.js';
 import { initPlanner, enterPlanner, leavePlanner } from './planner.js';
 import { initDisplay, enterDisplay, leaveDisplay } from './display.js';
+import { initPatrol, enterPatrol, leavePatrol } from './patrol.js';
 
 /** MODES_BY_ROLE lists each role's modes; the first is where it lands. */
 const MODES_BY_ROLE = {
-  admin: ['map', 'lookup', 'planner', 'display'],
+  admin: ['map', 'lookup', 'planner', 'display', 'patrol'],
   planner: ['planner', 'map', 'lookup'],
   officer: ['lookup', 'map'],
-  leader: ['display', 'map'],
+  leader: ['display', 'map', 'patrol'],
   auditor: ['map'],
 };
 
@@ -23,6 +24,7 @@ const MODES = {
   lookup: { panel: 'lookup-panel', enter: enterLookup },
   planner: { panel: 'planner-panel', enter: enterPlanner, leave: leavePlanner },
   display: { panel: 'display-panel', enter: enterDisplay, leave: leaveDisplay },
+  patrol: { panel: 'patrol-panel', enter: enterPatrol, leave: leavePatrol },
 };
 
 let me = null;
@@ -101,5 +103,6 @@ document.getElementById('logout').addEventListener('click', async () => {
 initLookup();
 initPlanner();
 initDisplay();
+initPatrol();
 applyTo(document);
 start().catch(showError);

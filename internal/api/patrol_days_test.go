@@ -54,7 +54,7 @@ FROM users s JOIN units u ON u.code = s.unit_code WHERE s.username = 'officer'`)
 	if resp, out := do(t, "PUT", base+"/api/patrol/targets/"+grid[:12], admin, `{"daily_hours":25}`); resp.StatusCode != 400 {
 		t.Errorf("25 h target: %d %s", resp.StatusCode, out)
 	}
-	if resp, out := do(t, "PUT", base+"/api/patrol/targets/"+grid[:12], admin, `{"daily_hours":0.25}`); resp.StatusCode != 200 {
+	if resp, out := do(t, "PUT", base+"/api/patrol/targets/"+grid[:6]+"000000", admin, `{"daily_hours":0.25}`); resp.StatusCode != 200 {
 		t.Fatalf("target: %d %s", resp.StatusCode, out)
 	}
 
@@ -120,7 +120,7 @@ FROM users s JOIN units u ON u.code = s.unit_code WHERE s.username = 'officer'`)
 		}
 		NotPatrolled []string `json:"not_patrolled"`
 	}
-	get("/api/patrol/summary?unit="+grid[:12]+"&date="+date, 200, &sum)
+	get("/api/patrol/summary?unit="+grid[:6]+"000000&date="+date, 200, &sum)
 	found := false
 	for _, w := range sum.Workers {
 		if w.Worker == "officer" && w.DaySeconds >= 1790 {

@@ -286,13 +286,13 @@ FROM patrol_days d
 JOIN users u ON u.id = d.user_id
 LEFT JOIN LATERAL (
     SELECT t.daily_seconds FROM patrol_workers w
-    JOIN patrol_targets t ON left(w.unit_code, length(t.unit_code)) = t.unit_code
+    JOIN patrol_targets t ON starts_with(w.unit_code, unit_scope(t.unit_code))
     WHERE w.user_id = d.user_id
-    ORDER BY length(t.unit_code) DESC LIMIT 1) tg ON true
+    ORDER BY length(unit_scope(t.unit_code)) DESC LIMIT 1) tg ON true
 WHERE d.day BETWEEN $1::date AND $2::date
   AND ($3 = 0 OR d.user_id = $3)
   AND ($4 = '' OR (d.region_code = left($4, 6) AND d.user_id IN (
-        SELECT user_id FROM patrol_workers WHERE left(unit_code, length($4)) = $4)))
+        SELECT user_id FROM patrol_workers WHERE starts_with(unit_code, unit_scope($4)))))
 ORDER BY d.day, u.username`
 
 // PatrolDays lists worker-days; the caller bounds the date range.
@@ -364,7 +364,7 @@ type PatrolWorkerSummary struct {
 const patrolSummarySQL = `
 WITH w AS (
     SELECT user_id, min(unit_code) AS unit_code FROM patrol_workers
-    WHERE left(unit_code, length($1)) = $1 GROUP BY user_id)
+    WHERE starts_with(unit_code, unit_scope($1)) GROUP BY user_id)
 SELECT u.username, w.unit_code,
        coalesce((SELECT d.patrol_seconds FROM patrol_days d WHERE d.user_id = w.user_id AND d.day = $2::date), 0),
        coalesce((SELECT sum(d.patrol_seconds) FROM patrol_days d
@@ -374,8 +374,8 @@ SELECT u.username, w.unit_code,
 FROM w JOIN users u ON u.id = w.user_id
 LEFT JOIN LATERAL (
     SELECT t.daily_seconds FROM patrol_workers pw
-    JOIN patrol_targets t ON left(pw.unit_code, length(t.unit_code)) = t.unit_code
-    WHERE pw.user_id = w.user_id ORDER BY length(t.unit_code) DESC LIMIT 1) tg ON true
+    JOIN patrol_targets t ON starts_with(pw.unit_code, unit_scope(t.unit_code))
+    WHERE pw.user_id = w.user_id ORDER BY length(unit_scope(t.unit_code)) DESC LIMIT 1) tg ON true
 ORDER BY 3, u.username`
 
 // PatrolSummary lists the workers of the grids under unit with their patrol

@@ -69,7 +69,7 @@ FROM patrol_days d JOIN users u ON u.id = d.user_id
 WHERE d.track IS NOT NULL AND d.day BETWEEN $1::date AND $2::date
   AND ($3 = 0 OR d.user_id = $3)
   AND ($4 = '' OR (d.region_code = left($4, 6) AND d.user_id IN (
-        SELECT user_id FROM patrol_workers WHERE left(unit_code, length($4)) = $4)))
+        SELECT user_id FROM patrol_workers WHERE starts_with(unit_code, unit_scope($4)))))
 ORDER BY d.day, u.username
 LIMIT 5000`
 )

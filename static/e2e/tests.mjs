@@ -269,4 +269,61 @@ export const tests = [
       assert(png.length > 20000, `PNG only ${png.length} bytes`);
     },
   },
+  // patrol (patrol.js): a worker-day played back, and the coverage gap layer.
+  {
+    name: 'patrol: the leader plays back a worker-day, pauses it, and sees the coverage gaps of its grid',
+    viewport: { width: 1600, height: 900 },
+    async run({ page, server, shot }) {
+      // The demo's tracks were bulk-loaded: mark their days and sweep, as an admin would.
+      const signin = await fetch(`${server.base}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ username: 'admin', password: server.password }) });
+      const { token } = await signin.json();
+      const [[from, to]] = sql(server.dsn, `SELECT (min(recorded_at) AT TIME ZONE 'Asia/Shanghai')::date, (max(recorded_at) AT TIME ZONE 'Asia/Shanghai')::date FROM patrol_points`);
+      const sw = await fetch(`${server.base}/api/patrol/sweep`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+        body: JSON.stringify({ mark_from: from, mark_to: to }) });
+      assert(sw.status === 200, `sweep: ${sw.status} ${await sw.text()}`);
+      const [[worker, day, distance, fixes, grid]] = sql(server.dsn, `SELECT u.username, d.day, d.distance_m, d.fixes, w.unit_code
+        FROM patrol_days d JOIN users u ON u.id = d.user_id JOIN patrol_workers w ON w.user_id = d.user_id
+        WHERE d.closed AND d.fixes > 50 ORDER BY d.patrol_seconds DESC, u.username LIMIT 1`);
+      assert(worker, 'no closed worker-day after the sweep');
+
+      await login(page, server, 'leader');
+      await page.click('#modes button[data-mode=patrol]');
+      await page.waitForSelector('#patrol-panel:not([hidden])');
+      await page.fill('#pt-date', day);
+      await page.dispatchEvent('#pt-date', 'change');
+      await page.waitForSelector(`#pt-worker option[value="${worker}"]`, { state: 'attached' });
+      await page.selectOption('#pt-worker', worker);
+      await page.waitForFunction((km) => document.getElementById('pt-distance')?.textContent === km, `${(Number(distance) / 1000).toFixed(2)} km`, { timeout: 15000 });
+      await idle(page);
+      const drawn = (layer) => page.evaluate((l) => window.wangge.state.map.queryRenderedFeatures({ layers: [l] }).length, layer);
+      assert(await drawn('pt-track') > 0, 'track not drawn');
+
+      // Play at 60×, pause: the clock stops; then play to the end at 3600×.
+      await page.selectOption('#pt-speed', '60');
+      await page.click('#pt-play');
+      await page.waitForFunction(() => Number(document.getElementById('pt-clock').dataset.index) > 3, null, { timeout: 15000 });
+      await page.click('#pt-pause');
+      const paused = await page.textContent('#pt-clock');
+      await page.waitForTimeout(600);
+      assert(await page.textContent('#pt-clock') === paused, `clock ran on while paused: ${paused} → ${await page.textContent('#pt-clock')}`);
+      assert(await drawn('pt-head') === 1, 'playback position not drawn');
+      await page.selectOption('#pt-speed', '3600');
+      await page.click('#pt-play');
+      await page.waitForSelector('#pt-clock[data-done=true]', { timeout: 60000 });
+      assert(Number(await page.getAttribute('#pt-clock', 'data-index')) === Number(fixes) - 1, `playback ended at fix ${await page.getAttribute('#pt-clock', 'data-index')}, the day has ${fixes}`);
+
+      // The gap layer: the grid minus the 10 m buffer of that day's tracks, from the database.
+      await page.fill('#pt-radius', '10');
+      await Promise.all([page.waitForResponse((r) => r.url().includes('/api/patrol/gaps') && r.url().includes('radius_m=10')), page.check('#pt-layers input[data-layer=gaps]')]);
+      await page.waitForFunction(() => document.getElementById('pt-legend').dataset.gapArea !== '');
+      await idle(page);
+      assert(await drawn('pt-gaps') > 0, 'gap layer not drawn');
+      const [[gapArea]] = sql(server.dsn, `SELECT ST_Area(ST_Difference(u.geom, coalesce((SELECT ST_Union(ST_Buffer(d.track::geography, 10, 'quad_segs=4')::geometry)
+        FROM patrol_days d WHERE d.day = '${day}' AND d.track IS NOT NULL), 'POLYGON EMPTY'::geometry))::geography) FROM units u WHERE u.code = '${grid}'`);
+      const shown = Number(await page.getAttribute('#pt-legend', 'data-gap-area'));
+      assert(Number(gapArea) > 0 && Math.abs(shown - Number(gapArea)) <= 0.01 * Number(gapArea) + 1, `gap area ${shown} m², database ${gapArea} m²`);
+      await shot('patrol', 'patrol');
+    },
+  },
 ];

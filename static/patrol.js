@@ -1,0 +1,187 @@
+// patrol: the leader's patrol view — who patrolled on a day and for how
+// long against target, one worker-day's track played back in time order
+// (play, pause, speed), and the coverage gaps (where nobody came within the
+// radius) and visit frequency of the worker's grid as layers with a legend.
+import { get } from './api.js';
+import { t, onLang, applyTo } from './i18n.js';
+import { state, fitTo } from './gridmap.js';
+import { showError, h } from './card.js';
+
+const empty = () => ({ type: 'FeatureCollection', features: [] });
+const VISIT_COLOURS = ['#f1faee', '#a8dadc', '#457b9d', '#1d3557']; // 0, 1, 2, 3+ days
+let summary = null; // GET /api/patrol/summary of the chosen date
+let play = null; // {fixes, i, simT, speed, running, raf}
+
+/** initPatrol builds the panel (once). */
+export function initPatrol() {
+  const sec = h('section', { id: 'patrol-panel', class: 'mode-panel', hidden: '' },
+    h('h2', { 'data-i18n': 'patrol_title' }),
+    h('label', {}, h('span', { 'data-i18n': 'patrol_date' }), h('input', { id: 'pt-date', type: 'date' })),
+    h('table', { id: 'pt-workers', class: 'stats' }),
+    h('p', { id: 'pt-idle', class: 'muted' }),
+    h('div', { class: 'actions' },
+      h('label', {}, h('span', { 'data-i18n': 'patrol_worker' }), h('select', { id: 'pt-worker' })),
+      h('button', { type: 'button', id: 'pt-play', 'data-i18n': 'patrol_play' }),
+      h('button', { type: 'button', id: 'pt-pause', 'data-i18n': 'patrol_pause' }),
+      h('select', { id: 'pt-speed', 'data-i18n-title': 'patrol_speed' },
+        ...[10, 60, 300, 3600].map((s) => h('option', { value: s }, `${s}×`)))),
+    h('p', {}, h('span', { 'data-i18n': 'patrol_clock' }), ' ', h('output', { id: 'pt-clock' }, '—')),
+    h('dl', { id: 'pt-day' }),
+    h('fieldset', { id: 'pt-layers' }, h('legend', { 'data-i18n': 'patrol_layers' }),
+      h('label', {}, h('input', { type: 'checkbox', 'data-layer': 'gaps' }), ' ', h('span', { 'data-i18n': 'patrol_gaps' })),
+      h('label', {}, h('input', { type: 'checkbox', 'data-layer': 'visits' }), ' ', h('span', { 'data-i18n': 'patrol_visits' })),
+      h('label', {}, h('span', { 'data-i18n': 'patrol_radius' }), h('input', { id: 'pt-radius', type: 'number', min: 1, max: 500, value: 50 }))),
+    h('div', { id: 'pt-legend', class: 'legend' }));
+  document.getElementById('panel').appendChild(sec);
+  applyTo(sec);
+  const yesterday = new Date(Date.now() + 8 * 3600e3 - 86400e3).toISOString().slice(0, 10);
+  document.getElementById('pt-date').value = yesterday;
+  document.getElementById('pt-date').onchange = () => loadSummary().catch(showError);
+  document.getElementById('pt-worker').onchange = () => loadWorkerDay().catch(showError);
+  document.getElementById('pt-play').onclick = () => startPlay();
+  document.getElementById('pt-pause').onclick = () => pausePlay();
+  document.getElementById('pt-speed').onchange = (e) => { if (play) play.speed = Number(e.target.value); };
+  for (const cb of sec.querySelectorAll('#pt-layers input[type=checkbox]')) cb.onchange = () => loadLayers().catch(showError);
+  document.getElementById('pt-radius').onchange = () => loadLayers().catch(showError);
+  onLang(() => { renderSummary(); renderLegend(); });
+}
+
+function ensureLayers() {
+  const map = state.map;
+  if (map.getSource('pt-track')) return;
+  for (const s of ['pt-gaps', 'pt-visits', 'pt-track', 'pt-head']) map.addSource(s, { type: 'geojson', data: empty() });
+  map.addLayer({ id: 'pt-visits', type: 'fill', source: 'pt-visits', paint: {
+    'fill-color': ['step', ['get', 'days'], VISIT_COLOURS[0], 1, VISIT_COLOURS[1], 2, VISIT_COLOURS[2], 3, VISIT_COLOURS[3]], 'fill-opacity': 0.6 } });
+  map.addLayer({ id: 'pt-gaps', type: 'fill', source: 'pt-gaps', paint: { 'fill-color': '#e63946', 'fill-opacity': 0.45, 'fill-outline-color': '#9d0208' } });
+  map.addLayer({ id: 'pt-track', type: 'line', source: 'pt-track', paint: { 'line-color': '#2a9d8f', 'line-width': 3 } });
+  map.addLayer({ id: 'pt-head', type: 'circle', source: 'pt-head', paint: { 'circle-radius': 7, 'circle-color': '#ffb703', 'circle-stroke-color': '#000', 'circle-stroke-width': 1 } });
+}
+
+/** enterPatrol shows the panel and loads the chosen date's summary. */
+export async function enterPatrol() {
+  state.onClick = null;
+  ensureLayers();
+  for (const l of ['pt-visits', 'pt-gaps', 'pt-track', 'pt-head']) state.map.setLayoutProperty(l, 'visibility', 'visible');
+  await loadSummary();
+}
+
+/** leavePatrol stops playback and hides the patrol layers. */
+export function leavePatrol() {
+  pausePlay();
+  for (const l of ['pt-visits', 'pt-gaps', 'pt-track', 'pt-head']) if (state.map.getLayer(l)) state.map.setLayoutProperty(l, 'visibility', 'none');
+}
+
+const district = () => state.data.district?.features[0]?.properties.code;
+const hours = (s) => (s / 3600).toFixed(1);
+
+async function loadSummary() {
+  const date = document.getElementById('pt-date').value;
+  summary = await get(`/api/patrol/summary?unit=${encodeURIComponent(district())}&date=${encodeURIComponent(date)}`);
+  const sel = document.getElementById('pt-worker');
+  const had = sel.value;
+  sel.replaceChildren(...summary.workers.filter((w) => w.day_seconds > 0).map((w) => h('option', { value: w.worker }, w.worker)));
+  if ([...sel.options].some((o) => o.value === had)) sel.value = had;
+  renderSummary();
+  await loadWorkerDay();
+}
+
+function renderSummary() {
+  if (!summary) return;
+  const tbl = document.getElementById('pt-workers');
+  tbl.replaceChildren(h('tr', {}, ...['patrol_worker', 'patrol_day_hours', 'patrol_month_hours', 'patrol_target'].map((k) => h('th', {}, t(k)))),
+    ...summary.workers.filter((w) => w.day_seconds > 0).slice(0, 50).map((w) => h('tr', { 'data-worker': w.worker, class: w.met_day === false ? 'under_target' : '' },
+      h('td', {}, w.worker), h('td', {}, hours(w.day_seconds)), h('td', {}, hours(w.month_seconds)),
+      h('td', {}, w.target_daily_seconds == null ? '—' : hours(w.target_daily_seconds)))));
+  const idle = summary.not_patrolled;
+  document.getElementById('pt-idle').textContent = t('patrol_idle', { n: idle.length, names: idle.slice(0, 20).join('、') });
+}
+
+function workerLine() { return summary?.workers.find((w) => w.worker === document.getElementById('pt-worker').value); }
+
+async function loadWorkerDay() {
+  pausePlay();
+  const worker = document.getElementById('pt-worker').value;
+  const date = document.getElementById('pt-date').value;
+  const src = (id) => state.map.getSource(id);
+  document.getElementById('pt-clock').textContent = '—';
+  if (!worker) {
+    src('pt-track').setData(empty()); src('pt-head').setData(empty());
+    document.getElementById('pt-day').replaceChildren();
+    return loadLayers();
+  }
+  const q = `worker=${encodeURIComponent(worker)}&from=${date}&to=${date}`;
+  const [tracks, days, pb] = await Promise.all([get(`/api/patrol/tracks?${q}`), get(`/api/patrol/days?${q}`),
+    get(`/api/patrol/playback?worker=${encodeURIComponent(worker)}&date=${date}`)]);
+  src('pt-track').setData(tracks);
+  src('pt-head').setData(empty());
+  play = { fixes: pb.fixes.map((f) => ({ t: Date.parse(f.t), c: [f.lon, f.lat] })), i: 0, simT: 0, speed: Number(document.getElementById('pt-speed').value), running: false, raf: 0 };
+  if (play.fixes.length) play.simT = play.fixes[0].t;
+  const d = days.days[0];
+  document.getElementById('pt-day').replaceChildren(...(d ? [
+    h('dt', {}, t('patrol_distance')), h('dd', { id: 'pt-distance' }, `${(d.distance_m / 1000).toFixed(2)} km`),
+    h('dt', {}, t('patrol_hours')), h('dd', { id: 'pt-hours' }, hours(d.patrol_seconds)),
+    h('dt', {}, t('patrol_in_grid')), h('dd', {}, hours(d.in_grid_seconds)),
+    h('dt', {}, t('patrol_coverage')), h('dd', {}, d.coverage_ratio == null ? '—' : `${(d.coverage_ratio * 100).toFixed(1)}%`),
+    h('dt', {}, t('patrol_trips_stops')), h('dd', {}, `${d.trips.length} / ${d.stops.length}`),
+  ] : []));
+  if (tracks.features.length) fitTo(tracks.features.map((f) => f.geometry));
+  await loadLayers();
+}
+
+async function loadLayers() {
+  const w = workerLine();
+  const date = document.getElementById('pt-date').value;
+  const radius = document.getElementById('pt-radius').value;
+  const on = (id) => document.querySelector(`#pt-layers input[data-layer=${id}]`).checked;
+  const grid = w?.unit;
+  const q = grid ? `grid=${grid}&from=${date}&to=${date}&radius_m=${encodeURIComponent(radius)}` : null;
+  const [gaps, visits] = await Promise.all([
+    on('gaps') && q ? get(`/api/patrol/gaps?${q}`) : null,
+    on('visits') && q ? get(`/api/patrol/visits?${q}`) : null]);
+  state.map.getSource('pt-gaps').setData(gaps || empty());
+  state.map.getSource('pt-visits').setData(visits || empty());
+  document.getElementById('pt-legend').dataset.gapArea = gaps ? Math.round(gaps.summary.gap_area_m2) : '';
+  renderLegend(gaps);
+}
+
+let lastGaps = null;
+function renderLegend(gaps = lastGaps) {
+  lastGaps = gaps;
+  const box = document.getElementById('pt-legend');
+  const sw = (c) => h('span', { class: 'swatch', style: `display:inline-block;width:12px;height:12px;background:${c}` });
+  box.replaceChildren(
+    h('div', {}, sw('#2a9d8f'), ' ', t('patrol_track')),
+    h('div', {}, sw('#e63946'), ' ', t('patrol_gaps'), gaps ? ` · ${t('patrol_gap_area', { m2: Math.round(gaps.summary.gap_area_m2), pct: (gaps.summary.gap_ratio * 100).toFixed(1) })}` : ''),
+    h('div', {}, ...VISIT_COLOURS.map((c, i) => h('span', {}, sw(c), ` ${i}${i === 3 ? '+' : ''} `)), t('patrol_visit_days')));
+}
+
+function startPlay() {
+  if (!play || !play.fixes.length) return;
+  if (play.i >= play.fixes.length - 1) { play.i = 0; play.simT = play.fixes[0].t; }
+  play.running = true;
+  let last = performance.now();
+  const step = (now) => {
+    if (!play?.running) return;
+    play.simT += (now - last) * play.speed;
+    last = now;
+    const f = play.fixes;
+    while (play.i < f.length - 1 && f[play.i + 1].t <= play.simT) play.i++;
+    const a = f[play.i], b = f[Math.min(play.i + 1, f.length - 1)];
+    const k = b.t > a.t ? Math.min(1, (play.simT - a.t) / (b.t - a.t)) : 0;
+    const c = [a.c[0] + (b.c[0] - a.c[0]) * k, a.c[1] + (b.c[1] - a.c[1]) * k];
+    state.map.getSource('pt-head')?.setData({ type: 'FeatureCollection', features: [{ type: 'Feature', geometry: { type: 'Point', coordinates: c }, properties: {} }] });
+    const clock = document.getElementById('pt-clock');
+    clock.textContent = new Date(Math.min(play.simT, f[f.length - 1].t) + 8 * 3600e3).toISOString().slice(11, 19);
+    clock.dataset.index = String(play.i);
+    if (play.i >= f.length - 1) { play.running = false; clock.dataset.done = 'true'; return; }
+    play.raf = requestAnimationFrame(step);
+  };
+  document.getElementById('pt-clock').dataset.done = 'false';
+  play.raf = requestAnimationFrame(step);
+}
+
+function pausePlay() {
+  if (!play) return;
+  play.running = false;
+  cancelAnimationFrame(play.raf);
+}
