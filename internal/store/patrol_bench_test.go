@@ -152,3 +152,40 @@ func BenchmarkPatrolIngest(b *testing.B) {
 	fmt.Printf("ingest of %d fixes a way: bare COPY %.0f/s, CopyFixes %.0f/s (%.2f×), AddFixes %.0f/s (%.2f×)\n",
 		total, rate(bare), rate(staged), bare.Seconds()/staged.Seconds(), rate(unnest), bare.Seconds()/unnest.Seconds())
 }
+
+func TestConcurrentSameUploadStoresOnce(t *testing.T) {
+	pool, _ := dbtest.New(t)
+	ctx := context.Background()
+	st := store.New(pool)
+	ids := workers(t, pool, 1)
+	var batch []ingest.Fix
+	for _, f := range fleet(ids, time.Date(2026, 11, 21, 9, 0, 0, 0, cst), 2000, rand.New(rand.NewSource(2))) {
+		batch = append(batch, f.Fix)
+	}
+	for round := 0; round < 5; round++ {
+		if _, err := pool.Exec(ctx, `DELETE FROM patrol_points`); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan int, 4)
+		for g := 0; g < 4; g++ {
+			go func() {
+				n, err := st.AddFixes(ctx, "330199", ids[0], batch)
+				if err != nil {
+					t.Error(err)
+				}
+				done <- n
+			}()
+		}
+		total := 0
+		for g := 0; g < 4; g++ {
+			total += <-done
+		}
+		var stored int
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM patrol_points`).Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+		if total != len(batch) || stored != len(batch) {
+			t.Fatalf("round %d: uploads report %d new, %d stored, want %d", round, total, stored, len(batch))
+		}
+	}
+}
