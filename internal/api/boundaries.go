@@ -79,10 +79,11 @@ func editableGrid(c echo.Context) (string, error) {
 	return code, authorize(c, auth.EditBoundaries, code)
 }
 
+// versionParam is the required ?version= of the grid edited.
 func versionParam(c echo.Context) (int, error) {
 	v := c.QueryParam("version")
 	if v == "" {
-		return 0, nil
+		return 0, apperr.New(apperr.ErrInvalid, "version: required (the grid's version you edited)")
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 {
@@ -207,12 +208,14 @@ func (s *Server) splitGrid(c echo.Context) error {
 	return writeEdit(c, out, err)
 }
 
-// mergeGrids answers POST /api/grids/merge with {"codes", "name", "reason"}.
+// mergeGrids answers POST /api/grids/merge with {"codes", "versions" (one
+// per code), "name", "reason"}.
 func (s *Server) mergeGrids(c echo.Context) error {
 	var in struct {
-		Codes  []string `json:"codes"`
-		Name   string   `json:"name"`
-		Reason string   `json:"reason"`
+		Codes    []string `json:"codes"`
+		Versions []int    `json:"versions"`
+		Name     string   `json:"name"`
+		Reason   string   `json:"reason"`
 	}
 	raw, err := readBody(c, &in)
 	if err != nil {
@@ -230,7 +233,7 @@ func (s *Server) mergeGrids(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.editor().Merge(c.Request().Context(), in.Codes, in.Name, req)
+	out, err := s.editor().Merge(c.Request().Context(), in.Codes, in.Versions, in.Name, req)
 	return writeEdit(c, out, err)
 }
 

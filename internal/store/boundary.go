@@ -291,16 +291,16 @@ func (s *Store) SameShape(ctx context.Context, tx pgx.Tx, a, b orb.Geometry) (bo
 	return same, nil
 }
 
-// UpdateGridGeom replaces a grid's geometry (the triggers bump its version
-// and keep the old one in unit_versions) and returns the new version.
-func (s *Store) UpdateGridGeom(ctx context.Context, tx pgx.Tx, code string, g orb.MultiPolygon, name string) (int, error) {
-	var v int
-	err := tx.QueryRow(ctx, `UPDATE units SET geom = ST_Multi(ST_GeomFromWKB($2, 4326)), name = coalesce(nullif($3, ''), name),
-        updated_by = NULL, reason = NULL WHERE code = $1 RETURNING version`, code, encodeWKB(g), name).Scan(&v)
+// UpdateGrid replaces a grid's geometry, and its name and kind unless ""
+// (the triggers bump its version and keep the old row in unit_versions).
+func (s *Store) UpdateGrid(ctx context.Context, tx pgx.Tx, g Grid) error {
+	_, err := tx.Exec(ctx, `UPDATE units SET geom = ST_Multi(ST_GeomFromWKB($2, 4326)), name = coalesce(nullif($3, ''), name),
+        kind = coalesce(nullif($4, ''), kind), updated_by = NULL, reason = NULL WHERE code = $1 AND level = 4`,
+		g.Code, encodeWKB(g.Geom), g.Name, g.Kind)
 	if err != nil {
-		return 0, fmt.Errorf("store: update %s: %w", code, err)
+		return fmt.Errorf("store: update %s: %w", g.Code, err)
 	}
-	return v, nil
+	return nil
 }
 
 // InsertGrid adds a grid under parent.
@@ -564,11 +564,13 @@ func (s *Store) StreamDefects(ctx context.Context, root string, minArea float64,
 
 // SQLDefect is one row of coverage_defects.
 type SQLDefect struct {
-	Kind   string
-	Parent string
-	Codes  []string
-	Geom   orb.Geometry
-	Size   float64
+	Kind    string
+	Level   string // level name of the units concerned
+	Parent  string
+	Codes   []string
+	Geom    orb.Geometry
+	Size    float64
+	Message string
 }
 
 // Defects runs the SQL coverage validator under root ("" everywhere).
@@ -582,7 +584,8 @@ func (s *Store) DefectsTx(ctx context.Context, q Querier, root string, minArea f
 	if root != "" {
 		r = &root
 	}
-	rows, err := q.Query(ctx, `SELECT kind, coalesce(parent_code, ''), codes, ST_AsBinary(geom), size FROM coverage_defects($1, $2)`, r, minArea)
+	rows, err := q.Query(ctx, `SELECT d.kind, coalesce(l.name, ''), coalesce(d.parent_code, ''), d.codes, ST_AsBinary(d.geom), d.size, d.message
+        FROM coverage_defects($1, $2) d LEFT JOIN unit_levels l ON l.level = d.level`, r, minArea)
 	if err != nil {
 		return nil, fmt.Errorf("store: defects: %w", err)
 	}
@@ -591,7 +594,7 @@ func (s *Store) DefectsTx(ctx context.Context, q Querier, root string, minArea f
 	for rows.Next() {
 		var d SQLDefect
 		var b []byte
-		if err := rows.Scan(&d.Kind, &d.Parent, &d.Codes, &b, &d.Size); err != nil {
+		if err := rows.Scan(&d.Kind, &d.Level, &d.Parent, &d.Codes, &b, &d.Size, &d.Message); err != nil {
 			return nil, fmt.Errorf("store: defects: %w", err)
 		}
 		if d.Geom, err = wkb.Unmarshal(b); err != nil {
@@ -688,49 +691,49 @@ func (s *Store) UnitGeoms(ctx context.Context, codes []string) (map[string]orb.M
 	return out, rows.Err()
 }
 
-// LayerCounts says what a layer import did to one community.
-type LayerCounts struct {
-	Inserted, Updated, Deleted int
+const lockGridsSQL = `
+SELECT code, coalesce(parent_code, ''), name, kind, version, ST_AsBinary(geom)
+FROM units WHERE parent_code = $1 AND level = 4 ORDER BY code FOR UPDATE`
+
+// LockGrids locks and returns every grid of community parent.
+func (s *Store) LockGrids(ctx context.Context, tx pgx.Tx, parent string) ([]Grid, error) {
+	rows, err := tx.Query(ctx, lockGridsSQL, parent)
+	if err != nil {
+		return nil, fmt.Errorf("store: lock grids: %w", err)
+	}
+	defer rows.Close()
+	var out []Grid
+	for rows.Next() {
+		var g Grid
+		var raw []byte
+		if err := rows.Scan(&g.Code, &g.Parent, &g.Name, &g.Kind, &g.Version, &raw); err != nil {
+			return nil, fmt.Errorf("store: lock grids: %w", err)
+		}
+		if g.Geom, err = decodeWKB(raw); err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
 }
 
-// ReplaceGrids makes grids the whole set of grids of community parent:
-// matching codes are updated (when anything differs), new ones inserted,
-// missing ones deleted. The caller re-assigns buildings afterwards.
-func (s *Store) ReplaceGrids(ctx context.Context, tx pgx.Tx, parent string, grids []Grid) (LayerCounts, error) {
-	var c LayerCounts
-	codes := make([]string, len(grids))
-	for i, g := range grids {
-		codes[i] = g.Code
-		tag, err := tx.Exec(ctx, `UPDATE units SET geom = ST_Multi(ST_GeomFromWKB($2, 4326)), name = $3, kind = $4
-            WHERE code = $1 AND parent_code = $5 AND level = 4
-              AND (NOT ST_Equals(geom, ST_GeomFromWKB($2, 4326)) OR ST_NPoints(geom) <> ST_NPoints(ST_GeomFromWKB($2, 4326))
-                   OR name <> $3 OR kind <> $4)`, g.Code, encodeWKB(g.Geom), g.Name, g.Kind, parent)
-		if err != nil {
-			return c, fmt.Errorf("store: import %s: %w", g.Code, err)
-		}
-		if tag.RowsAffected() > 0 {
-			c.Updated++
-			continue
-		}
-		var exists bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM units WHERE code = $1)`, g.Code).Scan(&exists); err != nil {
-			return c, fmt.Errorf("store: import %s: %w", g.Code, err)
-		}
-		if exists {
-			continue
-		}
-		g.Parent = parent
-		if err := s.InsertGrid(ctx, tx, g); err != nil {
-			return c, err
-		}
-		c.Inserted++
-	}
-	tag, err := tx.Exec(ctx, `DELETE FROM units WHERE parent_code = $1 AND level = 4 AND NOT (code = ANY($2))`, parent, codes)
+// UnitParents returns the parent code ("" for a root) of each of codes
+// that exists.
+func (s *Store) UnitParents(ctx context.Context, q Querier, codes []string) (map[string]string, error) {
+	rows, err := q.Query(ctx, `SELECT code, coalesce(parent_code, '') FROM units WHERE code = ANY($1)`, codes)
 	if err != nil {
-		return c, fmt.Errorf("store: import %s: %w", parent, err)
+		return nil, fmt.Errorf("store: unit parents: %w", err)
 	}
-	c.Deleted = int(tag.RowsAffected())
-	return c, nil
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var c, p string
+		if err := rows.Scan(&c, &p); err != nil {
+			return nil, fmt.Errorf("store: unit parents: %w", err)
+		}
+		out[c] = p
+	}
+	return out, rows.Err()
 }
 
 const exportGridsSQL = `
