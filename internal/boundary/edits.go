@@ -64,6 +64,10 @@ func (s *Service) Replace(ctx context.Context, code string, g orb.MultiPolygon, 
 		if err != nil {
 			return nil, err
 		}
+		if grid.SameShape(old.Geom, g) {
+			// Its own shape on the 1e-7° grid (as GET answers it): nothing to do.
+			return &Result{Code: code, Changed: []grid.Change{}}, nil
+		}
 		p := &plan{parent: store.Grid{Code: old.Parent}, claimCodes: []string{code}, claims: []orb.MultiPolygon{g},
 			superseded: map[string]bool{code: true}, action: "grid.replace"}
 		return s.execute(ctx, tx, p, bounds(old.Geom, g), req, code)

@@ -171,16 +171,21 @@ func (s *Service) gather(ctx context.Context, tx pgx.Tx, p *plan, area orb.Geome
 	if p.participants, err = s.st.GridsNear(ctx, tx, parent.Code, area, degrees(s.opt.SnapMetres)); err != nil {
 		return err
 	}
-	var refs []orb.MultiPolygon
+	var refs, all []orb.MultiPolygon
 	for _, g := range p.participants {
+		all = append(all, g.Geom)
 		if !p.superseded[g.Code] {
 			refs = append(refs, g.Geom)
 		}
 	}
 	refs = append(refs, parent.Geom)
+	// Clients send 7 decimals (what every answer writes): a vertex within
+	// 1e-7° of a stored one is that vertex, so an unchanged vertex does not
+	// cross its own stored edge and node spurious points.
+	stored := newRestorer(grid.Precision, append(all, parent.Geom)...)
 	sn := newSnapper(rings(refs...), s.opt.SnapMetres)
 	for i := range p.claims {
-		p.claims[i] = sn.polygon(p.claims[i])
+		p.claims[i] = sn.polygon(stored.polygon(p.claims[i]))
 	}
 	return nil
 }
