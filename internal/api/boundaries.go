@@ -15,6 +15,7 @@ import (
 	"wangge/internal/apperr"
 	"wangge/internal/auth"
 	"wangge/internal/boundary"
+	"wangge/internal/unit"
 )
 
 // editor is the boundary service over the server's store.
@@ -73,7 +74,7 @@ func editRequest(c echo.Context, action, code, reason string, body []byte) (boun
 // editableGrid is the route's grid code, once the principal may edit it.
 func editableGrid(c echo.Context) (string, error) {
 	code := c.Param("code")
-	if !unitCode.MatchString(code) || len(code) != 15 {
+	if !unit.IsGridCode(code) {
 		return "", apperr.New(apperr.ErrInvalid, "code %q: want a 15-digit grid code", code)
 	}
 	return code, authorize(c, auth.EditBoundaries, code)
@@ -140,7 +141,7 @@ func (s *Server) createGrid(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if !unitCode.MatchString(in.Parent) || len(in.Parent) != 12 {
+	if !unit.IsCommunityCode(in.Parent) {
 		return apperr.New(apperr.ErrInvalid, "parent %q: want a 12-digit community code", in.Parent)
 	}
 	if err := authorize(c, auth.EditBoundaries, in.Parent); err != nil {
@@ -222,7 +223,7 @@ func (s *Server) mergeGrids(c echo.Context) error {
 		return err
 	}
 	for _, code := range in.Codes {
-		if !unitCode.MatchString(code) || len(code) != 15 {
+		if !unit.IsGridCode(code) {
 			return apperr.New(apperr.ErrInvalid, "codes: %q is not a 15-digit grid code", code)
 		}
 		if err := authorize(c, auth.EditBoundaries, code); err != nil {
@@ -241,7 +242,7 @@ func (s *Server) mergeGrids(c echo.Context) error {
 // coverage validator's defects below the unit, as GeoJSON.
 func (s *Server) validation(c echo.Context) error {
 	parent := c.QueryParam("parent")
-	if !unitCode.MatchString(parent) {
+	if !unit.IsUnitCode(parent) {
 		return apperr.New(apperr.ErrInvalid, "parent %q: want a unit code", parent)
 	}
 	p := principal(c)

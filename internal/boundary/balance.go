@@ -9,17 +9,6 @@ import (
 	"wangge/internal/store"
 )
 
-// Band is the target workload of a grid (任务相当).
-type Band struct {
-	MinHouseholds int `json:"min_households"`
-	MaxHouseholds int `json:"max_households"`
-	MinPeople     int `json:"min_people"`
-	MaxPeople     int `json:"max_people"`
-}
-
-// DefaultBand is 200–500 households and 1,000–1,500 people per grid.
-var DefaultBand = Band{MinHouseholds: 200, MaxHouseholds: 500, MinPeople: 1000, MaxPeople: 1500}
-
 // Proposal is a suggested split line for an oversized grid.
 type Proposal struct {
 	Line          orb.LineString // crosses the grid's bounding box

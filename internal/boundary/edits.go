@@ -11,6 +11,7 @@ import (
 	"wangge/internal/apperr"
 	"wangge/internal/grid"
 	"wangge/internal/store"
+	"wangge/internal/unit"
 )
 
 func bounds(gs ...orb.MultiPolygon) orb.Geometry {
@@ -39,7 +40,7 @@ func requireVersion(field string, version int) error {
 }
 
 func lockGrid(ctx context.Context, st *store.Store, tx pgx.Tx, code string, version int) (store.Grid, error) {
-	g, err := st.LockUnit(ctx, tx, code, grid.LevelGrid)
+	g, err := st.LockUnit(ctx, tx, code, unit.LevelGrid)
 	if err != nil {
 		return g, err
 	}
@@ -83,7 +84,7 @@ func (s *Service) Create(ctx context.Context, parent, name, kind string, g orb.M
 	if strings.TrimSpace(name) == "" {
 		return nil, apperr.New(apperr.ErrInvalid, "name: required")
 	}
-	kind, err := grid.ParseKind(kind)
+	kind, err := unit.ParseKind(kind)
 	if err != nil {
 		return nil, err
 	}

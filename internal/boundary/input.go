@@ -110,4 +110,3 @@ func CheckPolygon(mp orb.MultiPolygon, maxVertices int) error {
 	}
 	return nil
 }
-

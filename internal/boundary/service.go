@@ -16,6 +16,7 @@ import (
 	"wangge/internal/apperr"
 	"wangge/internal/grid"
 	"wangge/internal/store"
+	"wangge/internal/unit"
 )
 
 // Mode decides what happens to a change that would leave a gap or overlap.
@@ -163,7 +164,7 @@ func degrees(m float64) float64 { return 2 * m / metresPerDegree }
 // gather locks the parent and the grids around area and snaps the claims
 // onto the grids that keep their shape and the parent's boundary.
 func (s *Service) gather(ctx context.Context, tx pgx.Tx, p *plan, area orb.Geometry) error {
-	parent, err := s.st.LockUnit(ctx, tx, p.parent.Code, store.LevelCommunity)
+	parent, err := s.st.LockUnit(ctx, tx, p.parent.Code, unit.LevelCommunity)
 	if err != nil {
 		return err
 	}

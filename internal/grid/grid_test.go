@@ -57,48 +57,6 @@ func TestDropSmallParts(t *testing.T) {
 	}
 }
 
-func TestBand(t *testing.T) {
-	b := grid.DefaultBand
-	for _, c := range []struct {
-		kind       string
-		hh, people int
-		want       string
-	}{
-		{"basic", 300, 1200, "ok"}, {"basic", 501, 1200, "over"}, {"basic", 300, 1501, "over"},
-		{"basic", 199, 1200, "under"}, {"basic", 600, 900, "over"}, {"school", 900, 3000, "n/a"},
-	} {
-		if got := b.Flag(c.kind, c.hh, c.people); got != c.want {
-			t.Errorf("%s %d/%d: %s, want %s", c.kind, c.hh, c.people, got, c.want)
-		}
-	}
-}
-
-func TestVocabulary(t *testing.T) {
-	if k, err := grid.ParseKind(""); k != "basic" || err != nil {
-		t.Errorf("default kind %q %v", k, err)
-	}
-	if _, err := grid.ParseKind("house"); err == nil {
-		t.Error("kind house accepted")
-	}
-	for s, want := range map[string]int{"grid": 4, "4": 4, "community": 3, "district": 1, "estate": 5} {
-		if n, err := grid.ParseLevel(s); n != want || err != nil {
-			t.Errorf("ParseLevel(%q) = %d %v", s, n, err)
-		}
-	}
-	if _, err := grid.ParseLevel("0"); err == nil {
-		t.Error("level 0 accepted")
-	}
-	if !grid.IsGridCode("330199001004007") || grid.IsGridCode("330199001004") || grid.IsGridCode("33019900100400x") {
-		t.Error("IsGridCode")
-	}
-	if grid.CommunityOf("330199001004007") != "330199001004" || grid.CommunityOf("330199001004") != "" {
-		t.Error("CommunityOf")
-	}
-	if grid.PrefixLen("330100000000") != 6 || grid.PrefixLen("330199001000") != 9 || grid.PrefixLen("330199001004") != 12 {
-		t.Error("PrefixLen")
-	}
-}
-
 func TestDefectEncoding(t *testing.T) {
 	ds := []coverage.Defect{{Kind: coverage.Overlap, Features: []int{0, 1}, Geometry: square, Size: 3, Unit: coverage.UnitSquareMetres, Message: "x"}}
 	fromFile := grid.FeatureCollection(grid.FromCoverage(ds, []string{"a", "b"}, []int{7, 9}, "p"))

@@ -8,6 +8,7 @@ import (
 
 	"wangge/geo/coverage"
 	"wangge/internal/grid"
+	"wangge/internal/unit"
 )
 
 // ParentOf is the grid's parent: its Parent, else the community its
@@ -16,7 +17,7 @@ func ParentOf(g Grid) string {
 	if g.Parent != "" {
 		return g.Parent
 	}
-	return grid.CommunityOf(g.Code)
+	return unit.CommunityOf(g.Code)
 }
 
 // Check validates the layer with geo/coverage, one coverage per parent

@@ -13,6 +13,7 @@ import (
 	"wangge/internal/apperr"
 	"wangge/internal/grid"
 	"wangge/internal/store"
+	"wangge/internal/unit"
 )
 
 // ImportRequest is a layer import.
@@ -66,7 +67,7 @@ func Import(ctx context.Context, st *store.Store, data []byte, req ImportRequest
 	byParent := map[string][]store.Grid{}
 	for i := range grids {
 		g := &grids[i]
-		if !grid.IsGridCode(g.Code) {
+		if !unit.IsGridCode(g.Code) {
 			return nil, apperr.New(apperr.ErrInvalid, "layer: feature %d: code %q is not a 15-digit grid code (map the code attribute with code_field)", i, g.Code)
 		}
 		if seen[g.Code] {
@@ -74,10 +75,10 @@ func Import(ctx context.Context, st *store.Store, data []byte, req ImportRequest
 		}
 		seen[g.Code] = true
 		g.Parent = ParentOf(*g)
-		if !grid.IsCommunityCode(g.Parent) || grid.CommunityOf(g.Code) != g.Parent {
+		if !unit.IsCommunityCode(g.Parent) || unit.CommunityOf(g.Code) != g.Parent {
 			return nil, apperr.New(apperr.ErrInvalid, "layer: feature %d: code %s does not extend its parent %q", i, g.Code, g.Parent)
 		}
-		if g.Kind, err = grid.ParseKind(g.Kind); err != nil {
+		if g.Kind, err = unit.ParseKind(g.Kind); err != nil {
 			return nil, apperr.New(apperr.ErrInvalid, "layer: feature %d: %v", i, err)
 		}
 		if g.Name == "" {
@@ -197,7 +198,7 @@ func countChanges(parents []string, changed []grid.Change) map[string]Counts {
 		out[p] = Counts{}
 	}
 	for _, ch := range changed {
-		p := grid.CommunityOf(ch.Code)
+		p := unit.CommunityOf(ch.Code)
 		c := out[p]
 		switch {
 		case ch.Before == nil:

@@ -22,13 +22,12 @@ import (
 	"wangge/geo/locate"
 	"wangge/internal/changes"
 	"wangge/internal/store"
+	"wangge/internal/unit"
 )
 
 // NearBoundaryM is the distance to a grid's boundary under which an answer
 // is flagged as uncertain (GPS error of a phone is a few metres).
 const NearBoundaryM = 5.0
-
-var levelNames = map[int]string{1: "district", 2: "street", 3: "community", 4: "grid"}
 
 // Service is the in-memory lookup; safe for concurrent use.
 type Service struct {
@@ -307,7 +306,7 @@ func (s *Service) chainLocked(code string) []store.ChainLink {
 		if !ok {
 			break
 		}
-		rev = append(rev, store.ChainLink{Code: u.Code, Name: u.Name, Level: levelNames[u.Level]})
+		rev = append(rev, store.ChainLink{Code: u.Code, Name: u.Name, Level: unit.LevelName(u.Level)})
 		c = u.Parent
 	}
 	out := make([]store.ChainLink, len(rev))

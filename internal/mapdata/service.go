@@ -16,6 +16,7 @@ import (
 	"wangge/internal/changes"
 	"wangge/internal/store"
 	"wangge/internal/tilecache"
+	"wangge/internal/unit"
 )
 
 // Options configure a Service; the zero value is usable.
@@ -236,7 +237,7 @@ func (s *Service) loadLocked(ctx context.Context, sources Source) error {
 		}
 		l.setBound(fs)
 		s.cache.Purge(l.def.Spec.Name)
-		if l.def.Level == store.LevelGrid {
+		if l.def.Level == unit.LevelGrid {
 			grids = fs
 		}
 	}
@@ -337,7 +338,7 @@ func (s *Service) applyUnit(ctx context.Context, e changes.Event) error {
 		return fmt.Errorf("unit code %q: %w", e.Code, err)
 	}
 	var (
-		unit    store.MapUnit
+		mu      store.MapUnit
 		fetched bool
 		gone    bool
 	)
@@ -347,7 +348,7 @@ func (s *Service) applyUnit(ctx context.Context, e changes.Event) error {
 			continue
 		}
 		if !fetched {
-			unit, err = s.st.MapUnit(ctx, e.Code)
+			mu, err = s.st.MapUnit(ctx, e.Code)
 			switch {
 			case errors.Is(err, apperr.ErrNotFound):
 				gone = true
@@ -364,7 +365,7 @@ func (s *Service) applyUnit(ctx context.Context, e changes.Event) error {
 		if gone {
 			deletes = []uint64{id}
 		} else {
-			f, err := unitFeature(unit)
+			f, err := unitFeature(mu)
 			if err != nil {
 				return err
 			}
@@ -380,18 +381,18 @@ func (s *Service) applyUnit(ctx context.Context, e changes.Event) error {
 		return nil // no layer of this level
 	}
 	switch e.Level {
-	case store.LevelGrid:
+	case unit.LevelGrid:
 		if oldParent != "" && s.members[oldParent] != nil {
 			delete(s.members[oldParent], e.Code)
 		}
 		if !gone {
-			if s.members[unit.Parent] == nil {
-				s.members[unit.Parent] = map[string]bool{}
+			if s.members[mu.Parent] == nil {
+				s.members[mu.Parent] = map[string]bool{}
 			}
-			s.members[unit.Parent][e.Code] = true
+			s.members[mu.Parent][e.Code] = true
 		}
-		return s.refreshDefects(oldParent, unit.Parent)
-	case store.LevelCommunity:
+		return s.refreshDefects(oldParent, mu.Parent)
+	case unit.LevelCommunity:
 		return s.refreshDefects(e.Code)
 	}
 	return nil

@@ -13,7 +13,7 @@ import (
 	"github.com/paulmach/orb/encoding/wkb"
 
 	"wangge/internal/apperr"
-	"wangge/internal/auth"
+	"wangge/internal/unit"
 )
 
 // Grid is one grid row as the boundary editor sees it.
@@ -80,22 +80,13 @@ func (s *Store) LockUnit(ctx context.Context, tx pgx.Tx, code string, level int)
 	var raw []byte
 	err := tx.QueryRow(ctx, lockUnitSQL, code, level).Scan(&g.Code, &g.Parent, &g.Name, &g.Kind, &g.Version, &raw)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return g, apperr.New(apperr.ErrNotFound, "no %s with code %q", levelName(level), code)
+		return g, apperr.New(apperr.ErrNotFound, "no %s with code %q", unit.LevelName(level), code)
 	}
 	if err != nil {
 		return g, fmt.Errorf("store: unit %s: %w", code, err)
 	}
 	g.Geom, err = decodeWKB(raw)
 	return g, err
-}
-
-func levelName(level int) string {
-	for name, n := range levelNames {
-		if n == level {
-			return name
-		}
-	}
-	return "unit"
 }
 
 const siblingsNearSQL = `
@@ -437,7 +428,7 @@ func scopeArgs(parent string) (int, string) {
 	if parent == "" {
 		return 0, ""
 	}
-	n := auth.ScopeLen(parent)
+	n := unit.PrefixLen(parent)
 	return n, parent[:n]
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"wangge/internal/apperr"
+	"wangge/internal/unit"
 )
 
 // Household is one household record with its personal fields in clear; the
@@ -88,7 +89,7 @@ func (s *Store) DiscloseHouseholds(ctx context.Context, p HouseholdPage, entry A
 func gridHouseholds(ctx context.Context, tx pgx.Tx, p HouseholdPage) ([]Household, int, error) {
 	var level int
 	err := tx.QueryRow(ctx, gridLevelSQL, p.Grid).Scan(&level)
-	if errors.Is(err, pgx.ErrNoRows) || (err == nil && level != LevelGrid) {
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && level != unit.LevelGrid) {
 		return nil, 0, apperr.New(apperr.ErrNotFound, "no grid with code %q", p.Grid)
 	}
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/paulmach/orb/encoding/ewkb"
 
 	"wangge/geo/locate"
+	"wangge/internal/unit"
 )
 
 // UnitInfo is one unit of levels district..grid without its geometry: what
@@ -116,7 +117,7 @@ func (s *Store) UnitNow(ctx context.Context, code string) (st UnitState, ok bool
 	if err != nil {
 		return st, false, fmt.Errorf("store: unit %s: %w", code, err)
 	}
-	if i.Level == LevelGrid {
+	if i.Level == unit.LevelGrid {
 		mp, err := decodeMultiPolygon(raw)
 		if err != nil {
 			return st, false, fmt.Errorf("store: grid %s: %w", code, err)

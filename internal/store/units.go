@@ -13,30 +13,6 @@ import (
 	"wangge/internal/apperr"
 )
 
-// Levels of the unit tree, as stored in unit_levels.
-const (
-	LevelDistrict  = 1
-	LevelStreet    = 2
-	LevelCommunity = 3
-	LevelGrid      = 4
-	LevelEstate    = 5
-)
-
-var levelNames = map[string]int{"district": 1, "street": 2, "community": 3, "grid": 4, "estate": 5}
-
-// ParseLevel accepts a level name (grid) or number (4).
-func ParseLevel(s string) (int, error) {
-	if n, ok := levelNames[s]; ok {
-		return n, nil
-	}
-	for _, n := range levelNames {
-		if s == fmt.Sprint(n) {
-			return n, nil
-		}
-	}
-	return 0, apperr.New(apperr.ErrInvalid, "level %q: want district, street, community, grid or estate", s)
-}
-
 // UnitFilter selects units for StreamUnits.
 type UnitFilter struct {
 	Level  int         // required

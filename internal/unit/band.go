@@ -1,4 +1,4 @@
-package grid
+package unit
 
 // Band is the target workload of a basic grid (任务相当); other kinds have none.
 type Band struct {

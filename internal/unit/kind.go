@@ -1,4 +1,4 @@
-package grid
+package unit
 
 import "wangge/internal/apperr"
 

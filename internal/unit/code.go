@@ -1,10 +1,6 @@
-package grid
+package unit
 
-import (
-	"regexp"
-
-	"wangge/internal/apperr"
-)
+import "regexp"
 
 // Unit codes extend their parent's: a 12-digit administrative code (district
 // ends in 000000, street in 000, community otherwise), then 3 digits per grid
@@ -27,30 +23,6 @@ func IsGridCode(s string) bool { return len(s) == GridCodeLen && unitCodeRE.Matc
 // IsCommunityCode reports whether s is a 12-digit administrative code (the
 // parent of grids).
 func IsCommunityCode(s string) bool { return len(s) == CommunityCodeLen && unitCodeRE.MatchString(s) }
-
-// CheckUnitCode is IsUnitCode as an ErrInvalid naming field.
-func CheckUnitCode(field, s string) error {
-	if !IsUnitCode(s) {
-		return apperr.New(apperr.ErrInvalid, "%s %q: want a unit code (12, 15 or 18 digits)", field, s)
-	}
-	return nil
-}
-
-// CheckGridCode is IsGridCode as an ErrInvalid naming field.
-func CheckGridCode(field, s string) error {
-	if !IsGridCode(s) {
-		return apperr.New(apperr.ErrInvalid, "%s %q: want a 15-digit grid code", field, s)
-	}
-	return nil
-}
-
-// CheckCommunityCode is IsCommunityCode as an ErrInvalid naming field.
-func CheckCommunityCode(field, s string) error {
-	if !IsCommunityCode(s) {
-		return apperr.New(apperr.ErrInvalid, "%s %q: want a 12-digit community code", field, s)
-	}
-	return nil
-}
 
 // CommunityOf is the community a grid code extends ("" for other codes).
 func CommunityOf(gridCode string) string {
