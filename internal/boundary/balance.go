@@ -6,6 +6,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"wangge/geo/earth"
 	"wangge/internal/store"
 )
 
@@ -26,8 +27,7 @@ func ProposeSplit(g store.GridLoad) (p Proposal, ok bool) {
 	}
 	b := g.Geom.Bound()
 	c := b.Center()
-	kx := math.Cos(c[1]*math.Pi/180) * metresPerDegree
-	ky := metresPerDegree
+	kx, ky := earth.MetresPerDegree(c[1])
 	type proj struct {
 		t float64
 		h int

@@ -13,6 +13,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"wangge/geo/coverage"
+	"wangge/geo/earth"
 	"wangge/internal/apperr"
 	"wangge/internal/grid"
 	"wangge/internal/store"
@@ -158,8 +159,11 @@ type plan struct {
 	action       string            // audit action
 }
 
-// degrees converts metres to a (generous) margin in degrees.
-func degrees(m float64) float64 { return 2 * m / metresPerDegree }
+// degrees converts metres to a (generous: twice the equator's) margin in degrees.
+func degrees(m float64) float64 {
+	kx, _ := earth.MetresPerDegree(0)
+	return 2 * m / kx
+}
 
 // gather locks the parent and the grids around area and snaps the claims
 // onto the grids that keep their shape and the parent's boundary.

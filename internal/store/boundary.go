@@ -536,7 +536,7 @@ func (s *Store) StreamGridsDiff(ctx context.Context, from, to time.Time, parent 
 const validationSQL = `
 SELECT json_build_object('type', 'Feature', 'geometry', ST_AsGeoJSON(d.geom, 7)::json,
     'properties', json_build_object('kind', d.kind, 'level', l.name, 'parent_code', d.parent_code,
-        'codes', d.codes, 'features', d.codes, 'size', d.size, 'unit', 'm2', 'message', d.message))::text
+        'codes', d.codes, 'size', d.size, 'unit', 'm2', 'message', d.message))::text
 FROM coverage_defects($1, $2) d LEFT JOIN unit_levels l ON l.level = d.level
 ORDER BY d.kind, d.parent_code, d.codes`
 
