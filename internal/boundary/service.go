@@ -67,9 +67,6 @@ func New(st *store.Store, opt Options) *Service {
 	return &Service{st: st, opt: opt}
 }
 
-// MaxInputVertices is the vertex limit of one input geometry.
-func (s *Service) MaxInputVertices() int { return s.opt.MaxVertices }
-
 // Request carries what every edit needs besides its own arguments.
 type Request struct {
 	Mode       Mode

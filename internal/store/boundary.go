@@ -270,18 +270,6 @@ func (s *Store) AssignReleased(ctx context.Context, tx pgx.Tx, owners []string, 
 	return out, rows.Err()
 }
 
-// SameShape reports whether a and b are topologically equal in PostGIS
-// with the same number of vertices (so an added shared vertex is a change).
-func (s *Store) SameShape(ctx context.Context, tx pgx.Tx, a, b orb.Geometry) (bool, error) {
-	var same bool
-	err := tx.QueryRow(ctx, `SELECT ST_NPoints(x) = ST_NPoints(y) AND ST_Equals(x, y)
-        FROM (SELECT ST_GeomFromWKB($1, 4326) x, ST_GeomFromWKB($2, 4326) y) t`, encodeWKB(a), encodeWKB(b)).Scan(&same)
-	if err != nil {
-		return false, fmt.Errorf("store: same shape: %w", err)
-	}
-	return same, nil
-}
-
 // UpdateGrid replaces a grid's geometry, and its name and kind unless ""
 // (the triggers bump its version and keep the old row in unit_versions).
 func (s *Store) UpdateGrid(ctx context.Context, tx pgx.Tx, g Grid) error {
