@@ -6,8 +6,6 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/encoding/ewkb"
 
 	"wangge/geo/locate"
 	"wangge/internal/unit"
@@ -128,19 +126,4 @@ func (s *Store) UnitNow(ctx context.Context, code string) (st UnitState, ok bool
 		}
 	}
 	return st, true, nil
-}
-
-// decodeMultiPolygon reads EWKB of a Polygon or MultiPolygon.
-func decodeMultiPolygon(raw []byte) (orb.MultiPolygon, error) {
-	g, _, err := ewkb.Unmarshal(raw)
-	if err != nil {
-		return nil, err
-	}
-	switch g := g.(type) {
-	case orb.MultiPolygon:
-		return g, nil
-	case orb.Polygon:
-		return orb.MultiPolygon{g}, nil
-	}
-	return nil, fmt.Errorf("geometry is %T, want a (multi)polygon", g)
 }

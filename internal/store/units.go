@@ -9,6 +9,7 @@ import (
 	"io"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
 
 	"wangge/internal/apperr"
 )
@@ -181,4 +182,44 @@ func (s *Store) Staff(ctx context.Context, code string) ([]Staff, error) {
 		return nil, fmt.Errorf("store: staff %s: %w", code, err)
 	}
 	return staff, nil
+}
+
+// UnitGeoms returns the geometries of the units codes that exist.
+func (s *Store) UnitGeoms(ctx context.Context, codes []string) (map[string]orb.MultiPolygon, error) {
+	rows, err := s.pool.Query(ctx, `SELECT code, ST_AsBinary(geom) FROM units WHERE code = ANY($1)`, codes)
+	if err != nil {
+		return nil, fmt.Errorf("store: unit geometries: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]orb.MultiPolygon{}
+	for rows.Next() {
+		var c string
+		var b []byte
+		if err := rows.Scan(&c, &b); err != nil {
+			return nil, fmt.Errorf("store: unit geometries: %w", err)
+		}
+		if out[c], err = decodeMultiPolygon(b); err != nil {
+			return nil, err
+		}
+	}
+	return out, rows.Err()
+}
+
+// UnitParents returns the parent code ("" for a root) of each of codes
+// that exists.
+func (s *Store) UnitParents(ctx context.Context, q Querier, codes []string) (map[string]string, error) {
+	rows, err := q.Query(ctx, `SELECT code, coalesce(parent_code, '') FROM units WHERE code = ANY($1)`, codes)
+	if err != nil {
+		return nil, fmt.Errorf("store: unit parents: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var c, p string
+		if err := rows.Scan(&c, &p); err != nil {
+			return nil, fmt.Errorf("store: unit parents: %w", err)
+		}
+		out[c] = p
+	}
+	return out, rows.Err()
 }
