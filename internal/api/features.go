@@ -41,7 +41,7 @@ var ogcCollections = []ogcCollection{
 	{"districts", "Districts 区/县", "Administrative districts", unit.LevelDistrict, []string{"name"}},
 	{"streets", "Streets 街道/乡镇", "Streets and townships", unit.LevelStreet, []string{"name", "parent_code"}},
 	{"communities", "Communities 社区/村", "Communities and villages", unit.LevelCommunity, []string{"name", "parent_code"}},
-	{"grids", "Grids 网格", "Grid cells partitioning each community; kind basic, enterprise, school or other", unit.LevelGrid, []string{"kind", "name", "parent_code"}},
+	{"grids", "Grids 网格", "Grid cells partitioning each community; kind " + strings.Join(unit.Kinds, ", "), unit.LevelGrid, []string{"kind", "name", "parent_code"}},
 	{"buildings", "Buildings 楼栋", "Building footprints with household counts (no personal data)", 0, []string{"grid_code"}},
 }
 

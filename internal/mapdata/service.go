@@ -75,11 +75,7 @@ type Service struct {
 	members   map[string]map[string]bool // community code → its grid codes
 	defectIDs map[string][]uint64        // community code → its defect feature ids
 
-	qmu      sync.Mutex
-	queue    []event
-	draining bool
-
-	applied changes.Applied
+	queue *changes.Queue[event]
 }
 
 // event is one queued change.
@@ -105,6 +101,7 @@ func New(st *store.Store, opt Options) *Service {
 	}
 	s := &Service{st: st, log: opt.Logger, byName: map[string]*layer{},
 		cache: tilecache.New(tilecache.Config{MaxBytes: size})}
+	s.queue = changes.NewQueue(s.apply)
 	for _, d := range defs {
 		l := &layer{def: d, tiles: tile.NewLayer(d.Spec), empty: true}
 		s.layers = append(s.layers, l)
@@ -267,33 +264,8 @@ func prop(f tile.Feature, key string) string {
 	return s
 }
 
-// enqueue hands an event to the applying goroutine (started on demand, so
-// an idle service holds none) and returns at once.
-func (s *Service) enqueue(e event) {
-	s.qmu.Lock()
-	defer s.qmu.Unlock()
-	s.queue = append(s.queue, e)
-	if !s.draining {
-		s.draining = true
-		go s.drain()
-	}
-}
-
-func (s *Service) drain() {
-	for {
-		s.qmu.Lock()
-		if len(s.queue) == 0 {
-			s.draining = false
-			s.qmu.Unlock()
-			return
-		}
-		batch := s.queue
-		s.queue = nil
-		s.qmu.Unlock()
-		s.apply(batch)
-		s.applied.Add(uint64(len(batch)))
-	}
-}
+// enqueue hands an event to the applying goroutine and returns at once.
+func (s *Service) enqueue(e event) { s.queue.Push(e) }
 
 // apply applies a batch of events in order; a reload or a places change
 // anywhere in the batch is done once, after the unit edits.
@@ -413,8 +385,10 @@ func (s *Service) invalidate(l *layer, bounds []orb.Bound) {
 
 // Applied returns how many change events the service has applied so far
 // (events coalesced into one reload count each).
-func (s *Service) Applied() uint64 { return s.applied.Count() }
+func (s *Service) Applied() uint64 { return s.queue.Applied.Count() }
 
 // WaitApplied blocks until at least n events are applied or ctx ends. Take
 // n from Applied before a change, plus one.
-func (s *Service) WaitApplied(ctx context.Context, n uint64) error { return s.applied.Wait(ctx, n) }
+func (s *Service) WaitApplied(ctx context.Context, n uint64) error {
+	return s.queue.Applied.Wait(ctx, n)
+}

@@ -4,8 +4,11 @@ package store
 // column, WKB from ST_AsBinary) into orb, and orb into WKB for parameters.
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/ewkb"
 	"github.com/paulmach/orb/encoding/wkb"
@@ -59,4 +62,30 @@ func encodeWKB(g orb.Geometry) []byte {
 		return nil
 	}
 	return b
+}
+
+// streamFeatures writes rows of one GeoJSON Feature each (as text) as a
+// FeatureCollection, row by row, so a city-sized answer is never held in
+// memory.
+func streamFeatures(rows pgx.Rows, w io.Writer) error {
+	defer rows.Close()
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.WriteString(`{"type":"FeatureCollection","features":[`)
+	first := true
+	for rows.Next() {
+		var f []byte
+		if err := rows.Scan(&f); err != nil {
+			return fmt.Errorf("store: features: %w", err)
+		}
+		if !first {
+			bw.WriteByte(',')
+		}
+		first = false
+		bw.Write(f)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: features: %w", err)
+	}
+	bw.WriteString("]}\n")
+	return bw.Flush()
 }

@@ -4,13 +4,10 @@ package store
 // never-reused grid codes.
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"wangge/internal/apperr"
 	"wangge/internal/unit"
@@ -66,29 +63,6 @@ func (s *Store) StreamGridsAsOf(ctx context.Context, at time.Time, parent string
 		return fmt.Errorf("store: grids as of: %w", err)
 	}
 	return streamFeatures(rows, w)
-}
-
-func streamFeatures(rows pgx.Rows, w io.Writer) error {
-	defer rows.Close()
-	bw := bufio.NewWriterSize(w, 64<<10)
-	bw.WriteString(`{"type":"FeatureCollection","features":[`)
-	first := true
-	for rows.Next() {
-		var f []byte
-		if err := rows.Scan(&f); err != nil {
-			return fmt.Errorf("store: features: %w", err)
-		}
-		if !first {
-			bw.WriteByte(',')
-		}
-		first = false
-		bw.Write(f)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("store: features: %w", err)
-	}
-	bw.WriteString("]}\n")
-	return bw.Flush()
 }
 
 const gridVersionsSQL = `

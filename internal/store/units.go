@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -62,28 +61,7 @@ func (s *Store) StreamUnits(ctx context.Context, f UnitFilter, w io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("store: units: %w", err)
 	}
-	defer rows.Close()
-	bw := bufio.NewWriterSize(w, 64<<10)
-	if _, err := io.WriteString(bw, `{"type":"FeatureCollection","features":[`); err != nil {
-		return err
-	}
-	first := true
-	for rows.Next() {
-		var feature []byte
-		if err := rows.Scan(&feature); err != nil {
-			return fmt.Errorf("store: units: %w", err)
-		}
-		if !first {
-			bw.WriteByte(',')
-		}
-		first = false
-		bw.Write(feature)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("store: units: %w", err)
-	}
-	io.WriteString(bw, "]}\n")
-	return bw.Flush()
+	return streamFeatures(rows, w)
 }
 
 func (s *Store) unitLevel(ctx context.Context, code string) (int, error) {
