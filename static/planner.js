@@ -178,6 +178,11 @@ function nameOf(code) {
   return state.data.grid?.features.find((f) => f.properties.code === code)?.properties.name || code;
 }
 
+/** versionOf is the version of a grid as drawn (merge sends one per grid). */
+function versionOf(code) {
+  return state.data.grid?.features.find((f) => f.properties.code === code)?.properties.version;
+}
+
 function fillParents() {
   const sel = ui['pl-parent'];
   sel.replaceChildren(...(state.data.community?.features || []).map((f) => h('option', { value: f.properties.code }, f.properties.name)));
@@ -207,7 +212,7 @@ function request(dryRun) {
     case 'split':
       return ['POST', `/api/grids/${target.properties.code}/split?${q}`, { line: g, version: target.properties.version }];
     case 'merge':
-      return ['POST', `/api/grids/merge?${q}`, { codes: mergeSet }];
+      return ['POST', `/api/grids/merge?${q}`, { codes: mergeSet, versions: mergeSet.map(versionOf) }];
     case 'delete':
       return ['DELETE', `/api/grids/${target.properties.code}?${q}&version=${target.properties.version}`, undefined];
   }

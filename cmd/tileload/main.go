@@ -86,11 +86,9 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	dsn := cfg.DatabaseURL
-	if dsn == "" {
-		if dsn, err = cfg.Cluster(func(string, ...any) {}).Ensure(ctx); err != nil {
-			return err
-		}
+	dsn, err := cfg.DSN(ctx, func(string, ...any) {})
+	if err != nil {
+		return err
 	}
 	pool, err := store.OpenPool(ctx, dsn)
 	if err != nil {

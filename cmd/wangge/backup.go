@@ -64,9 +64,6 @@ func databaseURL(ctx context.Context, stderr io.Writer) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if cfg.DatabaseURL != "" {
-		return cfg.DatabaseURL, nil
-	}
 	log := newLogger(stderr, cfg.LogLevel)
-	return cfg.Cluster(func(f string, a ...any) { log.Info(fmt.Sprintf(f, a...)) }).Ensure(ctx)
+	return cfg.DSN(ctx, func(f string, a ...any) { log.Info(fmt.Sprintf(f, a...)) })
 }

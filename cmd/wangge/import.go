@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/mattn/go-isatty"
 
 	"wangge/geo/crs"
@@ -24,8 +24,6 @@ type stringList []string
 
 func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
-
-var errDryRun = errors.New("dry run")
 
 // importCmd runs `wangge import households FILE [--map H=F ...] [--crs S] [--dry-run]`:
 // the whole file in one transaction, or nothing (exit 1 with every bad row).
@@ -88,25 +86,11 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	defer pool.Close()
 	st := store.New(pool)
 	bar := newProgressBar(stderr)
-	opt := importer.Options{Format: format, Size: fi.Size(), Mapping: mapping, CRS: sys, Progress: bar.update}
-	var counts store.ImportCounts
-	err = st.Serializable(ctx, func(tx pgx.Tx) error {
-		f, err := os.Open(files[0])
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		counts, err = importer.Households(ctx, st, tx, f, opt)
-		if err != nil {
-			return err
-		}
-		if dry {
-			return errDryRun
-		}
-		details := fmt.Sprintf(`{"format":%q,"bytes":%d,"file":%q,"counts":{"rows":%d,"households_inserted":%d,"households_updated":%d}}`,
-			format, fi.Size(), fi.Name(), counts.Rows, counts.HouseholdsInserted, counts.HouseholdsUpdated)
-		return st.Audit(ctx, tx, store.AuditEntry{Username: "cli:" + os.Getenv("USER"), Action: "import",
-			ObjectType: "households", Details: []byte(details)})
+	reply, err := importer.Run(ctx, st, importer.Request{
+		Options: importer.Options{Format: format, Size: fi.Size(), Mapping: mapping, CRS: sys, Progress: bar.update},
+		Open:    func() (io.ReadCloser, error) { return os.Open(files[0]) },
+		File:    fi.Name(), DryRun: dry,
+		Audit: store.AuditEntry{Username: "cli:" + os.Getenv("USER")},
 	})
 	bar.finish()
 	var rej *importer.Rejected
@@ -119,9 +103,14 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		return fmt.Errorf("%d of %d rows are bad: nothing imported", rej.BadRows, rej.Rows)
 	}
-	if err != nil && !errors.Is(err, errDryRun) {
+	if err != nil {
 		return err
 	}
+	var res importer.Result
+	if err := json.Unmarshal(reply.Body, &res); err != nil {
+		return err
+	}
+	counts := res.Counts
 	verb := "imported"
 	if dry {
 		verb = "dry run, nothing written; would import"

@@ -125,13 +125,9 @@ func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (*pg
 
 // openDatabaseDSN is openDatabase that also returns the DSN (for LISTEN).
 func openDatabaseDSN(ctx context.Context, cfg config.Config, log *slog.Logger) (*pgxpool.Pool, string, error) {
-	dsn := cfg.DatabaseURL
-	if dsn == "" {
-		var err error
-		dsn, err = cfg.Cluster(func(f string, a ...any) { log.Info(fmt.Sprintf(f, a...)) }).Ensure(ctx)
-		if err != nil {
-			return nil, "", err
-		}
+	dsn, err := cfg.DSN(ctx, func(f string, a ...any) { log.Info(fmt.Sprintf(f, a...)) })
+	if err != nil {
+		return nil, "", err
 	}
 	mpool, err := store.OpenPool(ctx, dsn)
 	if err != nil {

@@ -4,25 +4,17 @@ import (
 	"math"
 
 	"github.com/paulmach/orb"
+
+	"wangge/geo/earth"
 )
 
-// WGS-84 ellipsoid.
+// WGS-84 ellipsoid and local scale, from geo/earth.
 const (
-	wgsA  = 6378137.0
-	wgsF  = 1 / 298.257223563
-	wgsE2 = wgsF * (2 - wgsF)
+	wgsA  = earth.A
+	wgsE2 = earth.E2
 )
 
-// metresPerDegree returns the length in metres of one degree of longitude
-// and of latitude at latitude lat on the WGS-84 ellipsoid.
-func metresPerDegree(lat float64) (kx, ky float64) {
-	phi := lat * math.Pi / 180
-	s := math.Sin(phi)
-	w := math.Sqrt(1 - wgsE2*s*s)
-	n := wgsA / w
-	m := wgsA * (1 - wgsE2) / (w * w * w)
-	return n * math.Cos(phi) * math.Pi / 180, m * math.Pi / 180
-}
+var metresPerDegree = earth.MetresPerDegree
 
 // authalicY maps latitude to the y of the cylindrical equal-area projection
 // of the ellipsoid (x = a·λ), so planar areas there are ellipsoidal areas.

@@ -2,8 +2,6 @@ package coverage
 
 import (
 	"testing"
-
-	"github.com/paulmach/orb"
 )
 
 // BenchmarkValidate runs a full validation of clean meshes (32 vertices per
@@ -35,33 +33,6 @@ func BenchmarkValidate(b *testing.B) {
 			})
 		}
 	}
-}
-
-// BenchmarkRevalidate edits one grid among 10,000 and revalidates it, next
-// to a full validation of the edited set.
-func BenchmarkRevalidate(b *testing.B) {
-	const n = 100
-	ms := mesh(n, n, 7, false)
-	c := 50*n + 50
-	edited := nudge(ms[c], 3, 0, 0.0002)
-	v := NewValidator(ms, nil, Options{})
-	b.Run("incremental", func(b *testing.B) {
-		for i := 0; b.Loop(); i++ {
-			g := ms[c]
-			if i%2 == 0 {
-				g = edited
-			}
-			v.Update(c, g)
-			v.Revalidate([]int{c})
-		}
-	})
-	b.Run("full", func(b *testing.B) {
-		all := append([]orb.Geometry(nil), ms...)
-		all[c] = edited
-		for b.Loop() {
-			Validate(all, nil, Options{})
-		}
-	})
 }
 
 func sizeName(n int) string {

@@ -8,47 +8,19 @@ import (
 )
 
 // gaps finds gaps (holes of the union, or parent minus union) and parts
-// outside the parent. Locally (no parent, not full) only the union of the
-// targets is formed.
-func (v *Validator) gaps(targets []int, full bool) {
+// outside the parent.
+func (v *Validator) gaps() {
 	var union orb.MultiPolygon
-	local := !full && v.parent == nil
-	inTargets := map[int]bool{}
-	if local {
-		// One ring of neighbours more, and the members around the gaps
-		// dropped for recomputation, so that their holes close again.
-		scope := map[int]bool{}
-		grow := func(t int) {
-			scope[t] = true
-			for _, n := range v.eng.neighbours(t) {
-				scope[n] = true
-			}
+	var ok bool
+	if len(v.pairs) == 0 && !slices.Contains(v.structural, true) {
+		union, ok = v.boundaryUnion()
+	}
+	if !ok {
+		all := make([]int, len(v.ms))
+		for i := range all {
+			all[i] = i
 		}
-		for _, t := range targets {
-			inTargets[t] = true
-			grow(t)
-		}
-		for t := range v.gapScope {
-			grow(t)
-		}
-		idx := make([]int, 0, len(scope))
-		for i := range scope {
-			idx = append(idx, i)
-		}
-		slices.Sort(idx)
-		union = v.unionOf(idx)
-	} else {
-		var ok bool
-		if len(v.pairs) == 0 && !slices.Contains(v.structural, true) {
-			union, ok = v.boundaryUnion()
-		}
-		if !ok {
-			all := make([]int, len(v.ms))
-			for i := range all {
-				all[i] = i
-			}
-			union = v.unionOf(all)
-		}
+		union = v.unionOf(all)
 	}
 	// Holes covered by members are not gaps: fill them.
 	var holes []orb.Polygon
@@ -67,9 +39,6 @@ func (v *Validator) gaps(targets []int, full bool) {
 	if v.parent == nil {
 		for _, h := range holes {
 			features := v.bordering(h)
-			if local && !slices.ContainsFunc(features, func(i int) bool { return inTargets[i] || v.gapScope[i] }) {
-				continue // not touched by the edit: its defect was kept
-			}
 			if d, ok := v.areaDefect(Gap, orb.MultiPolygon{h}, features); ok {
 				v.defects = append(v.defects, d)
 			}

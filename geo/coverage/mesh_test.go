@@ -102,11 +102,3 @@ func meshParent(ms []orb.Geometry, nx, ny int) orb.Polygon {
 	r = append(r, r[0])
 	return orb.Polygon{r}
 }
-
-// nudge moves the vertex v of member m's shell by (dx, dy).
-func nudge(g orb.Geometry, v int, dx, dy float64) orb.Geometry {
-	p := g.(orb.Polygon)
-	r := append(orb.Ring(nil), p[0]...)
-	r[v] = orb.Point{r[v][0] + dx, r[v][1] + dy}
-	return orb.Polygon{r}
-}

@@ -1,47 +1,14 @@
 package coverage
 
 import (
-	"math"
-	"math/big"
-
 	"github.com/paulmach/orb"
+
+	"wangge/geo/predicate"
 )
 
-// orient returns +1 if c lies left of the line a→b, -1 if right, 0 if on it.
-// A floating-point filter decides the easy cases; near-degenerate ones are
-// settled exactly, so topology never depends on rounding.
-func orient(a, b, c orb.Point) int {
-	if c == a || c == b || a == b {
-		return 0 // shared vertices are the common case: skip the exact path
-	}
-	detL := (b[0] - a[0]) * (c[1] - a[1])
-	detR := (b[1] - a[1]) * (c[0] - a[0])
-	det := detL - detR
-	if math.IsNaN(det) || math.IsInf(det, 0) {
-		return 0 // non-finite input is rejected elsewhere; never reach big.Float
-	}
-	bound := 3.3306690738754716e-16 * (abs(detL) + abs(detR))
-	if det > bound {
-		return 1
-	}
-	if -det > bound {
-		return -1
-	}
-	return orientExact(a, b, c)
-}
-
-// orientExact evaluates the orientation determinant exactly: with 2200
-// bits every difference of two float64 values (and the products of two
-// such differences with 4400 bits) is representable without rounding.
-func orientExact(a, b, c orb.Point) int {
-	const pd, pp = 2200, 4400
-	sub := func(x, y float64) *big.Float {
-		return new(big.Float).SetPrec(pd).Sub(big.NewFloat(x), big.NewFloat(y))
-	}
-	l := new(big.Float).SetPrec(pp).Mul(sub(b[0], a[0]), sub(c[1], a[1]))
-	r := new(big.Float).SetPrec(pp).Mul(sub(b[1], a[1]), sub(c[0], a[0]))
-	return l.Cmp(r)
-}
+// orient is geo/predicate's exact orientation: +1 if c lies left of the
+// line a→b, -1 if right, 0 if on it.
+func orient(a, b, c orb.Point) int { return predicate.Orient(a, b, c) }
 
 func abs(f float64) float64 {
 	if f < 0 {

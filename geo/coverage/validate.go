@@ -4,15 +4,15 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/paulmach/orb"
 )
 
-// Validator holds a prepared coverage so that edited members can be
-// revalidated without redoing the whole set.
+// Validator holds a prepared coverage and its defects. (An incremental
+// Revalidate existed; nothing called it, so it went: the server validates a
+// community in full, which takes milliseconds at its size.)
 type Validator struct {
 	opt        Options
 	geoms      []orb.Geometry
@@ -24,9 +24,6 @@ type Validator struct {
 	status     [][][]uint8
 	pairs      map[[2]int]bool
 	defects    []Defect
-	pending    map[int]bool // members whose old neighbours must be rechecked
-	gapScope   map[int]bool // bordering members of gaps dropped by Revalidate
-	edited     map[int]bool // members replaced by Update since the last run
 }
 
 // Validate checks that members (Polygon/MultiPolygon, lon/lat unless
@@ -39,7 +36,7 @@ func Validate(members []orb.Geometry, parent orb.Geometry, opt Options) Report {
 
 // NewValidator prepares members and runs a full validation.
 func NewValidator(members []orb.Geometry, parent orb.Geometry, opt Options) *Validator {
-	v := &Validator{opt: opt, geoms: slices.Clone(members), parent: parent, pairs: map[[2]int]bool{}, pending: map[int]bool{}, edited: map[int]bool{}}
+	v := &Validator{opt: opt, geoms: slices.Clone(members), parent: parent, pairs: map[[2]int]bool{}}
 	v.ms = make([]*member, len(members))
 	v.areas = make([]float64, len(members))
 	v.structural = make([]bool, len(members))
@@ -51,7 +48,7 @@ func NewValidator(members []orb.Geometry, parent orb.Geometry, opt Options) *Val
 	})
 	v.eng = newEngine(v.ms, opt.GapWidth, !opt.Planar)
 	v.status = make([][][]uint8, len(members))
-	v.run(all, true)
+	v.run(all)
 	return v
 }
 
@@ -63,107 +60,6 @@ func (v *Validator) Report() Report {
 	}
 	sortDefects(r.Defects)
 	return r
-}
-
-// Update replaces member i (0 ≤ i < number of members) by g; call
-// Revalidate with the changed indices afterwards.
-func (v *Validator) Update(i int, g orb.Geometry) {
-	for _, n := range v.eng.neighbours(i) {
-		v.pending[n] = true
-	}
-	v.pending[i] = true
-	v.edited[i] = true
-	m := v.ms[i]
-	if !m.empty {
-		v.eng.tree.Delete([2]float64{m.bound.Min[0], m.bound.Min[1]}, [2]float64{m.bound.Max[0], m.bound.Max[1]}, i)
-	}
-	v.geoms[i] = g
-	v.ms[i] = newMember(g)
-	v.areas[i] = polygonArea(g, v.opt.Planar)
-	if !v.ms[i].empty {
-		b := v.ms[i].bound
-		v.eng.tree.Insert([2]float64{b.Min[0], b.Min[1]}, [2]float64{b.Max[0], b.Max[1]}, i)
-	}
-}
-
-// Revalidate rechecks the changed members, their old and new neighbours,
-// and returns the full report. Without a parent the work is local: gaps are
-// found as holes of the union of the rechecked members and one ring of
-// neighbours around them, so a gap reaching further than that from the
-// edit is missed until the next full run. With a parent the gaps and
-// outside parts are recomputed for the whole coverage.
-func (v *Validator) Revalidate(changed []int) Report {
-	set := map[int]bool{}
-	for _, i := range changed {
-		set[i] = true
-		for _, n := range v.eng.neighbours(i) {
-			set[n] = true
-		}
-	}
-	for i := range v.pending {
-		set[i] = true
-	}
-	v.pending = map[int]bool{}
-	targets := make([]int, 0, len(set))
-	for i := range set {
-		targets = append(targets, i)
-	}
-	slices.Sort(targets)
-	isGap := func(d Defect) bool {
-		return d.Kind == Gap || (d.Kind == Sliver && strings.HasPrefix(d.Message, "gap"))
-	}
-	drop := make([]bool, len(v.defects))
-	for k, d := range v.defects {
-		if v.parent != nil && (isGap(d) || d.Kind == OutsideParent) {
-			drop[k] = true // recomputed globally below
-			continue
-		}
-		for _, f := range d.Features {
-			drop[k] = drop[k] || set[f]
-		}
-	}
-	// A dropped gap widens the area whose gaps are recomputed; repeat until
-	// stable, so that every gap is either kept or found again, never both.
-	v.gapScope = map[int]bool{}
-	for grown := true; grown; {
-		grown = false
-		for k, d := range v.defects {
-			if !isGap(d) {
-				continue
-			}
-			for _, f := range d.Features {
-				drop[k] = drop[k] || v.gapScope[f]
-			}
-			if !drop[k] {
-				continue
-			}
-			for _, f := range d.Features {
-				if !v.gapScope[f] {
-					v.gapScope[f], grown = true, true
-				}
-			}
-		}
-	}
-	keep := v.defects[:0]
-	for k, d := range v.defects {
-		if !drop[k] {
-			keep = append(keep, d)
-		}
-	}
-	v.defects = keep
-	// A pair of unchanged members keeps overlapping: one of them may be the
-	// only side that sees it, and it may not be rechecked.
-	for _, i := range changed {
-		v.edited[i] = true
-	}
-	for p := range v.pairs {
-		if v.edited[p[0]] || v.edited[p[1]] {
-			delete(v.pairs, p)
-		}
-	}
-	v.edited = map[int]bool{}
-	v.run(targets, false)
-	return v.Report()
 }
 
 func (v *Validator) unitArea() string {
@@ -180,8 +76,8 @@ func (v *Validator) unitLength() string {
 	return UnitMetres
 }
 
-// run validates targets; full tells that targets are all members.
-func (v *Validator) run(targets []int, full bool) {
+// run validates targets (all members).
+func (v *Validator) run(targets []int) {
 	checked := make([][]Defect, len(targets))
 	parallel(len(targets), func(k int) {
 		i := targets[k]
@@ -203,11 +99,6 @@ func (v *Validator) run(targets []int, full bool) {
 			continue
 		}
 		scopeSet[t] = true
-		if !full {
-			for _, n := range v.eng.neighbours(t) {
-				scopeSet[n] = true
-			}
-		}
 	}
 	scope := make([]int, 0, len(scopeSet))
 	for i := range scopeSet {
@@ -241,7 +132,7 @@ func (v *Validator) run(targets []int, full bool) {
 		}
 	}
 	v.overlaps(inTargets)
-	v.gaps(targets, full)
+	v.gaps()
 }
 
 func (v *Validator) gapNote() string {

@@ -18,8 +18,8 @@ const (
 // endpoints are still put in a canonical order, lower y first, which keeps
 // the sign convention of the crossing rule.)
 func (r *ring) classify(x, y float64) int {
-	if x < r.minX || x > r.maxX || y < r.minY || y > r.maxY {
-		return outside
+	if !(x >= r.minX && x <= r.maxX && y >= r.minY && y <= r.maxY) {
+		return outside // written so that NaN is outside too
 	}
 	xy := r.xy
 	in := false

@@ -64,6 +64,9 @@ func (s *Snapshot) Locate(p orb.Point) (code string, ok bool) {
 }
 
 func (s *Snapshot) locate(x, y float64) *cell {
+	if math.IsNaN(x) || math.IsNaN(y) || math.IsInf(x, 0) || math.IsInf(y, 0) {
+		return nil // never inside: the orientation test calls non-finite "on the line"
+	}
 	if g := s.grid; g != nil && g.covers(x, y) {
 		return g.locate(x, y)
 	}

@@ -66,9 +66,6 @@ func NewLayer(spec Spec) *Layer {
 	return l
 }
 
-// Spec returns the layer's declaration.
-func (l *Layer) Spec() Spec { return l.spec }
-
 // Len returns the number of features in the current snapshot.
 func (l *Layer) Len() int { return len(l.snap.Load().byID) }
 

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"wangge/internal/apperr"
+	"wangge/internal/unit"
 )
 
 // gridActivity answers GET /api/grids/{code}/activity: open incidents by
@@ -13,7 +14,7 @@ import (
 // grid's card. Counts only, no personal data.
 func (s *Server) gridActivity(c echo.Context) error {
 	code := c.Param("code")
-	if !unitCode.MatchString(code) {
+	if !unit.IsUnitCode(code) {
 		return apperr.New(apperr.ErrInvalid, "code %q: want a 12-, 15- or 18-digit unit code", code)
 	}
 	a, err := s.opt.Store.Activity(c.Request().Context(), code)

@@ -10,6 +10,7 @@ import (
 	"wangge/internal/apperr"
 	"wangge/internal/auth"
 	"wangge/internal/boundary"
+	"wangge/internal/unit"
 )
 
 // balance answers GET /api/balance?parent=&min_households=&max_households=&min_people=&max_people=
@@ -19,7 +20,7 @@ func (s *Server) balance(c echo.Context) error {
 	parent := c.QueryParam("parent")
 	if parent == "" {
 		parent = principal(c).Unit // "" for users scoped everywhere
-	} else if !unitCode.MatchString(parent) {
+	} else if !unit.IsUnitCode(parent) {
 		return apperr.New(apperr.ErrInvalid, "parent %q: want a unit code", parent)
 	}
 	if parent != "" {
@@ -27,7 +28,7 @@ func (s *Server) balance(c echo.Context) error {
 			return err
 		}
 	}
-	band := boundary.DefaultBand
+	band := unit.DefaultBand
 	for _, f := range []struct {
 		name string
 		dst  *int
@@ -52,16 +53,10 @@ func (s *Server) balance(c echo.Context) error {
 	for _, g := range loads {
 		f := geojson.NewFeature(g.Geom)
 		f.ID = g.Code
-		flag := "ok"
-		switch {
-		case g.Households > band.MaxHouseholds || g.People > band.MaxPeople:
-			flag = "over"
-		case g.Households < band.MinHouseholds || g.People < band.MinPeople:
-			flag = "under"
-		}
+		flag := band.Flag(g.Kind, g.Households, g.People)
 		f.Properties = geojson.Properties{"code": g.Code, "name": g.Name, "kind": g.Kind,
 			"households": g.Households, "people": g.People, "buildings": len(g.Buildings), "flag": flag}
-		if flag == "over" && g.Kind == "basic" {
+		if flag == "over" {
 			if p, ok := boundary.ProposeSplit(g); ok {
 				f.Properties["split"] = map[string]any{
 					"line": geojson.NewGeometry(p.Line), "households": p.Households,

@@ -15,6 +15,7 @@ import (
 	"wangge/internal/apperr"
 	"wangge/internal/auth"
 	"wangge/internal/boundary"
+	"wangge/internal/unit"
 )
 
 // editor is the boundary service over the server's store.
@@ -73,16 +74,17 @@ func editRequest(c echo.Context, action, code, reason string, body []byte) (boun
 // editableGrid is the route's grid code, once the principal may edit it.
 func editableGrid(c echo.Context) (string, error) {
 	code := c.Param("code")
-	if !unitCode.MatchString(code) || len(code) != 15 {
+	if !unit.IsGridCode(code) {
 		return "", apperr.New(apperr.ErrInvalid, "code %q: want a 15-digit grid code", code)
 	}
 	return code, authorize(c, auth.EditBoundaries, code)
 }
 
+// versionParam is the required ?version= of the grid edited.
 func versionParam(c echo.Context) (int, error) {
 	v := c.QueryParam("version")
 	if v == "" {
-		return 0, nil
+		return 0, apperr.New(apperr.ErrInvalid, "version: required (the grid's version you edited)")
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 {
@@ -139,7 +141,7 @@ func (s *Server) createGrid(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if !unitCode.MatchString(in.Parent) || len(in.Parent) != 12 {
+	if !unit.IsCommunityCode(in.Parent) {
 		return apperr.New(apperr.ErrInvalid, "parent %q: want a 12-digit community code", in.Parent)
 	}
 	if err := authorize(c, auth.EditBoundaries, in.Parent); err != nil {
@@ -207,19 +209,21 @@ func (s *Server) splitGrid(c echo.Context) error {
 	return writeEdit(c, out, err)
 }
 
-// mergeGrids answers POST /api/grids/merge with {"codes", "name", "reason"}.
+// mergeGrids answers POST /api/grids/merge with {"codes", "versions" (one
+// per code), "name", "reason"}.
 func (s *Server) mergeGrids(c echo.Context) error {
 	var in struct {
-		Codes  []string `json:"codes"`
-		Name   string   `json:"name"`
-		Reason string   `json:"reason"`
+		Codes    []string `json:"codes"`
+		Versions []int    `json:"versions"`
+		Name     string   `json:"name"`
+		Reason   string   `json:"reason"`
 	}
 	raw, err := readBody(c, &in)
 	if err != nil {
 		return err
 	}
 	for _, code := range in.Codes {
-		if !unitCode.MatchString(code) || len(code) != 15 {
+		if !unit.IsGridCode(code) {
 			return apperr.New(apperr.ErrInvalid, "codes: %q is not a 15-digit grid code", code)
 		}
 		if err := authorize(c, auth.EditBoundaries, code); err != nil {
@@ -230,7 +234,7 @@ func (s *Server) mergeGrids(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.editor().Merge(c.Request().Context(), in.Codes, in.Name, req)
+	out, err := s.editor().Merge(c.Request().Context(), in.Codes, in.Versions, in.Name, req)
 	return writeEdit(c, out, err)
 }
 
@@ -238,7 +242,7 @@ func (s *Server) mergeGrids(c echo.Context) error {
 // coverage validator's defects below the unit, as GeoJSON.
 func (s *Server) validation(c echo.Context) error {
 	parent := c.QueryParam("parent")
-	if !unitCode.MatchString(parent) {
+	if !unit.IsUnitCode(parent) {
 		return apperr.New(apperr.ErrInvalid, "parent %q: want a unit code", parent)
 	}
 	p := principal(c)

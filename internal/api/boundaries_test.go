@@ -373,7 +373,7 @@ func TestStrictRefusesOverlapWithGeometry(t *testing.T) {
 		}
 	}
 	// Delete in strict mode leaves a gap: refused.
-	if resp, body := do(t, "DELETE", base+"/api/grids/"+b.code+"?mode=strict", tok, ""); resp.StatusCode != 422 || !strings.Contains(string(body), `"gap"`) {
+	if resp, body := do(t, "DELETE", base+"/api/grids/"+b.code+"?mode=strict&version="+fmt.Sprint(b.version), tok, ""); resp.StatusCode != 422 || !strings.Contains(string(body), `"gap"`) {
 		t.Errorf("strict delete: %d %s", resp.StatusCode, body)
 	}
 }
@@ -564,7 +564,10 @@ func TestSplitMergeCreateDeleteAndIdempotency(t *testing.T) {
 	assertValid(t, base, tok, pool, comm)
 
 	// Merge them back, with an idempotency key sent twice.
-	merge := `{"codes":["` + sr.Codes[0] + `","` + sr.Codes[1] + `"],"name":"合并","reason":"undo"}`
+	var v0, v1 int
+	pool.QueryRow(context.Background(), `SELECT version FROM units WHERE code = $1`, sr.Codes[0]).Scan(&v0)
+	pool.QueryRow(context.Background(), `SELECT version FROM units WHERE code = $1`, sr.Codes[1]).Scan(&v1)
+	merge := `{"codes":["` + sr.Codes[0] + `","` + sr.Codes[1] + `"],"versions":[` + fmt.Sprint(v0, ",", v1) + `],"name":"合并","reason":"undo"}`
 	var replies [2]string
 	for i := range replies {
 		req, _ := http.NewRequest("POST", base+"/api/grids/merge?mode=strict", strings.NewReader(merge))
@@ -587,7 +590,7 @@ func TestSplitMergeCreateDeleteAndIdempotency(t *testing.T) {
 	// Delete in adjust mode: the area goes to a neighbour; create it back in adjust mode.
 	gs := communityGrids(t, pool, comm)
 	victim := gs[len(gs)-1]
-	resp, body = do(t, "DELETE", base+"/api/grids/"+victim.code+"?mode=adjust&reason=test", tok, "")
+	resp, body = do(t, "DELETE", base+"/api/grids/"+victim.code+"?mode=adjust&reason=test&version="+fmt.Sprint(victim.version), tok, "")
 	if resp.StatusCode != 200 {
 		t.Fatalf("delete: %d %s", resp.StatusCode, body)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"wangge/internal/apperr"
 	"wangge/internal/store"
+	"wangge/internal/unit"
 )
 
 // OGC API – Features Part 1 (Core, GeoJSON) under /ogc, for GIS clients
@@ -37,10 +38,10 @@ type ogcCollection struct {
 }
 
 var ogcCollections = []ogcCollection{
-	{"districts", "Districts 区/县", "Administrative districts", store.LevelDistrict, []string{"name"}},
-	{"streets", "Streets 街道/乡镇", "Streets and townships", store.LevelStreet, []string{"name", "parent_code"}},
-	{"communities", "Communities 社区/村", "Communities and villages", store.LevelCommunity, []string{"name", "parent_code"}},
-	{"grids", "Grids 网格", "Grid cells partitioning each community; kind basic, enterprise, school or other", store.LevelGrid, []string{"kind", "name", "parent_code"}},
+	{"districts", "Districts 区/县", "Administrative districts", unit.LevelDistrict, []string{"name"}},
+	{"streets", "Streets 街道/乡镇", "Streets and townships", unit.LevelStreet, []string{"name", "parent_code"}},
+	{"communities", "Communities 社区/村", "Communities and villages", unit.LevelCommunity, []string{"name", "parent_code"}},
+	{"grids", "Grids 网格", "Grid cells partitioning each community; kind " + strings.Join(unit.Kinds, ", "), unit.LevelGrid, []string{"kind", "name", "parent_code"}},
 	{"buildings", "Buildings 楼栋", "Building footprints with household counts (no personal data)", 0, []string{"grid_code"}},
 }
 
@@ -338,7 +339,7 @@ func (s *Server) ogcItem(c echo.Context) error {
 		return err
 	}
 	fid := c.Param("fid")
-	valid := unitCode.MatchString(fid)
+	valid := unit.IsUnitCode(fid)
 	if col.Level == 0 {
 		_, perr := strconv.ParseUint(fid, 10, 63)
 		valid = perr == nil

@@ -3,7 +3,6 @@ package api
 import (
 	"math"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -11,24 +10,23 @@ import (
 
 	"wangge/internal/apperr"
 	"wangge/internal/store"
+	"wangge/internal/unit"
 )
-
-var unitCode = regexp.MustCompile(`^[0-9]{12}([0-9]{3}){0,2}$`)
 
 // listGrids answers GET /api/grids?level=&parent=&bbox= with a streamed
 // GeoJSON FeatureCollection (grid level by default).
 func (s *Server) listGrids(c echo.Context) error {
-	f := store.UnitFilter{Level: store.LevelGrid}
+	f := store.UnitFilter{Level: unit.LevelGrid}
 	q := c.QueryParams()
 	if v := q.Get("level"); v != "" {
-		lv, err := store.ParseLevel(v)
+		lv, err := unit.ParseLevel(v)
 		if err != nil {
 			return err
 		}
 		f.Level = lv
 	}
 	if v := q.Get("parent"); v != "" {
-		if !unitCode.MatchString(v) {
+		if !unit.IsUnitCode(v) {
 			return apperr.New(apperr.ErrInvalid, "parent %q: want a 12-, 15- or 18-digit unit code", v)
 		}
 		f.Parent = v
@@ -48,7 +46,7 @@ func (s *Server) listGrids(c echo.Context) error {
 // getGrid answers GET /api/grids/{code} for a unit of any level.
 func (s *Server) getGrid(c echo.Context) error {
 	code := c.Param("code")
-	if !unitCode.MatchString(code) {
+	if !unit.IsUnitCode(code) {
 		return apperr.New(apperr.ErrInvalid, "code %q: want a 12-, 15- or 18-digit unit code", code)
 	}
 	f, err := s.opt.Store.Unit(c.Request().Context(), code)

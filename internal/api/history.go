@@ -7,6 +7,7 @@ import (
 
 	"wangge/internal/apperr"
 	"wangge/internal/auth"
+	"wangge/internal/unit"
 )
 
 // cst is China Standard Time: a bare date means midnight there.
@@ -32,7 +33,7 @@ func historyParent(c echo.Context) (string, error) {
 	if parent == "" {
 		return "", nil
 	}
-	if !unitCode.MatchString(parent) {
+	if !unit.IsUnitCode(parent) {
 		return "", apperr.New(apperr.ErrInvalid, "parent %q: want a unit code", parent)
 	}
 	return parent, authorize(c, auth.ReadMap, parent)
@@ -84,7 +85,7 @@ func (s *Server) historyDiff(c echo.Context) error {
 // gridVersions answers GET /api/grids/{code}/versions: every version, oldest first.
 func (s *Server) gridVersions(c echo.Context) error {
 	code := c.Param("code")
-	if !unitCode.MatchString(code) {
+	if !unit.IsUnitCode(code) {
 		return apperr.New(apperr.ErrInvalid, "code %q: want a unit code", code)
 	}
 	if err := authorize(c, auth.ReadMap, code); err != nil {

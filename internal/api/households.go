@@ -11,6 +11,7 @@ import (
 	"wangge/internal/auth"
 	"wangge/internal/privacy"
 	"wangge/internal/store"
+	"wangge/internal/unit"
 )
 
 // listHouseholds answers GET /api/households?grid=CODE&page=&per_page=
@@ -20,7 +21,7 @@ import (
 func (s *Server) listHouseholds(c echo.Context) error {
 	q := c.QueryParams()
 	grid := q.Get("grid")
-	if len(grid) != 15 || !unitCode.MatchString(grid) {
+	if !unit.IsGridCode(grid) {
 		return apperr.New(apperr.ErrInvalid, "grid %q: want a 15-digit grid code", grid)
 	}
 	if err := authorize(c, auth.ReadHouseholds, grid); err != nil {

@@ -1,24 +1,17 @@
 package api
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
-	"sort"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/labstack/echo/v4"
 
 	"wangge/geo/crs"
 	"wangge/internal/apperr"
 	"wangge/internal/importer"
-	"wangge/internal/store"
 )
 
 // importHouseholds answers POST /api/import/households: a multipart upload
@@ -46,38 +39,13 @@ func (s *Server) importHouseholds(c echo.Context) error {
 			return apperr.New(apperr.ErrInvalid, "%v", err)
 		}
 	}
-	sum, err := fileSHA256(fh)
-	if err != nil {
-		return err
-	}
 	p := principal(c)
-	opt := importer.Options{Format: format, Size: fh.Size, Mapping: mapping, CRS: sys, Scope: p.Unit}
-	keys := make([]string, 0, len(mapping))
-	for k, v := range mapping {
-		keys = append(keys, k+"="+string(v))
-	}
-	sort.Strings(keys)
-	request := fmt.Sprintf("households\x00%s\x00%s\x00%s\x00%s", sum, format, sys, strings.Join(keys, "\x00"))
-	ctx := c.Request().Context()
-	reply, err := s.opt.Store.Idempotent(ctx, p.UserID, c.Request().Header.Get("Idempotency-Key"), []byte(request),
-		func(tx pgx.Tx) (store.Reply, error) {
-			f, err := fh.Open()
-			if err != nil {
-				return store.Reply{}, fmt.Errorf("api: import: %w", err)
-			}
-			defer f.Close()
-			counts, err := importer.Households(ctx, s.opt.Store, tx, f, opt)
-			if err != nil {
-				return store.Reply{}, err
-			}
-			e := auditBase(c, "import", "households", sum)
-			e.Details, _ = json.Marshal(map[string]any{"format": format, "bytes": fh.Size, "counts": counts})
-			if err := s.opt.Store.Audit(ctx, tx, e); err != nil {
-				return store.Reply{}, err
-			}
-			body, err := json.Marshal(map[string]any{"sha256": sum, "counts": counts})
-			return store.Reply{Status: http.StatusOK, Body: body}, err
-		})
+	reply, err := importer.Run(c.Request().Context(), s.opt.Store, importer.Request{
+		Options: importer.Options{Format: format, Size: fh.Size, Mapping: mapping, CRS: sys, Scope: p.Unit},
+		Open:    func() (io.ReadCloser, error) { return fh.Open() },
+		File:    fh.Filename, Audit: auditBase(c, "import", "households", ""),
+		IdempotencyKey: c.Request().Header.Get("Idempotency-Key"),
+	})
 	var rej *importer.Rejected
 	if errors.As(err, &rej) {
 		return c.JSON(http.StatusUnprocessableEntity, apperr.Body{Error: apperr.BodyError{
@@ -116,17 +84,4 @@ func parseMappingField(v string) (map[string]importer.Field, error) {
 		return nil, apperr.New(apperr.ErrInvalid, "%v", err)
 	}
 	return m, nil
-}
-
-func fileSHA256(fh *multipart.FileHeader) (string, error) {
-	f, err := fh.Open()
-	if err != nil {
-		return "", fmt.Errorf("api: upload: %w", err)
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("api: upload: %w", err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -2,9 +2,12 @@ package api
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"sort"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -55,11 +58,31 @@ func (s *Server) importLayer(c echo.Context) error {
 	}
 	p := principal(c)
 	req.Allow = func(unit string) bool { return p.Can(auth.EditBoundaries, unit) }
-	rep, err := layerio.Import(c.Request().Context(), s.opt.Store, data, req)
+	req.IdempotencyKey = c.Request().Header.Get("Idempotency-Key")
+	req.Fingerprint = layerFingerprint(c, data)
+	out, err := layerio.Import(c.Request().Context(), s.opt.Store, data, req)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, rep)
+	return c.JSONBlob(http.StatusOK, out)
+}
+
+// layerFingerprint is what makes two imports the same request: the URL, the
+// form values (sorted) and the file's contents.
+func layerFingerprint(c echo.Context, data []byte) []byte {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s %s\n", c.Request().Method, c.Request().URL.String())
+	form, _ := c.FormParams()
+	keys := make([]string, 0, len(form))
+	for k := range form {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(h, "%q=%q\n", k, form[k])
+	}
+	h.Write(data)
+	return h.Sum(nil)
 }
 
 // exportLayer answers GET /api/layers/export?parent=&format=geojson|shapefile.

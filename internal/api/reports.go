@@ -8,12 +8,7 @@ import (
 	"wangge/internal/apperr"
 	"wangge/internal/auth"
 	"wangge/internal/store"
-)
-
-// Target band of a basic grid (基础网格): 200–500 households, 1,000–1,500 people.
-const (
-	bandMinHouseholds, bandMaxHouseholds = 200, 500
-	bandMinPeople, bandMaxPeople         = 1000, 1500
+	"wangge/internal/unit"
 )
 
 // reportScope is the unit a report covers: ?parent= if given (which must be
@@ -24,7 +19,7 @@ func (s *Server) reportScope(c echo.Context) (string, int, error) {
 	if scope == "" {
 		scope = principal(c).Unit
 	} else {
-		if !unitCode.MatchString(scope) {
+		if !unit.IsUnitCode(scope) {
 			return "", 0, apperr.New(apperr.ErrInvalid, "parent %q: want a 12- or 15-digit unit code", scope)
 		}
 		if err := authorize(c, auth.ReadStats, scope); err != nil {
@@ -37,7 +32,7 @@ func (s *Server) reportScope(c echo.Context) (string, int, error) {
 	if err := s.opt.Store.UnitExists(c.Request().Context(), scope); err != nil {
 		return "", 0, err
 	}
-	return scope, auth.ScopeLen(scope), nil
+	return scope, unit.PrefixLen(scope), nil
 }
 
 // gridCountRow is a grid's counts with its place against the target band.
@@ -60,17 +55,18 @@ func (s *Server) gridCounts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	band := unit.DefaultBand
 	rows := make([]gridCountRow, len(counts))
 	var over, under int
 	for i, g := range counts {
-		r := gridCountRow{GridCount: g, BandApplies: g.Kind == "basic"}
+		r := gridCountRow{GridCount: g, BandApplies: band.Applies(g.Kind)}
 		if r.BandApplies {
-			r.HouseholdsUnder, r.HouseholdsOver = g.Households < bandMinHouseholds, g.Households > bandMaxHouseholds
-			r.PeopleUnder, r.PeopleOver = g.People < bandMinPeople, g.People > bandMaxPeople
-			if r.HouseholdsOver || r.PeopleOver {
+			r.HouseholdsUnder, r.HouseholdsOver = g.Households < band.MinHouseholds, g.Households > band.MaxHouseholds
+			r.PeopleUnder, r.PeopleOver = g.People < band.MinPeople, g.People > band.MaxPeople
+			if band.Over(g.Households, g.People) {
 				over++
 			}
-			if r.HouseholdsUnder || r.PeopleUnder {
+			if band.Under(g.Households, g.People) {
 				under++
 			}
 		}
@@ -78,8 +74,8 @@ func (s *Server) gridCounts(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, map[string]any{
 		"parent": scope,
-		"band": map[string]any{"households": [2]int{bandMinHouseholds, bandMaxHouseholds},
-			"people": [2]int{bandMinPeople, bandMaxPeople}},
+		"band": map[string]any{"households": [2]int{band.MinHouseholds, band.MaxHouseholds},
+			"people": [2]int{band.MinPeople, band.MaxPeople}},
 		"over": over, "under": under, "grids": rows,
 	})
 }

@@ -1,6 +1,10 @@
 package auth
 
-import "slices"
+import (
+	"slices"
+
+	"wangge/internal/unit"
+)
 
 // Role is what a user does.
 type Role string
@@ -71,19 +75,6 @@ func (p Principal) Can(a Action, unit string) bool {
 	return Within(unit, p.Unit)
 }
 
-// ScopeLen is how many leading digits of a code a unit of that code fixes:
-// district 6, street 9, community 12, grid 15, estate 18.
-func ScopeLen(code string) int {
-	switch {
-	case len(code) == 12 && code[6:] == "000000":
-		return 6
-	case len(code) == 12 && code[9:] == "000":
-		return 9
-	default:
-		return len(code)
-	}
-}
-
 // Within reports whether unit code lies in the subtree of scope (itself
 // included). Codes extend their parents' codes, so this needs no database;
 // an empty scope is everywhere.
@@ -91,7 +82,7 @@ func Within(code, scope string) bool {
 	if scope == "" {
 		return true
 	}
-	n := ScopeLen(scope)
+	n := unit.PrefixLen(scope)
 	if len(code) < 12 || len(code) < n {
 		return false
 	}

@@ -6,19 +6,9 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"wangge/geo/earth"
 	"wangge/internal/store"
 )
-
-// Band is the target workload of a grid (任务相当).
-type Band struct {
-	MinHouseholds int `json:"min_households"`
-	MaxHouseholds int `json:"max_households"`
-	MinPeople     int `json:"min_people"`
-	MaxPeople     int `json:"max_people"`
-}
-
-// DefaultBand is 200–500 households and 1,000–1,500 people per grid.
-var DefaultBand = Band{MinHouseholds: 200, MaxHouseholds: 500, MinPeople: 1000, MaxPeople: 1500}
 
 // Proposal is a suggested split line for an oversized grid.
 type Proposal struct {
@@ -37,8 +27,7 @@ func ProposeSplit(g store.GridLoad) (p Proposal, ok bool) {
 	}
 	b := g.Geom.Bound()
 	c := b.Center()
-	kx := math.Cos(c[1]*math.Pi/180) * metresPerDegree
-	ky := metresPerDegree
+	kx, ky := earth.MetresPerDegree(c[1])
 	type proj struct {
 		t float64
 		h int

@@ -9,7 +9,9 @@ import (
 	"github.com/paulmach/orb"
 
 	"wangge/internal/apperr"
+	"wangge/internal/grid"
 	"wangge/internal/store"
+	"wangge/internal/unit"
 )
 
 func bounds(gs ...orb.MultiPolygon) orb.Geometry {
@@ -28,12 +30,21 @@ func bounds(gs ...orb.MultiPolygon) orb.Geometry {
 	return b.ToPolygon()
 }
 
+// requireVersion refuses an edit that does not say which version of the
+// grid it was made against: without it a stale client would overwrite.
+func requireVersion(field string, version int) error {
+	if version < 1 {
+		return apperr.New(apperr.ErrInvalid, "%s: required (the grid's version you edited)", field)
+	}
+	return nil
+}
+
 func lockGrid(ctx context.Context, st *store.Store, tx pgx.Tx, code string, version int) (store.Grid, error) {
-	g, err := st.LockUnit(ctx, tx, code, store.LevelGrid)
+	g, err := st.LockUnit(ctx, tx, code, unit.LevelGrid)
 	if err != nil {
 		return g, err
 	}
-	if version != 0 && g.Version != version {
+	if g.Version != version {
 		return g, apperr.New(apperr.ErrConflict, "grid %s is at version %d, not %d: reload it and edit again", code, g.Version, version)
 	}
 	return g, nil
@@ -46,22 +57,23 @@ func (s *Service) Replace(ctx context.Context, code string, g orb.MultiPolygon, 
 	if err := CheckPolygon(g, s.opt.MaxVertices); err != nil {
 		return nil, err
 	}
-	if version < 1 {
-		return nil, apperr.New(apperr.ErrInvalid, "version: required (the grid's version you edited)")
+	if err := requireVersion("version", version); err != nil {
+		return nil, err
 	}
 	return s.run(ctx, req, func(tx pgx.Tx) (*Result, error) {
 		old, err := lockGrid(ctx, s.st, tx, code, version)
 		if err != nil {
 			return nil, err
 		}
+		if grid.SameShape(old.Geom, g) {
+			// Its own shape on the 1e-7° grid (as GET answers it): nothing to do.
+			return &Result{Code: code, Changed: []grid.Change{}}, nil
+		}
 		p := &plan{parent: store.Grid{Code: old.Parent}, claimCodes: []string{code}, claims: []orb.MultiPolygon{g},
 			superseded: map[string]bool{code: true}, action: "grid.replace"}
 		return s.execute(ctx, tx, p, bounds(old.Geom, g), req, code)
 	})
 }
-
-// Grid kinds a planner may create.
-var kinds = map[string]bool{"basic": true, "enterprise": true, "school": true, "other": true}
 
 // Create adds a grid named name of kind under community parent with shape
 // g; its code is the community's next sequence number.
@@ -72,11 +84,9 @@ func (s *Service) Create(ctx context.Context, parent, name, kind string, g orb.M
 	if strings.TrimSpace(name) == "" {
 		return nil, apperr.New(apperr.ErrInvalid, "name: required")
 	}
-	if kind == "" {
-		kind = "basic"
-	}
-	if !kinds[kind] {
-		return nil, apperr.New(apperr.ErrInvalid, "kind %q: want basic, enterprise, school or other", kind)
+	kind, err := unit.ParseKind(kind)
+	if err != nil {
+		return nil, err
 	}
 	return s.run(ctx, req, func(tx pgx.Tx) (*Result, error) {
 		code, err := s.st.NextGridCode(ctx, tx, parent, 0)
@@ -91,9 +101,12 @@ func (s *Service) Create(ctx context.Context, parent, name, kind string, g orb.M
 }
 
 // Delete removes grid code; its area goes to the neighbour with the longest
-// shared border (adjust) or is a gap (strict: refused). version 0 skips the
-// version check.
+// shared border (adjust) or is a gap (strict: refused). version must be the
+// grid's current version.
 func (s *Service) Delete(ctx context.Context, code string, version int, req Request) ([]byte, error) {
+	if err := requireVersion("version", version); err != nil {
+		return nil, err
+	}
 	return s.run(ctx, req, func(tx pgx.Tx) (*Result, error) {
 		old, err := lockGrid(ctx, s.st, tx, code, version)
 		if err != nil {
@@ -109,6 +122,9 @@ func (s *Service) Delete(ctx context.Context, code string, version int, req Requ
 // PostGIS returns them, largest first) keeps the code, the others get new
 // codes; names, when given, name the parts in that order.
 func (s *Service) Split(ctx context.Context, code string, line orb.LineString, names []string, version int, req Request) ([]byte, error) {
+	if err := requireVersion("version", version); err != nil {
+		return nil, err
+	}
 	if len(line) < 2 {
 		return nil, apperr.New(apperr.ErrInvalid, "line: want a LineString of at least 2 points")
 	}
@@ -162,10 +178,19 @@ func (s *Service) Split(ctx context.Context, code string, line orb.LineString, n
 }
 
 // Merge joins adjacent grids of one community into the first code (the
-// lowest), named name; the others are removed.
-func (s *Service) Merge(ctx context.Context, codes []string, name string, req Request) ([]byte, error) {
+// lowest), named name; the others are removed. versions[i] must be the
+// current version of codes[i].
+func (s *Service) Merge(ctx context.Context, codes []string, versions []int, name string, req Request) ([]byte, error) {
 	if len(codes) < 2 {
 		return nil, apperr.New(apperr.ErrInvalid, "codes: want at least two grids")
+	}
+	if len(versions) != len(codes) {
+		return nil, apperr.New(apperr.ErrInvalid, "versions: required, one per code (%d codes, %d versions)", len(codes), len(versions))
+	}
+	for _, v := range versions {
+		if err := requireVersion("versions", v); err != nil {
+			return nil, err
+		}
 	}
 	return s.run(ctx, req, func(tx pgx.Tx) (*Result, error) {
 		var olds []orb.MultiPolygon
@@ -176,8 +201,8 @@ func (s *Service) Merge(ctx context.Context, codes []string, name string, req Re
 		for _, c := range codes {
 			keep = min(keep, c)
 		}
-		for _, c := range codes {
-			g, err := lockGrid(ctx, s.st, tx, c, 0)
+		for i, c := range codes {
+			g, err := lockGrid(ctx, s.st, tx, c, versions[i])
 			if err != nil {
 				return nil, err
 			}

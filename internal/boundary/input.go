@@ -11,6 +11,7 @@ import (
 
 	"wangge/geo/coverage"
 	"wangge/internal/apperr"
+	"wangge/internal/grid"
 )
 
 // MaxVertices is the default limit on the vertices of one input geometry.
@@ -105,36 +106,7 @@ func CheckPolygon(mp orb.MultiPolygon, maxVertices int) error {
 		if pt, ok := ds[0].Geometry.(orb.Point); ok {
 			msg = fmt.Sprintf("%s at %.7f,%.7f", msg, pt[0], pt[1])
 		}
-		return apperr.WithDetails(apperr.ErrInvalid, DefectsGeoJSON(ds, nil), "geometry is invalid: %s", msg)
+		return apperr.WithDetails(apperr.ErrInvalid, grid.FeatureCollection(grid.FromCoverage(ds, nil, nil, "")), "geometry is invalid: %s", msg)
 	}
 	return nil
-}
-
-// DefectsGeoJSON renders coverage defects as a FeatureCollection, naming the
-// features involved by codes[i] when codes is given.
-func DefectsGeoJSON(ds []coverage.Defect, codes []string) *geojson.FeatureCollection {
-	fc := geojson.NewFeatureCollection()
-	for _, d := range ds {
-		g := d.Geometry
-		if g == nil {
-			g = orb.Collection{}
-		}
-		f := geojson.NewFeature(g)
-		f.Properties["kind"] = string(d.Kind)
-		f.Properties["size"] = d.Size
-		f.Properties["unit"] = d.Unit
-		f.Properties["message"] = d.Message
-		f.Properties["features"] = d.Features
-		if codes != nil {
-			cs := []string{}
-			for _, i := range d.Features {
-				if i >= 0 && i < len(codes) {
-					cs = append(cs, codes[i])
-				}
-			}
-			f.Properties["codes"] = cs
-		}
-		fc.Append(f)
-	}
-	return fc
 }

@@ -13,8 +13,11 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"wangge/geo/coverage"
+	"wangge/geo/earth"
 	"wangge/internal/apperr"
+	"wangge/internal/grid"
 	"wangge/internal/store"
+	"wangge/internal/unit"
 )
 
 // Mode decides what happens to a change that would leave a gap or overlap.
@@ -64,9 +67,6 @@ func New(st *store.Store, opt Options) *Service {
 	return &Service{st: st, opt: opt}
 }
 
-// MaxInputVertices is the vertex limit of one input geometry.
-func (s *Service) MaxInputVertices() int { return s.opt.MaxVertices }
-
 // Request carries what every edit needs besides its own arguments.
 type Request struct {
 	Mode       Mode
@@ -83,35 +83,11 @@ type Request struct {
 	Body           []byte
 }
 
-// Change is one grid before and after an edit (nil Before: created; nil
-// After: deleted).
-type Change struct {
-	Code   string
-	Before orb.MultiPolygon
-	After  orb.MultiPolygon
-}
-
-// MarshalJSON writes code, before and after as GeoJSON geometries (null when absent).
-func (c Change) MarshalJSON() ([]byte, error) {
-	var b, a *geojson.Geometry
-	if c.Before != nil {
-		b = geojson.NewGeometry(c.Before)
-	}
-	if c.After != nil {
-		a = geojson.NewGeometry(c.After)
-	}
-	return json.Marshal(struct {
-		Code   string            `json:"code"`
-		Before *geojson.Geometry `json:"before"`
-		After  *geojson.Geometry `json:"after"`
-	}{c.Code, b, a})
-}
-
 // Result is the answer to an edit.
 type Result struct {
 	Code    string                     `json:"code,omitempty"` // the grid created, split or merged into
 	Codes   []string                   `json:"codes,omitempty"`
-	Changed []Change                   `json:"changed"`
+	Changed []grid.Change              `json:"changed"`
 	Moved   store.Moved                `json:"moved"`
 	DryRun  bool                       `json:"dry_run"`
 	Gaps    *geojson.FeatureCollection `json:"gaps,omitempty"` // released area left uncovered (gaps=report)
@@ -180,13 +156,16 @@ type plan struct {
 	action       string            // audit action
 }
 
-// degrees converts metres to a (generous) margin in degrees.
-func degrees(m float64) float64 { return 2 * m / metresPerDegree }
+// degrees converts metres to a (generous: twice the equator's) margin in degrees.
+func degrees(m float64) float64 {
+	kx, _ := earth.MetresPerDegree(0)
+	return 2 * m / kx
+}
 
 // gather locks the parent and the grids around area and snaps the claims
 // onto the grids that keep their shape and the parent's boundary.
 func (s *Service) gather(ctx context.Context, tx pgx.Tx, p *plan, area orb.Geometry) error {
-	parent, err := s.st.LockUnit(ctx, tx, p.parent.Code, store.LevelCommunity)
+	parent, err := s.st.LockUnit(ctx, tx, p.parent.Code, unit.LevelCommunity)
 	if err != nil {
 		return err
 	}
@@ -194,41 +173,23 @@ func (s *Service) gather(ctx context.Context, tx pgx.Tx, p *plan, area orb.Geome
 	if p.participants, err = s.st.GridsNear(ctx, tx, parent.Code, area, degrees(s.opt.SnapMetres)); err != nil {
 		return err
 	}
-	var refs []orb.MultiPolygon
+	var refs, all []orb.MultiPolygon
 	for _, g := range p.participants {
+		all = append(all, g.Geom)
 		if !p.superseded[g.Code] {
 			refs = append(refs, g.Geom)
 		}
 	}
 	refs = append(refs, parent.Geom)
+	// Clients send 7 decimals (what every answer writes): a vertex within
+	// 1e-7° of a stored one is that vertex, so an unchanged vertex does not
+	// cross its own stored edge and node spurious points.
+	stored := newRestorer(grid.Precision, append(all, parent.Geom)...)
 	sn := newSnapper(rings(refs...), s.opt.SnapMetres)
 	for i := range p.claims {
-		p.claims[i] = sn.polygon(p.claims[i])
+		p.claims[i] = sn.polygon(stored.polygon(p.claims[i]))
 	}
 	return nil
-}
-
-type defect struct {
-	kind  coverage.Kind
-	codes []string
-	geom  orb.Geometry
-	size  float64
-	msg   string
-}
-
-func defectsFC(ds []defect) *geojson.FeatureCollection {
-	fc := geojson.NewFeatureCollection()
-	for _, d := range ds {
-		f := geojson.NewFeature(d.geom)
-		f.Properties["kind"] = string(d.kind)
-		f.Properties["codes"] = d.codes
-		f.Properties["features"] = d.codes
-		f.Properties["size"] = d.size
-		f.Properties["unit"] = coverage.UnitSquareMetres
-		f.Properties["message"] = d.msg
-		fc.Append(f)
-	}
-	return fc
 }
 
 // apply resolves the plan into new shapes, checks them and writes them.
@@ -248,7 +209,7 @@ func (s *Service) apply(ctx context.Context, tx pgx.Tx, p *plan, req Request) (*
 		return nil, err
 	}
 	tiny := func(area, width float64) bool { return area < s.opt.MinArea || width < s.opt.SnapMetres }
-	var defects []defect
+	var defects []grid.Defect
 	var owners []string
 	var owned []orb.Geometry
 	var released []orb.Geometry
@@ -256,15 +217,15 @@ func (s *Service) apply(ctx context.Context, tx pgx.Tx, p *plan, req Request) (*
 		if f.Claim != "" {
 			if !f.InParent {
 				if !tiny(f.Area, f.Width) {
-					defects = append(defects, defect{coverage.OutsideParent, []string{f.Claim}, f.Geom, f.Area,
-						fmt.Sprintf("%s reaches outside its community %s", f.Claim, p.parent.Code)})
+					defects = append(defects, grid.Defect{Kind: coverage.OutsideParent, Codes: []string{f.Claim}, Geom: f.Geom, Size: f.Area,
+						Message: fmt.Sprintf("%s reaches outside its community %s", f.Claim, p.parent.Code), Parent: p.parent.Code})
 				}
 				continue
 			}
 			for _, c := range f.In {
 				if !p.superseded[c] && c != f.Claim && !tiny(f.Area, f.Width) {
-					defects = append(defects, defect{coverage.Overlap, []string{f.Claim, c}, f.Geom, f.Area,
-						fmt.Sprintf("%s would overlap %s (%s)", f.Claim, c, current[c].Kind)})
+					defects = append(defects, grid.Defect{Kind: coverage.Overlap, Codes: []string{f.Claim, c}, Geom: f.Geom, Size: f.Area,
+						Message: fmt.Sprintf("%s would overlap %s (%s)", f.Claim, c, current[c].Kind), Parent: p.parent.Code})
 				}
 			}
 			owners, owned = append(owners, f.Claim), append(owned, f.Geom)
@@ -288,7 +249,7 @@ func (s *Service) apply(ctx context.Context, tx pgx.Tx, p *plan, req Request) (*
 	if err != nil {
 		return nil, err
 	}
-	var gaps []defect
+	var gaps []grid.Defect
 	if len(released) > 0 {
 		var os []string
 		var og []orb.Geometry
@@ -308,7 +269,8 @@ func (s *Service) apply(ctx context.Context, tx pgx.Tx, p *plan, req Request) (*
 		for _, r := range pieces {
 			small := r.Area < s.opt.MinArea
 			if !small && (req.Mode == Strict || req.ReportGaps || r.To == "") {
-				gaps = append(gaps, defect{coverage.Gap, nonEmpty(r.To), r.Geom, r.Area, "area released by the edit is covered by no grid"})
+				gaps = append(gaps, grid.Defect{Kind: coverage.Gap, Codes: nonEmpty(r.To), Geom: r.Geom, Size: r.Area,
+					Message: "area released by the edit is covered by no grid", Parent: p.parent.Code})
 				continue
 			}
 			if r.To != "" {
@@ -335,7 +297,7 @@ func (s *Service) apply(ctx context.Context, tx pgx.Tx, p *plan, req Request) (*
 	}
 	if req.Mode == Strict && len(defects)+len(gaps) > 0 {
 		all := append(defects, gaps...)
-		return nil, apperr.WithDetails(apperr.ErrTopology, defectsFC(all), "%d topology defect(s): %s", len(all), all[0].msg)
+		return nil, apperr.WithDetails(apperr.ErrTopology, grid.FeatureCollection(all), "%d topology defect(s): %s", len(all), all[0].Message)
 	}
 	return s.write(ctx, tx, p, req, current, final, gaps)
 }
@@ -347,9 +309,9 @@ func nonEmpty(s string) []string {
 	return []string{s}
 }
 
-// write checks the final shapes for invalid edges and stores them.
+// write checks the final shapes for invalid edges and commits them.
 func (s *Service) write(ctx context.Context, tx pgx.Tx, p *plan, req Request, current map[string]store.Grid,
-	final map[string]orb.MultiPolygon, gaps []defect) (*Result, error) {
+	final map[string]orb.MultiPolygon, gaps []grid.Defect) (*Result, error) {
 	var keys []string
 	for c := range current {
 		keys = append(keys, c)
@@ -358,10 +320,13 @@ func (s *Service) write(ctx context.Context, tx pgx.Tx, p *plan, req Request, cu
 		keys = append(keys, c)
 	}
 	sort.Strings(keys)
+	cs := grid.ChangeSet{Action: p.action, Reason: req.Reason, Actor: req.Audit, Details: map[string]any{"mode": req.Mode},
+		Current: current, Next: map[string]store.Grid{}, MinPartArea: s.opt.MinArea, AcceptGaps: len(gaps) > 0, Allow: req.Allow}
 	var check []orb.Geometry
 	var checkCodes []string
 	for _, c := range keys {
 		if p.removed[c] {
+			cs.Delete = append(cs.Delete, c)
 			continue
 		}
 		g := final[c]
@@ -369,89 +334,27 @@ func (s *Service) write(ctx context.Context, tx pgx.Tx, p *plan, req Request, cu
 			return nil, apperr.New(apperr.ErrTopology, "the edit would leave grid %s with no area; delete or merge it instead", c)
 		}
 		check, checkCodes = append(check, g), append(checkCodes, c)
+		next, isNew := p.inserts[c]
+		if !isNew {
+			next = store.Grid{Code: c, Name: p.names[c]}
+		}
+		next.Geom = g
+		cs.Next[c] = next
 	}
 	for i, e := range coverage.InvalidEdges(check, 0) {
 		if e != nil {
-			return nil, apperr.WithDetails(apperr.ErrTopology, defectsFC([]defect{{coverage.InvalidEdge, []string{checkCodes[i]}, e, 0,
-				"shared edges of the result do not match"}}), "grid %s would not share exact edges with its neighbours", checkCodes[i])
+			return nil, apperr.WithDetails(apperr.ErrTopology, grid.FeatureCollection([]grid.Defect{{Kind: coverage.InvalidEdge, Codes: []string{checkCodes[i]},
+				Geom: e, Unit: coverage.UnitMetres, Message: "shared edges of the result do not match", Parent: p.parent.Code}}),
+				"grid %s would not share exact edges with its neighbours", checkCodes[i])
 		}
 	}
-	res := &Result{Changed: []Change{}}
-	if len(gaps) > 0 {
-		res.Gaps = defectsFC(gaps)
-	}
-	var changed []Change
-	for _, c := range keys {
-		old, isOld := current[c]
-		switch {
-		case p.removed[c]:
-			changed = append(changed, Change{Code: c, Before: old.Geom})
-		case !isOld:
-			changed = append(changed, Change{Code: c, After: final[c]})
-		default:
-			same, err := s.st.SameShape(ctx, tx, old.Geom, final[c])
-			if err != nil {
-				return nil, err
-			}
-			if !same || p.names[c] != "" {
-				changed = append(changed, Change{Code: c, Before: old.Geom, After: final[c]})
-			}
-		}
-	}
-	for _, ch := range changed {
-		if req.Allow != nil && !req.Allow(ch.Code) {
-			return nil, apperr.New(apperr.ErrForbidden, "the edit changes grid %s, outside your scope", ch.Code)
-		}
-	}
-	if err := s.st.SetActor(ctx, tx, req.Audit.Username, req.Reason); err != nil {
-		return nil, err
-	}
-	var area []orb.Geometry
-	var touched []string
-	for _, ch := range changed {
-		switch {
-		case ch.Before == nil:
-			g := p.inserts[ch.Code]
-			g.Geom = ch.After
-			if err := s.st.InsertGrid(ctx, tx, g); err != nil {
-				return nil, err
-			}
-		case ch.After == nil:
-		default:
-			if _, err := s.st.UpdateGridGeom(ctx, tx, ch.Code, ch.After, p.names[ch.Code]); err != nil {
-				return nil, err
-			}
-		}
-		if ch.Before != nil {
-			area = append(area, ch.Before)
-		}
-		if ch.After != nil {
-			area = append(area, ch.After)
-		}
-		touched = append(touched, ch.Code)
-	}
-	for _, ch := range changed {
-		if ch.After == nil {
-			if err := s.st.DeleteGrid(ctx, tx, ch.Code); err != nil {
-				return nil, err
-			}
-		}
-	}
-	moved, err := s.st.Reassign(ctx, tx, area, touched)
+	done, err := grid.Commit(ctx, s.st, tx, cs)
 	if err != nil {
 		return nil, err
 	}
-	for _, ch := range changed {
-		e := req.Audit
-		e.Action, e.ObjectType, e.ObjectID, e.Reason = p.action, "grid", ch.Code, req.Reason
-		e.Details, _ = json.Marshal(map[string]any{"mode": req.Mode, "change": ch})
-		if err := s.st.Audit(ctx, tx, e); err != nil {
-			return nil, err
-		}
-	}
-	res.Changed, res.Moved = changed, moved
-	if res.Changed == nil {
-		res.Changed = []Change{}
+	res := &Result{Changed: done.Changed, Moved: done.Moved}
+	if len(gaps) > 0 {
+		res.Gaps = grid.FeatureCollection(gaps)
 	}
 	return res, nil
 }

@@ -7,11 +7,8 @@ import (
 	"github.com/tidwall/rtree"
 
 	"wangge/geo/coverage"
+	"wangge/geo/earth"
 )
-
-// metresPerDegree is the length of one degree of latitude (and of longitude
-// at the equator), close enough for snapping tolerances of a metre.
-const metresPerDegree = 111320.0
 
 // snapper moves vertices onto nearby reference vertices and edges.
 type snapper struct {
@@ -33,8 +30,7 @@ func newSnapper(refs []orb.Ring, tol float64) *snapper {
 // point returns p moved to the nearest reference vertex within the
 // tolerance, else to the nearest point of a reference edge within it, else p.
 func (s *snapper) point(p orb.Point) orb.Point {
-	kx := math.Cos(p[1]*math.Pi/180) * metresPerDegree
-	ky := metresPerDegree
+	kx, ky := earth.MetresPerDegree(p[1])
 	dLon, dLat := s.tol/kx, s.tol/ky
 	bestV, bestVD := p, math.Inf(1)
 	bestE, bestED := p, math.Inf(1)

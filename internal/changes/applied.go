@@ -52,3 +52,46 @@ func (a *Applied) Wait(ctx context.Context, n uint64) error {
 		}
 	}
 }
+
+// Queue applies pushed events in order, in batches, on one goroutine that
+// it starts on demand and that exits when the queue is empty (an idle
+// subscriber holds none); Push never blocks the listener. Applied counts
+// what apply has finished. Set apply before the first Push.
+type Queue[E any] struct {
+	apply   func(batch []E)
+	mu      sync.Mutex
+	items   []E
+	running bool
+	Applied Applied
+}
+
+// NewQueue returns a queue that hands batches to apply.
+func NewQueue[E any](apply func(batch []E)) *Queue[E] { return &Queue[E]{apply: apply} }
+
+// Push queues e and makes sure the worker runs.
+func (q *Queue[E]) Push(e E) {
+	q.mu.Lock()
+	q.items = append(q.items, e)
+	start := !q.running
+	q.running = true
+	q.mu.Unlock()
+	if start {
+		go q.work()
+	}
+}
+
+func (q *Queue[E]) work() {
+	for {
+		q.mu.Lock()
+		batch := q.items
+		q.items = nil
+		if len(batch) == 0 {
+			q.running = false
+			q.mu.Unlock()
+			return
+		}
+		q.mu.Unlock()
+		q.apply(batch)
+		q.Applied.Add(uint64(len(batch)))
+	}
+}

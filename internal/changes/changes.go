@@ -58,14 +58,38 @@ func (h *Hub) Publish(e Event) {
 // Listen holds a LISTEN connection to dsn until ctx ends, publishing every
 // notification. ready (may be nil) is closed once the first LISTEN is active.
 func (h *Hub) Listen(ctx context.Context, dsn string, log *slog.Logger, ready chan<- struct{}) {
+	connect := func(ctx context.Context) (*pgx.Conn, error) { return pgx.Connect(ctx, dsn) }
+	ListenLoop(ctx, connect, Channel, log, func(first bool) {
+		switch {
+		case !first:
+			h.Publish(Event{Reload: true})
+		case ready != nil:
+			close(ready)
+		}
+	}, func(payload string) {
+		var e Event
+		if json.Unmarshal([]byte(payload), &e) == nil {
+			h.Publish(e)
+		}
+	})
+}
+
+// ListenLoop is the one LISTEN loop of wangge: it LISTENs on channel over a
+// connection of its own (connect: never a pooled one, it waits forever) until
+// ctx ends, reconnecting with backoff (200 ms doubling to 5 s). onListen runs
+// after every LISTEN, with first true only the first time: after a
+// reconnect the caller must reload, since notifications sent meanwhile are
+// lost. onNotify gets each payload, in order.
+func ListenLoop(ctx context.Context, connect func(context.Context) (*pgx.Conn, error), channel string, log *slog.Logger,
+	onListen func(first bool), onNotify func(payload string)) {
 	backoff := 200 * time.Millisecond
 	first := true
 	for ctx.Err() == nil {
-		err := h.listenOnce(ctx, dsn, &first, ready)
+		err := listenOnce(ctx, connect, channel, &first, onListen, onNotify)
 		if ctx.Err() != nil {
 			return
 		}
-		log.Warn("unit change listener disconnected; reconnecting", "err", err, "in", backoff)
+		log.Warn("change listener disconnected; reconnecting", "channel", channel, "err", err, "in", backoff)
 		select {
 		case <-ctx.Done():
 			return
@@ -75,32 +99,23 @@ func (h *Hub) Listen(ctx context.Context, dsn string, log *slog.Logger, ready ch
 	}
 }
 
-func (h *Hub) listenOnce(ctx context.Context, dsn string, first *bool, ready chan<- struct{}) error {
-	conn, err := pgx.Connect(ctx, dsn)
+func listenOnce(ctx context.Context, connect func(context.Context) (*pgx.Conn, error), channel string, first *bool,
+	onListen func(first bool), onNotify func(payload string)) error {
+	conn, err := connect(ctx)
 	if err != nil {
 		return err
 	}
 	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, "LISTEN "+Channel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
 		return err
 	}
-	if *first {
-		*first = false
-		if ready != nil {
-			close(ready)
-		}
-	} else {
-		h.Publish(Event{Reload: true})
-	}
+	onListen(*first)
+	*first = false
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
 			return err
 		}
-		var e Event
-		if err := json.Unmarshal([]byte(n.Payload), &e); err != nil {
-			continue
-		}
-		h.Publish(e)
+		onNotify(n.Payload)
 	}
 }

@@ -2,6 +2,7 @@
 package config
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -119,4 +120,13 @@ func RepoRoot() string {
 // Cluster describes the private PostgreSQL cluster used when DatabaseURL is empty.
 func (c Config) Cluster(logf func(string, ...any)) pglocal.Cluster {
 	return pglocal.Cluster{Dir: c.PGDataDir, Port: c.PGPort, Database: "wangge", Log: logf}
+}
+
+// DSN is the one resolution of the database: DATABASE_URL when set, else the
+// private cluster's, brought up if needed (logf reports its progress).
+func (c Config) DSN(ctx context.Context, logf func(string, ...any)) (string, error) {
+	if c.DatabaseURL != "" {
+		return c.DatabaseURL, nil
+	}
+	return c.Cluster(logf).Ensure(ctx)
 }

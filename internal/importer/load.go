@@ -11,8 +11,8 @@ import (
 
 	"wangge/geo/crs"
 	"wangge/internal/apperr"
-	"wangge/internal/auth"
 	"wangge/internal/store"
+	"wangge/internal/unit"
 )
 
 // Options configure one household import.
@@ -71,7 +71,7 @@ func Households(ctx context.Context, st *store.Store, tx pgx.Tx, rd io.Reader, o
 	}
 	prefix := ""
 	if opt.Scope != "" {
-		prefix = opt.Scope[:auth.ScopeLen(opt.Scope)]
+		prefix = opt.Scope[:unit.PrefixLen(opt.Scope)]
 	}
 	dbProbs, err := st.CheckImport(ctx, tx, opt.Scope, prefix, MaxProblems)
 	if err != nil {

@@ -7,7 +7,8 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"wangge/geo/coverage"
-	"wangge/internal/boundary"
+	"wangge/internal/grid"
+	"wangge/internal/unit"
 )
 
 // ParentOf is the grid's parent: its Parent, else the community its
@@ -16,16 +17,14 @@ func ParentOf(g Grid) string {
 	if g.Parent != "" {
 		return g.Parent
 	}
-	if len(g.Code) == 15 {
-		return g.Code[:12]
-	}
-	return ""
+	return unit.CommunityOf(g.Code)
 }
 
 // Check validates the layer with geo/coverage, one coverage per parent
 // (against parents[p] when known, else overlaps, invalid edges and holes
 // only). Slivers thinner than tolerance metres are reported as such. The
-// report is a FeatureCollection of defects naming the grids by code.
+// report is a FeatureCollection of defects naming the grids by code and by
+// their feature number in the file.
 func Check(grids []Grid, parents map[string]orb.Geometry, tolerance float64) (*geojson.FeatureCollection, int) {
 	groups := map[string][]int{}
 	for i, g := range grids {
@@ -37,7 +36,7 @@ func Check(grids []Grid, parents map[string]orb.Geometry, tolerance float64) (*g
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	fc := geojson.NewFeatureCollection()
+	var all []grid.Defect
 	for _, p := range keys {
 		idx := groups[p]
 		members := make([]orb.Geometry, len(idx))
@@ -46,10 +45,7 @@ func Check(grids []Grid, parents map[string]orb.Geometry, tolerance float64) (*g
 			members[k], codes[k] = grids[i].Geom, grids[i].Code
 		}
 		r := coverage.Validate(members, parents[p], coverage.Options{Tolerance: tolerance})
-		for _, f := range boundary.DefectsGeoJSON(r.Defects, codes).Features {
-			f.Properties["parent"] = p
-			fc.Append(f)
-		}
+		all = append(all, grid.FromCoverage(r.Defects, codes, idx, p)...)
 	}
-	return fc, len(fc.Features)
+	return grid.FeatureCollection(all), len(all)
 }

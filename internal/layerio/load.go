@@ -3,7 +3,7 @@ package layerio
 import (
 	"context"
 	"encoding/json"
-	"regexp"
+	"net/http"
 	"sort"
 
 	"github.com/jackc/pgx/v5"
@@ -11,7 +11,9 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"wangge/internal/apperr"
+	"wangge/internal/grid"
 	"wangge/internal/store"
+	"wangge/internal/unit"
 )
 
 // ImportRequest is a layer import.
@@ -21,66 +23,69 @@ type ImportRequest struct {
 	Reason    string
 	Tolerance float64          // sliver width in metres (default 0.5)
 	Audit     store.AuditEntry // who, from where
-	Allow     func(parent string) bool
+	Allow     func(unit string) bool
+	// IdempotencyKey and Fingerprint (the request as received) make a
+	// retried import answer the same without loading twice.
+	IdempotencyKey string
+	Fingerprint    []byte
+}
+
+// Counts says what a layer import did to one community.
+type Counts struct {
+	Inserted, Updated, Deleted int
 }
 
 // Report is the answer to an import: what was checked and, unless a dry
 // run or refused, what was loaded.
 type Report struct {
-	Features int                          `json:"features"`
-	Parents  []string                     `json:"parents"`
-	Defects  *geojson.FeatureCollection   `json:"defects"`
-	DryRun   bool                         `json:"dry_run"`
-	Loaded   bool                         `json:"loaded"`
-	Counts   map[string]store.LayerCounts `json:"counts,omitempty"`
-	Moved    store.Moved                  `json:"moved"`
+	Features int                        `json:"features"`
+	Parents  []string                   `json:"parents"`
+	Defects  *geojson.FeatureCollection `json:"defects"`
+	DryRun   bool                       `json:"dry_run"`
+	Loaded   bool                       `json:"loaded"`
+	Counts   map[string]Counts          `json:"counts,omitempty"`
+	Moved    store.Moved                `json:"moved"`
 }
 
-var gridCode = regexp.MustCompile(`^[0-9]{15}$`)
-var communityCode = regexp.MustCompile(`^[0-9]{12}$`)
-var kinds = map[string]bool{"basic": true, "enterprise": true, "school": true, "other": true}
-
 // Import checks a whole layer (every community it names is replaced by the
-// file's grids) and, when clean and not a dry run, loads it in one
-// serializable transaction: all or nothing. A layer with defects is
-// ErrTopology with the report as details.
-func Import(ctx context.Context, st *store.Store, data []byte, req ImportRequest) (Report, error) {
+// file's grids) and, when clean and not a dry run, commits it through
+// grid.Commit in one serializable transaction: all or nothing. A layer with
+// defects is ErrTopology with the report as details. The answer is the
+// report as JSON (remembered under the Idempotency-Key).
+func Import(ctx context.Context, st *store.Store, data []byte, req ImportRequest) ([]byte, error) {
 	if req.Tolerance <= 0 {
 		req.Tolerance = 0.5
 	}
 	grids, err := Decode(data, req.Options)
 	if err != nil {
-		return Report{}, err
+		return nil, err
 	}
 	if len(grids) == 0 {
-		return Report{}, apperr.New(apperr.ErrInvalid, "layer: no features")
+		return nil, apperr.New(apperr.ErrInvalid, "layer: no features")
 	}
 	seen := map[string]bool{}
 	byParent := map[string][]store.Grid{}
 	for i := range grids {
 		g := &grids[i]
-		if !gridCode.MatchString(g.Code) {
-			return Report{}, apperr.New(apperr.ErrInvalid, "layer: feature %d: code %q is not a 15-digit grid code (map the code attribute with code_field)", i, g.Code)
+		if !unit.IsGridCode(g.Code) {
+			return nil, apperr.New(apperr.ErrInvalid, "layer: feature %d: code %q is not a 15-digit grid code (map the code attribute with code_field)", i, g.Code)
 		}
 		if seen[g.Code] {
-			return Report{}, apperr.New(apperr.ErrInvalid, "layer: code %s appears twice", g.Code)
+			return nil, apperr.New(apperr.ErrInvalid, "layer: code %s appears twice", g.Code)
 		}
 		seen[g.Code] = true
 		g.Parent = ParentOf(*g)
-		if !communityCode.MatchString(g.Parent) || g.Code[:12] != g.Parent {
-			return Report{}, apperr.New(apperr.ErrInvalid, "layer: feature %d: code %s does not extend its parent %q", i, g.Code, g.Parent)
+		if !unit.IsCommunityCode(g.Parent) || unit.CommunityOf(g.Code) != g.Parent {
+			return nil, apperr.New(apperr.ErrInvalid, "layer: feature %d: code %s does not extend its parent %q", i, g.Code, g.Parent)
 		}
-		if g.Kind == "" {
-			g.Kind = "basic"
-		}
-		if !kinds[g.Kind] {
-			return Report{}, apperr.New(apperr.ErrInvalid, "layer: feature %d: kind %q, want basic, enterprise, school or other", i, g.Kind)
+		if g.Kind, err = unit.ParseKind(g.Kind); err != nil {
+			return nil, apperr.New(apperr.ErrInvalid, "layer: feature %d: %v", i, err)
 		}
 		if g.Name == "" {
 			g.Name = g.Code
 		}
 		if req.Allow != nil && !req.Allow(g.Parent) {
-			return Report{}, apperr.New(apperr.ErrForbidden, "layer: community %s is outside your scope", g.Parent)
+			return nil, apperr.New(apperr.ErrForbidden, "layer: community %s is outside your scope", g.Parent)
 		}
 		byParent[g.Parent] = append(byParent[g.Parent], store.Grid{Code: g.Code, Name: g.Name, Kind: g.Kind, Parent: g.Parent, Geom: g.Geom})
 	}
@@ -91,71 +96,119 @@ func Import(ctx context.Context, st *store.Store, data []byte, req ImportRequest
 	sort.Strings(rep.Parents)
 	pg, err := st.UnitGeoms(ctx, rep.Parents)
 	if err != nil {
-		return rep, err
+		return nil, err
 	}
 	parents := map[string]orb.Geometry{}
 	for _, p := range rep.Parents {
 		g, ok := pg[p]
 		if !ok {
-			return rep, apperr.New(apperr.ErrInvalid, "layer: community %s does not exist", p)
+			return nil, apperr.New(apperr.ErrInvalid, "layer: community %s does not exist", p)
 		}
 		parents[p] = g
 	}
 	var n int
 	rep.Defects, n = Check(grids, parents, req.Tolerance)
 	if req.DryRun {
-		return rep, nil
+		return json.Marshal(rep)
 	}
 	if n > 0 {
-		return rep, apperr.WithDetails(apperr.ErrTopology, rep.Defects, "layer: %d defect(s); nothing was loaded", n)
+		return nil, apperr.WithDetails(apperr.ErrTopology, rep.Defects, "layer: %d defect(s); nothing was loaded", n)
 	}
-	err = st.Serializable(ctx, func(tx pgx.Tx) error {
-		rep.Counts = map[string]store.LayerCounts{}
-		if err := st.DisableJIT(ctx, tx); err != nil {
-			return err
+	var uid int64
+	if req.Audit.UserID != nil {
+		uid = *req.Audit.UserID
+	}
+	reply, err := st.Idempotent(ctx, uid, req.IdempotencyKey, req.Fingerprint, func(tx pgx.Tx) (store.Reply, error) {
+		cs, err := changeSet(ctx, st, tx, rep.Parents, byParent, req)
+		if err != nil {
+			return store.Reply{}, err
 		}
-		if err := st.SetActor(ctx, tx, req.Audit.Username, req.Reason); err != nil {
-			return err
+		done, err := grid.Commit(ctx, st, tx, cs)
+		if err != nil {
+			return store.Reply{}, err
 		}
-		var area []orb.Geometry
-		var codes []string
-		for _, p := range rep.Parents {
-			old, err := st.GridsNear(ctx, tx, p, parents[p], 0)
-			if err != nil {
-				return err
-			}
-			for _, g := range old {
-				codes = append(codes, g.Code)
-			}
-			c, err := st.ReplaceGrids(ctx, tx, p, byParent[p])
-			if err != nil {
-				return err
-			}
-			rep.Counts[p] = c
-			area = append(area, parents[p])
-			ds, err := st.DefectsTx(ctx, tx, p, 1)
-			if err != nil {
-				return err
-			}
-			if len(ds) > 0 {
-				return apperr.New(apperr.ErrTopology, "layer: after loading, PostGIS finds %d defect(s) in %s (first: %s %v); nothing was loaded", len(ds), p, ds[0].Kind, ds[0].Codes)
-			}
-			e := req.Audit
-			e.Action, e.ObjectType, e.ObjectID, e.Reason = "layer.import", "unit", p, req.Reason
-			e.Details, _ = json.Marshal(map[string]any{"counts": c, "features": len(byParent[p])})
-			if err := st.Audit(ctx, tx, e); err != nil {
-				return err
-			}
-		}
-		for _, g := range grids {
-			codes = append(codes, g.Code)
-		}
-		rep.Moved, err = st.Reassign(ctx, tx, area, codes)
-		return err
+		counts := countChanges(rep.Parents, done.Changed)
+		out := rep
+		out.Counts, out.Moved, out.Loaded = counts, done.Moved, true
+		b, err := json.Marshal(out)
+		return store.Reply{Status: http.StatusOK, Body: b}, err
 	})
 	if err != nil {
-		return rep, err
+		return nil, err
 	}
-	rep.Loaded = true
-	return rep, nil
+	return reply.Body, nil
+}
+
+// changeSet locks the current grids of each parent and expresses the layer
+// as the change replacing them: matching codes kept, new codes created,
+// missing ones deleted; one audit summary per community.
+func changeSet(ctx context.Context, st *store.Store, tx pgx.Tx, parents []string, byParent map[string][]store.Grid,
+	req ImportRequest) (grid.ChangeSet, error) {
+	cs := grid.ChangeSet{Action: "layer.import", Reason: req.Reason, Actor: req.Audit, Allow: req.Allow,
+		Current: map[string]store.Grid{}, Next: map[string]store.Grid{}}
+	var fresh []string
+	for _, p := range parents {
+		cur, err := st.LockGrids(ctx, tx, p)
+		if err != nil {
+			return cs, err
+		}
+		for _, g := range cur {
+			cs.Current[g.Code] = g
+		}
+		in := map[string]bool{}
+		for _, g := range byParent[p] {
+			cs.Next[g.Code] = g
+			in[g.Code] = true
+			if _, ok := cs.Current[g.Code]; !ok {
+				fresh = append(fresh, g.Code)
+			}
+		}
+		for _, g := range cur {
+			if !in[g.Code] {
+				cs.Delete = append(cs.Delete, g.Code)
+			}
+		}
+	}
+	if len(fresh) > 0 {
+		elsewhere, err := st.UnitParents(ctx, tx, fresh)
+		if err != nil {
+			return cs, err
+		}
+		for _, c := range fresh {
+			if p, ok := elsewhere[c]; ok {
+				return cs, apperr.New(apperr.ErrConflict, "layer: code %s already exists under %s", c, p)
+			}
+		}
+	}
+	cs.Summaries = func(changed []grid.Change) []grid.Summary {
+		counts := countChanges(parents, changed)
+		out := make([]grid.Summary, len(parents))
+		for i, p := range parents {
+			out[i] = grid.Summary{ObjectType: "unit", ObjectID: p, Details: map[string]any{"counts": counts[p], "features": len(byParent[p])}}
+		}
+		return out
+	}
+	return cs, nil
+}
+
+// countChanges tallies changes per community.
+func countChanges(parents []string, changed []grid.Change) map[string]Counts {
+	out := make(map[string]Counts, len(parents))
+	for _, p := range parents {
+		out[p] = Counts{}
+	}
+	for _, ch := range changed {
+		p := unit.CommunityOf(ch.Code)
+		c := out[p]
+		switch {
+		case ch.Before == nil:
+			c.Inserted++
+		case ch.After == nil:
+			c.Deleted++
+		default:
+			c.Updated++
+		}
+		out[p] = c
+	}
+	return out
 }

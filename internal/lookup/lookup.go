@@ -22,13 +22,12 @@ import (
 	"wangge/geo/locate"
 	"wangge/internal/changes"
 	"wangge/internal/store"
+	"wangge/internal/unit"
 )
 
 // NearBoundaryM is the distance to a grid's boundary under which an answer
 // is flagged as uncertain (GPS error of a phone is a few metres).
 const NearBoundaryM = 5.0
-
-var levelNames = map[int]string{1: "district", 2: "street", 3: "community", 4: "grid"}
 
 // Service is the in-memory lookup; safe for concurrent use.
 type Service struct {
@@ -43,11 +42,7 @@ type Service struct {
 	applyMu sync.Mutex // serializes loads and event applications
 	loaded  atomic.Bool
 
-	qMu     sync.Mutex
-	pending []changes.Event
-	running bool
-
-	applied changes.Applied
+	queue *changes.Queue[changes.Event]
 }
 
 // New returns an empty service reading from st; call Load (or let the first
@@ -56,12 +51,14 @@ func New(st *store.Store, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{store: st, log: log}
+	s := &Service{store: st, log: log}
+	s.queue = changes.NewQueue(func(batch []changes.Event) { s.apply(context.Background(), batch) })
+	return s
 }
 
 // Subscribe feeds the hub's events to the service. Subscribe before Load so
 // that nothing committed between the two is missed.
-func (s *Service) Subscribe(h *changes.Hub) { h.Subscribe(s.enqueue) }
+func (s *Service) Subscribe(h *changes.Hub) { h.Subscribe(s.queue.Push) }
 
 // Load reads every grid, unit and staff card and swaps them in.
 func (s *Service) Load(ctx context.Context) error {
@@ -120,38 +117,11 @@ func (s *Service) ensure(ctx context.Context) error {
 func (s *Service) Len() int { return s.idx.Len() }
 
 // Version counts the change events applied so far.
-func (s *Service) Version() uint64 { return s.applied.Count() }
+func (s *Service) Version() uint64 { return s.queue.Applied.Count() }
 
 // WaitVersion blocks until Version() >= v or ctx ends.
-func (s *Service) WaitVersion(ctx context.Context, v uint64) error { return s.applied.Wait(ctx, v) }
-
-// enqueue is the hub callback: it queues e and makes sure one worker runs.
-func (s *Service) enqueue(e changes.Event) {
-	s.qMu.Lock()
-	s.pending = append(s.pending, e)
-	start := !s.running
-	s.running = true
-	s.qMu.Unlock()
-	if start {
-		go s.work()
-	}
-}
-
-// work applies queued events in order until the queue is empty, then exits.
-func (s *Service) work() {
-	for {
-		s.qMu.Lock()
-		batch := s.pending
-		s.pending = nil
-		if len(batch) == 0 {
-			s.running = false
-			s.qMu.Unlock()
-			return
-		}
-		s.qMu.Unlock()
-		s.apply(context.Background(), batch)
-		s.applied.Add(uint64(len(batch)))
-	}
+func (s *Service) WaitVersion(ctx context.Context, v uint64) error {
+	return s.queue.Applied.Wait(ctx, v)
 }
 
 // apply brings the service up to date with a batch of events: one full
@@ -307,7 +277,7 @@ func (s *Service) chainLocked(code string) []store.ChainLink {
 		if !ok {
 			break
 		}
-		rev = append(rev, store.ChainLink{Code: u.Code, Name: u.Name, Level: levelNames[u.Level]})
+		rev = append(rev, store.ChainLink{Code: u.Code, Name: u.Name, Level: unit.LevelName(u.Level)})
 		c = u.Parent
 	}
 	out := make([]store.ChainLink, len(rev))

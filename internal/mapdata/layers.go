@@ -16,6 +16,7 @@ import (
 
 	"wangge/geo/tile"
 	"wangge/internal/store"
+	"wangge/internal/unit"
 )
 
 // Source is what a layer is made from; an event of a source refreshes the
@@ -88,10 +89,10 @@ func unitDef(name, description string, level, maxZoom, detailZoom int) Def {
 
 // Defs are the served layers, in the order TileJSON lists them.
 var Defs = []Def{
-	unitDef("districts", "Districts (区/县)", store.LevelDistrict, adminMaxZoom, 8),
-	unitDef("streets", "Streets and townships (街道/乡镇)", store.LevelStreet, adminMaxZoom, 10),
-	unitDef("communities", "Communities and villages (社区/村)", store.LevelCommunity, mapMaxZoom, 12),
-	unitDef("grids", "Grids (网格) with their household counts", store.LevelGrid, mapMaxZoom, 12),
+	unitDef("districts", "Districts (区/县)", unit.LevelDistrict, adminMaxZoom, 8),
+	unitDef("streets", "Streets and townships (街道/乡镇)", unit.LevelStreet, adminMaxZoom, 10),
+	unitDef("communities", "Communities and villages (社区/村)", unit.LevelCommunity, mapMaxZoom, 12),
+	unitDef("grids", "Grids (网格) with their household counts", unit.LevelGrid, mapMaxZoom, 12),
 	{
 		Spec:        tile.Spec{Name: "buildings", MinZoom: 13, MaxZoom: mapMaxZoom},
 		Description: "Building footprints (楼栋) with their household counts; no personal data",

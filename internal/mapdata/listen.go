@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"wangge/internal/changes"
 )
 
 // PlaceChannel is the NOTIFY channel of building and household writes
@@ -29,45 +31,15 @@ func (s *Service) Run(ctx context.Context, ready chan<- struct{}) {
 		case <-time.After(2 * time.Second):
 		}
 	}
-	backoff := 200 * time.Millisecond
-	first := true
-	for ctx.Err() == nil {
-		err := s.listenOnce(ctx, &first, ready)
-		if ctx.Err() != nil {
-			return
-		}
-		s.log.Warn("place change listener disconnected; reconnecting", "err", err, "in", backoff)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(backoff):
-		}
-		backoff = min(backoff*2, 5*time.Second)
+	connect := func(ctx context.Context) (*pgx.Conn, error) {
+		return pgx.ConnectConfig(ctx, s.st.Pool().Config().ConnConfig.Copy())
 	}
-}
-
-func (s *Service) listenOnce(ctx context.Context, first *bool, ready chan<- struct{}) error {
-	// A connection of its own (not from the pool): it waits forever.
-	conn, err := pgx.ConnectConfig(ctx, s.st.Pool().Config().ConnConfig.Copy())
-	if err != nil {
-		return err
-	}
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, "LISTEN "+PlaceChannel); err != nil {
-		return err
-	}
-	if *first {
-		*first = false
-		if ready != nil {
+	changes.ListenLoop(ctx, connect, PlaceChannel, s.log, func(first bool) {
+		switch {
+		case !first:
+			s.enqueue(event{places: true})
+		case ready != nil:
 			close(ready)
 		}
-	} else {
-		s.enqueue(event{places: true})
-	}
-	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
-			return err
-		}
-		s.enqueue(event{places: true})
-	}
+	}, func(string) { s.enqueue(event{places: true}) })
 }

@@ -16,6 +16,7 @@ import (
 	"wangge/internal/changes"
 	"wangge/internal/store"
 	"wangge/internal/tilecache"
+	"wangge/internal/unit"
 )
 
 // Options configure a Service; the zero value is usable.
@@ -74,11 +75,7 @@ type Service struct {
 	members   map[string]map[string]bool // community code → its grid codes
 	defectIDs map[string][]uint64        // community code → its defect feature ids
 
-	qmu      sync.Mutex
-	queue    []event
-	draining bool
-
-	applied changes.Applied
+	queue *changes.Queue[event]
 }
 
 // event is one queued change.
@@ -104,6 +101,7 @@ func New(st *store.Store, opt Options) *Service {
 	}
 	s := &Service{st: st, log: opt.Logger, byName: map[string]*layer{},
 		cache: tilecache.New(tilecache.Config{MaxBytes: size})}
+	s.queue = changes.NewQueue(s.apply)
 	for _, d := range defs {
 		l := &layer{def: d, tiles: tile.NewLayer(d.Spec), empty: true}
 		s.layers = append(s.layers, l)
@@ -236,7 +234,7 @@ func (s *Service) loadLocked(ctx context.Context, sources Source) error {
 		}
 		l.setBound(fs)
 		s.cache.Purge(l.def.Spec.Name)
-		if l.def.Level == store.LevelGrid {
+		if l.def.Level == unit.LevelGrid {
 			grids = fs
 		}
 	}
@@ -266,33 +264,8 @@ func prop(f tile.Feature, key string) string {
 	return s
 }
 
-// enqueue hands an event to the applying goroutine (started on demand, so
-// an idle service holds none) and returns at once.
-func (s *Service) enqueue(e event) {
-	s.qmu.Lock()
-	defer s.qmu.Unlock()
-	s.queue = append(s.queue, e)
-	if !s.draining {
-		s.draining = true
-		go s.drain()
-	}
-}
-
-func (s *Service) drain() {
-	for {
-		s.qmu.Lock()
-		if len(s.queue) == 0 {
-			s.draining = false
-			s.qmu.Unlock()
-			return
-		}
-		batch := s.queue
-		s.queue = nil
-		s.qmu.Unlock()
-		s.apply(batch)
-		s.applied.Add(uint64(len(batch)))
-	}
-}
+// enqueue hands an event to the applying goroutine and returns at once.
+func (s *Service) enqueue(e event) { s.queue.Push(e) }
 
 // apply applies a batch of events in order; a reload or a places change
 // anywhere in the batch is done once, after the unit edits.
@@ -337,7 +310,7 @@ func (s *Service) applyUnit(ctx context.Context, e changes.Event) error {
 		return fmt.Errorf("unit code %q: %w", e.Code, err)
 	}
 	var (
-		unit    store.MapUnit
+		mu      store.MapUnit
 		fetched bool
 		gone    bool
 	)
@@ -347,7 +320,7 @@ func (s *Service) applyUnit(ctx context.Context, e changes.Event) error {
 			continue
 		}
 		if !fetched {
-			unit, err = s.st.MapUnit(ctx, e.Code)
+			mu, err = s.st.MapUnit(ctx, e.Code)
 			switch {
 			case errors.Is(err, apperr.ErrNotFound):
 				gone = true
@@ -364,7 +337,7 @@ func (s *Service) applyUnit(ctx context.Context, e changes.Event) error {
 		if gone {
 			deletes = []uint64{id}
 		} else {
-			f, err := unitFeature(unit)
+			f, err := unitFeature(mu)
 			if err != nil {
 				return err
 			}
@@ -380,18 +353,18 @@ func (s *Service) applyUnit(ctx context.Context, e changes.Event) error {
 		return nil // no layer of this level
 	}
 	switch e.Level {
-	case store.LevelGrid:
+	case unit.LevelGrid:
 		if oldParent != "" && s.members[oldParent] != nil {
 			delete(s.members[oldParent], e.Code)
 		}
 		if !gone {
-			if s.members[unit.Parent] == nil {
-				s.members[unit.Parent] = map[string]bool{}
+			if s.members[mu.Parent] == nil {
+				s.members[mu.Parent] = map[string]bool{}
 			}
-			s.members[unit.Parent][e.Code] = true
+			s.members[mu.Parent][e.Code] = true
 		}
-		return s.refreshDefects(oldParent, unit.Parent)
-	case store.LevelCommunity:
+		return s.refreshDefects(oldParent, mu.Parent)
+	case unit.LevelCommunity:
 		return s.refreshDefects(e.Code)
 	}
 	return nil
@@ -412,8 +385,10 @@ func (s *Service) invalidate(l *layer, bounds []orb.Bound) {
 
 // Applied returns how many change events the service has applied so far
 // (events coalesced into one reload count each).
-func (s *Service) Applied() uint64 { return s.applied.Count() }
+func (s *Service) Applied() uint64 { return s.queue.Applied.Count() }
 
 // WaitApplied blocks until at least n events are applied or ctx ends. Take
 // n from Applied before a change, plus one.
-func (s *Service) WaitApplied(ctx context.Context, n uint64) error { return s.applied.Wait(ctx, n) }
+func (s *Service) WaitApplied(ctx context.Context, n uint64) error {
+	return s.queue.Applied.Wait(ctx, n)
+}

@@ -7,8 +7,10 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
 
 	"wangge/internal/apperr"
+	"wangge/internal/unit"
 )
 
 // Household is one household record with its personal fields in clear; the
@@ -85,16 +87,16 @@ func (s *Store) DiscloseHouseholds(ctx context.Context, p HouseholdPage, entry A
 	return out, total, err
 }
 
-func gridHouseholds(ctx context.Context, tx pgx.Tx, p HouseholdPage) ([]Household, int, error) {
+func gridHouseholds(ctx context.Context, q Querier, p HouseholdPage) ([]Household, int, error) {
 	var level int
-	err := tx.QueryRow(ctx, gridLevelSQL, p.Grid).Scan(&level)
-	if errors.Is(err, pgx.ErrNoRows) || (err == nil && level != LevelGrid) {
+	err := q.QueryRow(ctx, gridLevelSQL, p.Grid).Scan(&level)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && level != unit.LevelGrid) {
 		return nil, 0, apperr.New(apperr.ErrNotFound, "no grid with code %q", p.Grid)
 	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: grid %s: %w", p.Grid, err)
 	}
-	rows, err := tx.Query(ctx, gridHouseholdsSQL, p.Grid, p.PerPage, (p.Page-1)*p.PerPage)
+	rows, err := q.Query(ctx, gridHouseholdsSQL, p.Grid, p.PerPage, (p.Page-1)*p.PerPage)
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: households of %s: %w", p.Grid, err)
 	}
@@ -114,7 +116,7 @@ func gridHouseholds(ctx context.Context, tx pgx.Tx, p HouseholdPage) ([]Househol
 		return nil, 0, fmt.Errorf("store: households of %s: %w", p.Grid, err)
 	}
 	if total < 0 { // a page past the end: count separately
-		if err := tx.QueryRow(ctx, gridCountSQL, p.Grid).Scan(&total); err != nil {
+		if err := q.QueryRow(ctx, gridCountSQL, p.Grid).Scan(&total); err != nil {
 			return nil, 0, fmt.Errorf("store: households of %s: %w", p.Grid, err)
 		}
 	}
@@ -261,4 +263,69 @@ func (s *Store) EmptyGrids(ctx context.Context, scope string, prefixLen int) ([]
 		out = []EmptyGrid{}
 	}
 	return out, nil
+}
+
+// GridLoad is a grid's households and people, with its buildings.
+type GridLoad struct {
+	Code, Name, Kind string
+	Households       int
+	People           int
+	Geom             orb.MultiPolygon
+	Buildings        []BuildingLoad
+}
+
+// BuildingLoad is one building's point and households.
+type BuildingLoad struct {
+	Pt         orb.Point
+	Households int
+	People     int
+}
+
+const gridLoadSQL = `
+SELECT u.code, u.name, u.kind, ST_AsBinary(u.geom),
+       coalesce(array_agg(ST_X(b.pt) ORDER BY b.id) FILTER (WHERE b.id IS NOT NULL), '{}'),
+       coalesce(array_agg(ST_Y(b.pt) ORDER BY b.id) FILTER (WHERE b.id IS NOT NULL), '{}'),
+       coalesce(array_agg(coalesce(h.n, 0) ORDER BY b.id) FILTER (WHERE b.id IS NOT NULL), '{}'),
+       coalesce(array_agg(coalesce(h.people, 0) ORDER BY b.id) FILTER (WHERE b.id IS NOT NULL), '{}')
+FROM units u
+LEFT JOIN buildings b ON b.grid_code = u.code
+LEFT JOIN (SELECT building_id, count(*)::int AS n, sum(members)::int AS people FROM households GROUP BY building_id) h
+       ON h.building_id = b.id
+WHERE u.level = 4 AND ($1 = 0 OR left(u.code, $1) = $2)
+GROUP BY u.code ORDER BY u.code`
+
+// GridLoads returns every grid under parent ("" everywhere) with its
+// buildings' household and people counts.
+func (s *Store) GridLoads(ctx context.Context, parent string) ([]GridLoad, error) {
+	if parent != "" {
+		if _, err := s.unitLevel(ctx, parent); err != nil {
+			return nil, err
+		}
+	}
+	n, prefix := scopeArgs(parent)
+	rows, err := s.pool.Query(ctx, gridLoadSQL, n, prefix)
+	if err != nil {
+		return nil, fmt.Errorf("store: grid loads: %w", err)
+	}
+	defer rows.Close()
+	var out []GridLoad
+	for rows.Next() {
+		var g GridLoad
+		var b []byte
+		var xs, ys []float64
+		var hs, ps []int32
+		if err := rows.Scan(&g.Code, &g.Name, &g.Kind, &b, &xs, &ys, &hs, &ps); err != nil {
+			return nil, fmt.Errorf("store: grid loads: %w", err)
+		}
+		if g.Geom, err = decodeMultiPolygon(b); err != nil {
+			return nil, err
+		}
+		for i := range xs {
+			g.Buildings = append(g.Buildings, BuildingLoad{Pt: orb.Point{xs[i], ys[i]}, Households: int(hs[i]), People: int(ps[i])})
+			g.Households += int(hs[i])
+			g.People += int(ps[i])
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
 }

@@ -28,16 +28,16 @@ CREATE TEMP TABLE import_rows (
 ) ON COMMIT DROP`
 
 // StageImport creates the transaction's staging table for household rows.
-func (s *Store) StageImport(ctx context.Context, tx pgx.Tx) error {
-	if _, err := tx.Exec(ctx, createImportStageSQL); err != nil {
+func (s *Store) StageImport(ctx context.Context, q Querier) error {
+	if _, err := q.Exec(ctx, createImportStageSQL); err != nil {
 		return fmt.Errorf("store: stage import: %w", err)
 	}
 	return nil
 }
 
 // CopyImportRows streams rows (ImportColumns order) into the staging table.
-func (s *Store) CopyImportRows(ctx context.Context, tx pgx.Tx, src pgx.CopyFromSource) (int64, error) {
-	n, err := tx.CopyFrom(ctx, pgx.Identifier{"import_rows"}, ImportColumns, src)
+func (s *Store) CopyImportRows(ctx context.Context, q Querier, src pgx.CopyFromSource) (int64, error) {
+	n, err := q.CopyFrom(ctx, pgx.Identifier{"import_rows"}, ImportColumns, src)
 	if err != nil {
 		return n, fmt.Errorf("store: copy import rows: %w", err)
 	}
@@ -107,13 +107,13 @@ LIMIT $3`
 // everywhere; scopePrefix is the part of it that a code must start with),
 // or repeating an earlier row (same dwelling and ID number, or head's name
 // when there is no ID number).
-func (s *Store) CheckImport(ctx context.Context, tx pgx.Tx, scope, scopePrefix string, limit int) ([]ImportProblem, error) {
-	for _, q := range checkImportSQL {
-		if _, err := tx.Exec(ctx, q); err != nil {
+func (s *Store) CheckImport(ctx context.Context, q Querier, scope, scopePrefix string, limit int) ([]ImportProblem, error) {
+	for _, stmt := range checkImportSQL {
+		if _, err := q.Exec(ctx, stmt); err != nil {
 			return nil, fmt.Errorf("store: check import: %w", err)
 		}
 	}
-	rows, err := tx.Query(ctx, importProblemsSQL, scope, scopePrefix, limit)
+	rows, err := q.Query(ctx, importProblemsSQL, scope, scopePrefix, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: check import: %w", err)
 	}
@@ -204,40 +204,40 @@ FROM import_rows WHERE household_id IS NULL ORDER BY row_no`
 // ApplyImport writes the checked staging table: creates missing buildings
 // (their grid by location) and addresses, then inserts new households and
 // updates changed ones. Run CheckImport first, in the same transaction.
-func (s *Store) ApplyImport(ctx context.Context, tx pgx.Tx) (ImportCounts, error) {
+func (s *Store) ApplyImport(ctx context.Context, q Querier) (ImportCounts, error) {
 	var c ImportCounts
-	if _, err := tx.Exec(ctx, `ALTER TABLE import_rows ADD COLUMN new_building boolean, ADD COLUMN new_address boolean`); err != nil {
+	if _, err := q.Exec(ctx, `ALTER TABLE import_rows ADD COLUMN new_building boolean, ADD COLUMN new_address boolean`); err != nil {
 		return c, fmt.Errorf("store: import: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `UPDATE import_rows SET new_building = building_id IS NULL`); err != nil {
+	if _, err := q.Exec(ctx, `UPDATE import_rows SET new_building = building_id IS NULL`); err != nil {
 		return c, fmt.Errorf("store: import: %w", err)
 	}
-	if _, err := tx.Exec(ctx, importBuildingsSQL); err != nil {
+	if _, err := q.Exec(ctx, importBuildingsSQL); err != nil {
 		return c, fmt.Errorf("store: import buildings: %w", err)
 	}
-	if _, err := tx.Exec(ctx, importMatchAddressesSQL); err != nil {
+	if _, err := q.Exec(ctx, importMatchAddressesSQL); err != nil {
 		return c, fmt.Errorf("store: import addresses: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `UPDATE import_rows SET new_address = address_id IS NULL`); err != nil {
+	if _, err := q.Exec(ctx, `UPDATE import_rows SET new_address = address_id IS NULL`); err != nil {
 		return c, fmt.Errorf("store: import: %w", err)
 	}
-	if _, err := tx.Exec(ctx, importAddressesSQL); err != nil {
+	if _, err := q.Exec(ctx, importAddressesSQL); err != nil {
 		return c, fmt.Errorf("store: import addresses: %w", err)
 	}
-	if _, err := tx.Exec(ctx, importMatchHouseholdsSQL); err != nil {
+	if _, err := q.Exec(ctx, importMatchHouseholdsSQL); err != nil {
 		return c, fmt.Errorf("store: import households: %w", err)
 	}
-	tag, err := tx.Exec(ctx, importUpdateHouseholdsSQL)
+	tag, err := q.Exec(ctx, importUpdateHouseholdsSQL)
 	if err != nil {
 		return c, fmt.Errorf("store: import households: %w", err)
 	}
 	c.HouseholdsUpdated = int(tag.RowsAffected())
-	tag, err = tx.Exec(ctx, importInsertHouseholdsSQL)
+	tag, err = q.Exec(ctx, importInsertHouseholdsSQL)
 	if err != nil {
 		return c, fmt.Errorf("store: import households: %w", err)
 	}
 	c.HouseholdsInserted = int(tag.RowsAffected())
-	err = tx.QueryRow(ctx, importCountsSQL).Scan(&c.Rows, &c.BuildingsMatched, &c.BuildingsCreated, &c.AddressesMatched, &c.AddressesCreated, &c.HouseholdsUnchanged)
+	err = q.QueryRow(ctx, importCountsSQL).Scan(&c.Rows, &c.BuildingsMatched, &c.BuildingsCreated, &c.AddressesMatched, &c.AddressesCreated, &c.HouseholdsUnchanged)
 	if err != nil {
 		return c, fmt.Errorf("store: import counts: %w", err)
 	}

@@ -6,10 +6,9 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/encoding/ewkb"
 
 	"wangge/geo/locate"
+	"wangge/internal/unit"
 )
 
 // UnitInfo is one unit of levels district..grid without its geometry: what
@@ -116,7 +115,7 @@ func (s *Store) UnitNow(ctx context.Context, code string) (st UnitState, ok bool
 	if err != nil {
 		return st, false, fmt.Errorf("store: unit %s: %w", code, err)
 	}
-	if i.Level == LevelGrid {
+	if i.Level == unit.LevelGrid {
 		mp, err := decodeMultiPolygon(raw)
 		if err != nil {
 			return st, false, fmt.Errorf("store: grid %s: %w", code, err)
@@ -127,19 +126,4 @@ func (s *Store) UnitNow(ctx context.Context, code string) (st UnitState, ok bool
 		}
 	}
 	return st, true, nil
-}
-
-// decodeMultiPolygon reads EWKB of a Polygon or MultiPolygon.
-func decodeMultiPolygon(raw []byte) (orb.MultiPolygon, error) {
-	g, _, err := ewkb.Unmarshal(raw)
-	if err != nil {
-		return nil, err
-	}
-	switch g := g.(type) {
-	case orb.MultiPolygon:
-		return g, nil
-	case orb.Polygon:
-		return orb.MultiPolygon{g}, nil
-	}
-	return nil, fmt.Errorf("geometry is %T, want a (multi)polygon", g)
 }

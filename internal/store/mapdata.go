@@ -9,7 +9,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/encoding/ewkb"
 
 	"wangge/internal/apperr"
 )
@@ -98,13 +97,9 @@ func collectMapUnits(rows pgx.Rows) ([]MapUnit, error) {
 		if err := rows.Scan(&u.Code, &u.Parent, &u.Level, &u.Name, &u.Kind, &u.Households, &raw); err != nil {
 			return nil, fmt.Errorf("store: map units: %w", err)
 		}
-		g, _, err := ewkb.Unmarshal(raw)
+		mp, err := decodeMultiPolygon(raw)
 		if err != nil {
 			return nil, fmt.Errorf("store: map unit %s: %w", u.Code, err)
-		}
-		mp, ok := g.(orb.MultiPolygon)
-		if !ok {
-			return nil, fmt.Errorf("store: map unit %s: geometry is %T", u.Code, g)
 		}
 		u.Geometry = mp
 		out = append(out, u)
@@ -148,13 +143,13 @@ func (s *Store) MapBuildings(ctx context.Context) ([]MapBuilding, error) {
 			return nil, fmt.Errorf("store: map buildings: %w", err)
 		}
 		if fp != nil {
-			g, _, err := ewkb.Unmarshal(fp)
+			g, err := decodeGeometry(fp)
 			if err != nil {
 				return nil, fmt.Errorf("store: building %d footprint: %w", b.ID, err)
 			}
 			b.Footprint, _ = g.(orb.Polygon)
 		}
-		g, _, err := ewkb.Unmarshal(pt)
+		g, err := decodeGeometry(pt)
 		if err != nil {
 			return nil, fmt.Errorf("store: building %d point: %w", b.ID, err)
 		}

@@ -50,11 +50,3 @@ func (s *Store) RevokeSession(ctx context.Context, tokenHash []byte) error {
 	}
 	return nil
 }
-
-// RevokeUserSessions ends every session of a user.
-func (s *Store) RevokeUserSessions(ctx context.Context, userID int64) error {
-	if _, err := s.pool.Exec(ctx, revokeUserSQL, userID); err != nil {
-		return fmt.Errorf("store: revoke sessions: %w", err)
-	}
-	return nil
-}

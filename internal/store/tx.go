@@ -33,3 +33,23 @@ func retryable(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && (pgErr.Code == "40001" || pgErr.Code == "40P01")
 }
+
+// SetActor records who changes units in tx and why, for the unit_versions
+// trigger (SET LOCAL: it ends with the transaction).
+func (s *Store) SetActor(ctx context.Context, q Querier, user, reason string) error {
+	_, err := q.Exec(ctx, `SELECT set_config('wangge.user', $1, true), set_config('wangge.reason', $2, true)`, user, reason)
+	if err != nil {
+		return fmt.Errorf("store: set actor: %w", err)
+	}
+	return nil
+}
+
+// DisableJIT turns PostgreSQL's JIT off for the rest of tx: the planner's
+// cost estimates of PostGIS overlays always cross jit_above_cost, and
+// compiling takes far longer than the queries of one edit.
+func (s *Store) DisableJIT(ctx context.Context, q Querier) error {
+	if _, err := q.Exec(ctx, `SELECT set_config('jit', 'off', true)`); err != nil {
+		return fmt.Errorf("store: jit: %w", err)
+	}
+	return nil
+}

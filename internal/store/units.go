@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,33 +8,10 @@ import (
 	"io"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
 
 	"wangge/internal/apperr"
 )
-
-// Levels of the unit tree, as stored in unit_levels.
-const (
-	LevelDistrict  = 1
-	LevelStreet    = 2
-	LevelCommunity = 3
-	LevelGrid      = 4
-	LevelEstate    = 5
-)
-
-var levelNames = map[string]int{"district": 1, "street": 2, "community": 3, "grid": 4, "estate": 5}
-
-// ParseLevel accepts a level name (grid) or number (4).
-func ParseLevel(s string) (int, error) {
-	if n, ok := levelNames[s]; ok {
-		return n, nil
-	}
-	for _, n := range levelNames {
-		if s == fmt.Sprint(n) {
-			return n, nil
-		}
-	}
-	return 0, apperr.New(apperr.ErrInvalid, "level %q: want district, street, community, grid or estate", s)
-}
 
 // UnitFilter selects units for StreamUnits.
 type UnitFilter struct {
@@ -85,28 +61,7 @@ func (s *Store) StreamUnits(ctx context.Context, f UnitFilter, w io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("store: units: %w", err)
 	}
-	defer rows.Close()
-	bw := bufio.NewWriterSize(w, 64<<10)
-	if _, err := io.WriteString(bw, `{"type":"FeatureCollection","features":[`); err != nil {
-		return err
-	}
-	first := true
-	for rows.Next() {
-		var feature []byte
-		if err := rows.Scan(&feature); err != nil {
-			return fmt.Errorf("store: units: %w", err)
-		}
-		if !first {
-			bw.WriteByte(',')
-		}
-		first = false
-		bw.Write(feature)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("store: units: %w", err)
-	}
-	io.WriteString(bw, "]}\n")
-	return bw.Flush()
+	return streamFeatures(rows, w)
 }
 
 func (s *Store) unitLevel(ctx context.Context, code string) (int, error) {
@@ -205,4 +160,44 @@ func (s *Store) Staff(ctx context.Context, code string) ([]Staff, error) {
 		return nil, fmt.Errorf("store: staff %s: %w", code, err)
 	}
 	return staff, nil
+}
+
+// UnitGeoms returns the geometries of the units codes that exist.
+func (s *Store) UnitGeoms(ctx context.Context, codes []string) (map[string]orb.MultiPolygon, error) {
+	rows, err := s.pool.Query(ctx, `SELECT code, ST_AsBinary(geom) FROM units WHERE code = ANY($1)`, codes)
+	if err != nil {
+		return nil, fmt.Errorf("store: unit geometries: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]orb.MultiPolygon{}
+	for rows.Next() {
+		var c string
+		var b []byte
+		if err := rows.Scan(&c, &b); err != nil {
+			return nil, fmt.Errorf("store: unit geometries: %w", err)
+		}
+		if out[c], err = decodeMultiPolygon(b); err != nil {
+			return nil, err
+		}
+	}
+	return out, rows.Err()
+}
+
+// UnitParents returns the parent code ("" for a root) of each of codes
+// that exists.
+func (s *Store) UnitParents(ctx context.Context, q Querier, codes []string) (map[string]string, error) {
+	rows, err := q.Query(ctx, `SELECT code, coalesce(parent_code, '') FROM units WHERE code = ANY($1)`, codes)
+	if err != nil {
+		return nil, fmt.Errorf("store: unit parents: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var c, p string
+		if err := rows.Scan(&c, &p); err != nil {
+			return nil, fmt.Errorf("store: unit parents: %w", err)
+		}
+		out[c] = p
+	}
+	return out, rows.Err()
 }

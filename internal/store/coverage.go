@@ -1,0 +1,74 @@
+package store
+
+// The SQL coverage validator (function coverage_defects, migration 000011).
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/paulmach/orb"
+)
+
+const validationSQL = `
+SELECT json_build_object('type', 'Feature', 'geometry', ST_AsGeoJSON(d.geom, 7)::json,
+    'properties', json_build_object('kind', d.kind, 'level', l.name, 'parent_code', d.parent_code,
+        'codes', d.codes, 'size', d.size, 'unit', 'm2', 'message', d.message))::text
+FROM coverage_defects($1, $2) d LEFT JOIN unit_levels l ON l.level = d.level
+ORDER BY d.kind, d.parent_code, d.codes`
+
+// StreamDefects writes the SQL coverage validator's defects under root
+// (every level below it) as a GeoJSON FeatureCollection.
+func (s *Store) StreamDefects(ctx context.Context, root string, minArea float64, w io.Writer) error {
+	if _, err := s.unitLevel(ctx, root); err != nil {
+		return err
+	}
+	rows, err := s.pool.Query(ctx, validationSQL, root, minArea)
+	if err != nil {
+		return fmt.Errorf("store: validation: %w", err)
+	}
+	return streamFeatures(rows, w)
+}
+
+// SQLDefect is one row of coverage_defects.
+type SQLDefect struct {
+	Kind    string
+	Level   string // level name of the units concerned
+	Parent  string
+	Codes   []string
+	Geom    orb.Geometry
+	Size    float64
+	Message string
+}
+
+// Defects runs the SQL coverage validator under root ("" everywhere).
+func (s *Store) Defects(ctx context.Context, root string, minArea float64) ([]SQLDefect, error) {
+	return s.DefectsTx(ctx, s.pool, root, minArea)
+}
+
+// DefectsTx is Defects inside a transaction (or on any querier).
+func (s *Store) DefectsTx(ctx context.Context, q Querier, root string, minArea float64) ([]SQLDefect, error) {
+	var r *string
+	if root != "" {
+		r = &root
+	}
+	rows, err := q.Query(ctx, `SELECT d.kind, coalesce(l.name, ''), coalesce(d.parent_code, ''), d.codes, ST_AsBinary(d.geom), d.size, d.message
+        FROM coverage_defects($1, $2) d LEFT JOIN unit_levels l ON l.level = d.level`, r, minArea)
+	if err != nil {
+		return nil, fmt.Errorf("store: defects: %w", err)
+	}
+	defer rows.Close()
+	var out []SQLDefect
+	for rows.Next() {
+		var d SQLDefect
+		var b []byte
+		if err := rows.Scan(&d.Kind, &d.Level, &d.Parent, &d.Codes, &b, &d.Size, &d.Message); err != nil {
+			return nil, fmt.Errorf("store: defects: %w", err)
+		}
+		if d.Geom, err = decodeGeometry(b); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,75 @@
+package store
+
+// Placement of buildings (and so households) and incidents in grids: their
+// grid_code follows the grid that contains their point.
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/paulmach/orb"
+)
+
+// Moved counts what a boundary change re-assigned.
+type Moved struct {
+	Buildings  int `json:"buildings"`
+	Households int `json:"households"`
+	Incidents  int `json:"incidents"`
+}
+
+const reassignBuildingsSQL = `
+WITH area AS MATERIALIZED (SELECT ST_SetSRID(ST_GeomFromWKB(g), 4326) AS g FROM unnest($1::bytea[]) AS t(g)),
+ids AS (
+    SELECT b.id FROM area JOIN buildings b ON b.pt && area.g AND ST_Intersects(area.g, b.pt)
+    UNION
+    SELECT b.id FROM buildings b WHERE b.grid_code = ANY($2::text[])
+), cand AS (
+    SELECT b.id, b.grid_code AS old,
+           (SELECT u.code FROM units u WHERE u.level = 4 AND u.geom && b.pt AND ST_Intersects(u.geom, b.pt)
+            ORDER BY u.code LIMIT 1) AS new
+    FROM ids JOIN buildings b USING (id)
+), moved AS (
+    UPDATE buildings b SET grid_code = cand.new FROM cand
+    WHERE b.id = cand.id AND cand.old IS DISTINCT FROM cand.new
+    RETURNING b.id
+)
+SELECT (SELECT count(*) FROM moved),
+       (SELECT count(*) FROM households h WHERE h.building_id IN (SELECT id FROM moved))`
+
+const reassignIncidentsSQL = `
+WITH area AS MATERIALIZED (SELECT ST_SetSRID(ST_GeomFromWKB(g), 4326) AS g FROM unnest($1::bytea[]) AS t(g)),
+ids AS (
+    SELECT i.id FROM area JOIN incidents i ON i.pt && area.g AND ST_Intersects(area.g, i.pt)
+    UNION
+    SELECT i.id FROM incidents i WHERE i.grid_code = ANY($2::text[])
+), cand AS (
+    SELECT i.id, i.grid_code AS old,
+           (SELECT u.code FROM units u WHERE u.level = 4 AND u.geom && i.pt AND ST_Intersects(u.geom, i.pt)
+            ORDER BY u.code LIMIT 1) AS new
+    FROM ids JOIN incidents i USING (id)
+), moved AS (
+    UPDATE incidents i SET grid_code = cand.new FROM cand
+    WHERE i.id = cand.id AND cand.old IS DISTINCT FROM cand.new
+    RETURNING i.id
+)
+SELECT count(*) FROM moved`
+
+// Reassign puts buildings (and so their households) and incidents lying in
+// area (old and new shapes of the changed grids) or filed under codes into
+// the grid that now contains their point, and counts the moves.
+func (s *Store) Reassign(ctx context.Context, q Querier, area []orb.Geometry, codes []string) (Moved, error) {
+	raw := make([][]byte, 0, len(area))
+	for _, g := range area {
+		if g != nil {
+			raw = append(raw, encodeWKB(g))
+		}
+	}
+	var m Moved
+	if err := q.QueryRow(ctx, reassignBuildingsSQL, raw, codes).Scan(&m.Buildings, &m.Households); err != nil {
+		return m, fmt.Errorf("store: reassign buildings: %w", err)
+	}
+	if err := q.QueryRow(ctx, reassignIncidentsSQL, raw, codes).Scan(&m.Incidents); err != nil {
+		return m, fmt.Errorf("store: reassign incidents: %w", err)
+	}
+	return m, nil
+}
