@@ -11,6 +11,7 @@ import (
 	"wangge/internal/apperr"
 	"wangge/internal/auth"
 	"wangge/internal/store"
+	unitcode "wangge/internal/unit"
 )
 
 // maxPatrolRange bounds a query's days: a quarter at most.
@@ -57,7 +58,7 @@ func (s *Server) patrolSubject(c echo.Context) (store.PatrolDayQuery, error) {
 		}
 		q.UserID = id
 	case unit != "":
-		if !unitCode.MatchString(unit) {
+		if !unitcode.IsUnitCode(unit) {
 			return q, apperr.New(apperr.ErrInvalid, "grid %q: want a 12-, 15- or 18-digit unit code", unit)
 		}
 		if err := authorize(c, auth.ReadPatrol, unit); err != nil {
@@ -152,7 +153,7 @@ func (s *Server) patrolVisits(c echo.Context) error {
 
 func (s *Server) gapQuery(c echo.Context) (unit, from, to string, radius float64, err error) {
 	unit = c.QueryParam("grid")
-	if !unitCode.MatchString(unit) {
+	if !unitcode.IsUnitCode(unit) {
 		return "", "", "", 0, apperr.New(apperr.ErrInvalid, "grid %q: want a 12-, 15- or 18-digit unit code", unit)
 	}
 	if err = authorize(c, auth.ReadPatrol, unit); err != nil {
@@ -223,7 +224,7 @@ func (s *Server) patrolSweep(c echo.Context) error {
 // putPatrolTarget answers PUT /api/patrol/targets/:code {"daily_hours": 10}.
 func (s *Server) putPatrolTarget(c echo.Context) error {
 	code := c.Param("code")
-	if !unitCode.MatchString(code) {
+	if !unitcode.IsUnitCode(code) {
 		return apperr.New(apperr.ErrInvalid, "code %q: want a 12-, 15- or 18-digit unit code", code)
 	}
 	if err := authorize(c, auth.ManagePatrol, code); err != nil {
@@ -249,7 +250,7 @@ func (s *Server) putPatrolTarget(c echo.Context) error {
 // and who has not patrolled that day.
 func (s *Server) patrolSummary(c echo.Context) error {
 	unit := c.QueryParam("unit")
-	if !unitCode.MatchString(unit) {
+	if !unitcode.IsUnitCode(unit) {
 		return apperr.New(apperr.ErrInvalid, "unit %q: want a 12-, 15- or 18-digit unit code", unit)
 	}
 	if err := authorize(c, auth.ReadPatrol, unit); err != nil {
