@@ -196,6 +196,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		BodyLimit:      cfg.BodyLimit,
 		RequestTimeout: cfg.RequestTimeout,
 		BasemapURL:     cfg.BasemapURL,
+		PublicURL:      cfg.PublicURL,
 	})
 	log.Info("serving", "addr", cfg.Addr)
 	return srv.Start(ctx, cfg.Addr)

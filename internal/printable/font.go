@@ -17,7 +17,7 @@ import (
 // FontPaths are tried in order for the CJK font; WANGGE_CJK_FONT, when
 // set, comes first. A .ttc collection contributes its first font.
 var FontPaths = []string{
-	"/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",    // Debian fonts-wqy-microhei
+	"/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",            // Debian fonts-wqy-microhei
 	"/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", // Debian fonts-droid-fallback
 }
 

@@ -38,13 +38,6 @@ var rolesAt = map[int][]string{
 	store.LevelEstate:    {"grid_leader", "grid_worker", "part_time_worker", "informant", "building_leader", "police", "volunteer"},
 }
 
-// RoleNames are the roles' names on cards and boards.
-var RoleNames = map[string]string{
-	"grid_instructor": "网格指导员", "grid_leader": "网格长", "grid_worker": "专职网格员",
-	"part_time_worker": "兼职网格员", "informant": "信息员", "building_leader": "楼栋长",
-	"police": "社区民警", "volunteer": "志愿者",
-}
-
 // Photo limits: the upload size, and the pixel count a decoder may be made
 // to allocate (a small PNG can declare a huge canvas).
 const (
@@ -143,17 +136,26 @@ func audit(ctx context.Context, st *store.Store, q store.Querier, e store.AuditE
 
 // Create adds a person.
 func (s *Service) Create(ctx context.Context, in Input, a store.AuditEntry) (store.Person, error) {
+	var p store.Person
+	err := s.st.InTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		p, err = s.CreateTx(ctx, tx, in, a)
+		return err
+	})
+	return p, err
+}
+
+// CreateTx adds a person inside the caller's transaction (an idempotent
+// request's, so a retried POST creates nobody twice).
+func (s *Service) CreateTx(ctx context.Context, tx pgx.Tx, in Input, a store.AuditEntry) (store.Person, error) {
 	p, err := s.person(in)
 	if err != nil {
 		return p, err
 	}
-	err = s.st.InTx(ctx, func(tx pgx.Tx) error {
-		if p, err = s.st.CreatePerson(ctx, tx, p); err != nil {
-			return err
-		}
-		return audit(ctx, s.st, tx, a, "staff.create", fmt.Sprint(p.ID), map[string]any{"name": p.Name})
-	})
-	return p, err
+	if p, err = s.st.CreatePerson(ctx, tx, p); err != nil {
+		return p, err
+	}
+	return p, audit(ctx, s.st, tx, a, "staff.create", fmt.Sprint(p.ID), map[string]any{"name": p.Name})
 }
 
 // Update replaces a person's fields; their cards change at once.
@@ -307,6 +309,17 @@ type AssignResult struct {
 // above approves (Decide). Eligibility (age band of the unit's settings)
 // gives warnings, not refusals.
 func (s *Service) Assign(ctx context.Context, unit string, in AssignInput, a store.AuditEntry) (AssignResult, error) {
+	var res AssignResult
+	err := s.st.Serializable(ctx, func(tx pgx.Tx) error {
+		var err error
+		res, err = s.AssignTx(ctx, tx, unit, in, a)
+		return err
+	})
+	return res, err
+}
+
+// AssignTx is Assign inside the caller's serializable transaction.
+func (s *Service) AssignTx(ctx context.Context, tx pgx.Tx, unit string, in AssignInput, a store.AuditEntry) (AssignResult, error) {
 	var problems []string
 	from := parseDay("from", in.From, &problems)
 	if from == nil && in.From == "" {
@@ -343,9 +356,8 @@ func (s *Service) Assign(ctx context.Context, unit string, in AssignInput, a sto
 	if err != nil {
 		return AssignResult{}, err
 	}
-	var res AssignResult
-	err = s.st.Serializable(ctx, func(tx pgx.Tx) error {
-		res = AssignResult{Warnings: []string{}}
+	res := AssignResult{Warnings: []string{}}
+	err = func() error {
 		p, err := s.st.PersonByID(ctx, tx, in.StaffID, true)
 		if err != nil {
 			if errors.Is(err, apperr.ErrNotFound) {
@@ -393,7 +405,7 @@ func (s *Service) Assign(ctx context.Context, unit string, in AssignInput, a sto
 			}
 		}
 		return audit(ctx, s.st, tx, a, "staff.assign", fmt.Sprint(p.ID), map[string]any{"unit": unit, "role": in.Role, "assignment": res.ID, "status": asg.Status, "warnings": res.Warnings})
-	})
+	}()
 	return res, err
 }
 

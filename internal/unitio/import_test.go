@@ -138,12 +138,12 @@ func TestTreeAndEveryDefect(t *testing.T) {
 		t.Errorf("宝石社区 has %d points stored, want 5 (repeat dropped)", n)
 	}
 	bad := fc(
-		feat("330106002001", "", square(120.01, 30.00, 120.02, 30.006)),          // no name; overlaps the next
-		feat("330106002002", "古荡社区", square(120.01, 30.005, 120.02, 30.01)),      // ok
-		feat("330106002002", "重复", square(120.01, 30.005, 120.02, 30.01)),         // duplicate
-		feat("33010600200x", "坏码", square(120.01, 30.005, 120.02, 30.01)),         // malformed
-		feat("330107001001", "外区", square(120.5, 30.5, 120.51, 30.51)),            // parent street missing
-		feat("330106001003", "出界", square(120.00, 30.01, 120.01, 30.02)),          // outside 北山街道, and makes it overfull
+		feat("330106002001", "", square(120.01, 30.00, 120.02, 30.006)),     // no name; overlaps the next
+		feat("330106002002", "古荡社区", square(120.01, 30.005, 120.02, 30.01)), // ok
+		feat("330106002002", "重复", square(120.01, 30.005, 120.02, 30.01)),   // duplicate
+		feat("33010600200x", "坏码", square(120.01, 30.005, 120.02, 30.01)),   // malformed
+		feat("330107001001", "外区", square(120.5, 30.5, 120.51, 30.51)),      // parent street missing
+		feat("330106001003", "出界", square(120.00, 30.01, 120.01, 30.02)),    // outside 北山街道, and makes it overfull
 		`{"type":"Feature","properties":{"code":"330106002003","name":"自交"},"geometry":{"type":"Polygon","coordinates":[[[120.011,30.001],[120.019,30.009],[120.019,30.001],[120.011,30.009],[120.011,30.001]]]}}`,
 	)
 	rep, err = unitio.Import(ctx, st, bad, unitio.Request{})
