@@ -30,8 +30,11 @@ var errDryRun = errors.New("dry run")
 // importCmd runs `wangge import households FILE [--map H=F ...] [--crs S] [--dry-run]`:
 // the whole file in one transaction, or nothing (exit 1 with every bad row).
 func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "units" {
+		return importUnitsCmd(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "households" {
-		return usageError{errors.New("usage: wangge import households FILE [--map HEADER=FIELD ...] [--crs wgs84|gcj02|bd09] [--dry-run]")}
+		return usageError{errors.New("usage: wangge import households FILE [--map HEADER=FIELD ...] [--crs wgs84|gcj02|bd09] [--dry-run]\n       wangge import units FILE [--map SOURCE=FIELD ...] [--crs wgs84|cgcs2000|gcj02|bd09] [--dry-run] [--json]")}
 	}
 	var maps stringList
 	var crsName string

@@ -48,6 +48,8 @@ commands:
   restore   restore FILE into a new database (--into NAME)
   dburl     print the database URL in use (bringing up the private cluster if needed)
   import    import households FILE (.csv/.xlsx) [--map H=F] [--crs gcj02] [--dry-run]
+            import units FILE (GeoJSON/zipped Shapefile) [--map SOURCE=FIELD] [--crs gcj02] [--dry-run] [--json]
+  staff     staff sweep [--day YYYY-MM-DD]: refresh the cards whose people change that day
 `
 
 func main() {
@@ -82,6 +84,8 @@ func run(ctx context.Context, cmd string, args []string, stdout, stderr io.Write
 		err = userCmd(ctx, args, os.Stdin, stdout, stderr)
 	case "import":
 		err = importCmd(ctx, args, stdout, stderr)
+	case "staff":
+		err = staffCmd(ctx, args, stdout, stderr)
 	case "validate":
 		return validateCmd(args, stdout, stderr)
 	case "help", "-h", "--help":
