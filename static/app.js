@@ -8,11 +8,12 @@ import { showCard, hideCard, showError } from './card.js';
 import { initLookup, enterLookup } from './lookup.js';
 import { initPlanner, enterPlanner, leavePlanner } from './planner.js';
 import { initDisplay, enterDisplay, leaveDisplay } from './display.js';
+import { initJurisdiction, enterJurisdiction, leaveJurisdiction } from './jurisdiction.js';
 
 /** MODES_BY_ROLE lists each role's modes; the first is where it lands. */
 const MODES_BY_ROLE = {
-  admin: ['map', 'lookup', 'planner', 'display'],
-  planner: ['planner', 'map', 'lookup'],
+  admin: ['map', 'lookup', 'planner', 'display', 'staff'],
+  planner: ['planner', 'map', 'lookup', 'staff'],
   officer: ['lookup', 'map'],
   leader: ['display', 'map'],
   auditor: ['map'],
@@ -23,6 +24,7 @@ const MODES = {
   lookup: { panel: 'lookup-panel', enter: enterLookup },
   planner: { panel: 'planner-panel', enter: enterPlanner, leave: leavePlanner },
   display: { panel: 'display-panel', enter: enterDisplay, leave: leaveDisplay },
+  staff: { panel: 'jurisdiction-panel', enter: enterJurisdiction, leave: leaveJurisdiction },
 };
 
 let me = null;
@@ -101,5 +103,6 @@ document.getElementById('logout').addEventListener('click', async () => {
 initLookup();
 initPlanner();
 initDisplay();
+initJurisdiction();
 applyTo(document);
 start().catch(showError);

@@ -141,7 +141,6 @@ type row struct {
 	checked  orb.MultiPolygon // as validated against neighbours (repaired when invalid)
 	bad      bool             // has an error: never loaded, its partition still checked
 	badGeom  bool
-	problems int
 }
 
 // Import checks the whole file and, when it has no errors and is not a dry
