@@ -9,11 +9,12 @@ import { initLookup, enterLookup } from './lookup.js';
 import { initPlanner, enterPlanner, leavePlanner } from './planner.js';
 import { initDisplay, enterDisplay, leaveDisplay } from './display.js';
 import { initPatrol, enterPatrol, leavePatrol } from './patrol.js';
+import { initJurisdiction, enterJurisdiction, leaveJurisdiction } from './jurisdiction.js';
 
 /** MODES_BY_ROLE lists each role's modes; the first is where it lands. */
 const MODES_BY_ROLE = {
-  admin: ['map', 'lookup', 'planner', 'display', 'patrol'],
-  planner: ['planner', 'map', 'lookup'],
+  admin: ['map', 'lookup', 'planner', 'display', 'patrol', 'staff'],
+  planner: ['planner', 'map', 'lookup', 'staff'],
   officer: ['lookup', 'map'],
   leader: ['display', 'map', 'patrol'],
   auditor: ['map'],
@@ -25,6 +26,7 @@ const MODES = {
   planner: { panel: 'planner-panel', enter: enterPlanner, leave: leavePlanner },
   display: { panel: 'display-panel', enter: enterDisplay, leave: leaveDisplay },
   patrol: { panel: 'patrol-panel', enter: enterPatrol, leave: leavePatrol },
+  staff: { panel: 'jurisdiction-panel', enter: enterJurisdiction, leave: leaveJurisdiction },
 };
 
 let me = null;
@@ -104,5 +106,6 @@ initLookup();
 initPlanner();
 initDisplay();
 initPatrol();
+initJurisdiction();
 applyTo(document);
 start().catch(showError);

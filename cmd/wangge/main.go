@@ -50,6 +50,8 @@ commands:
   import    import households FILE (.csv/.xlsx) [--map H=F] [--crs gcj02] [--dry-run]
             import tracks FILE.gpx|.plt … --worker NAME (devices that logged offline)
   patrol    patrol sweep [--as-of T]: compute the worker-day figures changed since the last sweep
+            import units FILE (GeoJSON/zipped Shapefile) [--map SOURCE=FIELD] [--crs gcj02] [--dry-run] [--json]
+  staff     staff sweep [--day YYYY-MM-DD]: refresh the cards whose people change that day
 `
 
 func main() {
@@ -86,6 +88,8 @@ func run(ctx context.Context, cmd string, args []string, stdout, stderr io.Write
 		err = importCmd(ctx, args, stdout, stderr)
 	case "patrol":
 		err = patrolCmd(ctx, args, stdout, stderr)
+	case "staff":
+		err = staffCmd(ctx, args, stdout, stderr)
 	case "validate":
 		return validateCmd(args, stdout, stderr)
 	case "help", "-h", "--help":
@@ -196,6 +200,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		BodyLimit:      cfg.BodyLimit,
 		RequestTimeout: cfg.RequestTimeout,
 		BasemapURL:     cfg.BasemapURL,
+		PublicURL:      cfg.PublicURL,
 	})
 	log.Info("serving", "addr", cfg.Addr)
 	return srv.Start(ctx, cfg.Addr)

@@ -34,6 +34,7 @@ type Options struct {
 	BodyLimit      int64 // bytes
 	RequestTimeout time.Duration
 	BasemapURL     string
+	PublicURL      string // base of the public card pages printed in QR codes; "": the request's scheme and host
 
 	SessionTTL       time.Duration // default 12h
 	LoginPerMinute   float64       // per client address; default 10
@@ -164,6 +165,29 @@ func (s *Server) routes() {
 	api.GET("/patrol/summary", s.patrolSummary, s.may(auth.ReadPatrol)...)
 	api.POST("/patrol/sweep", s.patrolSweep, s.may(auth.ManagePatrol)...)
 	api.PUT("/patrol/targets/:code", s.putPatrolTarget, s.may(auth.ManagePatrol)...)
+	// Jurisdiction (issue 12): units in and out, unit attributes and settings, the grid force,
+	// notice boards, contact cards and the login-free card page their QR codes open (jurisdiction.go).
+	api.POST("/units/import", s.importUnits, s.may(auth.EditBoundaries)...)
+	api.GET("/units/export", s.exportUnits, s.may(auth.ReadMap)...)
+	api.PATCH("/units/:code", s.patchUnit, s.may(auth.EditBoundaries)...)
+	api.GET("/units/:code/settings", s.unitSettings, s.may(auth.ReadMap)...)
+	api.PUT("/units/:code/settings", s.putUnitSettings, s.may(auth.EditBoundaries)...)
+	api.GET("/units/:code/boards.pdf", s.unitBoards, s.may(auth.ReadMap)...)
+	api.POST("/staff", s.createStaff, s.may(auth.ManageStaff)...)
+	api.GET("/staff/:id", s.getStaff, s.may(auth.ManageStaff)...)
+	api.PUT("/staff/:id", s.updateStaff, s.may(auth.ManageStaff)...)
+	api.POST("/staff/:id/retire", s.retireStaff, s.may(auth.ManageStaff)...)
+	api.POST("/staff/:id/photo", s.putStaffPhoto, s.may(auth.ManageStaff)...)
+	api.GET("/staff/:id/photo", s.getStaffPhoto, s.may(auth.ReadMap)...)
+	api.POST("/staff/:id/leave", s.staffLeave, s.may(auth.ManageStaff)...)
+	api.POST("/staff-assignments/:id/approve", s.decideAssignment(true), s.may(auth.ApproveStaff)...)
+	api.POST("/staff-assignments/:id/reject", s.decideAssignment(false), s.may(auth.ApproveStaff)...)
+	api.POST("/grids/:code/staff", s.assignStaff, s.may(auth.ManageStaff)...)
+	api.GET("/grids/:code/staff", s.gridStaff, s.may(auth.ReadMap)...)
+	api.GET("/grids/:code/board.pdf", s.gridBoard, s.may(auth.ReadMap)...)
+	api.GET("/grids/:code/contact-cards.pdf", s.contactCards, s.may(auth.ReadMap)...)
+	e.GET("/p/grids/:code", s.publicCard, publicLimiter(120, 60))
+	e.GET("/p/staff/:id/photo", s.publicPhoto, publicLimiter(600, 120))
 }
 
 // errorsToJSON writes a handler's error inside the middleware chain, so the

@@ -49,12 +49,16 @@ const (
 	ReadStats      Action = "read_stats"      // aggregates: counts per unit, performance
 	ReadAudit      Action = "read_audit"
 	ManageUsers    Action = "manage_users"
+
+	// Jurisdiction (issue 12): the grid force and its approvals.
+	ManageStaff  Action = "manage_staff"  // add, edit, retire people; assign them; leave and stand-ins
+	ApproveStaff Action = "approve_staff" // approve a replacement (a second account, street level or above)
 )
 
 // grants: which roles may do what (within their scope).
 var grants = map[Role][]Action{
-	Admin:   {ReadMap, EditBoundaries, ReadHouseholds, Unmask, ImportPlaces, ReadIncidents, WriteIncidents, RecordPatrol, ReadStats, ReadAudit, ManageUsers},
-	Planner: {ReadMap, EditBoundaries, ReadStats},
+	Admin:   {ReadMap, EditBoundaries, ReadHouseholds, Unmask, ImportPlaces, ReadIncidents, WriteIncidents, RecordPatrol, ReadStats, ReadAudit, ManageUsers, ManageStaff, ApproveStaff},
+	Planner: {ReadMap, EditBoundaries, ReadStats, ManageStaff, ApproveStaff},
 	Officer: {ReadMap, ReadHouseholds, Unmask, ImportPlaces, ReadIncidents, WriteIncidents, RecordPatrol},
 	Leader:  {ReadMap, ReadHouseholds, ReadIncidents, ReadStats},
 	Auditor: {ReadMap, ReadAudit},

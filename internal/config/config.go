@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"wangge/internal/pglocal"
@@ -24,6 +25,7 @@ type Config struct {
 	BodyLimit      int64         // WANGGE_BODY_LIMIT_MB, default 32 (MiB)
 	RequestTimeout time.Duration // WANGGE_REQUEST_TIMEOUT, default 30s
 	BasemapURL     string        // WANGGE_BASEMAP_URL, an XYZ raster tile template; empty: no basemap
+	PublicURL      string        // WANGGE_PUBLIC_URL, the address printed in notice-board QR codes; empty: the request's host
 	LogLevel       string        // WANGGE_LOG_LEVEL: debug, info, warn, error
 }
 
@@ -34,6 +36,7 @@ func Load() (Config, error) {
 		DatabaseURL:    os.Getenv("DATABASE_URL"),
 		PGDataDir:      env("WANGGE_PGDATA", filepath.Join(RepoRoot(), ".pgdata")),
 		BasemapURL:     os.Getenv("WANGGE_BASEMAP_URL"),
+		PublicURL:      strings.TrimRight(os.Getenv("WANGGE_PUBLIC_URL"), "/"),
 		LogLevel:       env("WANGGE_LOG_LEVEL", "info"),
 		BodyLimit:      32 << 20,
 		RequestTimeout: 30 * time.Second,

@@ -326,4 +326,50 @@ export const tests = [
       await shot('patrol', 'patrol');
     },
   },
+  // Jurisdiction (issue 12): the grid force panel, a photo, and a printed notice board.
+  {
+    name: 'staff: the planner adds a worker with a photo to a grid and prints its notice board',
+    async run({ page, server, shot, artefacts }) {
+      await login(page, server, 'admin');
+      await page.click('#modes button[data-mode=staff]');
+      await page.waitForSelector('#jurisdiction-panel:not([hidden])');
+      await idle(page);
+      const codes = await rendered(page, 'units-grid-fill');
+      assert(codes.length > 0, 'no grid rendered to click');
+      const [[code, lon, lat]] = sql(server.dsn, `SELECT code, ST_X(p), ST_Y(p) FROM (SELECT code, ST_PointOnSurface(geom) p FROM units
+        WHERE code = ANY('{${codes.join(',')}}') ORDER BY ST_Area(geom) DESC LIMIT 1) x`);
+      await clickLngLat(page, Number(lon), Number(lat));
+      await page.waitForSelector('#jur-form:not([hidden])');
+      assert((await page.textContent('#jur-grid')).includes(code), `panel shows ${await page.textContent('#jur-grid')}, clicked ${code}`);
+      const name = `测试员${Date.now() % 100000}`;
+      await page.fill('#jur-name', name);
+      await page.fill('#jur-phone', '13912345678');
+      await page.fill('#jur-post', '兼职信息员');
+      await page.fill('#jur-duties', '楼栋巡查');
+      await page.selectOption('#jur-role', 'informant');
+      // A text file is refused as a photo with the server's reason, and the form stays.
+      await page.setInputFiles('#jur-photo', { name: 'note.png', mimeType: 'image/png', buffer: Buffer.from('not an image at all') });
+      await page.click('#jur-submit');
+      await page.waitForSelector('#jur-result .warn');
+      assert(/JPEG or PNG/.test(await page.textContent('#jur-result')), `refusal reads ${await page.textContent('#jur-result')}`);
+      const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAwAAAAQCAIAAACtAwlQAAAAFUlEQVR4nGM4YWNDEDGMKhpVRJwiAPuL8AFWiJT5AAAAAElFTkSuQmCC', 'base64');
+      await page.fill('#jur-name', name + '乙');
+      await page.setInputFiles('#jur-photo', { name: 'face.png', mimeType: 'image/png', buffer: png });
+      await page.click('#jur-submit');
+      await page.waitForSelector(`#jur-card li:has-text("${name}乙") img`);
+      const db = sql(server.dsn, `SELECT s.photo_id IS NOT NULL, g.role FROM staff s JOIN grid_staff g ON g.staff_id = s.id
+        WHERE s.name = '${name}乙' AND g.unit_code = '${code}'`);
+      assert(db.length === 1 && db[0][0] === 't' && db[0][1] === 'informant', `database has ${JSON.stringify(db)} for the new worker`);
+      const twins = sql(server.dsn, `SELECT count(*) FROM staff WHERE name LIKE '${name}%'`)[0][0];
+      assert(twins === '1', `the refused first try left ${twins} people, want the one person reused`);
+      await shot('staff', 'staff');
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#jur-board')]);
+      const file = path.join(artefacts, `board-${code}.pdf`);
+      await download.saveAs(file);
+      const text = spawnSync('pdftotext', [file, '-'], { encoding: 'utf8' });
+      assert(text.status === 0, `pdftotext: ${text.stderr}`);
+      assert(text.stdout.includes(`${name}乙`) && text.stdout.includes('13912345678'), `board text lacks the worker:\n${text.stdout}`);
+      assert(text.stdout.includes(code), 'board text lacks the grid code');
+    },
+  },
 ];
