@@ -154,6 +154,14 @@ func (s *Server) routes() {
 	e.GET("/ogc/collections/:id/items/:fid", s.ogcItem, s.may(auth.ReadMap)...)
 
 	e.StaticFS("/", s.opt.Static)
+
+	// Residents and visits (residents.go).
+	api.POST("/persons", s.createPerson, s.may(auth.WritePersons)...)
+	api.GET("/households/:id/persons", s.householdPersons, s.may(auth.ReadHouseholds)...)
+	api.POST("/persons/:id/moves", s.movePerson, s.may(auth.WritePersons)...)
+	api.POST("/visits", s.recordVisit, s.may(auth.RecordVisits)...)
+	api.GET("/visits/due", s.dueVisits, s.may(auth.ReadHouseholds)...)
+	api.GET("/reports/visits", s.visitReport, s.may(auth.ReadStats)...)
 }
 
 // errorsToJSON writes a handler's error inside the middleware chain, so the

@@ -45,13 +45,17 @@ const (
 	ReadStats      Action = "read_stats"      // aggregates: counts per unit, performance
 	ReadAudit      Action = "read_audit"
 	ManageUsers    Action = "manage_users"
+
+	// Residents and visits (人进户, 走访).
+	WritePersons Action = "write_persons" // add members, record moves
+	RecordVisits Action = "record_visits" // visits in one's own grids
 )
 
 // grants: which roles may do what (within their scope).
 var grants = map[Role][]Action{
-	Admin:   {ReadMap, EditBoundaries, ReadHouseholds, Unmask, ImportPlaces, ReadIncidents, WriteIncidents, RecordPatrol, ReadStats, ReadAudit, ManageUsers},
+	Admin:   {ReadMap, EditBoundaries, ReadHouseholds, Unmask, ImportPlaces, ReadIncidents, WriteIncidents, RecordPatrol, ReadStats, ReadAudit, ManageUsers, WritePersons, RecordVisits},
 	Planner: {ReadMap, EditBoundaries, ReadStats},
-	Officer: {ReadMap, ReadHouseholds, Unmask, ImportPlaces, ReadIncidents, WriteIncidents, RecordPatrol},
+	Officer: {ReadMap, ReadHouseholds, Unmask, ImportPlaces, ReadIncidents, WriteIncidents, RecordPatrol, WritePersons, RecordVisits},
 	Leader:  {ReadMap, ReadHouseholds, ReadIncidents, ReadStats},
 	Auditor: {ReadMap, ReadAudit},
 }
