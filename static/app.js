@@ -8,12 +8,13 @@ import { showCard, hideCard, showError } from './card.js';
 import { initLookup, enterLookup } from './lookup.js';
 import { initPlanner, enterPlanner, leavePlanner } from './planner.js';
 import { initDisplay, enterDisplay, leaveDisplay } from './display.js';
+import { initVisits, enterVisits } from './residents.js';
 
 /** MODES_BY_ROLE lists each role's modes; the first is where it lands. */
 const MODES_BY_ROLE = {
-  admin: ['map', 'lookup', 'planner', 'display'],
+  admin: ['map', 'lookup', 'planner', 'display', 'visits'],
   planner: ['planner', 'map', 'lookup'],
-  officer: ['lookup', 'map'],
+  officer: ['lookup', 'visits', 'map'],
   leader: ['display', 'map'],
   auditor: ['map'],
 };
@@ -23,6 +24,7 @@ const MODES = {
   lookup: { panel: 'lookup-panel', enter: enterLookup },
   planner: { panel: 'planner-panel', enter: enterPlanner, leave: leavePlanner },
   display: { panel: 'display-panel', enter: enterDisplay, leave: leaveDisplay },
+  visits: { panel: 'visits-panel', enter: () => enterVisits(me) },
 };
 
 let me = null;
@@ -101,5 +103,6 @@ document.getElementById('logout').addEventListener('click', async () => {
 initLookup();
 initPlanner();
 initDisplay();
+initVisits();
 applyTo(document);
 start().catch(showError);

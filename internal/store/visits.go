@@ -84,6 +84,8 @@ type Due struct {
 	Months      int        `json:"rule_months"`
 	PeriodStart string     `json:"period_start"`
 	LastVisit   *time.Time `json:"last_visit"`
+	Lon         float64    `json:"lon"` // the building's point, to walk to
+	Lat         float64    `json:"lat"`
 }
 
 // ruleUnits: the units whose rules apply to grid, most specific first
@@ -102,18 +104,18 @@ WITH r AS (
     SELECT DISTINCT ON (category) category, months FROM visit_rules
     WHERE unit_code = ANY($2) ORDER BY category, array_position($2, unit_code)
 ), hh AS (
-    SELECT h.id, coalesce(nullif(a.full_text, ''), b.name) AS addr, b.grid_code
+    SELECT h.id, coalesce(nullif(a.full_text, ''), b.name) AS addr, b.grid_code, ST_X(b.pt) AS lon, ST_Y(b.pt) AS lat
     FROM households h JOIN buildings b ON b.id = h.building_id LEFT JOIN addresses a ON a.id = h.address_id
     WHERE b.grid_code = ANY($1)
 ), ruled AS (
-    SELECT hh.id, hh.addr, hh.grid_code, rr.category, rr.months,
+    SELECT hh.id, hh.addr, hh.grid_code, hh.lon, hh.lat, rr.category, rr.months,
            make_date(extract(year FROM $3::date)::int, ((extract(month FROM $3::date)::int - 1) / rr.months) * rr.months + 1, 1) AS pstart
     FROM hh CROSS JOIN LATERAL (
         SELECT r.category, r.months FROM r
         WHERE r.category = '*' OR r.category IN (SELECT unnest(p.categories) FROM persons p WHERE p.household_id = hh.id)
         ORDER BY r.months, r.category LIMIT 1) rr
 )
-SELECT ruled.id, ruled.addr, ruled.grid_code, ruled.category, ruled.months, to_char(ruled.pstart, 'YYYY-MM-DD'),
+SELECT ruled.id, ruled.addr, ruled.grid_code, ruled.lon, ruled.lat, ruled.category, ruled.months, to_char(ruled.pstart, 'YYYY-MM-DD'),
        (SELECT max(v.visited_at) FROM visits v WHERE v.household_id = ruled.id AND v.recorded_at <= $4),
        EXISTS (SELECT 1 FROM visits v WHERE v.household_id = ruled.id AND v.recorded_at <= $4
                AND v.visited_at >= (ruled.pstart::timestamp AT TIME ZONE 'Asia/Shanghai')
@@ -141,7 +143,7 @@ func (s *Store) dueRows(ctx context.Context, grids []string, month time.Time, as
 	var out []dueRow
 	for rows.Next() {
 		var d dueRow
-		if err := rows.Scan(&d.HouseholdID, &d.Address, &d.grid, &d.Category, &d.Months, &d.PeriodStart, &d.LastVisit, &d.done, &d.prevDone); err != nil {
+		if err := rows.Scan(&d.HouseholdID, &d.Address, &d.grid, &d.Lon, &d.Lat, &d.Category, &d.Months, &d.PeriodStart, &d.LastVisit, &d.done, &d.prevDone); err != nil {
 			return nil, fmt.Errorf("store: due visits: %w", err)
 		}
 		out = append(out, d)
