@@ -15,12 +15,12 @@ func TestParse(t *testing.T) {
 		}
 	}
 	bad := map[string]string{
-		"110105194912310021":  "check digit",
-		"1101051949123100":    "18 characters",
-		"11010519491331002X":  "", // month 13: the check digit is wrong too
-		"11010520270101001X":  "",
-		"1101051949123100A2":  "digit",
-		"110101199002300010":  "",
+		"110105194912310021": "check digit",
+		"1101051949123100":   "18 characters",
+		"11010519491331002X": "", // month 13: the check digit is wrong too
+		"11010520270101001X": "",
+		"1101051949123100A2": "digit",
+		"110101199002300010": "",
 	}
 	for s, want := range bad {
 		if _, err := Parse(s, now); err == nil || !strings.Contains(err.Error(), want) {
