@@ -27,9 +27,16 @@ async function send(v) {
   }
 }
 
-/** flush resends the kept visits, oldest first. */
+/** flush resends the kept visits, oldest first; the open form closes once its visit is in. */
 async function flush() {
-  for (const v of pending()) await send(v).catch(() => {});
+  for (const v of pending()) {
+    const r = await send(v).catch(() => null);
+    if (r && current && r.household_id === current.household_id) {
+      current = null;
+      $('rv-form').hidden = true;
+      $('rv-summary').dataset.saved = r.id;
+    }
+  }
 }
 
 function position(fallback) {

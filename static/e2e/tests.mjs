@@ -304,6 +304,7 @@ export const tests = [
       await page.evaluate(() => window.dispatchEvent(new Event('online')));
       await page.waitForFunction(() => JSON.parse(localStorage.getItem('wangge.visits.pending') || '[]').length === 0, null, { timeout: 10000 });
       await page.waitForFunction((h) => !document.querySelector(`#rv-due li[data-household="${h}"]`), hid, { timeout: 10000 });
+      assert(await page.isHidden('#rv-form'), 'the form stayed open after its visit was sent');
       // A second resend, straight from the page: the same body under the same id is a 200.
       assert(JSON.parse(sent).id === id, 'the kept visit has another id than the one sent');
       const again = await page.evaluate(async (body) => (await fetch('/api/visits', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body })).status, sent);
