@@ -10,12 +10,13 @@ import { initPlanner, enterPlanner, leavePlanner } from './planner.js';
 import { initDisplay, enterDisplay, leaveDisplay } from './display.js';
 import { initPatrol, enterPatrol, leavePatrol } from './patrol.js';
 import { initJurisdiction, enterJurisdiction, leaveJurisdiction } from './jurisdiction.js';
+import { initVisits, enterVisits } from './residents.js';
 
 /** MODES_BY_ROLE lists each role's modes; the first is where it lands. */
 const MODES_BY_ROLE = {
-  admin: ['map', 'lookup', 'planner', 'display', 'patrol', 'staff'],
+  admin: ['map', 'lookup', 'planner', 'display', 'patrol', 'staff', 'visits'],
   planner: ['planner', 'map', 'lookup', 'staff'],
-  officer: ['lookup', 'map'],
+  officer: ['lookup', 'visits', 'map'],
   leader: ['display', 'map', 'patrol'],
   auditor: ['map'],
 };
@@ -27,6 +28,7 @@ const MODES = {
   display: { panel: 'display-panel', enter: enterDisplay, leave: leaveDisplay },
   patrol: { panel: 'patrol-panel', enter: enterPatrol, leave: leavePatrol },
   staff: { panel: 'jurisdiction-panel', enter: enterJurisdiction, leave: leaveJurisdiction },
+  visits: { panel: 'visits-panel', enter: () => enterVisits(me) },
 };
 
 let me = null;
@@ -107,5 +109,6 @@ initPlanner();
 initDisplay();
 initPatrol();
 initJurisdiction();
+initVisits();
 applyTo(document);
 start().catch(showError);

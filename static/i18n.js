@@ -180,6 +180,28 @@ const DICT = {
   jur_role_police: ['社区民警', 'Community police officer'],
   jur_role_volunteer: ['志愿者', 'Volunteer'],
   jur_role_grid_instructor: ['网格指导员', 'Grid instructor'],
+  // residents: visits (走访) with the four questions (四必问)
+  mode_visits: ['走访', 'Visits'],
+  residents_due_title: ['本月待走访', 'Due this month'],
+  residents_due_n: ['{n} 户待走访（{month}）', '{n} households due ({month})'],
+  residents_no_grid: ['当前账号未分配网格', 'This account has no grid'],
+  residents_visit: ['走访', 'Visit'],
+  residents_rule: ['规则：{cat}，每 {m} 个月', 'rule: {cat}, every {m} months'],
+  residents_rule_all: ['全部户', 'every household'],
+  residents_q_troubles: ['有什么烦心事？', 'Any troubles?'],
+  residents_q_satisfaction: ['对社区服务是否满意？', 'Satisfied with community services?'],
+  residents_sat_yes: ['满意', 'Satisfied'],
+  residents_sat_mid: ['基本满意', 'Mostly'],
+  residents_sat_no: ['不满意', 'Not satisfied'],
+  residents_q_suggestions: ['对小区管理有何建议？', 'Suggestions for estate management?'],
+  residents_q_needs_help: ['是否需要帮助？', 'Need any help?'],
+  residents_note: ['备注', 'Notes'],
+  residents_follow_up: ['需要跟进', 'Follow-up needed'],
+  residents_save_visit: ['保存走访', 'Save visit'],
+  residents_saved: ['已保存走访', 'Visit saved'],
+  residents_saved_far: ['已保存，但定位距住址 {m} 米，已标记', 'Saved, but logged {m} m from the address: flagged'],
+  residents_no_position: ['无法获取定位，请开启定位后重试', 'No position: allow location and try again'],
+  residents_queued: ['网络不可用，已暂存，稍后自动重发', 'Offline: kept and sent again later'],
 };
 
 let lang = localStorage.getItem('wangge.lang') === 'en' ? 'en' : 'zh';

@@ -6,5 +6,5 @@ import "embed"
 
 // FS is the front end: index.html, its modules and vendor/.
 //
-//go:embed index.html app.js style.css i18n.js api.js geometry.js gridmap.js card.js lookup.js planner.js display.js patrol.js jurisdiction.js vendor
+//go:embed index.html app.js style.css i18n.js api.js geometry.js gridmap.js card.js lookup.js planner.js display.js patrol.js jurisdiction.js residents.js vendor
 var FS embed.FS

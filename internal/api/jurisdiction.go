@@ -317,7 +317,7 @@ func (s *Server) getStaff(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.opt.Store.PersonByID(c.Request().Context(), s.opt.Store.Pool(), id, false)
+	p, err := s.opt.Store.StafferByID(c.Request().Context(), s.opt.Store.Pool(), id, false)
 	if err != nil {
 		return err
 	}

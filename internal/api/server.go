@@ -188,6 +188,13 @@ func (s *Server) routes() {
 	api.GET("/grids/:code/contact-cards.pdf", s.contactCards, s.may(auth.ReadMap)...)
 	e.GET("/p/grids/:code", s.publicCard, publicLimiter(120, 60))
 	e.GET("/p/staff/:id/photo", s.publicPhoto, publicLimiter(600, 120))
+	// Residents and visits (residents.go).
+	api.POST("/persons", s.createPerson, s.may(auth.WritePersons)...)
+	api.GET("/households/:id/persons", s.householdPersons, s.may(auth.ReadHouseholds)...)
+	api.POST("/persons/:id/moves", s.movePerson, s.may(auth.WritePersons)...)
+	api.POST("/visits", s.recordVisit, s.may(auth.RecordVisits)...)
+	api.GET("/visits/due", s.dueVisits, s.may(auth.ReadHouseholds)...)
+	api.GET("/reports/visits", s.visitReport, s.may(auth.ReadStats)...)
 }
 
 // errorsToJSON writes a handler's error inside the middleware chain, so the

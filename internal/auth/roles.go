@@ -53,13 +53,16 @@ const (
 	// Jurisdiction (issue 12): the grid force and its approvals.
 	ManageStaff  Action = "manage_staff"  // add, edit, retire people; assign them; leave and stand-ins
 	ApproveStaff Action = "approve_staff" // approve a replacement (a second account, street level or above)
+	// Residents and visits (人进户, 走访).
+	WritePersons Action = "write_persons" // add members, record moves
+	RecordVisits Action = "record_visits" // visits in one's own grids
 )
 
 // grants: which roles may do what (within their scope).
 var grants = map[Role][]Action{
-	Admin:   {ReadMap, EditBoundaries, ReadHouseholds, Unmask, ImportPlaces, ReadIncidents, WriteIncidents, RecordPatrol, ReadStats, ReadAudit, ManageUsers, ManageStaff, ApproveStaff},
+	Admin:   {ReadMap, EditBoundaries, ReadHouseholds, Unmask, ImportPlaces, ReadIncidents, WriteIncidents, RecordPatrol, ReadStats, ReadAudit, ManageUsers, ManageStaff, ApproveStaff, WritePersons, RecordVisits},
 	Planner: {ReadMap, EditBoundaries, ReadStats, ManageStaff, ApproveStaff},
-	Officer: {ReadMap, ReadHouseholds, Unmask, ImportPlaces, ReadIncidents, WriteIncidents, RecordPatrol},
+	Officer: {ReadMap, ReadHouseholds, Unmask, ImportPlaces, ReadIncidents, WriteIncidents, RecordPatrol, WritePersons, RecordVisits},
 	Leader:  {ReadMap, ReadHouseholds, ReadIncidents, ReadStats},
 	Auditor: {ReadMap, ReadAudit},
 }

@@ -53,3 +53,18 @@ func FuzzMaskNeverRevealsMost(f *testing.F) {
 		}
 	})
 }
+
+func TestSensitiveCategories(t *testing.T) {
+	sens := map[string]bool{"drug_user": true}
+	got, hidden := Categories([]string{"disabled", "drug_user"}, sens, false)
+	if len(got) != 1 || got[0] != "disabled" || !hidden {
+		t.Fatalf("masked: %v %v", got, hidden)
+	}
+	got, hidden = Categories([]string{"disabled", "drug_user"}, sens, true)
+	if len(got) != 2 || hidden {
+		t.Fatalf("cleared: %v %v", got, hidden)
+	}
+	if Count(4, true) != -1 || Count(5, true) != 5 || Count(0, true) != 0 || Count(2, false) != 2 {
+		t.Fatal("small sensitive counts must be suppressed")
+	}
+}

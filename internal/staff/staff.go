@@ -104,9 +104,9 @@ func parseDay(field, v string, problems *[]string) *time.Time {
 }
 
 // person checks every field and lists every problem at once.
-func (s *Service) person(in Input) (store.Person, error) {
+func (s *Service) person(in Input) (store.Staffer, error) {
 	var problems []string
-	p := store.Person{
+	p := store.Staffer{
 		Name:             text("name", in.Name, 64, true, &problems),
 		Phone:            text("phone", in.Phone, 32, true, &problems),
 		Post:             text("post", in.Post, 64, false, &problems),
@@ -136,8 +136,8 @@ func audit(ctx context.Context, st *store.Store, q store.Querier, e store.AuditE
 }
 
 // Create adds a person.
-func (s *Service) Create(ctx context.Context, in Input, a store.AuditEntry) (store.Person, error) {
-	var p store.Person
+func (s *Service) Create(ctx context.Context, in Input, a store.AuditEntry) (store.Staffer, error) {
+	var p store.Staffer
 	err := s.st.InTx(ctx, func(tx pgx.Tx) error {
 		var err error
 		p, err = s.CreateTx(ctx, tx, in, a)
@@ -148,26 +148,26 @@ func (s *Service) Create(ctx context.Context, in Input, a store.AuditEntry) (sto
 
 // CreateTx adds a person inside the caller's transaction (an idempotent
 // request's, so a retried POST creates nobody twice).
-func (s *Service) CreateTx(ctx context.Context, tx pgx.Tx, in Input, a store.AuditEntry) (store.Person, error) {
+func (s *Service) CreateTx(ctx context.Context, tx pgx.Tx, in Input, a store.AuditEntry) (store.Staffer, error) {
 	p, err := s.person(in)
 	if err != nil {
 		return p, err
 	}
-	if p, err = s.st.CreatePerson(ctx, tx, p); err != nil {
+	if p, err = s.st.CreateStaffer(ctx, tx, p); err != nil {
 		return p, err
 	}
 	return p, audit(ctx, s.st, tx, a, "staff.create", fmt.Sprint(p.ID), map[string]any{"name": p.Name})
 }
 
 // Update replaces a person's fields; their cards change at once.
-func (s *Service) Update(ctx context.Context, id int64, in Input, a store.AuditEntry) (store.Person, error) {
+func (s *Service) Update(ctx context.Context, id int64, in Input, a store.AuditEntry) (store.Staffer, error) {
 	p, err := s.person(in)
 	if err != nil {
 		return p, err
 	}
 	p.ID = id
 	err = s.st.Serializable(ctx, func(tx pgx.Tx) error {
-		if p, err = s.st.UpdatePerson(ctx, tx, p); err != nil {
+		if p, err = s.st.UpdateStaffer(ctx, tx, p); err != nil {
 			return err
 		}
 		units, err := s.st.StandInUnits(ctx, tx, id)
@@ -184,17 +184,17 @@ func (s *Service) Update(ctx context.Context, id int64, in Input, a store.AuditE
 
 // Retire ends a person's service: open assignments end yesterday, and they
 // leave every card today.
-func (s *Service) Retire(ctx context.Context, id int64, a store.AuditEntry) (store.Person, error) {
-	var p store.Person
+func (s *Service) Retire(ctx context.Context, id int64, a store.AuditEntry) (store.Staffer, error) {
+	var p store.Staffer
 	err := s.st.Serializable(ctx, func(tx pgx.Tx) error {
 		var err error
-		if p, err = s.st.PersonByID(ctx, tx, id, true); err != nil {
+		if p, err = s.st.StafferByID(ctx, tx, id, true); err != nil {
 			return err
 		}
 		if p.RetiredAt != nil {
 			return apperr.New(apperr.ErrConflict, "staff %d (%s) is already retired", id, p.Name)
 		}
-		if _, err := s.st.RetirePerson(ctx, tx, id, s.today()); err != nil {
+		if _, err := s.st.RetireStaffer(ctx, tx, id, s.today()); err != nil {
 			return err
 		}
 		units, err := s.st.StandInUnits(ctx, tx, id)
@@ -204,7 +204,7 @@ func (s *Service) Retire(ctx context.Context, id int64, a store.AuditEntry) (sto
 		if err := s.st.RefreshCards(ctx, tx, units, s.today()); err != nil {
 			return err
 		}
-		if p, err = s.st.PersonByID(ctx, tx, id, false); err != nil {
+		if p, err = s.st.StafferByID(ctx, tx, id, false); err != nil {
 			return err
 		}
 		return audit(ctx, s.st, tx, a, "staff.retire", fmt.Sprint(id), map[string]any{"name": p.Name})
@@ -253,7 +253,7 @@ func (s *Service) PutPhoto(ctx context.Context, id int64, data []byte, a store.A
 	}
 	ph := store.Photo{StaffID: id, ContentType: ct, Width: cfg.Width, Height: cfg.Height, Data: data, Thumb: thumb}
 	err = s.st.InTx(ctx, func(tx pgx.Tx) error {
-		p, err := s.st.PersonByID(ctx, tx, id, true)
+		p, err := s.st.StafferByID(ctx, tx, id, true)
 		if err != nil {
 			return err
 		}
@@ -359,7 +359,7 @@ func (s *Service) AssignTx(ctx context.Context, tx pgx.Tx, unit string, in Assig
 	}
 	res := AssignResult{Warnings: []string{}}
 	err = func() error {
-		p, err := s.st.PersonByID(ctx, tx, in.StaffID, true)
+		p, err := s.st.StafferByID(ctx, tx, in.StaffID, true)
 		if err != nil {
 			if errors.Is(err, apperr.ErrNotFound) {
 				return apperr.New(apperr.ErrInvalid, "staff_id %d: no such person", in.StaffID)
@@ -497,10 +497,10 @@ func (s *Service) Leave(ctx context.Context, id int64, in LeaveInput, a store.Au
 	}
 	var lid int64
 	err := s.st.Serializable(ctx, func(tx pgx.Tx) error {
-		if _, err := s.st.PersonByID(ctx, tx, id, true); err != nil {
+		if _, err := s.st.StafferByID(ctx, tx, id, true); err != nil {
 			return err
 		}
-		b, err := s.st.PersonByID(ctx, tx, in.StandInID, true)
+		b, err := s.st.StafferByID(ctx, tx, in.StandInID, true)
 		if err != nil {
 			return apperr.New(apperr.ErrInvalid, "stand_in_id %d: no such person", in.StandInID)
 		}

@@ -12,9 +12,9 @@ import (
 	"wangge/internal/apperr"
 )
 
-// Person is one member of the grid force (网格力量), as the staff table holds
+// Staffer is one member of the grid force (网格力量), as the staff table holds
 // them. BirthDate is personal: it never reaches a public card.
-type Person struct {
+type Staffer struct {
 	ID               int64      `json:"id"`
 	Name             string     `json:"name"`
 	Phone            string     `json:"phone"`
@@ -28,10 +28,10 @@ type Person struct {
 	UpdatedAt        time.Time  `json:"updated_at"`
 }
 
-const personCols = `id, name, phone, post, duties, birth_date, supervision_phone, photo_id, retired_at, created_at, updated_at`
+const staffCols = `id, name, phone, post, duties, birth_date, supervision_phone, photo_id, retired_at, created_at, updated_at`
 
-func scanPerson(row pgx.Row) (Person, error) {
-	var p Person
+func scanStaffer(row pgx.Row) (Staffer, error) {
+	var p Staffer
 	err := row.Scan(&p.ID, &p.Name, &p.Phone, &p.Post, &p.Duties, &p.BirthDate, &p.SupervisionPhone, &p.PhotoID, &p.RetiredAt, &p.CreatedAt, &p.UpdatedAt)
 	return p, err
 }
@@ -45,23 +45,23 @@ func staffConstraintError(err error, what string) error {
 	return fmt.Errorf("store: %s: %w", what, err)
 }
 
-// CreatePerson inserts a person.
-func (s *Store) CreatePerson(ctx context.Context, q Querier, p Person) (Person, error) {
+// CreateStaffer inserts a person.
+func (s *Store) CreateStaffer(ctx context.Context, q Querier, p Staffer) (Staffer, error) {
 	row := q.QueryRow(ctx, `INSERT INTO staff (name, phone, post, duties, birth_date, supervision_phone)
-        VALUES ($1, $2, $3, $4, $5, $6) RETURNING `+personCols, p.Name, p.Phone, p.Post, p.Duties, p.BirthDate, p.SupervisionPhone)
-	out, err := scanPerson(row)
+        VALUES ($1, $2, $3, $4, $5, $6) RETURNING `+staffCols, p.Name, p.Phone, p.Post, p.Duties, p.BirthDate, p.SupervisionPhone)
+	out, err := scanStaffer(row)
 	if err != nil {
 		return out, staffConstraintError(err, "create staff")
 	}
 	return out, nil
 }
 
-// UpdatePerson replaces a person's editable fields.
-func (s *Store) UpdatePerson(ctx context.Context, q Querier, p Person) (Person, error) {
+// UpdateStaffer replaces a person's editable fields.
+func (s *Store) UpdateStaffer(ctx context.Context, q Querier, p Staffer) (Staffer, error) {
 	row := q.QueryRow(ctx, `UPDATE staff SET name = $2, phone = $3, post = $4, duties = $5, birth_date = $6,
-        supervision_phone = $7, updated_at = now() WHERE id = $1 RETURNING `+personCols,
+        supervision_phone = $7, updated_at = now() WHERE id = $1 RETURNING `+staffCols,
 		p.ID, p.Name, p.Phone, p.Post, p.Duties, p.BirthDate, p.SupervisionPhone)
-	out, err := scanPerson(row)
+	out, err := scanStaffer(row)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return out, apperr.New(apperr.ErrNotFound, "no staff member %d", p.ID)
 	}
@@ -71,13 +71,13 @@ func (s *Store) UpdatePerson(ctx context.Context, q Querier, p Person) (Person, 
 	return out, nil
 }
 
-// PersonByID returns one person; forUpdate locks the row in q's transaction.
-func (s *Store) PersonByID(ctx context.Context, q Querier, id int64, forUpdate bool) (Person, error) {
-	sql := `SELECT ` + personCols + ` FROM staff WHERE id = $1`
+// StafferByID returns one person; forUpdate locks the row in q's transaction.
+func (s *Store) StafferByID(ctx context.Context, q Querier, id int64, forUpdate bool) (Staffer, error) {
+	sql := `SELECT ` + staffCols + ` FROM staff WHERE id = $1`
 	if forUpdate {
 		sql += ` FOR UPDATE`
 	}
-	p, err := scanPerson(q.QueryRow(ctx, sql, id))
+	p, err := scanStaffer(q.QueryRow(ctx, sql, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return p, apperr.New(apperr.ErrNotFound, "no staff member %d", id)
 	}
@@ -87,9 +87,9 @@ func (s *Store) PersonByID(ctx context.Context, q Querier, id int64, forUpdate b
 	return p, nil
 }
 
-// RetirePerson marks a person retired and ends their open assignments the
+// RetireStaffer marks a person retired and ends their open assignments the
 // day before asOf; it returns the units whose cards change.
-func (s *Store) RetirePerson(ctx context.Context, q Querier, id int64, asOf time.Time) ([]string, error) {
+func (s *Store) RetireStaffer(ctx context.Context, q Querier, id int64, asOf time.Time) ([]string, error) {
 	if _, err := q.Exec(ctx, `UPDATE staff SET retired_at = now(), updated_at = now() WHERE id = $1 AND retired_at IS NULL`, id); err != nil {
 		return nil, fmt.Errorf("store: retire %d: %w", id, err)
 	}

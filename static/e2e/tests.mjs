@@ -372,4 +372,53 @@ export const tests = [
       assert(text.stdout.includes(code), 'board text lacks the grid code');
     },
   },
+  // residents: a visit recorded from a phone-sized page with the 四必问 form.
+  {
+    name: 'residents: the officer on a phone records a visit with the four questions; it leaves the due list and is stored once',
+    viewport: { width: 390, height: 844 },
+    async run({ page, server, shot }) {
+      const [[grid]] = sql(server.dsn, `SELECT unit_code FROM users WHERE username = 'officer'`);
+      const [[hid, lon, lat]] = sql(server.dsn, `
+        SELECT h.id, ST_X(b.pt), ST_Y(b.pt) FROM households h JOIN buildings b ON b.id = h.building_id
+        WHERE b.grid_code = '${grid}' AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.household_id = h.id) ORDER BY h.id LIMIT 1`);
+      await page.context().grantPermissions(['geolocation']);
+      await page.context().setGeolocation({ longitude: Number(lon) + 0.0003, latitude: Number(lat) });
+      await login(page, server, 'officer');
+      await page.click('#modes button[data-mode=visits]');
+      const row = page.locator(`#rv-due li[data-household="${hid}"]`);
+      await row.waitFor({ timeout: 10000 });
+      const before = await page.locator('#rv-due li').count();
+      await row.locator('button').click();
+      assert(await page.isVisible('#rv-form'), 'visit form not shown');
+      await page.fill('#rv-troubles', '楼道灯坏了');
+      await page.selectOption('#rv-satisfaction', '基本满意');
+      await page.fill('#rv-suggestions', '增加停车位');
+      await page.fill('#rv-needs-help', '否');
+      // The first answer is lost on the way back (the server stores the visit, the phone
+      // sees a network error): the phone keeps it and resends it with the same UUID.
+      let reached = 0, sent = null;
+      await page.route('**/api/visits', async (route) => {
+        reached++; sent = route.request().postData(); await route.fetch(); await route.abort('internetdisconnected');
+      }, { times: 1 });
+      await page.click('#rv-form button[type=submit]');
+      await page.waitForFunction(() => JSON.parse(localStorage.getItem('wangge.visits.pending') || '[]').length === 1, null, { timeout: 10000 });
+      const id = await page.evaluate(() => JSON.parse(localStorage.getItem('wangge.visits.pending'))[0].id);
+      assert(reached === 1, `the visit did not reach the server before the lost answer (${reached})`);
+      await page.evaluate(() => window.dispatchEvent(new Event('online')));
+      await page.waitForFunction(() => JSON.parse(localStorage.getItem('wangge.visits.pending') || '[]').length === 0, null, { timeout: 10000 });
+      await page.waitForFunction((h) => !document.querySelector(`#rv-due li[data-household="${h}"]`), hid, { timeout: 10000 });
+      assert(await page.isHidden('#rv-form'), 'the form stayed open after its visit was sent');
+      // A second resend, straight from the page: the same body under the same id is a 200.
+      assert(JSON.parse(sent).id === id, 'the kept visit has another id than the one sent');
+      const again = await page.evaluate(async (body) => (await fetch('/api/visits', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body })).status, sent);
+      assert(again === 200, `the resent visit was not answered 200: ${again}`);
+      const rows = sql(server.dsn, `SELECT household_id, answers->>'troubles', answers->>'satisfaction', far, distance_m < 100 FROM visits WHERE id = '${id}'`);
+      assert(rows.length === 1 && rows[0][0] === hid && rows[0][1] === '楼道灯坏了' && rows[0][2] === '基本满意' && rows[0][3] === 'f' && rows[0][4] === 't',
+        `visit not stored once as entered: ${JSON.stringify(rows)}`);
+      const [[n]] = sql(server.dsn, `SELECT count(*) FROM visits WHERE household_id = ${hid}`);
+      assert(n === '1', `visit stored ${n} times`);
+      assert(await page.locator('#rv-due li').count() === before - 1, 'due list did not shrink by one');
+      await shot('residents-visit-phone', 'residents-visit');
+    },
+  },
 ];

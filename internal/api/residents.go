@@ -1,0 +1,361 @@
+package api
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"wangge/internal/apperr"
+	"wangge/internal/auth"
+	"wangge/internal/idnumber"
+	"wangge/internal/privacy"
+	"wangge/internal/store"
+	"wangge/internal/unit"
+)
+
+var (
+	uuidRe  = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+	dateRe  = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+	monthRe = regexp.MustCompile(`^[0-9]{4}-(0[1-9]|1[0-2])$`)
+)
+
+var relations = []string{"", "head", "spouse", "child", "parent", "grandchild", "sibling", "tenant", "other"}
+var residences = []string{"registered", "floating", "separated", "foreign"}
+
+// cleanText refuses invalid UTF-8 and NUL before SQL.
+func cleanText(field, s string, max int) (string, error) {
+	if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+		return "", apperr.New(apperr.ErrInvalid, "%s: not valid text", field)
+	}
+	s = strings.TrimSpace(s)
+	if utf8.RuneCountInString(s) > max {
+		return "", apperr.New(apperr.ErrInvalid, "%s: longer than %d characters", field, max)
+	}
+	return s, nil
+}
+
+type personIn struct {
+	HouseholdID int64    `json:"household_id"`
+	Name        string   `json:"name"`
+	IDNumber    string   `json:"id_number"`
+	Phone       string   `json:"phone"`
+	Relation    string   `json:"relation"`
+	Residence   string   `json:"residence"`
+	Categories  []string `json:"categories"`
+	MoveIn      string   `json:"move_in"`
+}
+
+// maskPerson applies the masking rule (privacy) to one person for a reader
+// who is not cleared.
+func maskPerson(p store.Person, sensitive map[string]bool) store.Person {
+	p.Name = privacy.Name(p.Name)
+	p.IDNumber = privacy.IDNumber(p.IDNumber)
+	p.Phone = privacy.Phone(p.Phone)
+	p.BirthDate = nil
+	p.Categories, _ = privacy.Categories(p.Categories, sensitive, false)
+	return p
+}
+
+// createPerson answers POST /api/persons: a member into a household, with a
+// move-in event (人进户).
+func (s *Server) createPerson(c echo.Context) error {
+	var in personIn
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	var err error
+	if in.Name, err = cleanText("name", in.Name, 64); err != nil {
+		return err
+	}
+	if in.Name == "" {
+		return apperr.New(apperr.ErrInvalid, "name is required")
+	}
+	if in.Phone, err = cleanText("phone", in.Phone, 20); err != nil {
+		return err
+	}
+	if !slices.Contains(relations, in.Relation) {
+		return apperr.New(apperr.ErrInvalid, "relation %q: want one of %s", in.Relation, strings.Join(relations[1:], ", "))
+	}
+	if !slices.Contains(residences, in.Residence) {
+		return apperr.New(apperr.ErrInvalid, "residence %q: want one of %s", in.Residence, strings.Join(residences, ", "))
+	}
+	now := time.Now()
+	p := store.Person{HouseholdID: &in.HouseholdID, Name: in.Name, Phone: in.Phone, Relation: in.Relation, Residence: in.Residence}
+	if in.IDNumber != "" {
+		p.IDNumber = idnumber.Normalize(in.IDNumber)
+		birth, err := idnumber.Parse(p.IDNumber, now)
+		if err != nil {
+			return apperr.New(apperr.ErrInvalid, "id_number: %v", err)
+		}
+		b := birth.Format("2006-01-02")
+		p.BirthDate = &b
+	}
+	cats, err := s.opt.Store.PersonCategories(ctx)
+	if err != nil {
+		return err
+	}
+	p.Categories = []string{}
+	for _, k := range in.Categories {
+		if _, ok := cats[k]; !ok {
+			return apperr.New(apperr.ErrInvalid, "category %q is not in the list", k)
+		}
+		if !slices.Contains(p.Categories, k) {
+			p.Categories = append(p.Categories, k)
+		}
+	}
+	if in.MoveIn == "" {
+		in.MoveIn = now.Format("2006-01-02")
+	} else if _, err := time.Parse("2006-01-02", in.MoveIn); err != nil || !dateRe.MatchString(in.MoveIn) {
+		return apperr.New(apperr.ErrInvalid, "move_in %q: want YYYY-MM-DD", in.MoveIn)
+	}
+	grid, err := s.opt.Store.HouseholdGrid(ctx, in.HouseholdID)
+	if err != nil {
+		return err
+	}
+	if err := authorize(c, auth.WritePersons, grid); err != nil {
+		return err
+	}
+	out, err := s.opt.Store.CreatePerson(ctx, p, in.MoveIn, principal(c).UserID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, maskPerson(out, cats))
+}
+
+// householdPersons answers GET /api/households/{id}/persons: masked, the
+// sensitive categories hidden; &unmask=1&reason=… in clear, audited.
+func (s *Server) householdPersons(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id < 1 {
+		return apperr.New(apperr.ErrInvalid, "household id %q: want a positive integer", c.Param("id"))
+	}
+	ctx := c.Request().Context()
+	grid, err := s.opt.Store.HouseholdGrid(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := authorize(c, auth.ReadHouseholds, grid); err != nil {
+		return err
+	}
+	unmask := c.QueryParam("unmask") == "1"
+	var entry *store.AuditEntry
+	if unmask {
+		if err := authorize(c, auth.Unmask, grid); err != nil {
+			return err
+		}
+		reason := strings.TrimSpace(c.QueryParam("reason"))
+		if reason == "" {
+			return apperr.New(apperr.ErrInvalid, "unmask needs a reason (it is recorded in the audit log)")
+		}
+		e := auditBase(c, "disclose", "person", strconv.FormatInt(id, 10))
+		e.Reason = reason
+		entry = &e
+	}
+	cats, err := s.opt.Store.PersonCategories(ctx)
+	if err != nil {
+		return err
+	}
+	ps, err := s.opt.Store.HouseholdPersons(ctx, id, entry)
+	if err != nil {
+		return err
+	}
+	if !unmask {
+		for i := range ps {
+			ps[i] = maskPerson(ps[i], cats)
+		}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"household_id": id, "masked": !unmask, "persons": ps})
+}
+
+// movePerson answers POST /api/persons/{id}/moves {"kind": "in"|"out",
+// "household_id", "on_date", "note"}: appended, never overwritten.
+func (s *Server) movePerson(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id < 1 {
+		return apperr.New(apperr.ErrInvalid, "person id %q: want a positive integer", c.Param("id"))
+	}
+	var in struct {
+		Kind        string `json:"kind"`
+		HouseholdID int64  `json:"household_id"`
+		OnDate      string `json:"on_date"`
+		Note        string `json:"note"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if _, err := time.Parse("2006-01-02", in.OnDate); err != nil || !dateRe.MatchString(in.OnDate) {
+		return apperr.New(apperr.ErrInvalid, "on_date %q: want YYYY-MM-DD", in.OnDate)
+	}
+	if in.Note, err = cleanText("note", in.Note, 500); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	grid, err := s.opt.Store.PersonGrid(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := authorize(c, auth.WritePersons, grid); err != nil {
+		return err
+	}
+	if in.Kind == "in" {
+		g, err := s.opt.Store.HouseholdGrid(ctx, in.HouseholdID)
+		if err != nil {
+			return err
+		}
+		if err := authorize(c, auth.WritePersons, g); err != nil {
+			return err
+		}
+	}
+	moves, err := s.opt.Store.MovePerson(ctx, id, in.Kind, in.HouseholdID, in.OnDate, in.Note, principal(c).UserID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"person_id": id, "moves": moves})
+}
+
+// 四必问: the four questions every visit asks.
+var visitQuestions = []string{"troubles", "satisfaction", "suggestions", "needs_help"}
+
+// recordVisit answers POST /api/visits: stored once under the client's
+// UUID (201), the same body again 200, another body under it 409.
+func (s *Server) recordVisit(c echo.Context) error {
+	raw, err := io.ReadAll(io.LimitReader(c.Request().Body, 1<<20))
+	if err != nil {
+		return apperr.New(apperr.ErrInvalid, "request body: %v", err)
+	}
+	var in struct {
+		ID          string            `json:"id"`
+		HouseholdID int64             `json:"household_id"`
+		PersonID    *int64            `json:"person_id"`
+		VisitedAt   time.Time         `json:"visited_at"`
+		Lon         float64           `json:"lon"`
+		Lat         float64           `json:"lat"`
+		Answers     map[string]string `json:"answers"`
+		Note        string            `json:"note"`
+		FollowUp    bool              `json:"follow_up"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return apperr.New(apperr.ErrInvalid, "request body is not valid JSON: %v", err)
+	}
+	if !uuidRe.MatchString(in.ID) {
+		return apperr.New(apperr.ErrInvalid, "id %q: want a lower-case UUID chosen by the device", in.ID)
+	}
+	if in.Lon < 73 || in.Lon > 136 || in.Lat < 3 || in.Lat > 54 {
+		return apperr.New(apperr.ErrInvalid, "lon/lat %v,%v: outside China (EPSG:4326)", in.Lon, in.Lat)
+	}
+	now := time.Now()
+	if in.VisitedAt.IsZero() || in.VisitedAt.After(now.Add(10*time.Minute)) || in.VisitedAt.Before(now.AddDate(-1, 0, 0)) {
+		return apperr.New(apperr.ErrInvalid, "visited_at: want a time in the last year, not in the future")
+	}
+	for k, v := range in.Answers {
+		if !slices.Contains(visitQuestions, k) {
+			return apperr.New(apperr.ErrInvalid, "answers: %q is not one of the four questions (%s)", k, strings.Join(visitQuestions, ", "))
+		}
+		if _, err := cleanText("answers."+k, v, 1000); err != nil {
+			return err
+		}
+	}
+	if in.Note, err = cleanText("note", in.Note, 2000); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	grid, err := s.opt.Store.HouseholdGrid(ctx, in.HouseholdID)
+	if err != nil {
+		return err
+	}
+	if grid == "" {
+		return apperr.New(apperr.ErrInvalid, "household %d lies in no grid", in.HouseholdID)
+	}
+	if err := authorize(c, auth.RecordVisits, grid); err != nil {
+		return err
+	}
+	answers, _ := json.Marshal(in.Answers)
+	sum := sha256.Sum256(raw)
+	v := store.Visit{ID: in.ID, HouseholdID: in.HouseholdID, PersonID: in.PersonID, VisitedAt: in.VisitedAt,
+		Lon: in.Lon, Lat: in.Lat, Answers: answers, Note: in.Note, FollowUp: in.FollowUp}
+	out, created, err := s.opt.Store.RecordVisit(ctx, v, sum[:], principal(c).UserID)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	return c.JSON(status, out)
+}
+
+// parseMonthAsOf reads month=YYYY-MM (default: this month) and as_of
+// (RFC 3339; default now) so a due list can be asked again and get the same answer.
+func parseMonthAsOf(c echo.Context) (time.Time, time.Time, error) {
+	now := time.Now()
+	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	if v := c.QueryParam("month"); v != "" {
+		if !monthRe.MatchString(v) {
+			return month, now, apperr.New(apperr.ErrInvalid, "month %q: want YYYY-MM", v)
+		}
+		month, _ = time.Parse("2006-01", v)
+	}
+	asOf := now
+	if v := c.QueryParam("as_of"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return month, now, apperr.New(apperr.ErrInvalid, "as_of %q: want RFC 3339", v)
+		}
+		asOf = t
+	}
+	return month, asOf, nil
+}
+
+// dueVisits answers GET /api/visits/due?grid=&month=&as_of=.
+func (s *Server) dueVisits(c echo.Context) error {
+	grid := c.QueryParam("grid")
+	if !unit.IsGridCode(grid) {
+		return apperr.New(apperr.ErrInvalid, "grid %q: want a 15-digit grid code", grid)
+	}
+	if err := authorize(c, auth.ReadHouseholds, grid); err != nil {
+		return err
+	}
+	month, asOf, err := parseMonthAsOf(c)
+	if err != nil {
+		return err
+	}
+	due, err := s.opt.Store.DueVisits(c.Request().Context(), grid, month, asOf)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"grid": grid, "month": month.Format("2006-01"), "as_of": asOf, "due": due})
+}
+
+// visitReport answers GET /api/reports/visits?parent=&month=&as_of=: per
+// grid due, done, overdue (aggregates only).
+func (s *Server) visitReport(c echo.Context) error {
+	parent := c.QueryParam("parent")
+	if !unit.IsUnitCode(parent) {
+		return apperr.New(apperr.ErrInvalid, "parent %q: want a unit code", parent)
+	}
+	if err := authorize(c, auth.ReadStats, parent); err != nil {
+		return err
+	}
+	month, asOf, err := parseMonthAsOf(c)
+	if err != nil {
+		return err
+	}
+	rows, err := s.opt.Store.VisitReport(c.Request().Context(), parent, unit.PrefixLen(parent), month, asOf)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"parent": parent, "month": month.Format("2006-01"), "grids": rows})
+}

@@ -1,0 +1,221 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"wangge/internal/apperr"
+)
+
+// FarVisitMetres: a visit logged farther than this from the household's
+// building is flagged.
+const FarVisitMetres = 2000
+
+// Visit is one 走访 record from the field.
+type Visit struct {
+	ID          string    `json:"id"`
+	HouseholdID int64     `json:"household_id"`
+	PersonID    *int64    `json:"person_id,omitempty"`
+	GridCode    string    `json:"grid_code"`
+	VisitedAt   time.Time `json:"visited_at"`
+	Lon         float64   `json:"lon"`
+	Lat         float64   `json:"lat"`
+	DistanceM   float64   `json:"distance_m"`
+	Far         bool      `json:"far"`
+	Answers     []byte    `json:"-"`
+	Note        string    `json:"note"`
+	FollowUp    bool      `json:"follow_up"`
+}
+
+// RecordVisit stores v once under its client UUID: the same id with the same
+// request (hash) returns the stored visit and created=false; with another
+// request it is a conflict.
+func (s *Store) RecordVisit(ctx context.Context, v Visit, hash []byte, userID int64) (Visit, bool, error) {
+	created := false
+	err := s.InTx(ctx, func(tx pgx.Tx) error {
+		var old []byte
+		err := tx.QueryRow(ctx, `SELECT request_hash FROM visits WHERE id = $1`, v.ID).Scan(&old)
+		if err == nil {
+			if !bytes.Equal(old, hash) {
+				return apperr.New(apperr.ErrConflict, "visit %s was recorded with a different body", v.ID)
+			}
+			return tx.QueryRow(ctx, `SELECT household_id, person_id, grid_code, visited_at, ST_X(geom), ST_Y(geom), distance_m, far, note, follow_up FROM visits WHERE id = $1`, v.ID).
+				Scan(&v.HouseholdID, &v.PersonID, &v.GridCode, &v.VisitedAt, &v.Lon, &v.Lat, &v.DistanceM, &v.Far, &v.Note, &v.FollowUp)
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `
+			INSERT INTO visits (id, region_code, request_hash, user_id, household_id, person_id, grid_code, visited_at, geom, distance_m, far, answers, note, follow_up)
+			SELECT $1, h.region_code, $2, nullif($3, 0), h.id, $5, b.grid_code, $6,
+			       ST_SetSRID(ST_MakePoint(round($7::numeric, 7), round($8::numeric, 7)), 4326),
+			       d.m, d.m > $12, $9, $10, $11
+			FROM households h JOIN buildings b ON b.id = h.building_id,
+			     LATERAL (SELECT ST_Distance(b.pt::geography, ST_SetSRID(ST_MakePoint($7, $8), 4326)::geography) AS m) d
+			WHERE h.id = $4 AND b.grid_code IS NOT NULL`,
+			v.ID, hash, userID, v.HouseholdID, v.PersonID, v.VisitedAt, v.Lon, v.Lat, v.Answers, v.Note, v.FollowUp, float64(FarVisitMetres))
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+			return &pgconn.PgError{Code: "40001", Message: "visit id raced"}
+		}
+		if err != nil {
+			return fmt.Errorf("store: insert visit: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return apperr.New(apperr.ErrNotFound, "no placed household %d", v.HouseholdID)
+		}
+		created = true
+		return tx.QueryRow(ctx, `SELECT grid_code, distance_m, far FROM visits WHERE id = $1`, v.ID).Scan(&v.GridCode, &v.DistanceM, &v.Far)
+	})
+	return v, created, err
+}
+
+// Due is one household still to be visited, with the rule that makes it due.
+type Due struct {
+	HouseholdID int64      `json:"household_id"`
+	Address     string     `json:"address"`
+	Category    string     `json:"rule_category"` // '*' (every household) or the member category
+	Months      int        `json:"rule_months"`
+	PeriodStart string     `json:"period_start"`
+	LastVisit   *time.Time `json:"last_visit"`
+	Lon         float64    `json:"lon"` // the building's point, to walk to
+	Lat         float64    `json:"lat"`
+}
+
+// ruleUnits: the units whose rules apply to grid, most specific first
+// (grid, community, street, district, then the schemes' defaults ”).
+func ruleUnits(grid string) []string {
+	return []string{grid, grid[:12], grid[:9] + "000", grid[:6] + "000000", ""}
+}
+
+// The strictest rule per household: among '*' and its current members'
+// categories, each category's rule from the most specific unit. The period
+// is the calendar month/quarter/half/year containing the month; visits count
+// if made in the period up to the month's end and recorded by asOf, so the
+// answer for a (month, asOf) never changes.
+const dueSQL = `
+WITH r AS (
+    SELECT DISTINCT ON (category) category, months FROM visit_rules
+    WHERE unit_code = ANY($2) ORDER BY category, array_position($2, unit_code)
+), hh AS (
+    SELECT h.id, coalesce(nullif(a.full_text, ''), b.name) AS addr, b.grid_code, ST_X(b.pt) AS lon, ST_Y(b.pt) AS lat
+    FROM households h JOIN buildings b ON b.id = h.building_id LEFT JOIN addresses a ON a.id = h.address_id
+    WHERE b.grid_code = ANY($1)
+), ruled AS (
+    SELECT hh.id, hh.addr, hh.grid_code, hh.lon, hh.lat, rr.category, rr.months,
+           make_date(extract(year FROM $3::date)::int, ((extract(month FROM $3::date)::int - 1) / rr.months) * rr.months + 1, 1) AS pstart
+    FROM hh CROSS JOIN LATERAL (
+        SELECT r.category, r.months FROM r
+        WHERE r.category = '*' OR r.category IN (SELECT unnest(p.categories) FROM persons p WHERE p.household_id = hh.id)
+        ORDER BY r.months, r.category LIMIT 1) rr
+)
+SELECT ruled.id, ruled.addr, ruled.grid_code, ruled.lon, ruled.lat, ruled.category, ruled.months, to_char(ruled.pstart, 'YYYY-MM-DD'),
+       (SELECT max(v.visited_at) FROM visits v WHERE v.household_id = ruled.id AND v.recorded_at <= $4),
+       EXISTS (SELECT 1 FROM visits v WHERE v.household_id = ruled.id AND v.recorded_at <= $4
+               AND v.visited_at >= (ruled.pstart::timestamp AT TIME ZONE 'Asia/Shanghai')
+               AND v.visited_at < (($3::date + interval '1 month')::timestamp AT TIME ZONE 'Asia/Shanghai')) AS done,
+       EXISTS (SELECT 1 FROM visits v WHERE v.household_id = ruled.id AND v.recorded_at <= $4
+               AND v.visited_at >= ((ruled.pstart - make_interval(months => ruled.months))::timestamp AT TIME ZONE 'Asia/Shanghai')
+               AND v.visited_at < (ruled.pstart::timestamp AT TIME ZONE 'Asia/Shanghai')) AS prev_done
+FROM ruled ORDER BY ruled.grid_code, ruled.id`
+
+type dueRow struct {
+	Due
+	grid           string
+	done, prevDone bool
+}
+
+func (s *Store) dueRows(ctx context.Context, grids []string, month time.Time, asOf time.Time) ([]dueRow, error) {
+	if len(grids) == 0 {
+		return nil, nil
+	}
+	rows, err := s.pool.Query(ctx, dueSQL, grids, ruleUnits(grids[0]), month.Format("2006-01-02"), asOf)
+	if err != nil {
+		return nil, fmt.Errorf("store: due visits: %w", err)
+	}
+	defer rows.Close()
+	var out []dueRow
+	for rows.Next() {
+		var d dueRow
+		if err := rows.Scan(&d.HouseholdID, &d.Address, &d.grid, &d.Lon, &d.Lat, &d.Category, &d.Months, &d.PeriodStart, &d.LastVisit, &d.done, &d.prevDone); err != nil {
+			return nil, fmt.Errorf("store: due visits: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// DueVisits lists the grid's households not yet visited in their rule's
+// current period, as of asOf, for the month (its first day).
+func (s *Store) DueVisits(ctx context.Context, grid string, month, asOf time.Time) ([]Due, error) {
+	rows, err := s.dueRows(ctx, []string{grid}, month, asOf)
+	if err != nil {
+		return nil, err
+	}
+	out := []Due{}
+	for _, r := range rows {
+		if !r.done {
+			out = append(out, r.Due)
+		}
+	}
+	return out, nil
+}
+
+// VisitCount is one grid's row of the visits report.
+type VisitCount struct {
+	Grid    string `json:"grid_code"`
+	Due     int    `json:"due"`     // still to visit this period
+	Done    int    `json:"done"`    // visited this period
+	Overdue int    `json:"overdue"` // missed the previous period
+}
+
+// VisitReport counts due, done and overdue per grid below parent (a unit
+// code, prefixLen its fixed digits). Rules are taken per grid.
+func (s *Store) VisitReport(ctx context.Context, parent string, prefixLen int, month, asOf time.Time) ([]VisitCount, error) {
+	rows, err := s.pool.Query(ctx, `SELECT code FROM units WHERE level = 4 AND left(code, $2) = left($1, $2) ORDER BY code`, parent, prefixLen)
+	if err != nil {
+		return nil, fmt.Errorf("store: visit report: %w", err)
+	}
+	var grids []string
+	for rows.Next() {
+		var g string
+		if err := rows.Scan(&g); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		grids = append(grids, g)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := []VisitCount{}
+	for _, g := range grids {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		drs, err := s.dueRows(ctx, []string{g}, month, asOf)
+		if err != nil {
+			return nil, err
+		}
+		c := VisitCount{Grid: g}
+		for _, r := range drs {
+			if r.done {
+				c.Done++
+			} else {
+				c.Due++
+			}
+			if !r.prevDone {
+				c.Overdue++
+			}
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
