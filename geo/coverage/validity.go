@@ -2,6 +2,7 @@ package coverage
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"math"
 	"slices"
@@ -18,31 +19,78 @@ import (
 // MultiPolygon. Either ring orientation convention is accepted as long as
 // the holes run opposite to their shell. A nil result means valid; non-
 // polygonal geometry is one defect.
+//
+// The work is bounded whatever the input: each ring's self-intersection
+// sweep stops at its first crossing (a crossing ring is structurally
+// invalid; listing its other crossings costs up to n² messages for nothing),
+// at most MaxDefects defects are kept, and the pair tests check ctx every
+// few thousand steps.
 func CheckGeometry(g orb.Geometry) []Defect {
-	ds, _ := checkGeometry(g)
+	ds, _, _ := checkGeometry(context.Background(), g)
 	return ds
+}
+
+// CheckGeometryContext is CheckGeometry that stops when ctx is done,
+// returning ctx's error (and the defects found so far).
+func CheckGeometryContext(ctx context.Context, g orb.Geometry) ([]Defect, error) {
+	ds, _, err := checkGeometry(ctx, g)
+	return ds, err
+}
+
+// MaxDefects bounds the defects CheckGeometry reports for one geometry; the
+// first one is what a client fixes first, and a hostile ring must not make
+// the answer grow with its vertex count squared.
+const MaxDefects = 32
+
+// ctxEvery is how many pair tests run between cancellation checks.
+const ctxEvery = 4096
+
+// budget counts pair tests and checks ctx now and then.
+type budget struct {
+	ctx context.Context
+	n   int
+	err error
+}
+
+// step counts one unit of work and tells whether to stop.
+func (b *budget) step() bool {
+	if b.err != nil {
+		return true
+	}
+	b.n++
+	if b.n%ctxEvery == 0 {
+		b.err = b.ctx.Err()
+	}
+	return b.err != nil
 }
 
 // checkGeometry also tells whether a defect is structural, i.e. the
 // geometry cannot safely enter polygon overlay (repeated points, unclosed
 // rings and orientation are repaired for analysis and are not).
-func checkGeometry(g orb.Geometry) (ds []Defect, structural bool) {
+func checkGeometry(ctx context.Context, g orb.Geometry) (ds []Defect, structural bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
+	}
+	bg := &budget{ctx: ctx}
 	add := func(p orb.Point, hard bool, format string, args ...any) {
+		structural = structural || hard
+		if len(ds) >= MaxDefects {
+			return
+		}
 		var loc orb.Geometry
 		if !math.IsNaN(p[0]) && !math.IsNaN(p[1]) && !math.IsInf(p[0], 0) && !math.IsInf(p[1], 0) {
 			loc = p
 		}
 		ds = append(ds, Defect{Kind: InvalidGeometry, Geometry: loc, Message: fmt.Sprintf(format, args...)})
-		structural = structural || hard
 	}
 	switch g.(type) {
 	case orb.Polygon, orb.MultiPolygon:
 	case nil:
 		add(orb.Point{math.NaN(), 0}, true, "missing geometry")
-		return ds, structural
+		return ds, structural, nil
 	default:
 		add(orb.Point{math.NaN(), 0}, true, "not a polygon: %s", g.GeoJSONType())
-		return ds, structural
+		return ds, structural, nil
 	}
 	polys := polygonsOf(g)
 	var cleaned [][][]orb.Point
@@ -99,12 +147,12 @@ func checkGeometry(g orb.Geometry) (ds []Defect, structural bool) {
 		if len(rings) == 0 {
 			continue
 		}
-		for _, d := range ringIntersections(rings, pi) {
+		for _, d := range ringIntersections(bg, rings, pi) {
 			add(d.at, true, "%s", d.msg)
 		}
 		for i := range rings {
-			for j := i + 1; j < len(rings); j++ {
-				if p, ok := ringsCross(rings[i], rings[j]); ok {
+			for j := i + 1; j < len(rings) && bg.err == nil; j++ {
+				if p, ok := ringsCross(bg, rings[i], rings[j]); ok {
 					add(p, true, "polygon %d: rings %d and %d cross", pi, i, j)
 				}
 			}
@@ -117,13 +165,16 @@ func checkGeometry(g orb.Geometry) (ds []Defect, structural bool) {
 		cleaned = append(cleaned, rings)
 	}
 	for i := range cleaned {
-		for j := i + 1; j < len(cleaned); j++ {
-			if p, ok := partsOverlap(cleaned[i], cleaned[j]); ok {
+		for j := i + 1; j < len(cleaned) && bg.err == nil; j++ {
+			if p, ok := partsOverlap(bg, cleaned[i], cleaned[j]); ok {
 				add(p, true, "parts %d and %d of the multipolygon cross or overlap", i, j)
 			}
 		}
 	}
-	return ds, structural
+	if bg.err != nil {
+		return ds, structural, bg.err
+	}
+	return ds, structural, nil
 }
 
 func boolInt(b bool) int {
@@ -155,8 +206,10 @@ type ringSeg struct {
 }
 
 // ringIntersections finds self-intersections and self-touches within a
-// ring and crossings between rings of one polygon with a sweep over x.
-func ringIntersections(rings [][]orb.Point, pi int) []ringDefect {
+// ring with a sweep over x, at most one per ring: the first makes the ring
+// invalid, and a ring built to cross itself at every pair of edges has
+// n²/4 of them. Crossings between rings are ringsCross's.
+func ringIntersections(bg *budget, rings [][]orb.Point, pi int) []ringDefect {
 	var segs []ringSeg
 	for ri, r := range rings {
 		for i := 0; i+1 < len(r); i++ {
@@ -165,11 +218,17 @@ func ringIntersections(rings [][]orb.Point, pi int) []ringDefect {
 	}
 	slices.SortFunc(segs, func(a, b ringSeg) int { return cmp.Compare(a.minX, b.minX) })
 	var out []ringDefect
-	seen := map[orb.Point]bool{}
+	done := make([]bool, len(rings)) // ring already has its defect
 	for a := range segs {
 		sa := segs[a]
+		if done[sa.ring] {
+			continue
+		}
 		ra := rings[sa.ring]
 		for b := a + 1; b < len(segs) && segs[b].minX <= sa.maxX; b++ {
+			if bg.step() {
+				return out
+			}
 			sb := segs[b]
 			rb := rings[sb.ring]
 			if sb.ring != sa.ring {
@@ -192,11 +251,9 @@ func ringIntersections(rings [][]orb.Point, pi int) []ringDefect {
 					}
 				}
 			}
-			msg := fmt.Sprintf("polygon %d: ring self-intersection", pi)
-			if !seen[p] {
-				seen[p] = true
-				out = append(out, ringDefect{p, msg})
-			}
+			out = append(out, ringDefect{p, fmt.Sprintf("polygon %d: ring self-intersection", pi)})
+			done[sa.ring] = true
+			break
 		}
 	}
 	return out
@@ -204,15 +261,18 @@ func ringIntersections(rings [][]orb.Point, pi int) []ringDefect {
 
 // partsOverlap tells whether two polygons of a MultiPolygon share interior:
 // their rings cross, or a vertex of one lies inside the other's shell.
-func partsOverlap(a, b [][]orb.Point) (orb.Point, bool) {
+func partsOverlap(bg *budget, a, b [][]orb.Point) (orb.Point, bool) {
 	ba, bb := ringBound(a[0]), ringBound(b[0])
 	if !ba.Intersects(bb) {
 		return orb.Point{}, false
 	}
 	for _, ra := range a {
 		for _, rb := range b {
-			if p, ok := ringsCross(ra, rb); ok {
+			if p, ok := ringsCross(bg, ra, rb); ok {
 				return p, true
+			}
+			if bg.err != nil {
+				return orb.Point{}, false
 			}
 		}
 	}
@@ -229,7 +289,7 @@ func partsOverlap(a, b [][]orb.Point) (orb.Point, bool) {
 // line: a proper crossing, a collinear overlap, or a common point where one
 // ring passes from one side of the other to its other side (JTS
 // PolygonNodeTopology.isCrossing). Touching at points is allowed.
-func ringsCross(a, b []orb.Point) (orb.Point, bool) {
+func ringsCross(bg *budget, a, b []orb.Point) (orb.Point, bool) {
 	if !ringBound(a).Intersects(ringBound(b)) {
 		return orb.Point{}, false
 	}
@@ -238,6 +298,9 @@ func ringsCross(a, b []orb.Point) (orb.Point, bool) {
 		a0, a1 := a[i], a[i+1]
 		sb := orb.Bound{Min: orb.Point{min(a0[0], a1[0]), min(a0[1], a1[1])}, Max: orb.Point{max(a0[0], a1[0]), max(a0[1], a1[1])}}
 		for j := 0; j < nb; j++ {
+			if bg.step() {
+				return orb.Point{}, false
+			}
 			b0, b1 := b[j], b[j+1]
 			if max(b0[0], b1[0]) < sb.Min[0] || min(b0[0], b1[0]) > sb.Max[0] || max(b0[1], b1[1]) < sb.Min[1] || min(b0[1], b1[1]) > sb.Max[1] {
 				continue
