@@ -1,13 +1,12 @@
 package coverage
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/paulmach/orb"
+	"github.com/tidwall/rtree"
 )
 
 // CheckGeometry reports why g is not a valid polygonal geometry, one
@@ -200,64 +199,59 @@ type ringDefect struct {
 	msg string
 }
 
-type ringSeg struct {
-	ring, idx  int
-	minX, maxX float64
-}
-
 // ringIntersections finds self-intersections and self-touches within a
-// ring with a sweep over x, at most one per ring: the first makes the ring
-// invalid, and a ring built to cross itself at every pair of edges has
-// n²/4 of them. Crossings between rings are ringsCross's.
+// ring, at most one per ring: the first makes the ring invalid, and a ring
+// built to cross itself at every pair of edges has n²/4 of them. Candidate
+// pairs come from an R-tree of edge boxes, so that a valid ring whose long
+// edges all overlap in x (a serpentine) costs O(n log n), not the n²/2 of a
+// sweep over x. Crossings between rings are ringsCross's.
 func ringIntersections(bg *budget, rings [][]orb.Point, pi int) []ringDefect {
-	var segs []ringSeg
-	for ri, r := range rings {
-		for i := 0; i+1 < len(r); i++ {
-			segs = append(segs, ringSeg{ri, i, min(r[i][0], r[i+1][0]), max(r[i][0], r[i+1][0])})
-		}
-	}
-	slices.SortFunc(segs, func(a, b ringSeg) int { return cmp.Compare(a.minX, b.minX) })
 	var out []ringDefect
-	done := make([]bool, len(rings)) // ring already has its defect
-	for a := range segs {
-		sa := segs[a]
-		if done[sa.ring] {
-			continue
+	for _, r := range rings {
+		var tr rtree.RTreeG[int]
+		for i := 0; i+1 < len(r); i++ {
+			tr.Insert(segMin(r[i], r[i+1]), segMax(r[i], r[i+1]), i)
 		}
-		ra := rings[sa.ring]
-		for b := a + 1; b < len(segs) && segs[b].minX <= sa.maxX; b++ {
-			if bg.step() {
-				return out
-			}
-			sb := segs[b]
-			rb := rings[sb.ring]
-			if sb.ring != sa.ring {
-				continue // checked by ringsCross
-			}
-			n := len(ra) - 1
-			if d := sa.idx - sb.idx; d == 1 || d == -1 || d == n-1 || d == -(n-1) {
-				continue // consecutive segments share a vertex; spikes are reported apart
-			}
-			h, p := intersect(ra[sa.idx], ra[sa.idx+1], rb[sb.idx], rb[sb.idx+1])
-			if h == hitNone {
-				continue
-			}
-			if h == hitCollinear {
-				p = ra[sa.idx]
-				if !inBox(rb[sb.idx], rb[sb.idx+1], p) {
-					p = ra[sa.idx+1]
-					if !inBox(rb[sb.idx], rb[sb.idx+1], p) {
-						p = rb[sb.idx]
+		n := len(r) - 1
+		found := false
+		for a := 0; a < n && !found && bg.err == nil; a++ {
+			tr.Search(segMin(r[a], r[a+1]), segMax(r[a], r[a+1]), func(_, _ [2]float64, b int) bool {
+				if bg.step() {
+					return false
+				}
+				if b <= a {
+					return true // each pair once
+				}
+				if d := b - a; d == 1 || d == n-1 {
+					return true // consecutive segments share a vertex; spikes are reported apart
+				}
+				h, p := intersect(r[a], r[a+1], r[b], r[b+1])
+				if h == hitNone {
+					return true
+				}
+				if h == hitCollinear {
+					p = r[a]
+					if !inBox(r[b], r[b+1], p) {
+						p = r[a+1]
+						if !inBox(r[b], r[b+1], p) {
+							p = r[b]
+						}
 					}
 				}
-			}
-			out = append(out, ringDefect{p, fmt.Sprintf("polygon %d: ring self-intersection", pi)})
-			done[sa.ring] = true
-			break
+				out = append(out, ringDefect{p, fmt.Sprintf("polygon %d: ring self-intersection", pi)})
+				found = true
+				return false
+			})
+		}
+		if bg.err != nil {
+			return out
 		}
 	}
 	return out
 }
+
+func segMin(a, b orb.Point) [2]float64 { return [2]float64{min(a[0], b[0]), min(a[1], b[1])} }
+func segMax(a, b orb.Point) [2]float64 { return [2]float64{max(a[0], b[0]), max(a[1], b[1])} }
 
 // partsOverlap tells whether two polygons of a MultiPolygon share interior:
 // their rings cross, or a vertex of one lies inside the other's shell.

@@ -147,11 +147,11 @@ func TestCheckGeometryStopsAtDeadline(t *testing.T) {
 		t.Fatalf("cancelled context: err %v", err)
 	}
 	// A valid ring with all edges overlapping in x keeps the sweep busy.
-	g := serpentine(4000)
+	g := serpentine(20000)
 	if ds := CheckGeometry(g); ds != nil {
 		t.Fatalf("serpentine should be valid: %v", ds[0].Message)
 	}
-	ctx := &countingCtx{Context: context.Background(), after: 3}
+	ctx := &countingCtx{Context: context.Background(), after: 1}
 	_, err := CheckGeometryContext(ctx, g)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err %v, want deadline exceeded", err)
