@@ -426,6 +426,15 @@ func TestInvalidInputChangesNothing(t *testing.T) {
 		many = append(many, fmt.Sprintf("[%.7f,%.7f]", ring[0][0]+0.001*math.Cos(a), ring[0][1]+0.001*math.Sin(a)))
 	}
 	many = append(many, many[0])
+	// The star polygon {19999/9999}: each edge crosses nearly every other
+	// (~2·10⁸ crossings); the check used to record them all and ran the
+	// server out of memory.
+	star := make([]string, 0, 20000)
+	for k := 0; k < 19999; k++ {
+		a := 2 * math.Pi * float64(k*9999%19999) / 19999
+		star = append(star, fmt.Sprintf("[%.7f,%.7f]", ring[0][0]+0.001*math.Cos(a), ring[0][1]+0.001*math.Sin(a)))
+	}
+	star = append(star, star[0])
 	poly := func(coords string) string {
 		return fmt.Sprintf(`{"geometry":{"type":"Polygon","coordinates":%s},"version":%d}`, coords, g.version)
 	}
@@ -438,6 +447,7 @@ func TestInvalidInputChangesNothing(t *testing.T) {
 		{"range", poly(`[[[200,30],[201,30],[201,31],[200,30]]]`), "outside longitude/latitude"},
 		{"empty", poly(`[]`), "empty"},
 		{"too many", poly("[[" + strings.Join(many, ",") + "]]"), "at most 20000"},
+		{"crossing star", poly("[[" + strings.Join(star, ",") + "]]"), "self-intersection"},
 		{"unknown field", `{"geometry":null,"version":1,"colour":"red"}`, "unknown field"},
 		{"no version", fmt.Sprintf(`{"geometry":%s}`, mustJSON(geojson.NewGeometry(g.geom))), "version"},
 	}
