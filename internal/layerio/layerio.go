@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -150,6 +151,9 @@ func CheckPRJ(prj string) error {
 
 func decodeShapefile(ctx context.Context, data []byte, m Mapping, opt Options) ([]Grid, error) {
 	l, err := shapefile.ReadZip(data)
+	if errors.Is(err, shapefile.ErrTooLarge) {
+		return nil, apperr.New(apperr.ErrTooLarge, "layer: %v", err)
+	}
 	if err != nil {
 		return nil, apperr.New(apperr.ErrInvalid, "layer: %v", err)
 	}
