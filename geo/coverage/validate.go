@@ -1,6 +1,7 @@
 package coverage
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 	"slices"
@@ -81,7 +82,7 @@ func (v *Validator) run(targets []int) {
 	checked := make([][]Defect, len(targets))
 	parallel(len(targets), func(k int) {
 		i := targets[k]
-		ds, hard := checkGeometry(v.geoms[i])
+		ds, hard, _ := checkGeometry(context.Background(), v.geoms[i])
 		v.structural[i] = hard
 		for j := range ds {
 			ds[j].Features = []int{i}

@@ -1,12 +1,12 @@
 package coverage
 
 import (
-	"cmp"
+	"context"
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/paulmach/orb"
+	"github.com/tidwall/rtree"
 )
 
 // CheckGeometry reports why g is not a valid polygonal geometry, one
@@ -18,31 +18,78 @@ import (
 // MultiPolygon. Either ring orientation convention is accepted as long as
 // the holes run opposite to their shell. A nil result means valid; non-
 // polygonal geometry is one defect.
+//
+// The work is bounded whatever the input: each ring's self-intersection
+// sweep stops at its first crossing (a crossing ring is structurally
+// invalid; listing its other crossings costs up to n² messages for nothing),
+// at most MaxDefects defects are kept, and the pair tests check ctx every
+// few thousand steps.
 func CheckGeometry(g orb.Geometry) []Defect {
-	ds, _ := checkGeometry(g)
+	ds, _, _ := checkGeometry(context.Background(), g)
 	return ds
+}
+
+// CheckGeometryContext is CheckGeometry that stops when ctx is done,
+// returning ctx's error (and the defects found so far).
+func CheckGeometryContext(ctx context.Context, g orb.Geometry) ([]Defect, error) {
+	ds, _, err := checkGeometry(ctx, g)
+	return ds, err
+}
+
+// MaxDefects bounds the defects CheckGeometry reports for one geometry; the
+// first one is what a client fixes first, and a hostile ring must not make
+// the answer grow with its vertex count squared.
+const MaxDefects = 32
+
+// ctxEvery is how many pair tests run between cancellation checks.
+const ctxEvery = 4096
+
+// budget counts pair tests and checks ctx now and then.
+type budget struct {
+	ctx context.Context
+	n   int
+	err error
+}
+
+// step counts one unit of work and tells whether to stop.
+func (b *budget) step() bool {
+	if b.err != nil {
+		return true
+	}
+	b.n++
+	if b.n%ctxEvery == 0 {
+		b.err = b.ctx.Err()
+	}
+	return b.err != nil
 }
 
 // checkGeometry also tells whether a defect is structural, i.e. the
 // geometry cannot safely enter polygon overlay (repeated points, unclosed
 // rings and orientation are repaired for analysis and are not).
-func checkGeometry(g orb.Geometry) (ds []Defect, structural bool) {
+func checkGeometry(ctx context.Context, g orb.Geometry) (ds []Defect, structural bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
+	}
+	bg := &budget{ctx: ctx}
 	add := func(p orb.Point, hard bool, format string, args ...any) {
+		structural = structural || hard
+		if len(ds) >= MaxDefects {
+			return
+		}
 		var loc orb.Geometry
 		if !math.IsNaN(p[0]) && !math.IsNaN(p[1]) && !math.IsInf(p[0], 0) && !math.IsInf(p[1], 0) {
 			loc = p
 		}
 		ds = append(ds, Defect{Kind: InvalidGeometry, Geometry: loc, Message: fmt.Sprintf(format, args...)})
-		structural = structural || hard
 	}
 	switch g.(type) {
 	case orb.Polygon, orb.MultiPolygon:
 	case nil:
 		add(orb.Point{math.NaN(), 0}, true, "missing geometry")
-		return ds, structural
+		return ds, structural, nil
 	default:
 		add(orb.Point{math.NaN(), 0}, true, "not a polygon: %s", g.GeoJSONType())
-		return ds, structural
+		return ds, structural, nil
 	}
 	polys := polygonsOf(g)
 	var cleaned [][][]orb.Point
@@ -99,12 +146,12 @@ func checkGeometry(g orb.Geometry) (ds []Defect, structural bool) {
 		if len(rings) == 0 {
 			continue
 		}
-		for _, d := range ringIntersections(rings, pi) {
+		for _, d := range ringIntersections(bg, rings, pi) {
 			add(d.at, true, "%s", d.msg)
 		}
 		for i := range rings {
-			for j := i + 1; j < len(rings); j++ {
-				if p, ok := ringsCross(rings[i], rings[j]); ok {
+			for j := i + 1; j < len(rings) && bg.err == nil; j++ {
+				if p, ok := ringsCross(bg, rings[i], rings[j]); ok {
 					add(p, true, "polygon %d: rings %d and %d cross", pi, i, j)
 				}
 			}
@@ -117,13 +164,16 @@ func checkGeometry(g orb.Geometry) (ds []Defect, structural bool) {
 		cleaned = append(cleaned, rings)
 	}
 	for i := range cleaned {
-		for j := i + 1; j < len(cleaned); j++ {
-			if p, ok := partsOverlap(cleaned[i], cleaned[j]); ok {
+		for j := i + 1; j < len(cleaned) && bg.err == nil; j++ {
+			if p, ok := partsOverlap(bg, cleaned[i], cleaned[j]); ok {
 				add(p, true, "parts %d and %d of the multipolygon cross or overlap", i, j)
 			}
 		}
 	}
-	return ds, structural
+	if bg.err != nil {
+		return ds, structural, bg.err
+	}
+	return ds, structural, nil
 }
 
 func boolInt(b bool) int {
@@ -149,70 +199,74 @@ type ringDefect struct {
 	msg string
 }
 
-type ringSeg struct {
-	ring, idx  int
-	minX, maxX float64
-}
-
 // ringIntersections finds self-intersections and self-touches within a
-// ring and crossings between rings of one polygon with a sweep over x.
-func ringIntersections(rings [][]orb.Point, pi int) []ringDefect {
-	var segs []ringSeg
-	for ri, r := range rings {
-		for i := 0; i+1 < len(r); i++ {
-			segs = append(segs, ringSeg{ri, i, min(r[i][0], r[i+1][0]), max(r[i][0], r[i+1][0])})
-		}
-	}
-	slices.SortFunc(segs, func(a, b ringSeg) int { return cmp.Compare(a.minX, b.minX) })
+// ring, at most one per ring: the first makes the ring invalid, and a ring
+// built to cross itself at every pair of edges has n²/4 of them. Candidate
+// pairs come from an R-tree of edge boxes, so that a valid ring whose long
+// edges all overlap in x (a serpentine) costs O(n log n), not the n²/2 of a
+// sweep over x. Crossings between rings are ringsCross's.
+func ringIntersections(bg *budget, rings [][]orb.Point, pi int) []ringDefect {
 	var out []ringDefect
-	seen := map[orb.Point]bool{}
-	for a := range segs {
-		sa := segs[a]
-		ra := rings[sa.ring]
-		for b := a + 1; b < len(segs) && segs[b].minX <= sa.maxX; b++ {
-			sb := segs[b]
-			rb := rings[sb.ring]
-			if sb.ring != sa.ring {
-				continue // checked by ringsCross
-			}
-			n := len(ra) - 1
-			if d := sa.idx - sb.idx; d == 1 || d == -1 || d == n-1 || d == -(n-1) {
-				continue // consecutive segments share a vertex; spikes are reported apart
-			}
-			h, p := intersect(ra[sa.idx], ra[sa.idx+1], rb[sb.idx], rb[sb.idx+1])
-			if h == hitNone {
-				continue
-			}
-			if h == hitCollinear {
-				p = ra[sa.idx]
-				if !inBox(rb[sb.idx], rb[sb.idx+1], p) {
-					p = ra[sa.idx+1]
-					if !inBox(rb[sb.idx], rb[sb.idx+1], p) {
-						p = rb[sb.idx]
+	for _, r := range rings {
+		var tr rtree.RTreeG[int]
+		for i := 0; i+1 < len(r); i++ {
+			tr.Insert(segMin(r[i], r[i+1]), segMax(r[i], r[i+1]), i)
+		}
+		n := len(r) - 1
+		found := false
+		for a := 0; a < n && !found && bg.err == nil; a++ {
+			tr.Search(segMin(r[a], r[a+1]), segMax(r[a], r[a+1]), func(_, _ [2]float64, b int) bool {
+				if bg.step() {
+					return false
+				}
+				if b <= a {
+					return true // each pair once
+				}
+				if d := b - a; d == 1 || d == n-1 {
+					return true // consecutive segments share a vertex; spikes are reported apart
+				}
+				h, p := intersect(r[a], r[a+1], r[b], r[b+1])
+				if h == hitNone {
+					return true
+				}
+				if h == hitCollinear {
+					p = r[a]
+					if !inBox(r[b], r[b+1], p) {
+						p = r[a+1]
+						if !inBox(r[b], r[b+1], p) {
+							p = r[b]
+						}
 					}
 				}
-			}
-			msg := fmt.Sprintf("polygon %d: ring self-intersection", pi)
-			if !seen[p] {
-				seen[p] = true
-				out = append(out, ringDefect{p, msg})
-			}
+				out = append(out, ringDefect{p, fmt.Sprintf("polygon %d: ring self-intersection", pi)})
+				found = true
+				return false
+			})
+		}
+		if bg.err != nil {
+			return out
 		}
 	}
 	return out
 }
 
+func segMin(a, b orb.Point) [2]float64 { return [2]float64{min(a[0], b[0]), min(a[1], b[1])} }
+func segMax(a, b orb.Point) [2]float64 { return [2]float64{max(a[0], b[0]), max(a[1], b[1])} }
+
 // partsOverlap tells whether two polygons of a MultiPolygon share interior:
 // their rings cross, or a vertex of one lies inside the other's shell.
-func partsOverlap(a, b [][]orb.Point) (orb.Point, bool) {
+func partsOverlap(bg *budget, a, b [][]orb.Point) (orb.Point, bool) {
 	ba, bb := ringBound(a[0]), ringBound(b[0])
 	if !ba.Intersects(bb) {
 		return orb.Point{}, false
 	}
 	for _, ra := range a {
 		for _, rb := range b {
-			if p, ok := ringsCross(ra, rb); ok {
+			if p, ok := ringsCross(bg, ra, rb); ok {
 				return p, true
+			}
+			if bg.err != nil {
+				return orb.Point{}, false
 			}
 		}
 	}
@@ -229,7 +283,7 @@ func partsOverlap(a, b [][]orb.Point) (orb.Point, bool) {
 // line: a proper crossing, a collinear overlap, or a common point where one
 // ring passes from one side of the other to its other side (JTS
 // PolygonNodeTopology.isCrossing). Touching at points is allowed.
-func ringsCross(a, b []orb.Point) (orb.Point, bool) {
+func ringsCross(bg *budget, a, b []orb.Point) (orb.Point, bool) {
 	if !ringBound(a).Intersects(ringBound(b)) {
 		return orb.Point{}, false
 	}
@@ -238,6 +292,9 @@ func ringsCross(a, b []orb.Point) (orb.Point, bool) {
 		a0, a1 := a[i], a[i+1]
 		sb := orb.Bound{Min: orb.Point{min(a0[0], a1[0]), min(a0[1], a1[1])}, Max: orb.Point{max(a0[0], a1[0]), max(a0[1], a1[1])}}
 		for j := 0; j < nb; j++ {
+			if bg.step() {
+				return orb.Point{}, false
+			}
 			b0, b1 := b[j], b[j+1]
 			if max(b0[0], b1[0]) < sb.Min[0] || min(b0[0], b1[0]) > sb.Max[0] || max(b0[1], b1[1]) < sb.Min[1] || min(b0[1], b1[1]) > sb.Max[1] {
 				continue

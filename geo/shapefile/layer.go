@@ -3,6 +3,7 @@ package shapefile
 import (
 	"archive/zip"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -69,8 +70,20 @@ func Read(shp, dbf []byte, cpg, prj string) (*Layer, error) {
 	return l, nil
 }
 
+// MaxUnzipped bounds the decompressed bytes ReadZip reads from an archive
+// (all entries together): a zip bomb of a few KB must not cost the server
+// gigabytes. A city's grid layer (50,000 grids of a few hundred vertices)
+// is well under it.
+const MaxUnzipped = 256 << 20
+
+// ErrTooLarge is returned (wrapped) when an archive decompresses to more
+// than MaxUnzipped bytes.
+var ErrTooLarge = errors.New("archive too large when decompressed")
+
 // ReadZip reads the first .shp in a zip archive with its .dbf, .cpg and .prj
-// (matched by base name, case-insensitive).
+// (matched by base name, case-insensitive). Entries are read no further
+// than MaxUnzipped bytes in total, and an entry whose content is longer or
+// shorter than its declared size is refused.
 func ReadZip(data []byte) (*Layer, error) {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
@@ -92,6 +105,7 @@ func ReadZip(data []byte) (*Layer, error) {
 	if base == "" {
 		return nil, fmt.Errorf("shapefile: the archive holds no .shp file")
 	}
+	budget := int64(MaxUnzipped)
 	read := func(ext string, required bool) ([]byte, error) {
 		f, ok := parts[base+ext]
 		if !ok {
@@ -100,12 +114,26 @@ func ReadZip(data []byte) (*Layer, error) {
 			}
 			return nil, nil
 		}
+		if f.UncompressedSize64 > uint64(budget) {
+			return nil, fmt.Errorf("shapefile: %s declares %d bytes, more than the %d left of the %d-byte limit: %w", f.Name, f.UncompressedSize64, budget, MaxUnzipped, ErrTooLarge)
+		}
 		rc, err := f.Open()
 		if err != nil {
 			return nil, fmt.Errorf("shapefile: %s: %w", f.Name, err)
 		}
 		defer rc.Close()
-		return io.ReadAll(io.LimitReader(rc, 1<<30))
+		// One byte past the declared size shows a lying header.
+		// archive/zip itself fails a read past the declared size (ErrFormat)
+		// or short of it (unexpected EOF); both are a lying header.
+		b, err := io.ReadAll(io.LimitReader(rc, int64(f.UncompressedSize64)+1))
+		if errors.Is(err, zip.ErrFormat) || errors.Is(err, io.ErrUnexpectedEOF) || (err == nil && uint64(len(b)) != f.UncompressedSize64) {
+			return nil, fmt.Errorf("shapefile: %s declares %d bytes but its content disagrees: refused", f.Name, f.UncompressedSize64)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("shapefile: %s: %w", f.Name, err)
+		}
+		budget -= int64(len(b))
+		return b, nil
 	}
 	shp, err := read(".shp", true)
 	if err != nil {

@@ -116,7 +116,7 @@ func (s *Server) replaceGrid(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	g, err := boundary.ParsePolygon(in.Geometry, 0)
+	g, err := boundary.ParsePolygon(c.Request().Context(), in.Geometry, 0)
 	if err != nil {
 		return err
 	}
@@ -147,7 +147,7 @@ func (s *Server) createGrid(c echo.Context) error {
 	if err := authorize(c, auth.EditBoundaries, in.Parent); err != nil {
 		return err
 	}
-	g, err := boundary.ParsePolygon(in.Geometry, 0)
+	g, err := boundary.ParsePolygon(c.Request().Context(), in.Geometry, 0)
 	if err != nil {
 		return err
 	}

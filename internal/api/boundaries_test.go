@@ -426,6 +426,15 @@ func TestInvalidInputChangesNothing(t *testing.T) {
 		many = append(many, fmt.Sprintf("[%.7f,%.7f]", ring[0][0]+0.001*math.Cos(a), ring[0][1]+0.001*math.Sin(a)))
 	}
 	many = append(many, many[0])
+	// The star polygon {19999/9999}: each edge crosses nearly every other
+	// (~2·10⁸ crossings); the check used to record them all and ran the
+	// server out of memory.
+	star := make([]string, 0, 20000)
+	for k := 0; k < 19999; k++ {
+		a := 2 * math.Pi * float64(k*9999%19999) / 19999
+		star = append(star, fmt.Sprintf("[%.7f,%.7f]", ring[0][0]+0.001*math.Cos(a), ring[0][1]+0.001*math.Sin(a)))
+	}
+	star = append(star, star[0])
 	poly := func(coords string) string {
 		return fmt.Sprintf(`{"geometry":{"type":"Polygon","coordinates":%s},"version":%d}`, coords, g.version)
 	}
@@ -438,6 +447,9 @@ func TestInvalidInputChangesNothing(t *testing.T) {
 		{"range", poly(`[[[200,30],[201,30],[201,31],[200,30]]]`), "outside longitude/latitude"},
 		{"empty", poly(`[]`), "empty"},
 		{"too many", poly("[[" + strings.Join(many, ",") + "]]"), "at most 20000"},
+		{"crossing star", poly("[[" + strings.Join(star, ",") + "]]"), "self-intersection"},
+		{"NUL in reason", putBody(g.geom, g.version, "a\x00b"), "reason: contains a NUL"},
+		{"invalid UTF-8", strings.Replace(putBody(g.geom, g.version, "ab"), `"ab"`, "\"a\xffb\"", 1), "not valid UTF-8"},
 		{"unknown field", `{"geometry":null,"version":1,"colour":"red"}`, "unknown field"},
 		{"no version", fmt.Sprintf(`{"geometry":%s}`, mustJSON(geojson.NewGeometry(g.geom))), "version"},
 	}
@@ -445,6 +457,11 @@ func TestInvalidInputChangesNothing(t *testing.T) {
 		resp, body := do(t, "PUT", base+"/api/grids/"+g.code+"?mode=adjust", tok, c.body)
 		if resp.StatusCode != 400 || !strings.Contains(string(body), c.want) {
 			t.Errorf("%s: %d %s, want 400 mentioning %q", c.name, resp.StatusCode, body[:min(len(body), 300)], c.want)
+		}
+	}
+	for _, q := range []string{"/api/grids?parent=%00", "/api/grids?q=%FF", "/api/grids/" + g.code + "%00"} {
+		if resp, body := do(t, "GET", base+q, tok, ""); resp.StatusCode != 400 || !strings.Contains(string(body), "NUL") && !strings.Contains(string(body), "UTF-8") {
+			t.Errorf("GET %s: %d %s, want 400 naming the text problem", q, resp.StatusCode, body)
 		}
 	}
 	if resp, body := do(t, "PUT", base+"/api/grids/"+g.code+"?mode=sideways", tok, putBody(g.geom, g.version, "")); resp.StatusCode != 400 {

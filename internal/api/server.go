@@ -91,6 +91,8 @@ func New(opt Options) *Server {
 	e.Use(s.errorsToJSON)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}))
 	e.Use(middleware.BodyLimit(fmt.Sprintf("%dB", opt.BodyLimit)))
+	e.Use(securityHeaders)
+	e.Use(validText)
 	e.Use(middleware.ContextTimeout(opt.RequestTimeout))
 	s.routes()
 	return s

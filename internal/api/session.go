@@ -1,6 +1,8 @@
 package api
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -31,11 +33,18 @@ func (s *Server) login(c echo.Context) error {
 	if req.Username == "" || req.Password == "" {
 		return apperr.New(apperr.ErrInvalid, "username and password are required")
 	}
+	if len(req.Username) > maxUsername {
+		return apperr.New(apperr.ErrInvalid, "username: at most %d bytes", maxUsername)
+	}
 	ctx := c.Request().Context()
 	u, err := s.opt.Store.UserByName(ctx, req.Username)
 	if errors.Is(err, apperr.ErrNotFound) {
 		_, _ = auth.CheckPassword(dummyHash, req.Password)
-		return s.loginRefused(c, req.Username, nil)
+		// What was typed may be a password in the wrong field: the
+		// append-only audit log gets a short digest to correlate
+		// attempts, never the text.
+		sum := sha256.Sum256([]byte(req.Username))
+		return s.loginRefused(c, "unknown:"+hex.EncodeToString(sum[:6]), nil)
 	}
 	if err != nil {
 		return err
@@ -49,7 +58,7 @@ func (s *Server) login(c echo.Context) error {
 		if _, err := s.opt.Store.LoginFailed(ctx, u.UserID, s.opt.MaxLoginFailures, s.opt.LockFor); err != nil {
 			return err
 		}
-		return s.loginRefused(c, req.Username, &u.UserID)
+		return s.loginRefused(c, u.Username, &u.UserID)
 	}
 	if err := s.opt.Store.LoginSucceeded(ctx, u.UserID); err != nil {
 		return err
@@ -69,6 +78,10 @@ func (s *Server) login(c echo.Context) error {
 	setSessionCookie(c, token, expires)
 	return c.JSON(http.StatusOK, map[string]any{"token": token, "expires_at": expires, "user": u.Principal})
 }
+
+// maxUsername bounds a login's username (the longest a user can have is
+// far shorter).
+const maxUsername = 64
 
 func (s *Server) loginRefused(c echo.Context, username string, userID *int64) error {
 	e := auditBase(c, "login_failed", "user", username)

@@ -84,7 +84,16 @@ func TestLockOutAfterRepeatedFailures(t *testing.T) {
 	if resp.StatusCode != 401 {
 		t.Errorf("unknown user: %d", resp.StatusCode)
 	}
-	for _, bad := range []string{``, `{`, `{"username":"admin"}`, `{"username":"admin","password":"x","extra":1}`, `[1,2]`} {
+	// ...but what was typed as an unknown username (perhaps a password in
+	// the wrong field) is not written to the append-only log.
+	var typed, digests int
+	if err := demoPool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE object_id = 'nobody'), count(*) FILTER (WHERE object_id LIKE 'unknown:%') FROM audit_log WHERE action = 'login_failed'`).Scan(&typed, &digests); err != nil {
+		t.Fatal(err)
+	}
+	if typed != 0 || digests == 0 {
+		t.Errorf("unknown username audited as typed %d times, as a digest %d times", typed, digests)
+	}
+	for _, bad := range []string{``, `{`, `{"username":"` + strings.Repeat("u", 65) + `","password":"x"}`, `{"username":"admin"}`, `{"username":"admin","password":"x","extra":1}`, `[1,2]`} {
 		if resp, body := do(t, "POST", base+"/api/login", "", bad); resp.StatusCode != 400 {
 			t.Errorf("login body %q: %d %s", bad, resp.StatusCode, body)
 		}

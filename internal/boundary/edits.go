@@ -54,7 +54,7 @@ func lockGrid(ctx context.Context, st *store.Store, tx pgx.Tx, code string, vers
 // version (else ErrConflict); in adjust mode the neighbours give or receive
 // the difference.
 func (s *Service) Replace(ctx context.Context, code string, g orb.MultiPolygon, version int, req Request) ([]byte, error) {
-	if err := CheckPolygon(g, s.opt.MaxVertices); err != nil {
+	if err := CheckPolygon(ctx, g, s.opt.MaxVertices); err != nil {
 		return nil, err
 	}
 	if err := requireVersion("version", version); err != nil {
@@ -78,7 +78,7 @@ func (s *Service) Replace(ctx context.Context, code string, g orb.MultiPolygon, 
 // Create adds a grid named name of kind under community parent with shape
 // g; its code is the community's next sequence number.
 func (s *Service) Create(ctx context.Context, parent, name, kind string, g orb.MultiPolygon, req Request) ([]byte, error) {
-	if err := CheckPolygon(g, s.opt.MaxVertices); err != nil {
+	if err := CheckPolygon(ctx, g, s.opt.MaxVertices); err != nil {
 		return nil, err
 	}
 	if strings.TrimSpace(name) == "" {

@@ -1,6 +1,7 @@
 package boundary
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -23,7 +24,7 @@ const MaxVertices = 20000
 // invalid (self-intersecting, unclosed, …) geometry are ErrInvalid with a
 // message saying what and where; details of invalid geometry are a GeoJSON
 // FeatureCollection of the offending points.
-func ParsePolygon(raw json.RawMessage, maxVertices int) (orb.MultiPolygon, error) {
+func ParsePolygon(ctx context.Context, raw json.RawMessage, maxVertices int) (orb.MultiPolygon, error) {
 	if maxVertices <= 0 {
 		maxVertices = MaxVertices
 	}
@@ -54,7 +55,7 @@ func ParsePolygon(raw json.RawMessage, maxVertices int) (orb.MultiPolygon, error
 	case orb.MultiPolygon:
 		mp = x
 	}
-	return mp, CheckPolygon(mp, maxVertices)
+	return mp, CheckPolygon(ctx, mp, maxVertices)
 }
 
 // CheckCRS accepts an absent GeoJSON crs member or one naming EPSG:4326 or
@@ -80,7 +81,7 @@ func CheckCRS(raw json.RawMessage) error {
 
 // CheckPolygon applies ParsePolygon's checks to an already decoded
 // geometry (maxVertices ≤ 0: MaxVertices).
-func CheckPolygon(mp orb.MultiPolygon, maxVertices int) error {
+func CheckPolygon(ctx context.Context, mp orb.MultiPolygon, maxVertices int) error {
 	if maxVertices <= 0 {
 		maxVertices = MaxVertices
 	}
@@ -101,7 +102,11 @@ func CheckPolygon(mp orb.MultiPolygon, maxVertices int) error {
 	if n > maxVertices {
 		return apperr.New(apperr.ErrInvalid, "geometry: %d vertices, at most %d allowed", n, maxVertices)
 	}
-	if ds := coverage.CheckGeometry(mp); len(ds) > 0 {
+	ds, err := coverage.CheckGeometryContext(ctx, mp)
+	if err != nil {
+		return err // the request's deadline: the caller answers 503
+	}
+	if len(ds) > 0 {
 		msg := ds[0].Message
 		if pt, ok := ds[0].Geometry.(orb.Point); ok {
 			msg = fmt.Sprintf("%s at %.7f,%.7f", msg, pt[0], pt[1])

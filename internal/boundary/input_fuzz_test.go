@@ -1,6 +1,7 @@
 package boundary
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"testing"
@@ -23,7 +24,7 @@ func FuzzParsePolygon(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
-		mp, err := ParsePolygon(json.RawMessage(raw), 1000)
+		mp, err := ParsePolygon(context.Background(), json.RawMessage(raw), 1000)
 		if err != nil {
 			if !errors.Is(err, apperr.ErrInvalid) {
 				t.Fatalf("error %v is not ErrInvalid", err)

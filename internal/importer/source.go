@@ -134,8 +134,15 @@ type xlsxRecords struct {
 	total int
 }
 
+// MaxXLSXUnzipped bounds what a workbook may decompress to (excelize's
+// default is 16 GB: a 131 KB upload could cost the server hundreds of MB).
+// A 5-million-household sheet is far below it; larger files go as CSV.
+const MaxXLSXUnzipped = 512 << 20
+
 func newXLSX(rd io.Reader) (*xlsxRecords, error) {
-	f, err := excelize.OpenReader(rd)
+	// UnzipXMLSizeLimit stays excelize's 16 MB: bigger sheets stream from a
+	// temporary file rather than memory.
+	f, err := excelize.OpenReader(rd, excelize.Options{UnzipSizeLimit: MaxXLSXUnzipped})
 	if err != nil {
 		return nil, fmt.Errorf("not a readable .xlsx workbook: %w", err)
 	}

@@ -10,7 +10,9 @@ package layerio
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -67,14 +69,20 @@ type Grid struct {
 // from the content) into grids in WGS-84. Errors are apperr.ErrInvalid with
 // the feature number and what is wrong.
 func Decode(data []byte, opt Options) ([]Grid, error) {
-	m := opt.Mapping.withDefaults()
-	if bytes.HasPrefix(data, []byte("PK")) {
-		return decodeShapefile(data, m, opt)
-	}
-	return decodeGeoJSON(data, m, opt)
+	return DecodeContext(context.Background(), data, opt)
 }
 
-func decodeGeoJSON(data []byte, m Mapping, opt Options) ([]Grid, error) {
+// DecodeContext is Decode that stops when ctx is done (each feature's
+// geometry check watches it).
+func DecodeContext(ctx context.Context, data []byte, opt Options) ([]Grid, error) {
+	m := opt.Mapping.withDefaults()
+	if bytes.HasPrefix(data, []byte("PK")) {
+		return decodeShapefile(ctx, data, m, opt)
+	}
+	return decodeGeoJSON(ctx, data, m, opt)
+}
+
+func decodeGeoJSON(ctx context.Context, data []byte, m Mapping, opt Options) ([]Grid, error) {
 	var head struct {
 		Type string          `json:"type"`
 		CRS  json.RawMessage `json:"crs"`
@@ -107,7 +115,7 @@ func decodeGeoJSON(data []byte, m Mapping, opt Options) ([]Grid, error) {
 			}
 			return fmt.Sprint(v)
 		}
-		g, err := toGrid(i, f.Geometry, text, m, opt)
+		g, err := toGrid(ctx, i, f.Geometry, text, m, opt)
 		if err != nil {
 			return nil, err
 		}
@@ -141,8 +149,11 @@ func CheckPRJ(prj string) error {
 	return apperr.New(apperr.ErrInvalid, "layer: the .prj declares %q, which is neither WGS-84 nor CGCS2000 longitude/latitude", name)
 }
 
-func decodeShapefile(data []byte, m Mapping, opt Options) ([]Grid, error) {
+func decodeShapefile(ctx context.Context, data []byte, m Mapping, opt Options) ([]Grid, error) {
 	l, err := shapefile.ReadZip(data)
+	if errors.Is(err, shapefile.ErrTooLarge) {
+		return nil, apperr.New(apperr.ErrTooLarge, "layer: %v", err)
+	}
 	if err != nil {
 		return nil, apperr.New(apperr.ErrInvalid, "layer: %v", err)
 	}
@@ -152,7 +163,7 @@ func decodeShapefile(data []byte, m Mapping, opt Options) ([]Grid, error) {
 	out := make([]Grid, 0, len(l.Features))
 	for i, f := range l.Features {
 		text := func(key string) string { return strings.TrimSpace(l.Value(f, key)) }
-		g, err := toGrid(i, f.Geometry, text, m, opt)
+		g, err := toGrid(ctx, i, f.Geometry, text, m, opt)
 		if err != nil {
 			return nil, err
 		}
@@ -161,7 +172,7 @@ func decodeShapefile(data []byte, m Mapping, opt Options) ([]Grid, error) {
 	return out, nil
 }
 
-func toGrid(i int, g orb.Geometry, text func(string) string, m Mapping, opt Options) (Grid, error) {
+func toGrid(ctx context.Context, i int, g orb.Geometry, text func(string) string, m Mapping, opt Options) (Grid, error) {
 	var mp orb.MultiPolygon
 	switch g := g.(type) {
 	case orb.Polygon:
@@ -180,7 +191,10 @@ func toGrid(i int, g orb.Geometry, text func(string) string, m Mapping, opt Opti
 		mp = convert(mp, opt.Source)
 	}
 	out := Grid{Code: text(m.Code), Name: text(m.Name), Kind: text(m.Kind), Parent: text(m.Parent), Geom: mp}
-	if err := boundary.CheckPolygon(mp, opt.MaxVertices); err != nil {
+	if err := boundary.CheckPolygon(ctx, mp, opt.MaxVertices); err != nil {
+		if ctx.Err() != nil {
+			return Grid{}, err
+		}
 		var details any
 		if e, ok := err.(*apperr.Error); ok {
 			details = e.Details

@@ -56,7 +56,7 @@ func Import(ctx context.Context, st *store.Store, data []byte, req ImportRequest
 	if req.Tolerance <= 0 {
 		req.Tolerance = 0.5
 	}
-	grids, err := Decode(data, req.Options)
+	grids, err := DecodeContext(ctx, data, req.Options)
 	if err != nil {
 		return nil, err
 	}
