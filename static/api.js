@@ -30,15 +30,5 @@ export async function api(method, path, body) {
   return data;
 }
 
-/**
- * missing tells whether err means the server has no such endpoint yet (an
- * unknown route answers 404 "no such endpoint", a known path with another
- * method 405): the page then hides that feature instead of failing.
- */
-export function missing(err) {
-  return err instanceof ApiError &&
-    (err.status === 405 || (err.status === 404 && /no such endpoint/.test(err.message)));
-}
-
 /** get is api('GET', path). */
 export const get = (path) => api('GET', path);

@@ -3,7 +3,7 @@
 // Chinese/English toggle. Tests reach the live objects as window.wangge.
 import { api, get, ApiError } from './api.js';
 import { t, setLang, getLang, applyTo } from './i18n.js';
-import { state, createMap, loadUnits, setLevel } from './gridmap.js';
+import { state, createMap, loadUnits, setLevel, count } from './gridmap.js';
 import { showCard, hideCard, showError } from './card.js';
 import { initLookup, enterLookup } from './lookup.js';
 import { initPlanner, enterPlanner, leavePlanner } from './planner.js';
@@ -68,7 +68,7 @@ async function start() {
     document.getElementById('level').onchange = (e) => { hideCard(); setLevel(e.target.value); };
   }
   await loadUnits(true);
-  status.textContent = t('n_units', { n: state.data.grid.features.length, level: t('grid') });
+  status.textContent = t('n_units', { n: count('grid'), level: t('grid') });
   await setMode(modes[0]);
   document.body.dataset.ready = 'true';
 }

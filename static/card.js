@@ -1,25 +1,25 @@
 // card: a unit's card — the online public notice (公示牌) with the staff and
-// their phones, households and population against the target band when the
-// reports endpoint exists, and a breadcrumb up and down the unit tree.
-import { get, missing } from './api.js';
+// their phones, households and population against the target band (for roles
+// that may read statistics), and a breadcrumb up and down the unit tree.
+import { get } from './api.js';
 import { t, onLang } from './i18n.js';
-import { LEVELS, state, setLevel, select, fitTo } from './gridmap.js';
+import { LEVELS, setLevel, select, fitTo } from './gridmap.js';
 
 const el = () => document.getElementById('card');
-const countsByParent = new Map(); // parent code → Promise<Map code → row> | null (endpoint missing)
+const countsByParent = new Map(); // parent code → Promise<{band, over, under, rows}> | null (no permission)
 let current = null;
 
 /**
  * gridCounts is GET /api/reports/grid-counts?parent= as {band, over, under,
- * rows: Map grid_code → row}, or null when the server has no such endpoint
- * (or the role may not read statistics).
+ * rows: Map grid_code → row}, or null when the role may not read statistics
+ * (403); any other failure is thrown.
  */
 export async function gridCounts(parent) {
   if (!countsByParent.has(parent)) {
     countsByParent.set(parent, get(`/api/reports/grid-counts?parent=${parent}`).then((d) => ({
       band: d.band || {}, over: d.over || 0, under: d.under || 0,
       rows: new Map((d.grids || []).map((r) => [r.grid_code, r])),
-    })).catch((e) => { if (missing(e) || e.status === 403) return null; countsByParent.delete(parent); throw e; }));
+    })).catch((e) => { if (e.status === 403) return null; countsByParent.delete(parent); throw e; }));
   }
   return countsByParent.get(parent);
 }
@@ -41,7 +41,7 @@ export function hideCard() {
   el().hidden = true;
 }
 
-onLang(() => { if (current) render(); });
+onLang(() => { if (current) render().catch(showError); });
 
 function h(tag, attrs = {}, ...kids) {
   const e = document.createElement(tag);
@@ -63,7 +63,9 @@ async function render() {
     i === a.length - 1 ? h('b', {}, c.name) : h('a', { href: '#', onclick: (e) => { e.preventDefault(); goto(c.code, c.level)(); } }, c.name),
   ]);
   const below = LEVELS[LEVELS.indexOf(p.level) + 1];
-  const children = below && state.data[below] ? state.data[below].features.filter((f) => f.properties.parent_code === p.code) : [];
+  // The units one level down, from the server: the map holds tiles, not lists.
+  const children = below ? (await get(`/api/grids?level=${below}&parent=${p.code}`)).features : [];
+  if (current?.properties !== p) return; // another card was opened meanwhile
   const staff = (p.staff || []).map((s) => h('li', { class: `staff staff-${s.role}` },
     h('span', { class: 'role' }, t(`role_${s.role}`)), ' ', h('span', { class: 'name' }, s.name), ' ',
     s.phone ? h('a', { class: 'phone', href: `tel:${s.phone}` }, s.phone) : ''));
@@ -102,7 +104,7 @@ async function renderStats(p) {
   const counts = await gridCounts(p.parent_code);
   const box = document.getElementById('card-stats');
   if (!box || current?.properties.code !== p.code) return;
-  if (!counts) { box.lastChild.textContent = t('stats_unavailable'); return; }
+  if (!counts) { box.lastChild.textContent = t('stats_forbidden'); return; }
   const r = counts.rows.get(p.code);
   if (!r) { box.lastChild.textContent = t('no_result'); return; }
   const [min, max] = counts.band.households || [];

@@ -2,15 +2,11 @@
 // responsible?" — from an address (gazetteer search), a coordinate in
 // WGS-84 / GCJ-02 / BD-09, or a click on the map. The server's locate answer
 // says whether the point is within a few metres of a boundary.
-import { get, missing } from './api.js';
+import { get } from './api.js';
 import { t, onLang } from './i18n.js';
 import { state } from './gridmap.js';
-import { contains, distanceToBoundary } from './geometry.js';
-import { showCard, showError, h } from './card.js';
+import { showCard, hideCard, showError, h } from './card.js';
 
-// NEAR_M is the fallback's "near a boundary" distance when the server has no
-// locate endpoint (the server decides otherwise).
-const NEAR_M = 5;
 let marker = null;
 let last = null; // last answer, re-rendered on a language switch
 
@@ -45,14 +41,8 @@ export async function search(q) {
   if (!q.trim()) return;
   const c = parseCoordinate(q);
   if (c) return locate(c[0], c[1], document.getElementById('lookup-crs').value);
-  let rows;
-  try {
-    rows = await get(`/api/addresses/search?q=${encodeURIComponent(q.trim())}`);
-  } catch (e) {
-    if (missing(e)) { list.append(h('li', { class: 'muted' }, t('search_unavailable'))); return; }
-    throw e;
-  }
-  rows = Array.isArray(rows) ? rows : rows.results || rows.items || [];
+  const found = await get(`/api/addresses/search?q=${encodeURIComponent(q.trim())}`);
+  const rows = found.results;
   if (!rows.length) { list.append(h('li', { class: 'muted' }, t('no_result'))); return; }
   list.append(h('li', { class: 'muted' }, t('results', { n: rows.length })));
   for (const r of rows.slice(0, 10)) {
@@ -64,33 +54,17 @@ export async function search(q) {
 
 /** locate finds the grid at (lon, lat) in crs and shows it with its staff. */
 export async function locate(lon, lat, crs, label) {
-  let ans;
-  try {
-    ans = await get(`/api/locate?lon=${lon}&lat=${lat}&crs=${crs}`);
-  } catch (e) {
-    if (!missing(e)) throw e;
-    ans = localLocate(lon, lat, crs);
-  }
-  // The server gives the point in WGS-84 (wgs84: [lon, lat]); without it only a WGS-84 input can be drawn.
-  const at = ans.wgs84 ? ans.wgs84 : crs === 'wgs84' ? [lon, lat] : null;
+  const ans = await get(`/api/locate?lon=${lon}&lat=${lat}&crs=${crs}`);
+  // The server gives the point in WGS-84 (wgs84: [lon, lat]) whatever crs it was asked in.
+  const at = ans.wgs84 || (crs === 'wgs84' ? [lon, lat] : null);
   if (marker) marker.remove();
   marker = at ? new maplibregl.Marker({ color: '#e63946' }).setLngLat(at).addTo(state.map) : null;
   last = { ...ans, label, at };
   renderAnswer(last);
-  if (ans.grid_code) await showCard(ans.grid_code, { zoom: true });
+  // Outside every grid: no card, or the officer would call the last grid's worker.
+  if (ans.grid_code) await showCard(ans.grid_code, { zoom: true }); else hideCard();
   if (at) state.map.easeTo({ center: at, duration: 0 });
   return last;
-}
-
-// localLocate answers from the grids already on the page when the server has
-// no locate endpoint; it can only read WGS-84.
-function localLocate(lon, lat, crs) {
-  if (crs !== 'wgs84') return { unavailable: true };
-  const p = [lon, lat];
-  const f = (state.data.grid?.features || []).find((g) => contains(g.geometry, p));
-  if (!f) return { grid_code: null };
-  const d = distanceToBoundary(f.geometry, p);
-  return { grid_code: f.properties.code, grid_name: f.properties.name, boundary_distance_m: d, near_boundary: d <= NEAR_M };
 }
 
 function renderAnswer(a) {
@@ -98,9 +72,8 @@ function renderAnswer(a) {
   const d = a.boundary_distance_m != null ? a.boundary_distance_m.toFixed(1) : null;
   box.replaceChildren(
     a.label ? h('p', { class: 'muted' }, a.label) : '',
-    a.unavailable ? h('p', { class: 'warn' }, t('crs_unavailable'))
-      : !a.grid_code ? h('p', { class: 'warn' }, t('outside_grids'), a.nearest ? ` · ${t('nearest', { code: a.nearest.grid_code, d: a.nearest.distance_m })}` : '')
-        : h('p', {}, `${t('located_in')}：`, h('b', { id: 'lookup-grid' }, a.grid_name || a.chain?.at(-1)?.name || a.grid_code), ' ', h('code', {}, a.grid_code)),
+    !a.grid_code ? h('p', { class: 'warn' }, t('outside_grids'), a.nearest ? ` · ${t('nearest', { code: a.nearest.grid_code, d: a.nearest.distance_m })}` : '')
+      : h('p', {}, `${t('located_in')}：`, h('b', { id: 'lookup-grid' }, a.grid_name || a.chain?.at(-1)?.name || a.grid_code), ' ', h('code', {}, a.grid_code)),
     a.grid_code && a.near_boundary ? h('p', { class: 'warn near-boundary' }, t('near_boundary', { d })) : '',
     a.grid_code && !a.near_boundary && d ? h('p', { class: 'muted' }, t('boundary_distance', { d })) : '',
   );

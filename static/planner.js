@@ -5,17 +5,22 @@
 // size, and whose adjust-mode preview shows what each neighbour loses or
 // gains; only then "confirm and save" sends the same request for real.
 // History: the grid map as of a date (GET /api/history/grids?as_of=).
-import { api, ApiError, missing } from './api.js';
+// The map itself is vector tiles: the planner fetches the GeoJSON of the
+// selected grid and of the grids around the edit (for snapping) only, and
+// after a save refreshes just the tiles under the old and new shapes.
+import { api, get, ApiError } from './api.js';
 import { t, onLang } from './i18n.js';
-import { state, loadUnits, select } from './gridmap.js';
-import { area, formatArea, labelPoint, polygons } from './geometry.js';
+import { state, loadUnits, select, refreshTiles, TILESETS } from './gridmap.js';
+import { area, bbox, formatArea, labelPoint, polygons } from './geometry.js';
 import { showCard, hideCard, showError, h } from './card.js';
 
 const SNAP_PX = 12;
 const ui = {}; // elements by id
 let draw = null;
 let op = null;            // 'edit' | 'new' | 'split' | 'merge' | 'delete'
-let target = null;        // the selected grid feature (from the map source)
+let target = null;        // the selected grid (GET /api/grids/{code}: full geometry and version)
+let nearby = [];          // grids around the edit (GET /api/grids?bbox=), for snapping
+const names = new Map();  // code → name of grids clicked, for the merge list
 let drawId = null;        // terra-draw feature being edited/drawn
 let mergeSet = [];
 let pending = null;       // the last checked request, replayed by save
@@ -62,11 +67,11 @@ export function enterPlanner() {
   state.onClick = (e, f) => {
     if (op === 'edit' || ((op === 'new' || op === 'split') && drawId === null) || !f) return;
     const code = f.properties.code;
+    names.set(code, f.properties.name);
     if (op === 'merge') {
       if (!mergeSet.includes(code)) mergeSet.push(code);
     } else {
-      target = state.data.grid.features.find((g) => g.properties.code === code) || f;
-      showCard(code, { zoom: false }).catch(showError);
+      showCard(code, { zoom: false }).then((u) => { target = u; hint(); }).catch(showError);
     }
     hint();
   };
@@ -103,7 +108,7 @@ function snapToGrids(ev) {
   const here = [ev.containerX, ev.containerY];
   let best = null, bestD = SNAP_PX, bestVertex = null, bestVD = SNAP_PX;
   const skip = op === 'edit' && target ? target.properties.code : null;
-  for (const f of state.data.grid?.features || []) {
+  for (const f of nearby) {
     if (f.properties.code === skip) continue;
     for (const poly of polygons(f.geometry)) for (const ring of poly) {
       let prev = null, prevP = null;
@@ -125,10 +130,23 @@ function snapToGrids(ev) {
   return out ? [Number(out[0].toFixed(7)), Number(out[1].toFixed(7))] : undefined;
 }
 
+// loadNearby fetches the grids around the edit for snapping: those meeting
+// the selected grid's box, or for a new grid those in view.
+async function loadNearby(around) {
+  const map = state.map;
+  let [w, s, e, n] = around ? bbox(around) : map.getBounds().toArray().flat();
+  const pad = Math.max(e - w, n - s) * 0.25;
+  [w, s, e, n] = [Math.max(-180, w - pad), Math.max(-90, s - pad), Math.min(180, e + pad), Math.min(90, n + pad)];
+  const fc = await get(`/api/grids?level=grid&bbox=${[w, s, e, n].map((v) => v.toFixed(7)).join(',')}`);
+  nearby = fc.features;
+  for (const f of nearby) names.set(f.properties.code, f.properties.name);
+}
+
 function start(which) {
   cancel();
   if ((which === 'edit' || which === 'split' || which === 'delete') && !target) { hint(); return; }
   op = which;
+  if (which === 'edit' || which === 'split' || which === 'new') loadNearby(which === 'new' ? null : target.geometry).catch(showError);
   if (which === 'edit') {
     // Edit the largest part of a multipolygon; the others are sent back unchanged.
     const polys = polygons(target.geometry);
@@ -175,12 +193,15 @@ function hint() {
 }
 
 function nameOf(code) {
-  return state.data.grid?.features.find((f) => f.properties.code === code)?.properties.name || code;
+  return names.get(code) || code;
 }
 
+// fillParents offers the communities in the loaded tiles, the one under the drawing first.
 function fillParents() {
   const sel = ui['pl-parent'];
-  sel.replaceChildren(...(state.data.community?.features || []).map((f) => h('option', { value: f.properties.code }, f.properties.name)));
+  const seen = new Map();
+  for (const f of state.map.querySourceFeatures('units-community', { sourceLayer: TILESETS.community })) seen.set(f.properties.code, f.properties.name);
+  sel.replaceChildren(...[...seen].sort((a, b) => a[1].localeCompare(b[1], 'zh')).map(([code, name]) => h('option', { value: code }, name)));
   const g = drawnGeometry();
   const c = g && labelPoint(g);
   const hit = c && state.map.queryRenderedFeatures(state.map.project(c), { layers: ['units-community-fill'] })[0];
@@ -232,15 +253,30 @@ async function submit(dryRun) {
   renderResult(result);
   if (result.ok && dryRun) { pending = req; ui['pl-save'].disabled = false; }
   if (result.ok && !dryRun) {
-    const code = target?.properties.code;
+    // The grid to show afterwards: the edited one, or the one created, split off or merged into.
+    const code = op === 'edit' ? target?.properties.code : result.body?.code || null;
+    const touched = [target?.geometry, drawnGeometry(), ...(result.body?.changed || []).flatMap((c) => [c.before, c.after])]
+      .filter((g) => g && g.type);
     const kept = lastResult;
     cancel();
     lastResult = kept;
     renderResult(kept);
-    await loadUnits();
-    target = code ? state.data.grid.features.find((f) => f.properties.code === code) || null : null;
-    if (target) await showCard(code, { zoom: false }); else hideCard();
+    refreshAfterSave(touched);
+    target = null;
+    if (code) target = await showCard(code, { zoom: false }).catch(() => null);
+    if (!target) hideCard();
+    hint();
   }
+}
+
+// refreshAfterSave fetches again the grid tiles under the edit's old and new
+// shapes. The server drops its cached tiles when the change notification
+// reaches it (PostgreSQL NOTIFY, milliseconds after the commit that answered
+// us), so the same tiles are fetched once more a second later: a fetch that
+// raced the notification got the old tile.
+function refreshAfterSave(geoms) {
+  refreshTiles(geoms);
+  setTimeout(() => refreshTiles(geoms), 1000);
 }
 
 function renderResult(r) {
@@ -250,7 +286,7 @@ function renderResult(r) {
     const defects = e.code === 'topology' ? e.details?.features || [] : [];
     if (defects.length) drawDefects(defects);
     box.replaceChildren(
-      h('p', { class: 'warn refused' }, missing(e) ? t('edit_unavailable') : t('check_refused', { msg: e.message })),
+      h('p', { class: 'warn refused' }, t('check_refused', { msg: e.message })),
       defects.length ? h('ul', { class: 'defects' }, defects.map((d) => h('li', {}, defectText(d.properties || {})))) : '',
     );
     return;
