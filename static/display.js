@@ -44,8 +44,8 @@ export async function enterDisplay() {
   state.onClick = null;
   trail.length = 0;
   render();
-  const district = districtCode();
-  if (district) await loadStats(district);
+  const top = await district();
+  if (top) await loadStats(top.code);
   render();
 }
 
@@ -60,10 +60,13 @@ async function loadStats(unit) {
   render();
 }
 
-/** districtCode is the district on the map (the first one in its tiles). */
-function districtCode() {
-  const f = state.map.querySourceFeatures('units-district', { sourceLayer: TILESETS.district })[0];
-  return f?.properties.code || null;
+/** district is the district on the map (the first in its tiles), once its tiles have loaded. */
+async function district() {
+  const map = state.map;
+  const first = () => map.querySourceFeatures('units-district', { sourceLayer: TILESETS.district })[0]?.properties || null;
+  // A repaint makes sure an idle event comes; idle is when the visible tiles have loaded.
+  for (let i = 0; i < 3 && !first(); i++) await new Promise((resolve) => { map.once('idle', resolve); map.triggerRepaint(); });
+  return first();
 }
 
 function statsTable() {
@@ -114,8 +117,8 @@ async function showLayer(id, on) {
     map.addLayer({ id: layer, source: layer, 'source-layer': def.tiles, ...def.layer }, 'units-community-line');
   }
   if (on && def.needsCounts && !counts) {
-    const district = districtCode();
-    counts = district ? await gridCounts(district) : null; // per grid: only when a per-grid layer is asked for
+    const top = await district();
+    counts = top ? await gridCounts(top.code) : null; // per grid: only when a per-grid layer is asked for
     render();
   }
   if (on && def.needsCounts && !map.getLayer(layer)) {
@@ -123,13 +126,12 @@ async function showLayer(id, on) {
     // which MapLibre keeps for tiles loaded later too.
     for (const [code, r] of counts?.rows || []) {
       const flag = !r.band_applies ? 'n/a' : r.households_over || r.people_over ? 'over' : r.households_under || r.people_under ? 'under' : 'ok';
-      const km2 = (r.area_m2 || 0) / 1e6;
-      map.setFeatureState({ source: 'units-grid', sourceLayer: TILESETS.grid, id: code },
-        { flag, density: km2 ? (r.households || 0) / km2 : 0 });
+      map.setFeatureState({ source: 'units-grid', sourceLayer: TILESETS.grid, id: code }, { flag, households: r.households || 0 });
     }
     const paint = id === 'balance'
       ? { 'fill-color': ['match', ['coalesce', ['feature-state', 'flag'], 'n/a'], 'over', '#d62828', 'under', '#4361ee', 'ok', '#2a9d8f', '#6c757d'], 'fill-opacity': 0.6 }
-      : { 'fill-color': ['interpolate', ['linear'], ['coalesce', ['feature-state', 'density'], 0], 0, '#fff3b0', 5000, '#e09f3e', 20000, '#9e2a2b'], 'fill-opacity': 0.7 };
+      // Households per km², the area from the tiles (area_m2 is in every zoom's tiles).
+      : { 'fill-color': ['interpolate', ['linear'], ['/', ['coalesce', ['feature-state', 'households'], 0], ['max', ['/', ['get', 'area_m2'], 1e6], 1e-6]], 0, '#fff3b0', 5000, '#e09f3e', 20000, '#9e2a2b'], 'fill-opacity': 0.7 };
     map.addLayer({ id: layer, type: 'fill', source: 'units-grid', 'source-layer': TILESETS.grid, paint }, 'units-community-line');
   }
   if (map.getLayer(layer)) map.setLayoutProperty(layer, 'visibility', on ? 'visible' : 'none');
@@ -150,7 +152,7 @@ export async function printMap() {
   c.width = src.width; c.height = src.height + head + foot;
   const g = c.getContext('2d');
   g.fillStyle = '#ffffff'; g.fillRect(0, 0, c.width, c.height);
-  const name = state.map.querySourceFeatures('units-district', { sourceLayer: TILESETS.district })[0]?.properties.name || '';
+  const name = (await district())?.name || '';
   g.fillStyle = '#1d3557'; g.font = `bold ${Math.round(26 * k)}px "Noto Sans CJK SC", sans-serif`; g.textBaseline = 'middle';
   g.fillText(t('print_title', { name }), 16 * k, head / 2);
   g.drawImage(src, 0, head);

@@ -160,25 +160,27 @@ export const tests = [
       await clickLngLat(page, Number(lon), Number(lat));
       await page.waitForSelector('#card:not([hidden])');
       // Zoom in on the grid, then drag its first vertex 40 px away from its middle, into the neighbours.
-      await page.evaluate((c) => {
-        const f = window.wangge.state.data.grid.features.find((g) => g.properties.code === c);
-        const ring = f.geometry.coordinates[0][0];
+      const geometry = await page.evaluate(async (c) => (await (await fetch(`/api/grids/${c}`, { credentials: 'same-origin' })).json()).geometry, code);
+      await page.evaluate((g) => {
+        const ring = g.coordinates[0][0];
         let [a, b, x, y] = [180, 90, -180, -90];
         for (const [p, q] of ring) { a = Math.min(a, p); b = Math.min(b, q); x = Math.max(x, p); y = Math.max(y, q); }
         window.wangge.state.map.fitBounds([[a, b], [x, y]], { padding: 120, duration: 0 });
-      }, code);
+      }, geometry);
       await idle(page);
       await page.click('#pl-edit');
       await page.waitForTimeout(300);
-      const drag = await page.evaluate((c) => {
+      const drag = await page.evaluate((g) => {
         const m = window.wangge.state.map, r = m.getContainer().getBoundingClientRect();
-        const f = window.wangge.state.data.grid.features.find((g) => g.properties.code === c);
-        const ring = f.geometry.coordinates[0][0].slice(0, -1);
+        const ring = g.coordinates[0][0].slice(0, -1);
         const mid = ring.reduce((s, p) => [s[0] + p[0] / ring.length, s[1] + p[1] / ring.length], [0, 0]);
         const v = m.project(ring[0]), o = m.project(mid);
         const d = Math.hypot(v.x - o.x, v.y - o.y);
-        return { from: [r.left + v.x, r.top + v.y], to: [r.left + v.x + (40 * (v.x - o.x)) / d, r.top + v.y + (40 * (v.y - o.y)) / d] };
-      }, code);
+        const to = [v.x + (40 * (v.x - o.x)) / d, v.y + (40 * (v.y - o.y)) / d];
+        // inside: a point just inside the moved vertex, in the neighbours before the save and in this grid after.
+        const inside = [v.x + (34 * (v.x - o.x)) / d, v.y + (34 * (v.y - o.y)) / d];
+        return { from: [r.left + v.x, r.top + v.y], to: [r.left + to[0], r.top + to[1]], inside: m.unproject(inside).toArray() };
+      }, geometry);
       await page.mouse.move(...drag.from);
       await page.mouse.down();
       await page.mouse.move(...drag.to, { steps: 12 });
@@ -202,21 +204,29 @@ export const tests = [
       assert((await rendered(page, 'pl-preview-after')).length > 0, 'adjust preview not drawn');
       await shot('planner-adjust-preview');
       // The vector tile under the moved vertex, as the browser session fetches it.
-      const tile = await page.evaluate(async (c) => {
-        const f = window.wangge.state.data.grid.features.find((g) => g.properties.code === c);
-        const [lon, lat] = f.geometry.coordinates[0][0][0];
+      const tile = await page.evaluate(async (g) => {
+        const [lon, lat] = g.coordinates[0][0][0];
         const z = 15, n = 2 ** z, r = (lat * Math.PI) / 180;
         const url = `/tiles/grids/${z}/${Math.floor(((lon + 180) / 360) * n)}/${Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n)}.mvt`;
         const res = await fetch(url, { credentials: 'same-origin' });
         return { url, status: res.status, etag: res.headers.get('ETag') };
-      }, code);
+      }, geometry);
+      const codesAt = (lngLat) => page.evaluate((p) => {
+        const m = window.wangge.state.map;
+        return m.queryRenderedFeatures(m.project(p), { layers: ['units-grid-fill'] }).map((f) => f.properties.code);
+      }, lngLat);
+      assert(!(await codesAt(drag.inside)).includes(code), 'the point beyond the old vertex is drawn in the grid before the save');
       assert(tile.status === 200 && tile.etag, `tile ${tile.url} before the edit: ${tile.status}`);
       await page.click('#pl-save');
-      await page.waitForFunction((c) => window.wangge.state.data.grid.features.find((f) => f.properties.code === c)?.properties.version > 1, code, { timeout: 15000 });
+      await page.waitForFunction((v) => document.querySelector('#card .meta')?.textContent.includes(`v${v}`), Number(version) + 1, { timeout: 15000 });
       const [[saved]] = sql(server.dsn, `SELECT version FROM units WHERE code = '${code}'`);
       assert(Number(saved) === Number(version) + 1, `version ${saved} after the adjust save, want ${Number(version) + 1}`);
       await idle(page);
       assert((await rendered(page, 'units-grid-fill')).includes(code), 'edited grid not redrawn');
+      // Only the touched tiles were fetched again, and they show the new shape.
+      let now = [];
+      for (let i = 0; i < 30 && !now.includes(code); i++) { await page.waitForTimeout(200); await idle(page); now = await codesAt(drag.inside); }
+      assert(now.includes(code), `the refreshed tiles do not draw the moved vertex: ${now}`);
       // The server drops the tiles under the old and new shapes: the next fetch is a new tile.
       const fresh = await page.evaluate(async ({ url, etag }) => {
         for (let i = 0; i < 50; i++) {
