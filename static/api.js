@@ -13,6 +13,7 @@ export class ApiError extends Error {
 
 /** api calls method path with an optional JSON body and returns the parsed answer (null for 204). */
 export async function api(method, path, body) {
+  /** @type {RequestInit & {headers: Record<string, string>}} */
   const init = { method, credentials: 'same-origin', headers: {} };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
@@ -21,7 +22,7 @@ export async function api(method, path, body) {
   const r = await fetch(path, init);
   if (r.status === 204) return null;
   const text = await r.text();
-  let data = null;
+  let data;
   try { data = text ? JSON.parse(text) : null; } catch { data = null; }
   if (!r.ok) {
     const e = (data && data.error) || {};

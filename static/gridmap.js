@@ -58,6 +58,7 @@ let revision = 0;
 
 /** createMap builds the map in container with the configured basemap (none → plain background). */
 export function createMap(container, config) {
+  /** @type {import('maplibre-gl').StyleSpecification} */
   const style = {
     version: 8,
     sources: {},

@@ -24,7 +24,7 @@ export function parseCoordinate(q) {
 export function initLookup() {
   document.getElementById('lookup-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    search(document.getElementById('lookup-q').value).catch(showError);
+    search(/** @type {HTMLInputElement} */ (document.getElementById('lookup-q')).value).catch(showError);
   });
   onLang(() => { if (last) renderAnswer(last); });
 }
@@ -40,7 +40,7 @@ export async function search(q) {
   list.replaceChildren();
   if (!q.trim()) return;
   const c = parseCoordinate(q);
-  if (c) return locate(c[0], c[1], document.getElementById('lookup-crs').value);
+  if (c) return locate(c[0], c[1], /** @type {HTMLSelectElement} */ (document.getElementById('lookup-crs')).value);
   const found = await get(`/api/addresses/search?q=${encodeURIComponent(q.trim())}`);
   const rows = found.results;
   if (!rows.length) { list.append(h('li', { class: 'muted' }, t('no_result'))); return; }

@@ -41,12 +41,12 @@ export function initPlanner() {
   ui['pl-cancel'].onclick = cancel;
   ui['pl-asof'].onclick = () => history(ui['pl-date'].value).catch(showError);
   ui['pl-now'].onclick = () => history(null).catch(showError);
-  for (const r of document.querySelectorAll('input[name=edit-mode]')) r.onchange = () => { pending = null; ui['pl-save'].disabled = true; };
+  for (const r of document.querySelectorAll('input[name=edit-mode]')) /** @type {HTMLInputElement} */ (r).onchange = () => { pending = null; ui['pl-save'].disabled = true; };
   onLang(() => { hint(); if (lastResult) renderResult(lastResult); });
 }
 
 /** editMode is the visible strict/adjust choice. */
-export function editMode() { return document.querySelector('input[name=edit-mode]:checked').value; }
+export function editMode() { return /** @type {HTMLInputElement} */ (document.querySelector('input[name=edit-mode]:checked')).value; }
 
 /** enterPlanner starts terra-draw and makes a click select a grid (Shift-click adds to a merge). */
 export function enterPlanner() {
