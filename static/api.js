@@ -11,6 +11,9 @@ export class ApiError extends Error {
   }
 }
 
+/** NetworkError is a request that got no answer (offline, server down, connection cut). */
+export class NetworkError extends Error {}
+
 /** api calls method path with an optional JSON body and returns the parsed answer (null for 204). */
 export async function api(method, path, body) {
   /** @type {RequestInit & {headers: Record<string, string>}} */
@@ -19,7 +22,12 @@ export async function api(method, path, body) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
-  const r = await fetch(path, init);
+  let r;
+  try {
+    r = await fetch(path, init);
+  } catch (e) {
+    throw new NetworkError(e.message);
+  }
   if (r.status === 204) return null;
   const text = await r.text();
   let data;

@@ -4,7 +4,8 @@
 import { api, get, ApiError } from './api.js';
 import { t, setLang, getLang, applyTo } from './i18n.js';
 import { state, createMap, loadUnits, setLevel, count } from './gridmap.js';
-import { showCard, hideCard, showError } from './card.js';
+import { showCard, hideCard, showError, errorText } from './card.js';
+import { renderLegend } from './legend.js';
 import { initLookup, enterLookup } from './lookup.js';
 import { initPlanner, enterPlanner, leavePlanner } from './planner.js';
 import { initDisplay, enterDisplay, leaveDisplay } from './display.js';
@@ -66,9 +67,10 @@ async function start() {
     createMap('map', config);
     /** @type {any} */ (window).wangge = { state, setMode, showCard };
     const level = /** @type {HTMLSelectElement} */ (document.getElementById('level'));
-    level.onchange = () => { hideCard(); setLevel(level.value); };
+    level.onchange = () => { hideCard(); setLevel(level.value); renderLegend(); };
   }
   await loadUnits(true);
+  renderLegend();
   status.textContent = t('n_units', { n: count('grid'), level: t('grid') });
   await setMode(modes[0]);
   document.body.dataset.ready = 'true';
@@ -91,7 +93,7 @@ document.getElementById('login-form').addEventListener('submit', async (e) => {
     pass.value = '';
     await start();
   } catch (x) {
-    err.textContent = t('login_failed', { msg: x.message });
+    err.textContent = t('login_failed', { msg: errorText(x) });
   }
 });
 

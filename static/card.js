@@ -1,8 +1,8 @@
 // card: a unit's card — the online public notice (公示牌) with the staff and
 // their phones, households and population against the target band (for roles
 // that may read statistics), and a breadcrumb up and down the unit tree.
-import { get } from './api.js';
-import { t, onLang } from './i18n.js';
+import { get, ApiError, NetworkError } from './api.js';
+import { t, getLang, onLang } from './i18n.js';
 import { LEVELS, setLevel, select, fitTo } from './gridmap.js';
 
 const el = () => document.getElementById('card');
@@ -75,7 +75,7 @@ async function render() {
       h('h2', {}, p.name),
       h('button', { class: 'close', title: t('close'), onclick: hideCard }, '×')),
     h('div', { class: 'crumbs' }, chain),
-    h('div', { class: 'meta' }, h('code', {}, p.code), p.kind ? ` · ${t(`kind_${p.kind}`)}` : '', p.version ? ` · v${p.version}` : ''),
+    h('div', { class: 'meta' }, h('code', {}, p.code), p.level === 'grid' && p.kind ? ` · ${t(`kind_${p.kind}`)}` : '', p.version ? ` · v${p.version}` : ''),
     p.level === 'grid' ? h('section', { class: 'staff-list' }, h('h3', {}, t('card_staff')), staff.length ? h('ul', {}, staff) : h('p', {}, t('no_staff'))) : null,
     p.level === 'grid' ? h('section', { class: 'stats', id: 'card-stats' }, h('h3', {}, t('card_stats')), h('p', { class: 'muted' }, t('loading'))) : null,
     p.level === 'grid' ? h('section', { class: 'activity', id: 'card-activity' }, h('h3', {}, t('card_activity')), h('p', { class: 'muted' }, t('loading'))) : null,
@@ -104,7 +104,7 @@ async function renderStats(p) {
   const counts = await gridCounts(p.parent_code);
   const box = document.getElementById('card-stats');
   if (!box || current?.properties.code !== p.code) return;
-  if (!counts) { box.lastChild.textContent = t('stats_forbidden'); return; }
+  if (!counts) { box.lastChild.textContent = t('mapfront_stats_forbidden'); return; }
   const r = counts.rows.get(p.code);
   if (!r) { box.lastChild.textContent = t('no_result'); return; }
   const [min, max] = counts.band.households || [];
@@ -116,9 +116,25 @@ async function renderStats(p) {
   flag ? h('p', { class: `band ${flag}` }, t(flag), min != null ? ` · ${t('target_band', { min, max })}` : '') : '');
 }
 
+/**
+ * errorText says what went wrong in the page's language: the server's error
+ * code is stable and translated here (its message is English, shown in the
+ * English page); a fetch that never got an answer is a network failure.
+ */
+export function errorText(e) {
+  if (e instanceof ApiError) {
+    const key = `mapfront_err_${e.code}`;
+    const known = t(key) !== key;
+    if (getLang() === 'en' && e.message) return e.message;
+    return known ? t(key) : t('mapfront_err_other', { status: e.status });
+  }
+  if (e instanceof NetworkError) return t('mapfront_err_network');
+  return e?.message || String(e);
+}
+
 /** showError puts a message in the status line. */
 export function showError(e) {
   console.error(e);
   const s = document.getElementById('status');
-  if (s) { s.textContent = t('error', { msg: e.message || e }); s.classList.add('error'); }
+  if (s) { s.textContent = t('error', { msg: errorText(e) }); s.classList.add('error'); }
 }

@@ -6,7 +6,8 @@
 import { get } from './api.js';
 import { t, onLang } from './i18n.js';
 import { LEVELS, KIND_COLOURS, TILESETS, state, setTheme, setLevel, count } from './gridmap.js';
-import { gridCounts, showError, h } from './card.js';
+import { gridCounts, showCard, hideCard, showError, h } from './card.js';
+import { showLegend } from './legend.js';
 
 let counts = null; // the grid-counts report (card.js gridCounts), loaded when a layer needs it
 let stats = null; // GET /api/reports/unit-stats: {unit, children} of the chosen level, or null
@@ -19,14 +20,17 @@ const shown = new Set(['kind']);
  * server (/tiles/{tiles}.json).
  */
 export const LAYERS = [
-  { id: 'kind', label: 'layer_kind' },
-  { id: 'balance', label: 'layer_balance', needsCounts: true },
-  { id: 'density', label: 'layer_density', needsCounts: true },
-  { id: 'buildings', label: 'layer_buildings', tiles: 'buildings',
+  { id: 'kind', label: 'layer_kind', keys: () => Object.entries(KIND_COLOURS).map(([k, colour]) => ({ colour, label: t(`kind_${k}`) })) },
+  { id: 'balance', label: 'layer_balance', needsCounts: true, keys: () => [
+    { colour: '#d62828', label: t('over_target') }, { colour: '#4361ee', label: t('under_target') },
+    { colour: '#2a9d8f', label: t('within_target') }, { colour: '#6c757d', label: t('mapfront_band_not_applicable') }] },
+  { id: 'density', label: 'layer_density', needsCounts: true,
+    keys: () => [{ colour: '#fff3b0', to: '#9e2a2b', shape: 'ramp', label: t('mapfront_density_range') }] },
+  { id: 'buildings', label: 'layer_buildings', tiles: 'buildings', keys: () => [{ colour: '#adb5bd', label: t('layer_buildings') }],
     layer: { type: 'fill', paint: { 'fill-color': '#adb5bd', 'fill-outline-color': '#e9ecef', 'fill-opacity': 0.8 } } },
-  { id: 'households', label: 'layer_households', tiles: 'households',
+  { id: 'households', label: 'layer_households', tiles: 'households', keys: () => [{ colour: '#ffb703', shape: 'dot', label: t('layer_households') }],
     layer: { type: 'circle', paint: { 'circle-color': '#ffb703', 'circle-opacity': 0.8, 'circle-radius': ['interpolate', ['linear'], ['get', 'households'], 0, 2, 100, 9] } } },
-  { id: 'defects', label: 'layer_defects', tiles: 'defects',
+  { id: 'defects', label: 'layer_defects', tiles: 'defects', keys: () => [{ colour: '#e63946', label: t('layer_defects') }],
     layer: { type: 'fill', paint: { 'fill-color': '#e63946', 'fill-opacity': 0.8 } } },
 ];
 /** initDisplay wires the display buttons. */
@@ -41,7 +45,8 @@ export async function enterDisplay() {
   document.body.classList.add('dark');
   setTheme('dark');
   setLevel('grid');
-  state.onClick = null;
+  // A click on a grid opens its card on the big screen too.
+  state.onClick = (e, f) => (f ? showCard(f.properties.code, { zoom: false }).catch(showError) : hideCard());
   trail.length = 0;
   render();
   const top = await district();
@@ -70,7 +75,7 @@ async function district() {
 }
 
 function statsTable() {
-  if (!stats) return h('p', { class: 'muted' }, t('stats_forbidden'));
+  if (!stats) return h('p', { class: 'muted' }, t('mapfront_stats_forbidden'));
   const n = (c, k) => (c.counts[k] ?? 0).toLocaleString('en');
   const u = stats.unit;
   const head = h('tr', {}, h('th', {}, ''), h('th', {}, t('households')), h('th', {}, t('population')));
@@ -87,6 +92,7 @@ function statsTable() {
 export function leaveDisplay() {
   document.body.classList.remove('dark');
   setTheme('light');
+  showLegend(null);
   for (const l of LAYERS) if (l.id !== 'kind') showLayer(l.id, false);
   shown.clear(); shown.add('kind');
   showLayer('kind', true);
@@ -101,10 +107,14 @@ function render() {
   document.getElementById('dp-stats').replaceChildren(h('table', {}, rows), statsTable());
   document.getElementById('dp-layers').replaceChildren(...LAYERS.map((l) => h('label', {},
     h('input', { type: 'checkbox', 'data-layer': l.id, ...(shown.has(l.id) ? { checked: '' } : {}),
-      onchange: (e) => { if (e.target.checked) shown.add(l.id); else shown.delete(l.id); showLayer(l.id, e.target.checked).catch(showError); } }),
+      onchange: (e) => { if (e.target.checked) shown.add(l.id); else shown.delete(l.id); legend(); showLayer(l.id, e.target.checked).catch(showError); } }),
     ' ', t(l.label))));
-  document.getElementById('dp-legend').replaceChildren(...Object.entries(KIND_COLOURS).slice(0, 3).map(([k, c]) =>
-    h('span', { class: 'key' }, h('i', { style: `background:${c}` }), t(`kind_${k}`))));
+  legend();
+}
+
+// legend follows the layers switched on, in the order they are listed.
+function legend() {
+  showLegend(LAYERS.filter((l) => shown.has(l.id)).flatMap((l) => l.keys()));
 }
 
 async function showLayer(id, on) {

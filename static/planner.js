@@ -12,7 +12,7 @@ import { api, get, ApiError } from './api.js';
 import { t, onLang } from './i18n.js';
 import { state, loadUnits, select, refreshTiles, TILESETS } from './gridmap.js';
 import { area, bbox, formatArea, labelPoint, polygons } from './geometry.js';
-import { showCard, hideCard, showError, h } from './card.js';
+import { showCard, hideCard, showError, errorText, h } from './card.js';
 
 const SNAP_PX = 12;
 const ui = {}; // elements by id
@@ -48,7 +48,7 @@ export function initPlanner() {
 /** editMode is the visible strict/adjust choice. */
 export function editMode() { return /** @type {HTMLInputElement} */ (document.querySelector('input[name=edit-mode]:checked')).value; }
 
-/** enterPlanner starts terra-draw and makes a click select a grid (Shift-click adds to a merge). */
+/** enterPlanner starts terra-draw and makes a click select a grid (or add it to a merge). */
 export function enterPlanner() {
   if (!draw) {
     draw = makeDraw();
@@ -65,7 +65,9 @@ export function enterPlanner() {
     draw.on('change', (ids, type) => { if (type === 'update' && pending) { pending = null; ui['pl-save'].disabled = true; } });
   }
   state.onClick = (e, f) => {
-    if (op === 'edit' || ((op === 'new' || op === 'split') && drawId === null) || !f) return;
+    // While a shape is edited or drawn, clicks belong to the drawing: the
+    // double-click that finishes a split line must not select the neighbour.
+    if (op === 'edit' || op === 'new' || op === 'split' || !f) return;
     const code = f.properties.code;
     names.set(code, f.properties.name);
     if (op === 'merge') {
@@ -218,19 +220,21 @@ function drawnGeometry() {
 function request(dryRun) {
   const q = `mode=${editMode()}&dry_run=${dryRun}`;
   const g = drawnGeometry();
+  // The change reason goes into the unit's history (GET /api/grids/{code}/versions).
+  const reason = /** @type {HTMLInputElement} */ (document.getElementById('pl-reason')).value.trim();
   switch (op) {
     case 'edit': {
       const geometry = ui.rest?.length ? { type: 'MultiPolygon', coordinates: [g.coordinates, ...ui.rest] } : g;
-      return ['PUT', `/api/grids/${target.properties.code}?${q}`, { geometry, version: target.properties.version }];
+      return ['PUT', `/api/grids/${target.properties.code}?${q}`, { geometry, version: target.properties.version, reason }];
     }
     case 'new':
-      return ['POST', `/api/grids?${q}`, { parent: ui['pl-parent'].value, name: ui['pl-name'].value.trim(), kind: ui['pl-kind'].value, geometry: g }];
+      return ['POST', `/api/grids?${q}`, { parent: ui['pl-parent'].value, name: ui['pl-name'].value.trim(), kind: ui['pl-kind'].value, geometry: g, reason }];
     case 'split':
-      return ['POST', `/api/grids/${target.properties.code}/split?${q}`, { line: g, version: target.properties.version }];
+      return ['POST', `/api/grids/${target.properties.code}/split?${q}`, { line: g, version: target.properties.version, reason }];
     case 'merge':
-      return ['POST', `/api/grids/merge?${q}`, { codes: mergeSet }];
+      return ['POST', `/api/grids/merge?${q}`, { codes: mergeSet, reason }];
     case 'delete':
-      return ['DELETE', `/api/grids/${target.properties.code}?${q}&version=${target.properties.version}`, undefined];
+      return ['DELETE', `/api/grids/${target.properties.code}?${q}&version=${target.properties.version}&reason=${encodeURIComponent(reason)}`, undefined];
   }
   return null;
 }
@@ -286,7 +290,7 @@ function renderResult(r) {
     const defects = e.code === 'topology' ? e.details?.features || [] : [];
     if (defects.length) drawDefects(defects);
     box.replaceChildren(
-      h('p', { class: 'warn refused' }, t('check_refused', { msg: e.message })),
+      h('p', { class: 'warn refused' }, t('check_refused', { msg: errorText(e) })),
       defects.length ? h('ul', { class: 'defects' }, defects.map((d) => h('li', {}, defectText(d.properties || {})))) : '',
     );
     return;
@@ -307,7 +311,9 @@ function renderResult(r) {
 
 function defectText(p) {
   const kind = { gap: t('defect_gap'), overlap: t('defect_overlap'), invalid: t('defect_invalid') }[p.kind] || p.kind || '';
-  const size = p.size != null ? ` ${Number(p.size).toLocaleString('en', { maximumFractionDigits: 1 })} ${p.unit || ''}` : '';
+  // The server writes units plainly (m2, m); the page shows m².
+  const unit = (p.unit || '').replace(/^m2$/, 'm²');
+  const size = p.size != null ? ` ${Number(p.size).toLocaleString('en', { maximumFractionDigits: 1 })} ${unit}` : '';
   return `${kind}${size}${p.message ? ` — ${p.message}` : ''}`;
 }
 

@@ -112,7 +112,9 @@ async function main() {
     cleanups.push(() => browser.close());
     for (const test of tests) {
       if (only && !test.name.includes(only)) continue;
-      const context = await browser.newContext({ viewport: test.viewport || { width: 1280, height: 800 }, acceptDownloads: true, locale: 'zh-CN' });
+      // touch: a phone (taps, touch events) rather than a mouse.
+      const context = await browser.newContext({ viewport: test.viewport || { width: 1280, height: 800 }, acceptDownloads: true, locale: 'zh-CN',
+        hasTouch: !!test.touch, isMobile: !!test.touch });
       const page = await context.newPage();
       const consoleErrors = [];
       page.on('pageerror', (e) => consoleErrors.push(e.message));
