@@ -15,9 +15,10 @@ const HERE_SOURCE = 'lookup-accuracy';
 // DMS is one angle in degrees-minutes-seconds (30°16'12"N, 30度16分12秒北) or decimal with a hemisphere.
 const DMS = String.raw`(\d+(?:\.\d+)?)\s*[°度]\s*(?:(\d+(?:\.\d+)?)\s*['′分]\s*)?(?:(\d+(?:\.\d+)?)\s*(?:"|″|''|秒)\s*)?([NSEW北南东西])?`;
 
-function dmsValue(m) {
-  const v = Number(m[1]) + Number(m[2] || 0) / 60 + Number(m[3] || 0) / 3600;
-  return /[SW南西]/.test(m[4] || '') ? -v : v;
+// dmsValue is [degrees, minutes, seconds, hemisphere] in signed decimal degrees.
+function dmsValue([d, m, sec, hemi]) {
+  const v = Number(d) + Number(m || 0) / 60 + Number(sec || 0) / 3600;
+  return /[SW南西]/.test(hemi || '') ? -v : v;
 }
 
 /**

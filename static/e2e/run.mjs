@@ -34,8 +34,8 @@ export async function cleanup() {
 }
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { cleanup().finally(() => process.exit(130)); });
 
-function sh(cmd, args, env = {}) {
-  const r = spawnSync(cmd, args, { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 10 * 60 * 1000 });
+function sh(cmd, args, env = {}, timeout = 10 * 60 * 1000) {
+  const r = spawnSync(cmd, args, { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', timeout });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.error?.message || ''}${r.stderr || r.stdout}`);
   return r.stdout;
 }
@@ -75,7 +75,7 @@ export async function startServer(demoArgs = ['--patrol-days', '1']) {
   const password = randomBytes(12).toString('base64url');
   const env = { DATABASE_URL: withDatabase(admin, name), WANGGE_DEMO_PASSWORD: password, WANGGE_LOG_LEVEL: 'warn' };
   const t0 = Date.now();
-  sh(bin, ['demo', ...demoArgs], env);
+  sh(bin, ['demo', ...demoArgs], env, 60 * 60 * 1000); // a city-sized district (--scale 10000) takes minutes
   console.log(`demo district loaded into ${name} in ${Date.now() - t0} ms`);
   const port = await freePort();
   const log = fs.openSync(path.join(artefacts, 'server.log'), 'w');

@@ -330,7 +330,9 @@ export const tests = [
       await page.tap('#lookup-form button[type=submit]');
       await page.waitForFunction((n) => document.getElementById('lookup-grid')?.textContent === n, gname, { timeout: 10000 });
       await page.tap('#lookup-here');
-      await page.waitForFunction((n) => document.getElementById('lookup-grid')?.textContent === n, gname, { timeout: 10000 });
+      await page.waitForFunction(() => document.getElementById('lookup-answer').textContent.includes('精度 25 米'), null, { timeout: 10000 })
+        .catch(async (e) => { throw new Error(`${e.message}; answer: ${await page.textContent('#lookup-answer')}`); });
+      assert((await page.textContent('#lookup-grid')) === gname, `my location in ${await page.textContent('#lookup-grid')}, want ${gname}`);
       await idle(page);
       const circle = await page.evaluate(() => window.wangge.state.map.queryRenderedFeatures({ layers: ['lookup-accuracy-fill'] }).length);
       assert(circle > 0, 'no accuracy circle drawn');
