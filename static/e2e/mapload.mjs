@@ -64,9 +64,11 @@ async function refresh() {
   const getJSON = async (u) => (await fetch(u, { credentials: 'same-origin' })).json();
   const idle = () => new Promise((resolve) => { map.once('idle', resolve); map.triggerRepaint(); });
   const unit = await getJSON(`/api/grids/${code}`);
+  // The same shape without repeated consecutive vertices (which the server refuses on input).
+  const dedupe = (g) => ({ ...g, coordinates: g.coordinates.map((poly) => poly.map((ring) => ring.filter((p, i) => !i || p[0] !== ring[i - 1][0] || p[1] !== ring[i - 1][1]))) });
   // A real edit (the same shape as a new version) so the server drops and re-renders the grid's tiles.
   const edit = await fetch(`/api/grids/${code}?mode=strict`, { method: 'PUT', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ geometry: unit.geometry, version: unit.properties.version, reason: 'mapload measurement' }) });
+    body: JSON.stringify({ geometry: dedupe(unit.geometry), version: unit.properties.version, reason: 'mapload measurement' }) });
   if (!edit.ok) throw new Error(`edit ${code}: ${edit.status} ${await edit.text()}`);
   await new Promise((resolve) => setTimeout(resolve, 200)); // the server's change notification
   const t1 = performance.now();
