@@ -11,33 +11,32 @@ export class ApiError extends Error {
   }
 }
 
+/** NetworkError is a request that got no answer (offline, server down, connection cut). */
+export class NetworkError extends Error {}
+
 /** api calls method path with an optional JSON body and returns the parsed answer (null for 204). */
 export async function api(method, path, body) {
+  /** @type {RequestInit & {headers: Record<string, string>}} */
   const init = { method, credentials: 'same-origin', headers: {} };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
-  const r = await fetch(path, init);
+  let r;
+  try {
+    r = await fetch(path, init);
+  } catch (e) {
+    throw new NetworkError(e.message);
+  }
   if (r.status === 204) return null;
   const text = await r.text();
-  let data = null;
+  let data;
   try { data = text ? JSON.parse(text) : null; } catch { data = null; }
   if (!r.ok) {
     const e = (data && data.error) || {};
     throw new ApiError(r.status, e.code || String(r.status), e.message || r.statusText, e.details);
   }
   return data;
-}
-
-/**
- * missing tells whether err means the server has no such endpoint yet (an
- * unknown route answers 404 "no such endpoint", a known path with another
- * method 405): the page then hides that feature instead of failing.
- */
-export function missing(err) {
-  return err instanceof ApiError &&
-    (err.status === 405 || (err.status === 404 && /no such endpoint/.test(err.message)));
 }
 
 /** get is api('GET', path). */

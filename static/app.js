@@ -3,8 +3,9 @@
 // Chinese/English toggle. Tests reach the live objects as window.wangge.
 import { api, get, ApiError } from './api.js';
 import { t, setLang, getLang, applyTo } from './i18n.js';
-import { state, createMap, loadUnits, setLevel } from './gridmap.js';
-import { showCard, hideCard, showError } from './card.js';
+import { state, createMap, loadUnits, setLevel, count } from './gridmap.js';
+import { showCard, hideCard, showError, errorText } from './card.js';
+import { renderLegend } from './legend.js';
 import { initLookup, enterLookup } from './lookup.js';
 import { initPlanner, enterPlanner, leavePlanner } from './planner.js';
 import { initDisplay, enterDisplay, leaveDisplay } from './display.js';
@@ -42,7 +43,7 @@ async function setMode(m) {
   if (mode && MODES[mode].leave) MODES[mode].leave();
   mode = m;
   for (const [name, def] of Object.entries(MODES)) if (def.panel) document.getElementById(def.panel).hidden = name !== m;
-  for (const b of document.querySelectorAll('#modes button')) b.classList.toggle('active', b.dataset.mode === m);
+  for (const b of document.querySelectorAll('#modes button')) if (b instanceof HTMLElement) b.classList.toggle('active', b.dataset.mode === m);
   document.body.dataset.mode = m;
   await MODES[m].enter();
 }
@@ -70,11 +71,13 @@ async function start() {
   const config = await get('/api/config');
   if (!state.map) {
     createMap('map', config);
-    window.wangge = { state, setMode, showCard };
-    document.getElementById('level').onchange = (e) => { hideCard(); setLevel(e.target.value); };
+    /** @type {any} */ (window).wangge = { state, setMode, showCard };
+    const level = /** @type {HTMLSelectElement} */ (document.getElementById('level'));
+    level.onchange = () => { hideCard(); setLevel(level.value); renderLegend(); };
   }
   await loadUnits(true);
-  status.textContent = t('n_units', { n: state.data.grid.features.length, level: t('grid') });
+  renderLegend();
+  status.textContent = t('n_units', { n: count('grid'), level: t('grid') });
   await setMode(modes[0]);
   document.body.dataset.ready = 'true';
 }
@@ -90,11 +93,13 @@ document.getElementById('login-form').addEventListener('submit', async (e) => {
   const err = document.getElementById('login-error');
   err.textContent = '';
   try {
-    await api('POST', '/api/login', { username: document.getElementById('login-user').value, password: document.getElementById('login-pass').value });
-    document.getElementById('login-pass').value = '';
+    const user = /** @type {HTMLInputElement} */ (document.getElementById('login-user'));
+    const pass = /** @type {HTMLInputElement} */ (document.getElementById('login-pass'));
+    await api('POST', '/api/login', { username: user.value, password: pass.value });
+    pass.value = '';
     await start();
   } catch (x) {
-    err.textContent = t('login_failed', { msg: x.message });
+    err.textContent = t('login_failed', { msg: errorText(x) });
   }
 });
 

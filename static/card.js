@@ -1,25 +1,25 @@
 // card: a unit's card — the online public notice (公示牌) with the staff and
-// their phones, households and population against the target band when the
-// reports endpoint exists, and a breadcrumb up and down the unit tree.
-import { get, missing } from './api.js';
-import { t, onLang } from './i18n.js';
-import { LEVELS, state, setLevel, select, fitTo } from './gridmap.js';
+// their phones, households and population against the target band (for roles
+// that may read statistics), and a breadcrumb up and down the unit tree.
+import { get, ApiError, NetworkError } from './api.js';
+import { t, getLang, onLang } from './i18n.js';
+import { LEVELS, setLevel, select, fitTo } from './gridmap.js';
 
 const el = () => document.getElementById('card');
-const countsByParent = new Map(); // parent code → Promise<Map code → row> | null (endpoint missing)
+const countsByParent = new Map(); // parent code → Promise<{band, over, under, rows}> | null (no permission)
 let current = null;
 
 /**
  * gridCounts is GET /api/reports/grid-counts?parent= as {band, over, under,
- * rows: Map grid_code → row}, or null when the server has no such endpoint
- * (or the role may not read statistics).
+ * rows: Map grid_code → row}, or null when the role may not read statistics
+ * (403); any other failure is thrown.
  */
 export async function gridCounts(parent) {
   if (!countsByParent.has(parent)) {
     countsByParent.set(parent, get(`/api/reports/grid-counts?parent=${parent}`).then((d) => ({
       band: d.band || {}, over: d.over || 0, under: d.under || 0,
       rows: new Map((d.grids || []).map((r) => [r.grid_code, r])),
-    })).catch((e) => { if (missing(e) || e.status === 403) return null; countsByParent.delete(parent); throw e; }));
+    })).catch((e) => { if (e.status === 403) return null; countsByParent.delete(parent); throw e; }));
   }
   return countsByParent.get(parent);
 }
@@ -41,7 +41,7 @@ export function hideCard() {
   el().hidden = true;
 }
 
-onLang(() => { if (current) render(); });
+onLang(() => { if (current) render().catch(showError); });
 
 function h(tag, attrs = {}, ...kids) {
   const e = document.createElement(tag);
@@ -63,7 +63,9 @@ async function render() {
     i === a.length - 1 ? h('b', {}, c.name) : h('a', { href: '#', onclick: (e) => { e.preventDefault(); goto(c.code, c.level)(); } }, c.name),
   ]);
   const below = LEVELS[LEVELS.indexOf(p.level) + 1];
-  const children = below && state.data[below] ? state.data[below].features.filter((f) => f.properties.parent_code === p.code) : [];
+  // The units one level down, from the server: the map holds tiles, not lists.
+  const children = below ? (await get(`/api/grids?level=${below}&parent=${p.code}`)).features : [];
+  if (current?.properties !== p) return; // another card was opened meanwhile
   const staff = (p.staff || []).map((s) => h('li', { class: `staff staff-${s.role}` },
     h('span', { class: 'role' }, t(`role_${s.role}`)), ' ', h('span', { class: 'name' }, s.name), ' ',
     s.phone ? h('a', { class: 'phone', href: `tel:${s.phone}` }, s.phone) : ''));
@@ -73,7 +75,7 @@ async function render() {
       h('h2', {}, p.name),
       h('button', { class: 'close', title: t('close'), onclick: hideCard }, '×')),
     h('div', { class: 'crumbs' }, chain),
-    h('div', { class: 'meta' }, h('code', {}, p.code), p.kind ? ` · ${t(`kind_${p.kind}`)}` : '', p.version ? ` · v${p.version}` : ''),
+    h('div', { class: 'meta' }, h('code', {}, p.code), p.level === 'grid' && p.kind ? ` · ${t(`kind_${p.kind}`)}` : '', p.version ? ` · v${p.version}` : ''),
     p.level === 'grid' ? h('section', { class: 'staff-list' }, h('h3', {}, t('card_staff')), staff.length ? h('ul', {}, staff) : h('p', {}, t('no_staff'))) : null,
     p.level === 'grid' ? h('section', { class: 'stats', id: 'card-stats' }, h('h3', {}, t('card_stats')), h('p', { class: 'muted' }, t('loading'))) : null,
     p.level === 'grid' ? h('section', { class: 'activity', id: 'card-activity' }, h('h3', {}, t('card_activity')), h('p', { class: 'muted' }, t('loading'))) : null,
@@ -102,7 +104,7 @@ async function renderStats(p) {
   const counts = await gridCounts(p.parent_code);
   const box = document.getElementById('card-stats');
   if (!box || current?.properties.code !== p.code) return;
-  if (!counts) { box.lastChild.textContent = t('stats_unavailable'); return; }
+  if (!counts) { box.lastChild.textContent = t('mapfront_stats_forbidden'); return; }
   const r = counts.rows.get(p.code);
   if (!r) { box.lastChild.textContent = t('no_result'); return; }
   const [min, max] = counts.band.households || [];
@@ -114,9 +116,25 @@ async function renderStats(p) {
   flag ? h('p', { class: `band ${flag}` }, t(flag), min != null ? ` · ${t('target_band', { min, max })}` : '') : '');
 }
 
+/**
+ * errorText says what went wrong in the page's language: the server's error
+ * code is stable and translated here (its message is English, shown in the
+ * English page); a fetch that never got an answer is a network failure.
+ */
+export function errorText(e) {
+  if (e instanceof ApiError) {
+    const key = `mapfront_err_${e.code}`;
+    const known = t(key) !== key;
+    if (getLang() === 'en' && e.message) return e.message;
+    return known ? t(key) : t('mapfront_err_other', { status: e.status });
+  }
+  if (e instanceof NetworkError) return t('mapfront_err_network');
+  return e?.message || String(e);
+}
+
 /** showError puts a message in the status line. */
 export function showError(e) {
   console.error(e);
   const s = document.getElementById('status');
-  if (s) { s.textContent = t('error', { msg: e.message || e }); s.classList.add('error'); }
+  if (s) { s.textContent = t('error', { msg: errorText(e) }); s.classList.add('error'); }
 }

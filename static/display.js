@@ -1,11 +1,13 @@
 // display: the leader's big screen — dark theme, statistics per level, thematic
 // layers, full screen, and a printable grid map (PNG) for the notice board.
-// Thematic layers are a list: a later layer (incidents, patrols, buildings,
-// coverage gaps) is one more entry in LAYERS once its endpoint exists.
+// Thematic layers are a list: a later layer (incidents, patrols, coverage
+// gaps) is one more entry in LAYERS. The per-grid layers colour the grids'
+// vector tiles by feature state: no grid geometry is downloaded.
+import { get } from './api.js';
 import { t, onLang } from './i18n.js';
-import { LEVELS, KIND_COLOURS, state, setTheme, setLevel } from './gridmap.js';
-import { area } from './geometry.js';
-import { gridCounts, showError, h } from './card.js';
+import { LEVELS, KIND_COLOURS, TILESETS, state, setTheme, setLevel, count, district } from './gridmap.js';
+import { gridCounts, showCard, hideCard, showError, h } from './card.js';
+import { showLegend } from './legend.js';
 
 let counts = null; // the grid-counts report (card.js gridCounts), loaded when a layer needs it
 let stats = null; // GET /api/reports/unit-stats: {unit, children} of the chosen level, or null
@@ -13,28 +15,24 @@ const trail = []; // codes above the chosen unit, for 上一级 / up
 const shown = new Set(['kind']);
 
 /**
- * LAYERS are the display's thematic layers. needsCounts ones wait for the
- * reports endpoint; tiles ones are vector tile layers of the server
- * (/tiles/{tiles}.json) and are offered only when that layer is served.
+ * LAYERS are the display's thematic layers. needsCounts ones colour the grid
+ * tiles from the grid-counts report; tiles ones are vector tile layers of the
+ * server (/tiles/{tiles}.json).
  */
 export const LAYERS = [
-  { id: 'kind', label: 'layer_kind' },
-  { id: 'balance', label: 'layer_balance', needsCounts: true },
-  { id: 'density', label: 'layer_density', needsCounts: true },
-  { id: 'buildings', label: 'layer_buildings', tiles: 'buildings',
+  { id: 'kind', label: 'layer_kind', keys: () => Object.entries(KIND_COLOURS).map(([k, colour]) => ({ colour, label: t(`kind_${k}`) })) },
+  { id: 'balance', label: 'layer_balance', needsCounts: true, keys: () => [
+    { colour: '#d62828', label: t('over_target') }, { colour: '#4361ee', label: t('under_target') },
+    { colour: '#2a9d8f', label: t('within_target') }, { colour: '#6c757d', label: t('mapfront_band_not_applicable') }] },
+  { id: 'density', label: 'layer_density', needsCounts: true,
+    keys: () => [{ colour: '#fff3b0', to: '#9e2a2b', shape: 'ramp', label: t('mapfront_density_range') }] },
+  { id: 'buildings', label: 'layer_buildings', tiles: 'buildings', keys: () => [{ colour: '#adb5bd', label: t('layer_buildings') }],
     layer: { type: 'fill', paint: { 'fill-color': '#adb5bd', 'fill-outline-color': '#e9ecef', 'fill-opacity': 0.8 } } },
-  { id: 'households', label: 'layer_households', tiles: 'households',
+  { id: 'households', label: 'layer_households', tiles: 'households', keys: () => [{ colour: '#ffb703', shape: 'dot', label: t('layer_households') }],
     layer: { type: 'circle', paint: { 'circle-color': '#ffb703', 'circle-opacity': 0.8, 'circle-radius': ['interpolate', ['linear'], ['get', 'households'], 0, 2, 100, 9] } } },
-  { id: 'defects', label: 'layer_defects', tiles: 'defects',
+  { id: 'defects', label: 'layer_defects', tiles: 'defects', keys: () => [{ colour: '#e63946', label: t('layer_defects') }],
     layer: { type: 'fill', paint: { 'fill-color': '#e63946', 'fill-opacity': 0.8 } } },
 ];
-const tileJSON = new Map(); // tiles layer → Promise<boolean served>
-
-function served(name) {
-  if (!tileJSON.has(name)) tileJSON.set(name, fetch(`/tiles/${name}.json`, { credentials: 'same-origin' }).then((r) => r.ok).catch(() => false));
-  return tileJSON.get(name);
-}
-
 /** initDisplay wires the display buttons. */
 export function initDisplay() {
   document.getElementById('dp-fullscreen').onclick = () => document.documentElement.requestFullscreen?.().catch(() => {});
@@ -47,24 +45,28 @@ export async function enterDisplay() {
   document.body.classList.add('dark');
   setTheme('dark');
   setLevel('grid');
-  state.onClick = null;
-  const district = state.data.district?.features[0]?.properties.code;
+  // A click on a grid opens its card on the big screen too.
+  state.onClick = (e, f) => (f ? showCard(f.properties.code, { zoom: false }).catch(showError) : hideCard());
   trail.length = 0;
   render();
-  await Promise.all([district ? loadStats(district) : null,
-    ...LAYERS.filter((l) => l.tiles).map(async (l) => { l.served = await served(l.tiles); })]);
+  const top = await district();
+  if (top) await loadStats(top.code);
   render();
 }
 
 /** loadStats shows the totals of unit and one row per child (kept counts, one small request). */
 async function loadStats(unit) {
-  const r = await fetch(`/api/reports/unit-stats?unit=${encodeURIComponent(unit)}`, { credentials: 'same-origin' });
-  stats = r.ok ? await r.json() : null;
+  try {
+    stats = await get(`/api/reports/unit-stats?unit=${encodeURIComponent(unit)}`);
+  } catch (e) {
+    if (e.status !== 403) throw e;
+    stats = null; // the role may not read statistics
+  }
   render();
 }
 
 function statsTable() {
-  if (!stats) return h('p', { class: 'muted' }, t('stats_unavailable'));
+  if (!stats) return h('p', { class: 'muted' }, t('mapfront_stats_forbidden'));
   const n = (c, k) => (c.counts[k] ?? 0).toLocaleString('en');
   const u = stats.unit;
   const head = h('tr', {}, h('th', {}, ''), h('th', {}, t('households')), h('th', {}, t('population')));
@@ -81,27 +83,29 @@ function statsTable() {
 export function leaveDisplay() {
   document.body.classList.remove('dark');
   setTheme('light');
+  showLegend(null);
   for (const l of LAYERS) if (l.id !== 'kind') showLayer(l.id, false);
   shown.clear(); shown.add('kind');
   showLayer('kind', true);
 }
 
 function render() {
-  const rows = LEVELS.map((l) => h('tr', {}, h('th', {}, t(l)), h('td', { 'data-level': l }, state.data[l]?.features.length ?? 0)));
+  const rows = LEVELS.map((l) => h('tr', {}, h('th', {}, t(l)), h('td', { 'data-level': l }, count(l))));
   if (counts) {
     rows.push(h('tr', {}, h('th', {}, t('grids_over')), h('td', { class: counts.over ? 'warn' : '' }, counts.over)),
       h('tr', {}, h('th', {}, t('grids_under')), h('td', { class: counts.under ? 'warn' : '' }, counts.under)));
   }
   document.getElementById('dp-stats').replaceChildren(h('table', {}, rows), statsTable());
-  document.getElementById('dp-layers').replaceChildren(...LAYERS.map((l) => {
-    const off = l.tiles && !l.served;
-    return h('label', { class: off ? 'muted' : '' },
-      h('input', { type: 'checkbox', 'data-layer': l.id, ...(shown.has(l.id) ? { checked: '' } : {}), ...(off ? { disabled: '' } : {}),
-        onchange: (e) => { if (e.target.checked) shown.add(l.id); else shown.delete(l.id); showLayer(l.id, e.target.checked).catch(showError); } }),
-      ' ', t(l.label), off ? ` ${t('layer_unavailable')}` : '');
-  }));
-  document.getElementById('dp-legend').replaceChildren(...Object.entries(KIND_COLOURS).slice(0, 3).map(([k, c]) =>
-    h('span', { class: 'key' }, h('i', { style: `background:${c}` }), t(`kind_${k}`))));
+  document.getElementById('dp-layers').replaceChildren(...LAYERS.map((l) => h('label', {},
+    h('input', { type: 'checkbox', 'data-layer': l.id, ...(shown.has(l.id) ? { checked: '' } : {}),
+      onchange: (e) => { if (e.target.checked) shown.add(l.id); else shown.delete(l.id); legend(); showLayer(l.id, e.target.checked).catch(showError); } }),
+    ' ', t(l.label))));
+  legend();
+}
+
+// legend follows the layers switched on, in the order they are listed.
+function legend() {
+  showLegend(LAYERS.filter((l) => shown.has(l.id)).flatMap((l) => l.keys()));
 }
 
 async function showLayer(id, on) {
@@ -114,22 +118,22 @@ async function showLayer(id, on) {
     map.addLayer({ id: layer, source: layer, 'source-layer': def.tiles, ...def.layer }, 'units-community-line');
   }
   if (on && def.needsCounts && !counts) {
-    const district = state.data.district?.features[0]?.properties.code;
-    counts = district ? await gridCounts(district) : null; // per grid: only when a per-grid layer is asked for
+    const top = await district();
+    counts = top ? await gridCounts(top.code) : null; // per grid: only when a per-grid layer is asked for
     render();
   }
-  if (on && def.needsCounts && !map.getSource(layer)) {
-    const features = state.data.grid.features.map((f) => {
-      const r = counts?.rows.get(f.properties.code);
-      const km2 = area(f.geometry) / 1e6;
-      const flag = !r?.band_applies ? 'n/a' : r.households_over || r.people_over ? 'over' : r.households_under || r.people_under ? 'under' : 'ok';
-      return { ...f, properties: { ...f.properties, households: r?.households || 0, flag, density: km2 ? (r?.households || 0) / km2 : 0 } };
-    });
-    map.addSource(layer, { type: 'geojson', data: { type: 'FeatureCollection', features } });
+  if (on && def.needsCounts && !map.getLayer(layer)) {
+    // The report's figures go onto the grid tiles as feature state (by code),
+    // which MapLibre keeps for tiles loaded later too.
+    for (const [code, r] of counts?.rows || []) {
+      const flag = !r.band_applies ? 'n/a' : r.households_over || r.people_over ? 'over' : r.households_under || r.people_under ? 'under' : 'ok';
+      map.setFeatureState({ source: 'units-grid', sourceLayer: TILESETS.grid, id: code }, { flag, households: r.households || 0 });
+    }
     const paint = id === 'balance'
-      ? { 'fill-color': ['match', ['get', 'flag'], 'over', '#d62828', 'under', '#4361ee', 'ok', '#2a9d8f', '#6c757d'], 'fill-opacity': 0.6 }
-      : { 'fill-color': ['interpolate', ['linear'], ['get', 'density'], 0, '#fff3b0', 5000, '#e09f3e', 20000, '#9e2a2b'], 'fill-opacity': 0.7 };
-    map.addLayer({ id: layer, type: 'fill', source: layer, paint }, 'units-community-line');
+      ? { 'fill-color': ['match', ['coalesce', ['feature-state', 'flag'], 'n/a'], 'over', '#d62828', 'under', '#4361ee', 'ok', '#2a9d8f', '#6c757d'], 'fill-opacity': 0.6 }
+      // Households per km², the area from the tiles (area_m2 is in every zoom's tiles).
+      : { 'fill-color': ['interpolate', ['linear'], ['/', ['coalesce', ['feature-state', 'households'], 0], ['max', ['/', ['get', 'area_m2'], 1e6], 1e-6]], 0, '#fff3b0', 5000, '#e09f3e', 20000, '#9e2a2b'], 'fill-opacity': 0.7 };
+    map.addLayer({ id: layer, type: 'fill', source: 'units-grid', 'source-layer': TILESETS.grid, paint }, 'units-community-line');
   }
   if (map.getLayer(layer)) map.setLayoutProperty(layer, 'visibility', on ? 'visible' : 'none');
 }
@@ -149,7 +153,7 @@ export async function printMap() {
   c.width = src.width; c.height = src.height + head + foot;
   const g = c.getContext('2d');
   g.fillStyle = '#ffffff'; g.fillRect(0, 0, c.width, c.height);
-  const name = state.data.district?.features[0]?.properties.name || '';
+  const name = (await district())?.name || '';
   g.fillStyle = '#1d3557'; g.font = `bold ${Math.round(26 * k)}px "Noto Sans CJK SC", sans-serif`; g.textBaseline = 'middle';
   g.fillText(t('print_title', { name }), 16 * k, head / 2);
   g.drawImage(src, 0, head);

@@ -1,5 +1,10 @@
 // gridmap: the MapLibre map with every level of the unit tree (district →
-// street → community → grid) as GeoJSON sources, styled by kind, with labels.
+// street → community → grid) drawn from the server's vector tiles
+// (/tiles/{districts,streets,communities,grids}.json), styled by kind, with
+// labels. The page never downloads every unit: tiles come for the view only,
+// the GeoJSON of a unit is fetched when it is opened or edited, and after an
+// edit exactly the tiles under its old and new shapes are fetched again.
+// Only a history view (grids as of a date) is a GeoJSON download.
 //
 // Labels are HTML elements over the map, not MapLibre symbol layers: symbol
 // text needs glyph PBFs from a glyph server, and no external service may be
@@ -15,6 +20,9 @@ import { bbox, labelPoint } from './geometry.js';
 /** LEVELS are the unit levels shown on the map, top down. */
 export const LEVELS = ['district', 'street', 'community', 'grid'];
 
+/** TILESETS name each level's tile layer on the server (also its source-layer). */
+export const TILESETS = { district: 'districts', street: 'streets', community: 'communities', grid: 'grids' };
+
 /** KIND_COLOURS fill grids by kind (basic, enterprise, school, other). */
 export const KIND_COLOURS = { basic: '#a8dadc', enterprise: '#8e7dbe', school: '#f4a261', other: '#cfcfcf' };
 const LINE = { district: 4, street: 3, community: 2, grid: 1 };
@@ -22,23 +30,35 @@ const THEMES = {
   light: { bg: '#f4f1ea', line: '#1d3557', upper: '#e76f51', fillOpacity: 0.55, upperFill: '#457b9d' },
   dark: { bg: '#0b1320', line: '#8ecae6', upper: '#ffb703', fillOpacity: 0.35, upperFill: '#219ebc' },
 };
+const KIND_FILL = ['match', ['get', 'kind'], 'school', KIND_COLOURS.school, 'enterprise', KIND_COLOURS.enterprise,
+  'other', KIND_COLOURS.other, KIND_COLOURS.basic];
 
-/** state is the map's shared state; modes read it and tests reach it as window.wangge.state. */
+/**
+ * state is the map's shared state; modes read it and tests reach it as window.wangge.state.
+ * @type {{map: any, level: string, info: Record<string, any>, history: any, asOf: string|null, theme: string,
+ *   onClick: ((e: any, f: any) => void)|null, placed: {el: HTMLElement, lngLat: number[], text: string}[]}}
+ */
 export const state = {
   map: null,
   level: 'grid',
-  data: {},          // level → FeatureCollection
+  info: {},          // level → TileJSON of its tile layer (with its feature count)
+  history: null,     // FeatureCollection of the grids as of state.asOf
   asOf: null,        // 'YYYY-MM-DD' when showing history
   theme: 'light',
   onClick: null,     // (event, feature|null) => void, set by the active mode
   placed: [],        // labels on screen: {el, lngLat, text}
 };
 
-const labelPoints = new Map(); // code → [lon, lat]
 let labelBox = null;
+let styleReady = null;
+// Tiles refetched after an edit carry ?r=N so that neither the browser's
+// short tile cache nor MapLibre's reuse the tile from before the edit.
+const revisions = new Map(); // 'source/z/x/y' → revision
+let revision = 0;
 
 /** createMap builds the map in container with the configured basemap (none → plain background). */
 export function createMap(container, config) {
+  /** @type {import('maplibre-gl').StyleSpecification} */
   const style = {
     version: 8,
     sources: {},
@@ -53,6 +73,12 @@ export function createMap(container, config) {
     attributionControl: false,
     // The printable map reads the canvas back after the frame is drawn.
     canvasContextAttributes: { preserveDrawingBuffer: true },
+    transformRequest: (url, type) => {
+      if (type !== 'Tile') return { url };
+      const m = url.match(/\/tiles\/(\w+)\/(\d+)\/(\d+)\/(\d+)\.mvt$/);
+      const r = m && revisions.get(`${m[1]}/${m[2]}/${m[3]}/${m[4]}`);
+      return { url: r ? `${url}?r=${r}` : url };
+    },
   });
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
@@ -62,63 +88,117 @@ export function createMap(container, config) {
   map.getContainer().appendChild(labelBox);
   let ready;
   styleReady = new Promise((resolve) => { ready = resolve; });
-  map.on('load', () => {
-    // Fills bottom up, then outlines with the upper levels drawn last (on top).
-    for (const level of LEVELS) addFill(map, level);
-    for (const level of [...LEVELS].reverse()) addLine(map, level);
-    map.addSource('selection', { type: 'geojson', data: empty() });
-    map.addLayer({ id: 'selection-line', type: 'line', source: 'selection', paint: { 'line-color': '#e63946', 'line-width': 4 } });
-    setLevel(state.level);
-    ready();
-  });
+  map.on('load', () => ready());
   map.on('click', (e) => {
     if (!state.onClick) return;
-    const layer = `units-${state.level}-fill`;
+    const layer = fillLayer();
     const f = map.getLayer(layer) ? map.queryRenderedFeatures(e.point, { layers: [layer] })[0] : null;
     state.onClick(e, f || null);
   });
   map.on('move', moveLabels);
-  map.on('moveend', placeLabels);
+  // Labels follow what is drawn: after every settled frame (moves, tiles arriving).
+  map.on('idle', placeLabels);
   onLang(placeLabels);
   return map;
 }
 
 function empty() { return { type: 'FeatureCollection', features: [] }; }
 
-function addFill(map, level) {
-  const th = THEMES[state.theme];
-  map.addSource(`units-${level}`, { type: 'geojson', data: empty(), promoteId: 'code' });
-  const fill = level === 'grid'
-    ? ['match', ['get', 'kind'], 'school', KIND_COLOURS.school, 'enterprise', KIND_COLOURS.enterprise, 'other', KIND_COLOURS.other, KIND_COLOURS.basic]
-    : th.upperFill;
-  map.addLayer({ id: `units-${level}-fill`, type: 'fill', source: `units-${level}`, paint: { 'fill-color': fill, 'fill-opacity': level === 'grid' ? th.fillOpacity : 0.12 } });
+/** fillLayer is the id of the active level's fill layer (the history layer for grids as of a date). */
+export function fillLayer() {
+  return state.asOf && state.level === 'grid' ? 'asof-grid-fill' : `units-${state.level}-fill`;
 }
 
-function addLine(map, level) {
+// addLayers adds one vector source per level, fills bottom up, then outlines
+// with the upper levels drawn last (on top), and the history and selection overlays.
+function addLayers(map) {
   const th = THEMES[state.theme];
-  map.addLayer({ id: `units-${level}-line`, type: 'line', source: `units-${level}`, paint: { 'line-color': level === 'grid' ? th.line : th.upper, 'line-width': LINE[level] } });
+  for (const level of LEVELS) {
+    const info = state.info[level];
+    map.addSource(`units-${level}`, {
+      type: 'vector', tiles: info.tiles, minzoom: info.minzoom, maxzoom: info.maxzoom, bounds: info.bounds, promoteId: 'code',
+    });
+  }
+  map.addSource('asof', { type: 'geojson', data: empty(), promoteId: 'code' });
+  for (const level of LEVELS) {
+    map.addLayer({
+      id: `units-${level}-fill`, type: 'fill', source: `units-${level}`, 'source-layer': TILESETS[level],
+      paint: { 'fill-color': level === 'grid' ? KIND_FILL : th.upperFill, 'fill-opacity': level === 'grid' ? th.fillOpacity : 0.12 },
+    });
+  }
+  map.addLayer({ id: 'asof-grid-fill', type: 'fill', source: 'asof', layout: { visibility: 'none' }, paint: { 'fill-color': KIND_FILL, 'fill-opacity': th.fillOpacity } });
+  map.addLayer({ id: 'asof-grid-line', type: 'line', source: 'asof', layout: { visibility: 'none' }, paint: { 'line-color': th.line, 'line-width': LINE.grid } });
+  for (const level of [...LEVELS].reverse()) {
+    map.addLayer({
+      id: `units-${level}-line`, type: 'line', source: `units-${level}`, 'source-layer': TILESETS[level],
+      paint: { 'line-color': level === 'grid' ? th.line : th.upper, 'line-width': LINE[level] },
+    });
+  }
+  map.addSource('selection', { type: 'geojson', data: empty() });
+  map.addLayer({ id: 'selection-line', type: 'line', source: 'selection', paint: { 'line-color': '#e63946', 'line-width': 4 } });
 }
 
-/** loadUnits fetches every level (the grids as of state.asOf when set) into the map; fit=true zooms to the district. */
+/**
+ * loadUnits reads the levels' TileJSON (bounds, zooms, feature counts) and,
+ * the first time, adds their tile layers; with state.asOf it loads the grids
+ * as of that date. fit=true zooms to the district. Returns state.info.
+ */
 export async function loadUnits(fit = false) {
-  // History covers the grids; the levels above are drawn as they are now.
-  const url = (l) => (state.asOf && l === 'grid' ? `/api/history/grids?as_of=${encodeURIComponent(state.asOf)}` : `/api/grids?level=${l}`);
-  const all = await Promise.all(LEVELS.map((l) => get(url(l))));
-  LEVELS.forEach((l, i) => {
-    state.data[l] = all[i];
-    for (const f of all[i].features) labelPoints.set(`${state.asOf || ''}${f.properties.code}`, labelPoint(f.geometry));
-  });
+  const infos = await Promise.all(LEVELS.map((l) => get(`/tiles/${TILESETS[l]}.json`)));
+  LEVELS.forEach((l, i) => { state.info[l] = infos[i]; });
+  state.history = state.asOf ? await get(`/api/history/grids?as_of=${encodeURIComponent(state.asOf)}`) : null;
   await whenLoaded();
-  for (const l of LEVELS) state.map.getSource(`units-${l}`).setData(state.data[l]);
-  const top = state.data.district.features.length ? state.data.district : state.data.grid;
-  if (fit && top.features.length) fitTo(top.features.map((f) => f.geometry));
-  placeLabels();
-  return state.data;
+  const map = state.map;
+  if (!map.getSource('units-grid')) addLayers(map);
+  map.getSource('asof').setData(state.history || empty());
+  setLevel(state.level);
+  const top = state.info.district.features ? state.info.district : state.info.grid;
+  if (fit && top.features) {
+    const [a, b, c, d] = top.bounds;
+    map.fitBounds([[a, b], [c, d]], { padding: 40, duration: 0, maxZoom: 17 });
+  }
+  return state.info;
 }
 
-/** whenLoaded resolves once the style and our sources exist. */
+/** count is the number of units of level on the server (from its TileJSON). */
+export function count(level) { return state.info[level]?.features ?? 0; }
+
+/** whenLoaded resolves once the style exists. */
 export function whenLoaded() { return styleReady; }
-let styleReady = null;
+
+/**
+ * refreshTiles fetches again the tiles of level's source that lie under the
+ * given geometries (an edit's old and new shapes): only those, at the zooms
+ * the map can be showing, with a new revision so no cache answers for them.
+ */
+export function refreshTiles(geoms, level = 'grid') {
+  const map = state.map, src = `units-${level}`, info = state.info[level];
+  if (!map.getSource(src) || !info) return [];
+  const z0 = Math.max(info.minzoom, Math.floor(map.getZoom()) - 1), z1 = Math.min(info.maxzoom, Math.ceil(map.getZoom()) + 1);
+  const ids = [];
+  revision++;
+  for (const g of geoms) {
+    if (!g) continue;
+    const [w, s, e, n] = bbox(g);
+    for (let z = z0; z <= z1; z++) {
+      const [x0, y0] = tileOf(w, n, z), [x1, y1] = tileOf(e, s, z);
+      // A shape spans a handful of tiles at the zooms it is visible at; the cap bounds a district-sized one.
+      if ((x1 - x0 + 1) * (y1 - y0 + 1) > 256) continue;
+      for (let x = x0; x <= x1; x++) for (let y = y0; y <= y1; y++) {
+        revisions.set(`${TILESETS[level]}/${z}/${x}/${y}`, revision);
+        ids.push({ z, x, y });
+      }
+    }
+  }
+  if (ids.length) map.refreshTiles(src, ids);
+  return ids;
+}
+
+function tileOf(lon, lat, z) {
+  const n = 2 ** z, r = (Math.max(-85.0511, Math.min(85.0511, lat)) * Math.PI) / 180;
+  const x = Math.floor(((lon + 180) / 360) * n), y = Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n);
+  return [Math.max(0, Math.min(n - 1, x)), Math.max(0, Math.min(n - 1, y))];
+}
 
 /** fitTo zooms to the union of the geometries' bounding boxes. */
 export function fitTo(geoms, opts = {}) {
@@ -136,11 +216,17 @@ export function setLevel(level) {
   state.level = level;
   const map = state.map;
   const k = LEVELS.indexOf(level);
+  const history = !!state.asOf;
   LEVELS.forEach((l, i) => {
     if (!map.getLayer(`units-${l}-fill`)) return;
-    map.setLayoutProperty(`units-${l}-fill`, 'visibility', l === level ? 'visible' : 'none');
-    map.setLayoutProperty(`units-${l}-line`, 'visibility', i <= k ? 'visible' : 'none');
+    const grid = l === 'grid';
+    map.setLayoutProperty(`units-${l}-fill`, 'visibility', l === level && !(grid && history) ? 'visible' : 'none');
+    map.setLayoutProperty(`units-${l}-line`, 'visibility', i <= k && !(grid && history) ? 'visible' : 'none');
   });
+  if (map.getLayer('asof-grid-fill')) {
+    map.setLayoutProperty('asof-grid-fill', 'visibility', history && level === 'grid' ? 'visible' : 'none');
+    map.setLayoutProperty('asof-grid-line', 'visibility', history && level === 'grid' ? 'visible' : 'none');
+  }
   placeLabels();
 }
 
@@ -161,6 +247,10 @@ export function setTheme(name) {
     map.setPaintProperty(`units-${l}-fill`, 'fill-opacity', l === 'grid' ? th.fillOpacity : 0.12);
     if (l !== 'grid') map.setPaintProperty(`units-${l}-fill`, 'fill-color', th.upperFill);
   }
+  if (map.getLayer('asof-grid-line')) {
+    map.setPaintProperty('asof-grid-line', 'line-color', th.line);
+    map.setPaintProperty('asof-grid-fill', 'fill-opacity', th.fillOpacity);
+  }
   labelBox.classList.toggle('dark', name === 'dark');
 }
 
@@ -169,18 +259,36 @@ function labelText(p, zoom) {
   return zoom >= 14.5 ? `${p.name}\n${p.code}` : p.name;
 }
 
+/**
+ * visibleUnits are the active level's units in the loaded tiles, one per
+ * code: a unit cut by tile edges comes in pieces, and its label goes in the
+ * largest piece (inside the unit, since each piece is the unit clipped).
+ */
+export function visibleUnits() {
+  const map = state.map;
+  if (state.asOf && state.level === 'grid') return state.history?.features || [];
+  if (!map.getSource(`units-${state.level}`)) return [];
+  const best = new Map(); // code → [size, feature]
+  for (const f of map.querySourceFeatures(`units-${state.level}`, { sourceLayer: TILESETS[state.level] })) {
+    const code = f.properties.code;
+    const [w, s, e, n] = bbox(f.geometry);
+    const size = (e - w) * (n - s);
+    const had = best.get(code);
+    if (!had || size > had[0]) best.set(code, [size, f]);
+  }
+  return [...best.values()].map((v) => v[1]);
+}
+
 /** placeLabels lays out the labels of the active level in view, greedily skipping overlaps. */
 export function placeLabels() {
   const map = state.map;
   if (!map || !labelBox) return;
   labelBox.replaceChildren();
   state.placed = [];
-  const fc = state.data[state.level];
-  if (!fc) return;
   const bounds = map.getBounds(), zoom = map.getZoom();
   const boxes = [];
-  for (const f of fc.features) {
-    const p = labelPoints.get(`${state.asOf || ''}${f.properties.code}`);
+  for (const f of visibleUnits()) {
+    const p = labelPoint(f.geometry);
     if (!p || !bounds.contains(p)) continue;
     const text = labelText(f.properties, zoom);
     const lines = text.split('\n');
@@ -210,3 +318,12 @@ function moveLabels() {
 
 /** unitLabel is "name (level)" for messages. */
 export function unitLabel(p) { return `${p.name}（${t(p.level)}）`; }
+
+/** district is the district on the map (the first in its tiles), once its tiles have loaded. */
+export async function district() {
+  const map = state.map;
+  const first = () => map.querySourceFeatures('units-district', { sourceLayer: TILESETS.district })[0]?.properties || null;
+  // A repaint makes sure an idle event comes; idle is when the visible tiles have loaded.
+  for (let i = 0; i < 3 && !first(); i++) await new Promise((resolve) => { map.once('idle', resolve); map.triggerRepaint(); });
+  return first();
+}

@@ -72,11 +72,11 @@ async function choose(f) {
   document.getElementById('jur-result').replaceChildren();
   draft = null;
   const community = code.slice(0, 12);
-  document.getElementById('jur-board').href = `/api/grids/${code}/board.pdf`;
-  document.getElementById('jur-board-a3').href = `/api/grids/${code}/board.pdf?paper=a3`;
-  document.getElementById('jur-boards').href = `/api/units/${community}/boards.pdf`;
-  document.getElementById('jur-cards').href = `/api/grids/${code}/contact-cards.pdf`;
-  document.getElementById('jur-public').href = `/p/grids/${code}`;
+  /** @type {HTMLAnchorElement} */ (document.getElementById('jur-board')).href = `/api/grids/${code}/board.pdf`;
+  /** @type {HTMLAnchorElement} */ (document.getElementById('jur-board-a3')).href = `/api/grids/${code}/board.pdf?paper=a3`;
+  /** @type {HTMLAnchorElement} */ (document.getElementById('jur-boards')).href = `/api/units/${community}/boards.pdf`;
+  /** @type {HTMLAnchorElement} */ (document.getElementById('jur-cards')).href = `/api/grids/${code}/contact-cards.pdf`;
+  /** @type {HTMLAnchorElement} */ (document.getElementById('jur-public')).href = `/p/grids/${code}`;
   await refresh();
 }
 
@@ -103,8 +103,8 @@ function renderCard() {
 async function addWorker() {
   const out = document.getElementById('jur-result');
   out.replaceChildren();
-  const v = (id) => document.getElementById(id).value.trim();
-  const button = document.getElementById('jur-submit');
+  const v = (id) => /** @type {HTMLInputElement} */ (document.getElementById(id)).value.trim();
+  const button = /** @type {HTMLButtonElement} */ (document.getElementById('jur-submit'));
   button.disabled = true;
   try {
     const body = {
@@ -113,7 +113,7 @@ async function addWorker() {
     };
     const person = draft ? await api('PUT', `/api/staff/${draft}`, body) : await api('POST', '/api/staff', body);
     draft = person.id;
-    const file = document.getElementById('jur-photo').files[0];
+    const file = /** @type {HTMLInputElement} */ (document.getElementById('jur-photo')).files[0];
     if (file) {
       const fd = new FormData();
       fd.append('file', file);
@@ -127,7 +127,7 @@ async function addWorker() {
     draft = null;
     out.append(h('p', { class: 'ok' }, t(res.needs_approval ? 'jur_pending' : 'jur_added', { name: person.name })),
       ...(res.warnings || []).map((w) => h('p', { class: 'warn' }, w)));
-    document.getElementById('jur-form').reset();
+    /** @type {HTMLFormElement} */ (document.getElementById('jur-form')).reset();
     await refresh();
   } catch (e) {
     const reasons = Array.isArray(e.details) ? e.details : [e.message];

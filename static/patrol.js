@@ -4,7 +4,7 @@
 // radius) and visit frequency of the worker's grid as layers with a legend.
 import { get } from './api.js';
 import { t, onLang, applyTo } from './i18n.js';
-import { state, fitTo } from './gridmap.js';
+import { state, fitTo, district } from './gridmap.js';
 import { showError, h } from './card.js';
 
 const empty = () => ({ type: 'FeatureCollection', features: [] });
@@ -35,12 +35,12 @@ export function initPatrol() {
   document.getElementById('panel').appendChild(sec);
   applyTo(sec);
   const yesterday = new Date(Date.now() + 8 * 3600e3 - 86400e3).toISOString().slice(0, 10);
-  document.getElementById('pt-date').value = yesterday;
+  /** @type {HTMLInputElement} */ (document.getElementById('pt-date')).value = yesterday;
   document.getElementById('pt-date').onchange = () => loadSummary().catch(showError);
   document.getElementById('pt-worker').onchange = () => loadWorkerDay().catch(showError);
   document.getElementById('pt-play').onclick = () => startPlay();
   document.getElementById('pt-pause').onclick = () => pausePlay();
-  document.getElementById('pt-speed').onchange = (e) => { if (play) play.speed = Number(e.target.value); };
+  document.getElementById('pt-speed').onchange = (e) => { if (play) play.speed = Number(/** @type {HTMLSelectElement} */ (e.target).value); };
   for (const cb of sec.querySelectorAll('#pt-layers input[type=checkbox]')) cb.onchange = () => loadLayers().catch(showError);
   document.getElementById('pt-radius').onchange = () => loadLayers().catch(showError);
   onLang(() => { renderSummary(); renderLegend(); });
@@ -71,13 +71,12 @@ export function leavePatrol() {
   for (const l of ['pt-visits', 'pt-gaps', 'pt-track', 'pt-head']) if (state.map.getLayer(l)) state.map.setLayoutProperty(l, 'visibility', 'none');
 }
 
-const district = () => state.data.district?.features[0]?.properties.code;
 const hours = (s) => (s / 3600).toFixed(1);
 
 async function loadSummary() {
-  const date = document.getElementById('pt-date').value;
-  summary = await get(`/api/patrol/summary?unit=${encodeURIComponent(district())}&date=${encodeURIComponent(date)}`);
-  const sel = document.getElementById('pt-worker');
+  const date = /** @type {HTMLInputElement} */ (document.getElementById('pt-date')).value;
+  summary = await get(`/api/patrol/summary?unit=${encodeURIComponent((await district())?.code || '')}&date=${encodeURIComponent(date)}`);
+  const sel = /** @type {HTMLSelectElement} */ (document.getElementById('pt-worker'));
   const had = sel.value;
   sel.replaceChildren(...summary.workers.filter((w) => w.day_seconds > 0).map((w) => h('option', { value: w.worker }, w.worker)));
   if ([...sel.options].some((o) => o.value === had)) sel.value = had;
@@ -96,12 +95,12 @@ function renderSummary() {
   document.getElementById('pt-idle').textContent = t('patrol_idle', { n: idle.length, names: idle.slice(0, 20).join('、') });
 }
 
-function workerLine() { return summary?.workers.find((w) => w.worker === document.getElementById('pt-worker').value); }
+function workerLine() { return summary?.workers.find((w) => w.worker === /** @type {HTMLSelectElement} */ (document.getElementById('pt-worker')).value); }
 
 async function loadWorkerDay() {
   pausePlay();
-  const worker = document.getElementById('pt-worker').value;
-  const date = document.getElementById('pt-date').value;
+  const worker = /** @type {HTMLSelectElement} */ (document.getElementById('pt-worker')).value;
+  const date = /** @type {HTMLInputElement} */ (document.getElementById('pt-date')).value;
   const src = (id) => state.map.getSource(id);
   document.getElementById('pt-clock').textContent = '—';
   if (!worker) {
@@ -114,7 +113,7 @@ async function loadWorkerDay() {
     get(`/api/patrol/playback?worker=${encodeURIComponent(worker)}&date=${date}`)]);
   src('pt-track').setData(tracks);
   src('pt-head').setData(empty());
-  play = { fixes: pb.fixes.map((f) => ({ t: Date.parse(f.t), c: [f.lon, f.lat] })), i: 0, simT: 0, speed: Number(document.getElementById('pt-speed').value), running: false, raf: 0 };
+  play = { fixes: pb.fixes.map((f) => ({ t: Date.parse(f.t), c: [f.lon, f.lat] })), i: 0, simT: 0, speed: Number(/** @type {HTMLSelectElement} */ (document.getElementById('pt-speed')).value), running: false, raf: 0 };
   if (play.fixes.length) play.simT = play.fixes[0].t;
   const d = days.days[0];
   document.getElementById('pt-day').replaceChildren(...(d ? [
@@ -130,9 +129,9 @@ async function loadWorkerDay() {
 
 async function loadLayers() {
   const w = workerLine();
-  const date = document.getElementById('pt-date').value;
-  const radius = document.getElementById('pt-radius').value;
-  const on = (id) => document.querySelector(`#pt-layers input[data-layer=${id}]`).checked;
+  const date = /** @type {HTMLInputElement} */ (document.getElementById('pt-date')).value;
+  const radius = /** @type {HTMLInputElement} */ (document.getElementById('pt-radius')).value;
+  const on = (id) => /** @type {HTMLInputElement} */ (document.querySelector(`#pt-layers input[data-layer=${id}]`)).checked;
   const grid = w?.unit;
   const q = grid ? `grid=${grid}&from=${date}&to=${date}&radius_m=${encodeURIComponent(radius)}` : null;
   const [gaps, visits] = await Promise.all([
@@ -140,7 +139,7 @@ async function loadLayers() {
     on('visits') && q ? get(`/api/patrol/visits?${q}`) : null]);
   state.map.getSource('pt-gaps').setData(gaps || empty());
   state.map.getSource('pt-visits').setData(visits || empty());
-  document.getElementById('pt-legend').dataset.gapArea = gaps ? Math.round(gaps.summary.gap_area_m2) : '';
+  document.getElementById('pt-legend').dataset.gapArea = gaps ? String(Math.round(gaps.summary.gap_area_m2)) : '';
   renderLegend(gaps);
 }
 

@@ -5,19 +5,25 @@
 // size, and whose adjust-mode preview shows what each neighbour loses or
 // gains; only then "confirm and save" sends the same request for real.
 // History: the grid map as of a date (GET /api/history/grids?as_of=).
-import { api, ApiError, missing } from './api.js';
+// The map itself is vector tiles: the planner fetches the GeoJSON of the
+// selected grid and of the grids around the edit (for snapping) only, and
+// after a save refreshes just the tiles under the old and new shapes.
+import { api, get, ApiError } from './api.js';
 import { t, onLang } from './i18n.js';
-import { state, loadUnits, select } from './gridmap.js';
-import { area, formatArea, labelPoint, polygons } from './geometry.js';
-import { showCard, hideCard, showError, h } from './card.js';
+import { state, loadUnits, select, refreshTiles, TILESETS } from './gridmap.js';
+import { area, bbox, formatArea, labelPoint, polygons } from './geometry.js';
+import { showCard, hideCard, showError, errorText, h } from './card.js';
 
 const SNAP_PX = 12;
 const ui = {}; // elements by id
 let draw = null;
 let op = null;            // 'edit' | 'new' | 'split' | 'merge' | 'delete'
-let target = null;        // the selected grid feature (from the map source)
+let target = null;        // the selected grid (GET /api/grids/{code}: full geometry and version)
+let nearby = [];          // grids around the edit (GET /api/grids?bbox=), for snapping
+const names = new Map();  // code → name of grids clicked, for the merge list
 let drawId = null;        // terra-draw feature being edited/drawn
 let mergeSet = [];
+const mergeVersions = new Map(); // code → version, read when the grid was picked for a merge
 let pending = null;       // the last checked request, replayed by save
 let markers = [];
 let lastResult = null;
@@ -36,14 +42,14 @@ export function initPlanner() {
   ui['pl-cancel'].onclick = cancel;
   ui['pl-asof'].onclick = () => history(ui['pl-date'].value).catch(showError);
   ui['pl-now'].onclick = () => history(null).catch(showError);
-  for (const r of document.querySelectorAll('input[name=edit-mode]')) r.onchange = () => { pending = null; ui['pl-save'].disabled = true; };
+  for (const r of document.querySelectorAll('input[name=edit-mode]')) /** @type {HTMLInputElement} */ (r).onchange = () => { pending = null; ui['pl-save'].disabled = true; };
   onLang(() => { hint(); if (lastResult) renderResult(lastResult); });
 }
 
 /** editMode is the visible strict/adjust choice. */
-export function editMode() { return document.querySelector('input[name=edit-mode]:checked').value; }
+export function editMode() { return /** @type {HTMLInputElement} */ (document.querySelector('input[name=edit-mode]:checked')).value; }
 
-/** enterPlanner starts terra-draw and makes a click select a grid (Shift-click adds to a merge). */
+/** enterPlanner starts terra-draw and makes a click select a grid (or add it to a merge). */
 export function enterPlanner() {
   if (!draw) {
     draw = makeDraw();
@@ -60,13 +66,18 @@ export function enterPlanner() {
     draw.on('change', (ids, type) => { if (type === 'update' && pending) { pending = null; ui['pl-save'].disabled = true; } });
   }
   state.onClick = (e, f) => {
-    if (op === 'edit' || ((op === 'new' || op === 'split') && drawId === null) || !f) return;
+    // While a shape is edited or drawn, clicks belong to the drawing: the
+    // double-click that finishes a split line must not select the neighbour.
+    if (op === 'edit' || op === 'new' || op === 'split' || !f) return;
     const code = f.properties.code;
+    names.set(code, f.properties.name);
     if (op === 'merge') {
-      if (!mergeSet.includes(code)) mergeSet.push(code);
+      if (!mergeSet.includes(code)) {
+        mergeSet.push(code);
+        get(`/api/grids/${code}`).then((u) => { mergeVersions.set(code, u.properties.version); }).catch(showError);
+      }
     } else {
-      target = state.data.grid.features.find((g) => g.properties.code === code) || f;
-      showCard(code, { zoom: false }).catch(showError);
+      showCard(code, { zoom: false }).then((u) => { target = u; hint(); }).catch(showError);
     }
     hint();
   };
@@ -103,7 +114,7 @@ function snapToGrids(ev) {
   const here = [ev.containerX, ev.containerY];
   let best = null, bestD = SNAP_PX, bestVertex = null, bestVD = SNAP_PX;
   const skip = op === 'edit' && target ? target.properties.code : null;
-  for (const f of state.data.grid?.features || []) {
+  for (const f of nearby) {
     if (f.properties.code === skip) continue;
     for (const poly of polygons(f.geometry)) for (const ring of poly) {
       let prev = null, prevP = null;
@@ -125,10 +136,23 @@ function snapToGrids(ev) {
   return out ? [Number(out[0].toFixed(7)), Number(out[1].toFixed(7))] : undefined;
 }
 
+// loadNearby fetches the grids around the edit for snapping: those meeting
+// the selected grid's box, or for a new grid those in view.
+async function loadNearby(around) {
+  const map = state.map;
+  let [w, s, e, n] = around ? bbox(around) : map.getBounds().toArray().flat();
+  const pad = Math.max(e - w, n - s) * 0.25;
+  [w, s, e, n] = [Math.max(-180, w - pad), Math.max(-90, s - pad), Math.min(180, e + pad), Math.min(90, n + pad)];
+  const fc = await get(`/api/grids?level=grid&bbox=${[w, s, e, n].map((v) => v.toFixed(7)).join(',')}`);
+  nearby = fc.features;
+  for (const f of nearby) names.set(f.properties.code, f.properties.name);
+}
+
 function start(which) {
   cancel();
   if ((which === 'edit' || which === 'split' || which === 'delete') && !target) { hint(); return; }
   op = which;
+  if (which === 'edit' || which === 'split' || which === 'new') loadNearby(which === 'new' ? null : target.geometry).catch(showError);
   if (which === 'edit') {
     // Edit the largest part of a multipolygon; the others are sent back unchanged.
     const polys = polygons(target.geometry);
@@ -147,6 +171,8 @@ function start(which) {
     draw.setMode('linestring');
   } else if (which === 'merge') {
     mergeSet = [target?.properties.code].filter(Boolean);
+    mergeVersions.clear();
+    if (target) mergeVersions.set(target.properties.code, target.properties.version);
   }
   hint();
 }
@@ -175,17 +201,15 @@ function hint() {
 }
 
 function nameOf(code) {
-  return state.data.grid?.features.find((f) => f.properties.code === code)?.properties.name || code;
+  return names.get(code) || code;
 }
 
-/** versionOf is the version of a grid as drawn (merge sends one per grid). */
-function versionOf(code) {
-  return state.data.grid?.features.find((f) => f.properties.code === code)?.properties.version;
-}
-
+// fillParents offers the communities in the loaded tiles, the one under the drawing first.
 function fillParents() {
   const sel = ui['pl-parent'];
-  sel.replaceChildren(...(state.data.community?.features || []).map((f) => h('option', { value: f.properties.code }, f.properties.name)));
+  const seen = new Map();
+  for (const f of state.map.querySourceFeatures('units-community', { sourceLayer: TILESETS.community })) seen.set(f.properties.code, f.properties.name);
+  sel.replaceChildren(...[...seen].sort((a, b) => a[1].localeCompare(b[1], 'zh')).map(([code, name]) => h('option', { value: code }, name)));
   const g = drawnGeometry();
   const c = g && labelPoint(g);
   const hit = c && state.map.queryRenderedFeatures(state.map.project(c), { layers: ['units-community-fill'] })[0];
@@ -202,19 +226,21 @@ function drawnGeometry() {
 function request(dryRun) {
   const q = `mode=${editMode()}&dry_run=${dryRun}`;
   const g = drawnGeometry();
+  // The change reason goes into the unit's history (GET /api/grids/{code}/versions).
+  const reason = /** @type {HTMLInputElement} */ (document.getElementById('pl-reason')).value.trim();
   switch (op) {
     case 'edit': {
       const geometry = ui.rest?.length ? { type: 'MultiPolygon', coordinates: [g.coordinates, ...ui.rest] } : g;
-      return ['PUT', `/api/grids/${target.properties.code}?${q}`, { geometry, version: target.properties.version }];
+      return ['PUT', `/api/grids/${target.properties.code}?${q}`, { geometry, version: target.properties.version, reason }];
     }
     case 'new':
-      return ['POST', `/api/grids?${q}`, { parent: ui['pl-parent'].value, name: ui['pl-name'].value.trim(), kind: ui['pl-kind'].value, geometry: g }];
+      return ['POST', `/api/grids?${q}`, { parent: ui['pl-parent'].value, name: ui['pl-name'].value.trim(), kind: ui['pl-kind'].value, geometry: g, reason }];
     case 'split':
-      return ['POST', `/api/grids/${target.properties.code}/split?${q}`, { line: g, version: target.properties.version }];
+      return ['POST', `/api/grids/${target.properties.code}/split?${q}`, { line: g, version: target.properties.version, reason }];
     case 'merge':
-      return ['POST', `/api/grids/merge?${q}`, { codes: mergeSet, versions: mergeSet.map(versionOf) }];
+      return ['POST', `/api/grids/merge?${q}`, { codes: mergeSet, versions: mergeSet.map((c) => mergeVersions.get(c)), reason }];
     case 'delete':
-      return ['DELETE', `/api/grids/${target.properties.code}?${q}&version=${target.properties.version}`, undefined];
+      return ['DELETE', `/api/grids/${target.properties.code}?${q}&version=${target.properties.version}&reason=${encodeURIComponent(reason)}`, undefined];
   }
   return null;
 }
@@ -237,15 +263,30 @@ async function submit(dryRun) {
   renderResult(result);
   if (result.ok && dryRun) { pending = req; ui['pl-save'].disabled = false; }
   if (result.ok && !dryRun) {
-    const code = target?.properties.code;
+    // The grid to show afterwards: the edited one, or the one created, split off or merged into.
+    const code = op === 'edit' ? target?.properties.code : result.body?.code || null;
+    const touched = [target?.geometry, drawnGeometry(), ...(result.body?.changed || []).flatMap((c) => [c.before, c.after])]
+      .filter((g) => g && g.type);
     const kept = lastResult;
     cancel();
     lastResult = kept;
     renderResult(kept);
-    await loadUnits();
-    target = code ? state.data.grid.features.find((f) => f.properties.code === code) || null : null;
-    if (target) await showCard(code, { zoom: false }); else hideCard();
+    refreshAfterSave(touched);
+    target = null;
+    if (code) target = await showCard(code, { zoom: false }).catch(() => null);
+    if (!target) hideCard();
+    hint();
   }
+}
+
+// refreshAfterSave fetches again the grid tiles under the edit's old and new
+// shapes. The server drops its cached tiles when the change notification
+// reaches it (PostgreSQL NOTIFY, milliseconds after the commit that answered
+// us), so the same tiles are fetched once more a second later: a fetch that
+// raced the notification got the old tile.
+function refreshAfterSave(geoms) {
+  refreshTiles(geoms);
+  setTimeout(() => refreshTiles(geoms), 1000);
 }
 
 function renderResult(r) {
@@ -255,7 +296,7 @@ function renderResult(r) {
     const defects = e.code === 'topology' ? e.details?.features || [] : [];
     if (defects.length) drawDefects(defects);
     box.replaceChildren(
-      h('p', { class: 'warn refused' }, missing(e) ? t('edit_unavailable') : t('check_refused', { msg: e.message })),
+      h('p', { class: 'warn refused' }, t('check_refused', { msg: errorText(e) })),
       defects.length ? h('ul', { class: 'defects' }, defects.map((d) => h('li', {}, defectText(d.properties || {})))) : '',
     );
     return;
@@ -276,7 +317,9 @@ function renderResult(r) {
 
 function defectText(p) {
   const kind = { gap: t('defect_gap'), overlap: t('defect_overlap'), invalid: t('defect_invalid') }[p.kind] || p.kind || '';
-  const size = p.size != null ? ` ${Number(p.size).toLocaleString('en', { maximumFractionDigits: 1 })} ${p.unit || ''}` : '';
+  // The server writes units plainly (m2, m); the page shows m².
+  const unit = (p.unit || '').replace(/^m2$/, 'm²');
+  const size = p.size != null ? ` ${Number(p.size).toLocaleString('en', { maximumFractionDigits: 1 })} ${unit}` : '';
   return `${kind}${size}${p.message ? ` — ${p.message}` : ''}`;
 }
 

@@ -9,7 +9,7 @@ const PENDING = 'wangge.visits.pending';
 let me = null;
 let current = null; // the due row being visited
 
-const $ = (id) => document.getElementById(id);
+const $ = (id) => /** @type {HTMLInputElement} */ (document.getElementById(id));
 
 const pending = () => JSON.parse(localStorage.getItem(PENDING) || '[]');
 const setPending = (xs) => localStorage.setItem(PENDING, JSON.stringify(xs));
@@ -78,7 +78,7 @@ async function renderDue() {
 
 function openForm(row) {
   current = row;
-  const f = $('rv-form');
+  const f = /** @type {HTMLFormElement} */ (document.getElementById('rv-form'));
   f.reset();
   $('rv-address').textContent = row.address;
   $('rv-result').textContent = '';

@@ -1,10 +1,17 @@
 // Package static embeds the map front end so the binary serves it offline.
-// vendor/ is filled from npm (package-lock.json) by scripts/build.
+//
+// The libraries in vendor/ are copied from npm (package-lock.json) by
+// scripts/build and named one by one below: when they have not been copied,
+// `go build` fails with "pattern vendor/…: no matching files found" instead
+// of making a binary whose map page is blank. Run scripts/build (or
+// `cd static && npm ci` and the copy lines in it) first.
 package static
 
 import "embed"
 
-// FS is the front end: index.html, its modules and vendor/.
+// FS is the front end: index.html, its modules and the vendored libraries.
 //
-//go:embed index.html app.js style.css i18n.js api.js geometry.js gridmap.js card.js lookup.js planner.js display.js patrol.js jurisdiction.js residents.js vendor
+//go:embed index.html style.css *.js
+//go:embed vendor/maplibre-gl.js vendor/maplibre-gl.css vendor/LICENSE.txt
+//go:embed vendor/terra-draw.umd.js vendor/terra-draw-maplibre-gl-adapter.umd.js
 var FS embed.FS

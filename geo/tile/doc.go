@@ -1,5 +1,5 @@
 // Package tile renders Mapbox Vector Tiles (MVT v2) from features held in
-// memory and decodes tiles with the checks of the MVT 2.1 specification.
+// memory (geo/tile/mvtdecode, for tests, decodes them with the MVT 2.1 checks).
 //
 // Units: a tile has Extent (4096) integer units per side and is displayed at
 // Options.TileSize pixels (256), so one pixel is Extent/TileSize = 16 units.

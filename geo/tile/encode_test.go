@@ -9,6 +9,8 @@ import (
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/maptile"
 	"github.com/paulmach/orb/planar"
+
+	"wangge/geo/tile/mvtdecode"
 )
 
 // partitionTiles lists tiles covering the partition at z: all of them up to
@@ -52,7 +54,7 @@ func TestEncodePartitionSelfCheck(t *testing.T) {
 			}
 			sizes += len(data)
 			maxSize = max(maxSize, len(data))
-			layers, err := DecodeStrict(data)
+			layers, err := mvtdecode.DecodeStrict(data)
 			if err != nil {
 				t.Fatalf("z%d %d/%d: %v", z, tl.X, tl.Y, err)
 			}
@@ -241,7 +243,7 @@ func TestEncodeZ10AllCells(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ls, err := DecodeStrict(data)
+		ls, err := mvtdecode.DecodeStrict(data)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,6 +9,8 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/maptile"
+
+	"wangge/geo/tile/mvtdecode"
 )
 
 // square returns a lon/lat square ring of side d degrees at (lon, lat),
@@ -27,7 +29,7 @@ func encodeOne(t *testing.T, layers []*Layer, tl maptile.Tile) mvt.Layers {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ls, err := DecodeStrict(data)
+	ls, err := mvtdecode.DecodeStrict(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +119,7 @@ func TestEncodeWhileUpdating(t *testing.T) {
 					t.Error(err)
 					return
 				}
-				if _, err := DecodeStrict(data); err != nil {
+				if _, err := mvtdecode.DecodeStrict(data); err != nil {
 					t.Error(err)
 					return
 				}

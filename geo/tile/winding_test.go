@@ -7,6 +7,8 @@ import (
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
+
+	"wangge/geo/tile/mvtdecode"
 )
 
 // TestWinding: orb's mvt.Marshal writes rings in whatever order they come
@@ -37,7 +39,7 @@ func TestWinding(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, strictErr := DecodeStrict(data)
+		_, strictErr := mvtdecode.DecodeStrict(data)
 		if (strictErr == nil) != cw {
 			t.Fatalf("orb.Marshal of cw=%v ring: strict decode error %v", cw, strictErr)
 		}

@@ -122,6 +122,9 @@ type tileJSON struct {
 	Bounds       [4]float64    `json:"bounds"`
 	Center       [3]float64    `json:"center"`
 	VectorLayers []vectorLayer `json:"vector_layers"`
+	// Features is the layer's feature count (a TileJSON extension): the
+	// page's per-level totals without downloading the features.
+	Features int `json:"features"`
 }
 
 type vectorLayer struct {
@@ -156,6 +159,7 @@ func (s *Server) getTileJSON(c echo.Context) error {
 		MinZoom: spec.MinZoom, MaxZoom: spec.MaxZoom, Bounds: bounds, Center: center,
 		VectorLayers: []vectorLayer{{ID: spec.Name, Description: info.Description,
 			MinZoom: spec.MinZoom, MaxZoom: spec.MaxZoom, Fields: info.Fields}},
+		Features: info.Features,
 	})
 }
 

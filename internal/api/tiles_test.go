@@ -25,6 +25,7 @@ import (
 	"github.com/paulmach/orb/planar"
 
 	"wangge/geo/tile"
+	"wangge/geo/tile/mvtdecode"
 	"wangge/internal/api"
 	"wangge/internal/changes"
 	"wangge/internal/dbtest"
@@ -125,7 +126,7 @@ func tilePath(layer string, tl maptile.Tile) string {
 // projects them back to lon/lat.
 func decodeTile(t *testing.T, data []byte, tl maptile.Tile) mvt.Layers {
 	t.Helper()
-	ls, err := tile.DecodeStrict(data)
+	ls, err := mvtdecode.DecodeStrict(data)
 	if err != nil {
 		t.Fatalf("tile %v: %v", tl, err)
 	}
@@ -256,6 +257,7 @@ func TestTileJSON(t *testing.T) {
 			MinZoom      *int
 			MaxZoom      *int
 			Bounds       []float64
+			Features     *int
 			VectorLayers []struct {
 				ID     string
 				Fields map[string]string
@@ -268,6 +270,9 @@ func TestTileJSON(t *testing.T) {
 			tj.MinZoom == nil || tj.MaxZoom == nil || *tj.MaxZoom != def.Spec.MaxZoom || len(tj.Bounds) != 4 ||
 			len(tj.VectorLayers) != 1 || tj.VectorLayers[0].ID != def.Spec.Name || len(tj.VectorLayers[0].Fields) != len(def.Fields) {
 			t.Errorf("%s: %s", def.Spec.Name, body)
+		}
+		if tj.Features == nil || (def.Level > 0 && *tj.Features == 0) {
+			t.Errorf("%s: no feature count in %s", def.Spec.Name, body)
 		}
 		if def.Spec.Name == "grids" && (tj.Bounds[0] < 119 || tj.Bounds[2] > 121 || tj.Bounds[1] < 29 || tj.Bounds[3] > 31 || tj.Bounds[0] >= tj.Bounds[2]) {
 			t.Errorf("grids bounds %v not around the demo district", tj.Bounds)

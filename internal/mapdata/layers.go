@@ -12,7 +12,10 @@ package mapdata
 import (
 	"context"
 	"fmt"
+	"math"
 	"strconv"
+
+	"github.com/paulmach/orb/geo"
 
 	"wangge/geo/tile"
 	"wangge/internal/store"
@@ -56,15 +59,16 @@ const (
 
 var unitFields = map[string]string{
 	"code": "String", "name": "String", "level": "Number", "kind": "String",
-	"parent_code": "String", "households": "Number",
+	"parent_code": "String", "households": "Number", "area_m2": "Number",
 }
 
 // unitDef declares the layer of one unit level; summaries (below the
-// layer's DetailZoom) keep code, name and kind.
+// layer's DetailZoom) keep code, name, kind and area (the display's density
+// layer divides a report's counts by it at every zoom).
 func unitDef(name, description string, level, maxZoom, detailZoom int) Def {
 	return Def{
 		Spec: tile.Spec{Name: name, MinZoom: 0, MaxZoom: maxZoom, DetailZoom: detailZoom,
-			SummaryKeys: []string{"code", "name", "kind"}},
+			SummaryKeys: []string{"code", "name", "kind", "area_m2"}},
 		Description: description,
 		Fields:      unitFields,
 		Sources:     Units | Places, // the household counts come from places
@@ -130,6 +134,7 @@ func unitFeature(u store.MapUnit) (tile.Feature, error) {
 	return tile.Feature{ID: id, Geometry: u.Geometry, Properties: []tile.Property{
 		{Key: "code", Value: u.Code}, {Key: "name", Value: u.Name}, {Key: "level", Value: u.Level},
 		{Key: "kind", Value: u.Kind}, {Key: "parent_code", Value: u.Parent}, {Key: "households", Value: u.Households},
+		{Key: "area_m2", Value: int64(math.Round(geo.Area(u.Geometry)))},
 	}}, nil
 }
 

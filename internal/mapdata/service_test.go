@@ -10,6 +10,7 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"wangge/geo/tile"
+	"wangge/geo/tile/mvtdecode"
 	"wangge/internal/changes"
 	"wangge/internal/dbtest"
 	"wangge/internal/demo"
@@ -131,7 +132,7 @@ func TestUnitEventsUpdateOneFeatureAndReloadPurges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ls, err := tile.Decode(entry.Data)
+	ls, err := mvtdecode.Decode(entry.Data)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { tests } from './tests.mjs';
 
@@ -27,14 +27,15 @@ fs.mkdirSync(artefacts, { recursive: true });
 
 const cleanups = [];
 let cleaning = null;
-async function cleanup() {
+/** cleanup stops what startServer started (server, database), once. */
+export async function cleanup() {
   cleaning ??= (async () => { for (const f of cleanups.reverse()) { try { await f(); } catch (e) { console.error('cleanup:', e.message); } } })();
   return cleaning;
 }
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { cleanup().finally(() => process.exit(130)); });
 
-function sh(cmd, args, env = {}) {
-  const r = spawnSync(cmd, args, { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 10 * 60 * 1000 });
+function sh(cmd, args, env = {}, timeout = 10 * 60 * 1000) {
+  const r = spawnSync(cmd, args, { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', timeout });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.error?.message || ''}${r.stderr || r.stdout}`);
   return r.stdout;
 }
@@ -63,7 +64,8 @@ function freePort() {
   });
 }
 
-async function startServer() {
+/** startServer loads the demo district (demoArgs: e.g. --scale 10000) into a new database and serves it. */
+export async function startServer(demoArgs = ['--patrol-days', '1']) {
   const bin = path.join(root, 'bin/wangge');
   if (!fs.existsSync(bin)) sh(path.join(root, 'scripts/build'), []);
   const admin = serverDSN();
@@ -73,7 +75,7 @@ async function startServer() {
   const password = randomBytes(12).toString('base64url');
   const env = { DATABASE_URL: withDatabase(admin, name), WANGGE_DEMO_PASSWORD: password, WANGGE_LOG_LEVEL: 'warn' };
   const t0 = Date.now();
-  sh(bin, ['demo', '--patrol-days', '1'], env);
+  sh(bin, ['demo', ...demoArgs], env, 60 * 60 * 1000); // a city-sized district (--scale 10000) takes minutes
   console.log(`demo district loaded into ${name} in ${Date.now() - t0} ms`);
   const port = await freePort();
   const log = fs.openSync(path.join(artefacts, 'server.log'), 'w');
@@ -110,7 +112,9 @@ async function main() {
     cleanups.push(() => browser.close());
     for (const test of tests) {
       if (only && !test.name.includes(only)) continue;
-      const context = await browser.newContext({ viewport: test.viewport || { width: 1280, height: 800 }, acceptDownloads: true, locale: 'zh-CN' });
+      // touch: a phone (taps, touch events) rather than a mouse.
+      const context = await browser.newContext({ viewport: test.viewport || { width: 1280, height: 800 }, acceptDownloads: true, locale: 'zh-CN',
+        hasTouch: !!test.touch, isMobile: !!test.touch });
       const page = await context.newPage();
       const consoleErrors = [];
       page.on('pageerror', (e) => consoleErrors.push(e.message));
@@ -150,4 +154,5 @@ async function main() {
   process.exit(failed ? 1 : 0);
 }
 
-main();
+// Run as a script (node static/e2e/run.mjs); mapload.mjs imports startServer.
+if (import.meta.url === pathToFileURL(process.argv[1]).href) main();

@@ -101,12 +101,10 @@ export const tests = [
       assert(await page.locator('#card .staff-grid_worker a.phone').count() === 1, 'no phone link');
       await idle(page);
       assert((await rendered(page, 'selection-line')).includes(code), 'selected grid not outlined');
-      if (await page.locator('#card-households').count() === 0) await page.waitForTimeout(500);
-      const hh = await page.locator('#card-households').count();
-      if (hh) {
-        const [[n]] = sql(server.dsn, `SELECT count(*) FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_code = '${code}'`);
-        assert((await page.textContent('#card-households')) === n, `card households ${await page.textContent('#card-households')}, database ${n}`);
-      }
+      // The admin may read statistics: the households are always on the card.
+      await page.waitForSelector('#card-households', { timeout: 10000 });
+      const [[n]] = sql(server.dsn, `SELECT count(*) FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_code = '${code}'`);
+      assert((await page.textContent('#card-households')) === n, `card households ${await page.textContent('#card-households')}, database ${n}`);
       await page.waitForSelector('#card-open-incidents');
       const [[open]] = sql(server.dsn, `SELECT count(*) FROM incidents WHERE grid_code = '${code}' AND status NOT IN ('closed', 'rejected')`);
       const shown = (await page.textContent('#card-open-incidents')).trim().split(' ')[0];
@@ -160,25 +158,27 @@ export const tests = [
       await clickLngLat(page, Number(lon), Number(lat));
       await page.waitForSelector('#card:not([hidden])');
       // Zoom in on the grid, then drag its first vertex 40 px away from its middle, into the neighbours.
-      await page.evaluate((c) => {
-        const f = window.wangge.state.data.grid.features.find((g) => g.properties.code === c);
-        const ring = f.geometry.coordinates[0][0];
+      const geometry = await page.evaluate(async (c) => (await (await fetch(`/api/grids/${c}`, { credentials: 'same-origin' })).json()).geometry, code);
+      await page.evaluate((g) => {
+        const ring = g.coordinates[0][0];
         let [a, b, x, y] = [180, 90, -180, -90];
         for (const [p, q] of ring) { a = Math.min(a, p); b = Math.min(b, q); x = Math.max(x, p); y = Math.max(y, q); }
         window.wangge.state.map.fitBounds([[a, b], [x, y]], { padding: 120, duration: 0 });
-      }, code);
+      }, geometry);
       await idle(page);
       await page.click('#pl-edit');
       await page.waitForTimeout(300);
-      const drag = await page.evaluate((c) => {
+      const drag = await page.evaluate((g) => {
         const m = window.wangge.state.map, r = m.getContainer().getBoundingClientRect();
-        const f = window.wangge.state.data.grid.features.find((g) => g.properties.code === c);
-        const ring = f.geometry.coordinates[0][0].slice(0, -1);
+        const ring = g.coordinates[0][0].slice(0, -1);
         const mid = ring.reduce((s, p) => [s[0] + p[0] / ring.length, s[1] + p[1] / ring.length], [0, 0]);
         const v = m.project(ring[0]), o = m.project(mid);
         const d = Math.hypot(v.x - o.x, v.y - o.y);
-        return { from: [r.left + v.x, r.top + v.y], to: [r.left + v.x + (40 * (v.x - o.x)) / d, r.top + v.y + (40 * (v.y - o.y)) / d] };
-      }, code);
+        const to = [v.x + (40 * (v.x - o.x)) / d, v.y + (40 * (v.y - o.y)) / d];
+        // inside: a point just inside the moved vertex, in the neighbours before the save and in this grid after.
+        const inside = [v.x + (34 * (v.x - o.x)) / d, v.y + (34 * (v.y - o.y)) / d];
+        return { from: [r.left + v.x, r.top + v.y], to: [r.left + to[0], r.top + to[1]], inside: m.unproject(inside).toArray() };
+      }, geometry);
       await page.mouse.move(...drag.from);
       await page.mouse.down();
       await page.mouse.move(...drag.to, { steps: 12 });
@@ -187,6 +187,9 @@ export const tests = [
       await page.click('#pl-check');
       await page.waitForSelector('#pl-result p');
       await page.waitForSelector('#pl-result .refused', { timeout: 10000 });
+      // The refusal in the page's language (by the error's code), not the server's English.
+      const refusal = await page.textContent('#pl-result .refused');
+      assert(refusal.includes('边界不符合规则'), `refusal not in Chinese: ${refusal}`);
       await idle(page);
       const defects = await page.evaluate(() => window.wangge.state.map.queryRenderedFeatures({ layers: ['pl-defects-fill'] }).length);
       assert(defects > 0, 'refused, but no defect drawn');
@@ -202,21 +205,29 @@ export const tests = [
       assert((await rendered(page, 'pl-preview-after')).length > 0, 'adjust preview not drawn');
       await shot('planner-adjust-preview');
       // The vector tile under the moved vertex, as the browser session fetches it.
-      const tile = await page.evaluate(async (c) => {
-        const f = window.wangge.state.data.grid.features.find((g) => g.properties.code === c);
-        const [lon, lat] = f.geometry.coordinates[0][0][0];
+      const tile = await page.evaluate(async (g) => {
+        const [lon, lat] = g.coordinates[0][0][0];
         const z = 15, n = 2 ** z, r = (lat * Math.PI) / 180;
         const url = `/tiles/grids/${z}/${Math.floor(((lon + 180) / 360) * n)}/${Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n)}.mvt`;
         const res = await fetch(url, { credentials: 'same-origin' });
         return { url, status: res.status, etag: res.headers.get('ETag') };
-      }, code);
+      }, geometry);
+      const codesAt = (lngLat) => page.evaluate((p) => {
+        const m = window.wangge.state.map;
+        return m.queryRenderedFeatures(m.project(p), { layers: ['units-grid-fill'] }).map((f) => f.properties.code);
+      }, lngLat);
+      assert(!(await codesAt(drag.inside)).includes(code), 'the point beyond the old vertex is drawn in the grid before the save');
       assert(tile.status === 200 && tile.etag, `tile ${tile.url} before the edit: ${tile.status}`);
       await page.click('#pl-save');
-      await page.waitForFunction((c) => window.wangge.state.data.grid.features.find((f) => f.properties.code === c)?.properties.version > 1, code, { timeout: 15000 });
+      await page.waitForFunction((v) => document.querySelector('#card .meta')?.textContent.includes(`v${v}`), Number(version) + 1, { timeout: 15000 });
       const [[saved]] = sql(server.dsn, `SELECT version FROM units WHERE code = '${code}'`);
       assert(Number(saved) === Number(version) + 1, `version ${saved} after the adjust save, want ${Number(version) + 1}`);
       await idle(page);
       assert((await rendered(page, 'units-grid-fill')).includes(code), 'edited grid not redrawn');
+      // Only the touched tiles were fetched again, and they show the new shape.
+      let now = [];
+      for (let i = 0; i < 30 && !now.includes(code); i++) { await page.waitForTimeout(200); await idle(page); now = await codesAt(drag.inside); }
+      assert(now.includes(code), `the refreshed tiles do not draw the moved vertex: ${now}`);
       // The server drops the tiles under the old and new shapes: the next fetch is a new tile.
       const fresh = await page.evaluate(async ({ url, etag }) => {
         for (let i = 0; i < 50; i++) {
@@ -419,6 +430,130 @@ export const tests = [
       assert(n === '1', `visit stored ${n} times`);
       assert(await page.locator('#rv-due li').count() === before - 1, 'due list did not shrink by one');
       await shot('residents-visit-phone', 'residents-visit');
+    },
+  },
+  // mapfront (#19): what officers, planners and leaders tripped on, each seen failing before.
+  {
+    name: 'mapfront: on a phone a point outside every grid clears the last card; a failed lookup says so in Chinese',
+    viewport: { width: 390, height: 844 },
+    touch: true,
+    async run({ page, context, server }) {
+      await login(page, server, 'officer');
+      const [[lon, lat, gname]] = sql(server.dsn, `SELECT ST_X(p), ST_Y(p), u.name FROM units u, ST_PointOnSurface(u.geom) p WHERE u.level = 4 ORDER BY u.code OFFSET 3 LIMIT 1`);
+      await page.fill('#lookup-q', `${lon},${lat}`);
+      await page.tap('#lookup-form button[type=submit]');
+      await page.waitForFunction((n) => document.querySelector('#card h2')?.textContent === n, gname, { timeout: 10000 });
+      // 2 km west of the district: in no grid.
+      const [[olon, olat]] = sql(server.dsn, `SELECT ST_XMin(e) - 0.02, (ST_YMin(e) + ST_YMax(e)) / 2 FROM (SELECT ST_Extent(geom) e FROM units WHERE level = 1) x`);
+      await page.fill('#lookup-q', `${olon},${olat}`);
+      await page.tap('#lookup-form button[type=submit]');
+      await page.waitForFunction(() => document.getElementById('lookup-answer').textContent.includes('不在任何网格内'), null, { timeout: 10000 });
+      assert(await page.isHidden('#card'), 'the previous grid\'s card is still shown for a point in no grid');
+      // The card of a grid for an officer: households need the statistics permission, and the card says so.
+      await page.fill('#lookup-q', `${lon},${lat}`);
+      await page.tap('#lookup-form button[type=submit]');
+      await page.waitForFunction(() => document.getElementById('card-stats')?.textContent.includes('无权查看统计'), null, { timeout: 10000 });
+      // The server unreachable: the answer is replaced by a Chinese failure, not left in place.
+      await context.route('**/api/locate*', (route) => route.abort('connectionrefused'));
+      await page.fill('#lookup-q', `${olon},${olat}`);
+      await page.tap('#lookup-form button[type=submit]');
+      await page.waitForSelector('#lookup-answer .failed', { timeout: 10000 });
+      const text = await page.textContent('#lookup-answer .failed');
+      assert(text.includes('网络连接失败'), `failure shown as ${text}`);
+      assert(!(await page.textContent('#status')).includes('Failed to fetch'), 'English fetch error in the header');
+      assert(await page.isHidden('#card'), 'a failed lookup left the last card on screen');
+      await context.unroute('**/api/locate*');
+    },
+  },
+  {
+    name: 'mapfront: degree-minute-second coordinates and "my location" (geolocation with its accuracy circle) find the grid',
+    viewport: { width: 390, height: 844 },
+    touch: true,
+    async run({ page, context, server, shot }) {
+      const [[lon, lat, gname]] = sql(server.dsn, `SELECT ST_X(p), ST_Y(p), u.name FROM units u, ST_PointOnSurface(u.geom) p WHERE u.level = 4 ORDER BY u.code OFFSET 11 LIMIT 1`);
+      await context.grantPermissions(['geolocation'], { origin: server.base });
+      await context.setGeolocation({ longitude: Number(lon), latitude: Number(lat), accuracy: 25 });
+      await login(page, server, 'officer');
+      const dms = (v, pos, neg) => {
+        const a = Math.abs(v), d = Math.floor(a), m = Math.floor((a - d) * 60), sec = ((a - d) * 60 - m) * 60;
+        return `${d}°${m}'${sec.toFixed(3)}"${v >= 0 ? pos : neg}`;
+      };
+      await page.fill('#lookup-q', `${dms(Number(lat), 'N', 'S')} ${dms(Number(lon), 'E', 'W')}`);
+      await page.tap('#lookup-form button[type=submit]');
+      await page.waitForFunction((n) => document.getElementById('lookup-grid')?.textContent === n, gname, { timeout: 10000 });
+      await page.tap('#lookup-here');
+      await page.waitForFunction(() => document.getElementById('lookup-answer').textContent.includes('精度 25 米'), null, { timeout: 10000 })
+        .catch(async (e) => { throw new Error(`${e.message}; answer: ${await page.textContent('#lookup-answer')}`); });
+      assert((await page.textContent('#lookup-grid')) === gname, `my location in ${await page.textContent('#lookup-grid')}, want ${gname}`);
+      await idle(page);
+      const circle = await page.evaluate(() => window.wangge.state.map.queryRenderedFeatures({ layers: ['lookup-accuracy-fill'] }).length);
+      assert(circle > 0, 'no accuracy circle drawn');
+      await shot('lookup-my-location');
+    },
+  },
+  {
+    name: 'mapfront: the same address in two grids is offered as a choice, not taken silently',
+    async run({ page, server }) {
+      // Two addresses in different grids made to read the same (the generated search text follows).
+      const [[a, text, ga], [b, , gb]] = sql(server.dsn, `
+        WITH x AS (SELECT a.id, a.full_text, bl.grid_code, row_number() OVER (PARTITION BY bl.grid_code ORDER BY a.id) r
+          FROM addresses a JOIN buildings bl ON bl.id = a.building_id WHERE bl.grid_code IS NOT NULL)
+        SELECT id, full_text, grid_code FROM x WHERE r = 1 ORDER BY grid_code OFFSET 40 LIMIT 2`);
+      assert(ga !== gb, 'picked two addresses of one grid');
+      sql(server.dsn, `UPDATE addresses SET full_text = (SELECT full_text FROM addresses WHERE id = ${a}) WHERE id = ${b}`);
+      await login(page, server, 'officer');
+      await page.fill('#lookup-q', text);
+      await page.click('#lookup-form button[type=submit]');
+      await page.waitForSelector('#lookup-results .choose', { timeout: 10000 });
+      assert(await page.isHidden('#card'), 'a card was opened although the match is ambiguous');
+      const [[gname]] = sql(server.dsn, `SELECT name FROM units WHERE code = '${gb}'`);
+      await page.click(`#lookup-results a.result:has-text("${gname}")`);
+      await page.waitForFunction((n) => document.getElementById('lookup-grid')?.textContent === n, gname, { timeout: 10000 });
+    },
+  },
+  {
+    name: 'mapfront: the leader clicks a grid for its card, the legend follows the layers, no raw i18n keys',
+    viewport: { width: 1920, height: 1080 },
+    async run({ page, server, shot }) {
+      await login(page, server, 'leader');
+      await page.waitForSelector('#map-legend');
+      assert((await page.textContent('#map-legend')).includes('学校专属网格'), 'no grid-kind legend on the display');
+      const [[code, name, lon, lat, community]] = sql(server.dsn, `SELECT u.code, u.name, ST_X(p), ST_Y(p), c.name FROM units u JOIN units c ON c.code = u.parent_code,
+        ST_PointOnSurface(u.geom) p WHERE u.level = 4 ORDER BY u.code OFFSET 5 LIMIT 1`);
+      await clickLngLat(page, Number(lon), Number(lat));
+      await page.waitForFunction((n) => document.querySelector('#card h2')?.textContent === n, name, { timeout: 10000 });
+      await page.click(`#card .crumbs a:text("${community}")`);
+      await page.waitForFunction((c) => document.querySelector('#card h2')?.textContent === c, community);
+      const card = await page.textContent('#card');
+      assert(!/kind_|mapfront_/.test(card), `raw i18n key on the community card: ${card}`);
+      await Promise.all([page.waitForResponse((r) => r.url().includes('/api/reports/grid-counts')), page.check('#dp-layers input[data-layer=balance]')]);
+      await page.waitForFunction(() => document.getElementById('map-legend').textContent.includes('超出目标'));
+      await page.uncheck('#dp-layers input[data-layer=kind]');
+      await page.waitForFunction(() => !document.getElementById('map-legend').textContent.includes('学校专属网格'));
+      assert(code.length === 15, 'not a grid');
+      await shot('display-legend');
+    },
+  },
+  {
+    name: 'mapfront: every mode has a legend; the planner\'s merge hint says a click adds a grid',
+    async run({ page, server }) {
+      await login(page, server, 'admin');
+      for (const mode of ['map', 'lookup', 'planner', 'display']) {
+        await page.click(`#modes button[data-mode=${mode}]`);
+        await page.waitForSelector('#map-legend .key');
+        assert((await page.locator('#map-legend .key').count()) > 0, `no legend in ${mode} mode`);
+      }
+      await page.click('#modes button[data-mode=planner]');
+      const [[code, lon, lat], [code2, lon2, lat2]] = sql(server.dsn, `SELECT u.code, ST_X(p), ST_Y(p) FROM units u, ST_PointOnSurface(u.geom) p
+        WHERE u.level = 4 ORDER BY u.code LIMIT 2`);
+      await clickLngLat(page, Number(lon), Number(lat));
+      await page.waitForFunction((c) => document.querySelector('#card code')?.textContent === c, code);
+      await page.click('#pl-merge');
+      assert(!(await page.textContent('#pl-hint')).includes('Shift'), 'merge hint still asks for Shift-click');
+      await clickLngLat(page, Number(lon2), Number(lat2));
+      const [[n2]] = sql(server.dsn, `SELECT name FROM units WHERE code = '${code2}'`);
+      await page.waitForFunction((n) => document.getElementById('pl-hint').textContent.includes(n), n2);
+      await page.click('#pl-cancel');
     },
   },
 ];

@@ -1,4 +1,7 @@
-package tile
+// Package mvtdecode decodes Mapbox Vector Tiles with the MVT 2.1 checks. Only
+// tests use it (the server encodes, never decodes): kept out of geo/tile so
+// the binary does not link orb's MVT decoder and gogo/protobuf.
+package mvtdecode
 
 import (
 	"bytes"
@@ -98,9 +101,38 @@ func (p *plan) rebuild(data []byte) []byte {
 				body = append(body, data[l.offset+f.from:l.offset+f.to]...)
 			}
 		}
-		out = appendBytesField(out, 3, body)
+		out = binary.AppendUvarint(out, 3<<3|2) // field 3 (layers), length-delimited
+		out = binary.AppendUvarint(out, uint64(len(body)))
+		out = append(out, body...)
 	}
 	return out
+}
+
+// Geometry command ids (MVT 2.1 §4.3.1).
+const (
+	cmdMoveTo    = 1
+	cmdLineTo    = 2
+	cmdClosePath = 7
+)
+
+// Feature geometry types (MVT 2.1 §4.3.4).
+const (
+	geomPoint      = 1
+	geomLineString = 2
+	geomPolygon    = 3
+)
+
+// ipt is a point in tile units; int64 keeps the ring area exact.
+type ipt struct{ x, y int64 }
+
+// area2 is twice the signed area of the open ring r (shoelace).
+func area2(r []ipt) int64 {
+	var s int64
+	for i := range r {
+		j := (i + 1) % len(r)
+		s += r[i].x*r[j].y - r[j].x*r[i].y
+	}
+	return s
 }
 
 func fatal(format string, args ...any) error {

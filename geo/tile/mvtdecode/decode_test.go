@@ -1,4 +1,4 @@
-package tile
+package mvtdecode
 
 import (
 	"encoding/json"

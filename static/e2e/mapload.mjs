@@ -1,0 +1,159 @@
+// Map-load measurement: the grid map drawn from GeoJSON (every unit of the
+// four levels, as the page did before it used tiles) against the same map
+// drawn from the server's vector tiles, in headless Chromium, on one server
+// in one run: bytes transferred and time until the map is drawn (MapLibre
+// idle) on first load, and after an edit (GeoJSON: everything again; tiles:
+// only those under the edited grid). Prints the medians and their ratio.
+//
+//   node static/e2e/mapload.mjs [--scale 10000] [--runs 3]
+//
+// Without WANGGE_E2E_URL it loads the demo district at that scale into a
+// database of its own (see run.mjs) and drops it afterwards.
+import { chromium } from 'playwright-core';
+import { startServer, cleanup } from './run.mjs';
+
+const arg = (name, def) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : def; };
+const scale = arg('scale', '10000'), runs = Number(arg('runs', '3'));
+
+// measure runs in the page: builds the map the way `mode` says, waits until
+// it is drawn, then refreshes it as after an edit of grid `code`.
+async function measure({ mode, code }) {
+  const LEVELS = ['district', 'street', 'community', 'grid'];
+  const SETS = { district: 'districts', street: 'streets', community: 'communities', grid: 'grids' };
+  const getJSON = async (u) => (await fetch(u, { credentials: 'same-origin' })).json();
+  const idle = (map) => new Promise((resolve) => { map.once('idle', resolve); map.triggerRepaint(); });
+  document.getElementById('m')?.remove();
+  const el = Object.assign(document.createElement('div'), { id: 'm' });
+  el.style.cssText = 'position:absolute;inset:0';
+  document.body.append(el);
+  performance.clearResourceTimings();
+  const t0 = performance.now();
+  // Refreshed tiles get ?r=1, as the page does (gridmap.js), so no cache answers for them.
+  const refreshed = new Set();
+  const transformRequest = (url) => {
+    const m = url.match(/\/tiles\/grids\/(\d+\/\d+\/\d+)\.mvt$/);
+    return { url: m && refreshed.has(m[1]) ? `${url}?r=1` : url };
+  };
+  const map = new maplibregl.Map({ container: el, style: { version: 8, sources: {}, layers: [] }, center: [120.12, 30.27], zoom: 10, attributionControl: false, transformRequest });
+  await new Promise((resolve) => map.on('load', resolve));
+  const src = (l) => ({ source: `u-${l}`, ...(mode === 'tiles' ? { 'source-layer': SETS[l] } : {}) });
+  let bounds;
+  if (mode === 'geojson') {
+    const all = await Promise.all(LEVELS.map((l) => getJSON(`/api/grids?level=${l}`)));
+    LEVELS.forEach((l, i) => map.addSource(`u-${l}`, { type: 'geojson', data: all[i] }));
+    const b = [180, 90, -180, -90];
+    for (const f of all[0].features) for (const p of f.geometry.coordinates.flat(2)) { b[0] = Math.min(b[0], p[0]); b[1] = Math.min(b[1], p[1]); b[2] = Math.max(b[2], p[0]); b[3] = Math.max(b[3], p[1]); }
+    bounds = b;
+  } else {
+    const info = await Promise.all(LEVELS.map((l) => getJSON(`/tiles/${SETS[l]}.json`)));
+    LEVELS.forEach((l, i) => map.addSource(`u-${l}`, { type: 'vector', tiles: info[i].tiles, minzoom: info[i].minzoom, maxzoom: info[i].maxzoom }));
+    bounds = info[0].bounds;
+  }
+  for (const l of LEVELS) map.addLayer({ id: `${l}-fill`, type: 'fill', ...src(l), paint: { 'fill-color': '#a8dadc', 'fill-opacity': l === 'grid' ? 0.5 : 0.1 } });
+  for (const l of LEVELS) map.addLayer({ id: `${l}-line`, type: 'line', ...src(l), paint: { 'line-color': '#1d3557', 'line-width': 1 } });
+  map.fitBounds([[bounds[0], bounds[1]], [bounds[2], bounds[3]]], { padding: 40, duration: 0 });
+  await idle(map);
+  window.bench = { map, refreshed, mode, code };
+  return performance.now() - t0;
+}
+
+// refresh, in the page, edits grid `code` and redraws the map as the page did (GeoJSON) or does (tiles).
+async function refresh() {
+  const { map, refreshed, mode, code } = window.bench;
+  const LEVELS = ['district', 'street', 'community', 'grid'];
+  const getJSON = async (u) => (await fetch(u, { credentials: 'same-origin' })).json();
+  const idle = () => new Promise((resolve) => { map.once('idle', resolve); map.triggerRepaint(); });
+  const unit = await getJSON(`/api/grids/${code}`);
+  // The same shape without repeated consecutive vertices (which the server refuses on input).
+  const dedupe = (g) => ({ ...g, coordinates: g.coordinates.map((poly) => poly.map((ring) => ring.filter((p, i) => !i || p[0] !== ring[i - 1][0] || p[1] !== ring[i - 1][1]))) });
+  // A real edit (the same shape as a new version) so the server drops and re-renders the grid's tiles.
+  const edit = await fetch(`/api/grids/${code}?mode=strict`, { method: 'PUT', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ geometry: dedupe(unit.geometry), version: unit.properties.version, reason: 'mapload measurement' }) });
+  if (!edit.ok) throw new Error(`edit ${code}: ${edit.status} ${await edit.text()}`);
+  await new Promise((resolve) => setTimeout(resolve, 200)); // the server's change notification
+  const t1 = performance.now();
+  if (mode === 'geojson') {
+    const all = await Promise.all(LEVELS.map((l) => getJSON(`/api/grids?level=${l}`)));
+    LEVELS.forEach((l, i) => map.getSource(`u-${l}`).setData(all[i]));
+  } else {
+    const pts = unit.geometry.coordinates.flat(2);
+    const xs = pts.map((p) => p[0]), ys = pts.map((p) => p[1]);
+    const ids = [];
+    for (let z = Math.floor(map.getZoom()) - 1; z <= Math.ceil(map.getZoom()) + 1; z++) {
+      const n = 2 ** z, tx = (x) => Math.floor(((x + 180) / 360) * n);
+      const ty = (y) => { const r = (y * Math.PI) / 180; return Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n); };
+      for (let x = tx(Math.min(...xs)); x <= tx(Math.max(...xs)); x++) for (let y = ty(Math.max(...ys)); y <= ty(Math.min(...ys)); y++) { ids.push({ z, x, y }); refreshed.add(`${z}/${x}/${y}`); }
+    }
+    map.refreshTiles('u-grid', ids);
+  }
+  await idle();
+  const ms = performance.now() - t1;
+  map.remove();
+  return ms;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main() {
+  const server = process.env.WANGGE_E2E_URL
+    ? { base: process.env.WANGGE_E2E_URL, password: process.env.WANGGE_DEMO_PASSWORD }
+    : await startServer(['--scale', scale, '--patrol-days', '1']);
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+  });
+  cleanups.push(() => browser.close());
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(`${server.base}/vendor/LICENSE.txt`);
+  await page.setContent('<!doctype html><html><body style="margin:0"><script src="/vendor/maplibre-gl.js"></script></body></html>');
+  await page.waitForFunction(() => typeof maplibregl !== 'undefined');
+  const login = await page.evaluate(async (pw) => (await fetch('/api/login', { method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: pw }) })).status, server.password);
+  if (login !== 200) throw new Error(`login: ${login}`);
+  // An inner grid of the district, edited (same shape, new version) between runs so the server re-renders its tiles.
+  const grids = await page.evaluate(async () => (await (await fetch('/tiles/grids.json', { credentials: 'same-origin' })).json()).features);
+  const [code] = await page.evaluate(async () => {
+    const fc = await (await fetch('/api/grids?level=community', { credentials: 'same-origin' })).json();
+    const c = fc.features[Math.floor(fc.features.length / 2)].properties.code;
+    const g = await (await fetch(`/api/grids?level=grid&parent=${c}`, { credentials: 'same-origin' })).json();
+    return [g.features[0].properties.code];
+  });
+  // Bytes on the wire (body as sent, plus headers) of the map's data requests,
+  // the tile requests of MapLibre's workers included.
+  let bytes = 0, counting = false;
+  const pending = [];
+  context.on('requestfinished', (r) => {
+    if (!counting || !/\/(api\/grids\?|tiles\/)/.test(r.url())) return;
+    pending.push(r.sizes().then((s) => { bytes += s.responseBodySize + s.responseHeadersSize; }));
+  });
+  const phase = async (f, a) => {
+    bytes = 0; counting = true; pending.length = 0;
+    const ms = await page.evaluate(f, a);
+    await page.waitForTimeout(300);
+    await Promise.all(pending);
+    counting = false;
+    return { ms, bytes };
+  };
+  const res = { geojson: [], tiles: [] };
+  for (let i = 0; i < runs; i++) {
+    for (const mode of ['geojson', 'tiles']) {
+      // Each run starts with an empty browser cache, as a first visit does.
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Network.clearBrowserCache');
+      await cdp.detach();
+      const first = await phase(measure, { mode, code });
+      res[mode].push({ first, refresh: await phase(refresh) });
+    }
+  }
+  const fmt = (b) => `${(b / 1e6).toFixed(2)} MB`;
+  console.log(`map load, ${grids} grids, 1280×800, headless Chromium, medians of ${runs} runs (same server, same run):`);
+  for (const phase of ['first', 'refresh']) {
+    const m = (mode, k) => median(res[mode].map((r) => r[phase][k]));
+    const [gb, tb, gm, tm] = [m('geojson', 'bytes'), m('tiles', 'bytes'), m('geojson', 'ms'), m('tiles', 'ms')];
+    console.log(`  ${phase === 'first' ? 'first load ' : 'after edit '}  GeoJSON ${fmt(gb)} ${gm.toFixed(0)} ms   tiles ${fmt(tb)} ${tm.toFixed(0)} ms   bytes ×${(gb / Math.max(tb, 1)).toFixed(1)} fewer, time ×${(gm / tm).toFixed(1)} faster`);
+  }
+}
+
+const cleanups = [];
+main().catch((e) => { console.error(e); process.exitCode = 1; })
+  .finally(async () => { for (const f of cleanups.reverse()) await f().catch(() => {}); await cleanup(); });

@@ -1,0 +1,4 @@
+// The UMD globals index.html loads before the modules (types from npm).
+declare const maplibregl: typeof import('maplibre-gl');
+declare const terraDraw: typeof import('terra-draw');
+declare const terraDrawMaplibreGlAdapter: typeof import('terra-draw-maplibre-gl-adapter');
