@@ -319,11 +319,12 @@ function moveLabels() {
 /** unitLabel is "name (level)" for messages. */
 export function unitLabel(p) { return `${p.name}（${t(p.level)}）`; }
 
-/** district is the district on the map (the first in its tiles), once its tiles have loaded. */
+/** district is the district on the map (the first in its tiles, once they have loaded). */
 export async function district() {
   const map = state.map;
   const first = () => map.querySourceFeatures('units-district', { sourceLayer: TILESETS.district })[0]?.properties || null;
   // A repaint makes sure an idle event comes; idle is when the visible tiles have loaded.
   for (let i = 0; i < 3 && !first(); i++) await new Promise((resolve) => { map.once('idle', resolve); map.triggerRepaint(); });
-  return first();
+  // A mode that hides the district layer (patrol) has no district tiles: ask the server.
+  return first() || (await get('/api/grids?level=district')).features[0]?.properties || null;
 }

@@ -151,7 +151,7 @@ func TestRestartUnderLoad(t *testing.T) {
 					t.Errorf("import %s never accepted", estate)
 					return
 				}
-				status, err := postImport(client, base, token, data, "restart-import-"+estate)
+				status, err := postImport(client, base, token, data, fmt.Sprintf("restart-import-%x", estate)) // header values are ASCII
 				if err != nil {
 					transport.Add(1)
 				} else if status == 200 {
