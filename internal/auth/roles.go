@@ -45,14 +45,17 @@ const (
 	ReadStats      Action = "read_stats"      // aggregates: counts per unit, performance
 	ReadAudit      Action = "read_audit"
 	ManageUsers    Action = "manage_users"
+
+	// Incidents (issue #13): extensions and approvals granted by the level above.
+	ApproveIncidents Action = "approve_incidents"
 )
 
 // grants: which roles may do what (within their scope).
 var grants = map[Role][]Action{
-	Admin:   {ReadMap, EditBoundaries, ReadHouseholds, Unmask, ImportPlaces, ReadIncidents, WriteIncidents, RecordPatrol, ReadStats, ReadAudit, ManageUsers},
+	Admin:   {ReadMap, EditBoundaries, ReadHouseholds, Unmask, ImportPlaces, ReadIncidents, WriteIncidents, RecordPatrol, ReadStats, ReadAudit, ManageUsers, ApproveIncidents},
 	Planner: {ReadMap, EditBoundaries, ReadStats},
 	Officer: {ReadMap, ReadHouseholds, Unmask, ImportPlaces, ReadIncidents, WriteIncidents, RecordPatrol},
-	Leader:  {ReadMap, ReadHouseholds, ReadIncidents, ReadStats},
+	Leader:  {ReadMap, ReadHouseholds, ReadIncidents, ReadStats, ApproveIncidents},
 	Auditor: {ReadMap, ReadAudit},
 }
 
