@@ -101,7 +101,9 @@ ALTER TABLE incidents
     ADD COLUMN escalations    smallint NOT NULL DEFAULT 0,
     -- Optimistic concurrency: a transition names the version it saw.
     ADD COLUMN version        integer NOT NULL DEFAULT 1,
-    ADD COLUMN open311_key    bigint;
+    ADD COLUMN open311_key    bigint,
+    -- Open311 clients link a photo by URL; it is kept as given, never fetched.
+    ADD COLUMN media_url      text NOT NULL DEFAULT '';
 
 UPDATE incidents SET community_code = left(grid_code, 12) WHERE grid_code IS NOT NULL;
 UPDATE incidents SET source = 'demo' WHERE idempotency_key IS NULL;

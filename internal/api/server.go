@@ -34,6 +34,7 @@ type Options struct {
 	BodyLimit      int64 // bytes
 	RequestTimeout time.Duration
 	BasemapURL     string
+	Clock          func() time.Time // the incidents workflow's clock; nil is time.Now
 
 	SessionTTL       time.Duration // default 12h
 	LoginPerMinute   float64       // per client address; default 10
@@ -152,6 +153,9 @@ func (s *Server) routes() {
 	e.GET("/ogc/collections/:id", s.ogcCollection, s.may(auth.ReadMap)...)
 	e.GET("/ogc/collections/:id/items", s.ogcItems, s.may(auth.ReadMap)...)
 	e.GET("/ogc/collections/:id/items/:fid", s.ogcItem, s.may(auth.ReadMap)...)
+
+	// Incidents (事件): reports, workflow, photos, Open311 (incidents.go, open311.go).
+	s.incidentRoutes(api)
 
 	e.StaticFS("/", s.opt.Static)
 }

@@ -48,6 +48,7 @@ type Report struct {
 	Address     string     `json:"address"`
 	ReportedAt  *time.Time `json:"reported_at"`
 	Photos      []string   `json:"photos"`
+	MediaURL    string     `json:"-"` // Open311 media_url, kept as given
 }
 
 // Limits of a report.
@@ -213,7 +214,7 @@ func (s *Service) Submit(ctx context.Context, p auth.Principal, r Report, source
 		seq, inserted, err := s.Store.InsertIncident(ctx, tx, store.NewIncident{
 			ClientID: r.ID, RequestHash: hash, Region: region, Type: cat.HandlingType, Category: cat.Code,
 			Title: title, Description: r.Description, Address: r.Address, Lon: pt[0], Lat: pt[1],
-			ReportedBy: reporter, ReportedAt: *r.ReportedAt, Level: LevelGrid, Source: source, Open311Key: key,
+			ReportedBy: reporter, ReportedAt: *r.ReportedAt, Level: LevelGrid, Source: source, Open311Key: key, MediaURL: r.MediaURL,
 		})
 		if err != nil {
 			return err

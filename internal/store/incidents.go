@@ -45,6 +45,7 @@ type Incident struct {
 	Source        string     `json:"source"`
 	Version       int        `json:"version"`
 	Photos        []string   `json:"photos"`
+	MediaURL      string     `json:"media_url,omitempty"`
 	RequestHash   []byte     `json:"-"`
 }
 
@@ -54,14 +55,14 @@ const incidentCols = `
     i.reported_at, i.received_at, i.updated_at, i.closed_at, i.due_at, i.paused_at, i.parked_from, i.overdue,
     i.escalations, i.dispatched_to, i.case_leader, i.assisting, i.source, i.version,
     ARRAY(SELECT m.media_id::text FROM incident_media m WHERE m.incident_id = i.id ORDER BY m.media_id),
-    coalesce(i.request_hash, '')`
+    i.media_url, coalesce(i.request_hash, '')`
 
 func scanIncident(row pgx.Row) (Incident, error) {
 	var x Incident
 	err := row.Scan(&x.ID, &x.Seq, &x.RegionCode, &x.GridCode, &x.CommunityCode, &x.Outside, &x.Type, &x.Category,
 		&x.Title, &x.Description, &x.Address, &x.State, &x.Level, &x.Valid, &x.Lon, &x.Lat, &x.ReportedBy,
 		&x.ReportedAt, &x.ReceivedAt, &x.UpdatedAt, &x.ClosedAt, &x.DueAt, &x.PausedAt, &x.ParkedFrom, &x.Overdue,
-		&x.Escalations, &x.DispatchedTo, &x.CaseLeader, &x.Assisting, &x.Source, &x.Version, &x.Photos, &x.RequestHash)
+		&x.Escalations, &x.DispatchedTo, &x.CaseLeader, &x.Assisting, &x.Source, &x.Version, &x.Photos, &x.MediaURL, &x.RequestHash)
 	return x, err
 }
 
@@ -81,12 +82,13 @@ type NewIncident struct {
 	Level       int
 	Source      string
 	Open311Key  *int64
+	MediaURL    string
 }
 
 const insertIncidentSQL = `
 INSERT INTO incidents (client_id, request_hash, region_code, type, category, title, description, address, pt,
-                       reported_by, reported_at, level, source, open311_key, status)
-VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, ST_SetSRID(ST_MakePoint($9, $10), 4326), $11, $12, $13, $14, $15, 'reported')
+                       reported_by, reported_at, level, source, open311_key, media_url, status)
+VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, ST_SetSRID(ST_MakePoint($9, $10), 4326), $11, $12, $13, $14, $15, $16, 'reported')
 ON CONFLICT (client_id) DO NOTHING
 RETURNING id`
 
@@ -95,7 +97,7 @@ RETURNING id`
 // grid, community and outside flag are set by the incidents_place trigger.
 func (s *Store) InsertIncident(ctx context.Context, q Querier, n NewIncident) (seq int64, inserted bool, err error) {
 	err = q.QueryRow(ctx, insertIncidentSQL, n.ClientID, n.RequestHash, n.Region, n.Type, n.Category, n.Title,
-		n.Description, n.Address, n.Lon, n.Lat, n.ReportedBy, n.ReportedAt, n.Level, n.Source, n.Open311Key).Scan(&seq)
+		n.Description, n.Address, n.Lon, n.Lat, n.ReportedBy, n.ReportedAt, n.Level, n.Source, n.Open311Key, n.MediaURL).Scan(&seq)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, false, nil
 	}
@@ -276,7 +278,7 @@ type IncidentFilter struct {
 
 const listIncidentsSQL = `
 SELECT ` + incidentCols + ` FROM incidents i
-WHERE ($1 = '' OR i.community_code LIKE $1 || '%' OR i.reported_by = $2)
+WHERE ($1 = '' OR coalesce(i.grid_code, i.community_code) LIKE $1 || '%' OR i.reported_by = $2)
   AND ($3 = '' OR i.grid_code = $3)
   AND ($4 = '' OR i.status = $4)
   AND ($5 = '' OR i.category = $5 OR i.category LIKE $5 || '.%')
