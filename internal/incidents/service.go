@@ -564,7 +564,9 @@ func (s *Service) sweep(ctx context.Context, asOf time.Time, batch int, afterBat
 				return total, err
 			}
 		}
-		if n < batch {
+		// A case escalated in this pass may be due again at the next level
+		// (the sweep ran late): the next pass picks it up, until none is due.
+		if n == 0 {
 			return total, nil
 		}
 	}

@@ -110,6 +110,9 @@ func (s *Store) InsertIncident(ctx context.Context, q Querier, n NewIncident) (s
 // Incident returns the case with client id (a UUID); lock takes a row lock
 // for the rest of q's transaction. ErrNotFound when there is none.
 func (s *Store) Incident(ctx context.Context, q Querier, id string, lock bool) (Incident, error) {
+	if q == nil {
+		q = s.pool
+	}
 	sql := `SELECT ` + incidentCols + ` FROM incidents i WHERE i.client_id = $1::uuid`
 	if lock {
 		sql += ` FOR UPDATE OF i`
@@ -126,6 +129,9 @@ func (s *Store) Incident(ctx context.Context, q Querier, id string, lock bool) (
 
 // IncidentBySeq is Incident by the internal sequence number (Open311 ids).
 func (s *Store) IncidentBySeq(ctx context.Context, q Querier, seq int64) (Incident, error) {
+	if q == nil {
+		q = s.pool
+	}
 	x, err := scanIncident(q.QueryRow(ctx, `SELECT `+incidentCols+` FROM incidents i WHERE i.id = $1`, seq))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return x, apperr.New(apperr.ErrNotFound, "no incident %d", seq)
