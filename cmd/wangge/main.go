@@ -28,9 +28,12 @@ import (
 	"wangge/internal/changes"
 	"wangge/internal/config"
 	"wangge/internal/demo"
+	"wangge/internal/incidents"
+	"wangge/internal/jobs"
 	"wangge/internal/lookup"
 	"wangge/internal/mapdata"
 	"wangge/internal/migrate"
+	"wangge/internal/staff"
 	"wangge/internal/store"
 	"wangge/internal/validatecli"
 	"wangge/static"
@@ -202,6 +205,23 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		BasemapURL:     cfg.BasemapURL,
 		PublicURL:      cfg.PublicURL,
 	})
+	// Timers (deadline escalation): River jobs in the database, so they
+	// survive restarts and fire once across instances.
+	timers, err := jobs.New(pool, log,
+		jobs.Timer{Name: "incidents", Every: time.Minute, Sweeper: &incidents.Service{Store: st}},
+		jobs.Timer{Name: "patrol", Every: 5 * time.Minute, Sweeper: patrolTimer{st}},
+		jobs.Timer{Name: "staff", Every: time.Hour, Sweeper: staff.New(st)})
+	if err != nil {
+		return err
+	}
+	if err := timers.Start(ctx); err != nil {
+		return err
+	}
+	defer func() {
+		stop, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = timers.Stop(stop) //nolint:errcheck // shutting down; jobs left running are retried
+	}()
 	log.Info("serving", "addr", cfg.Addr)
 	return srv.Start(ctx, cfg.Addr)
 }

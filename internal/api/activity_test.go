@@ -14,7 +14,7 @@ func TestGridActivityMatchesTheDatabase(t *testing.T) {
 	ctx := context.Background()
 	var code string
 	var open int
-	err := demoPool.QueryRow(ctx, `SELECT grid_code, count(*) FROM incidents WHERE status NOT IN ('closed','rejected')
+	err := demoPool.QueryRow(ctx, `SELECT grid_code, count(*) FROM incidents WHERE status NOT IN ('closed','invalid')
 		GROUP BY grid_code ORDER BY count(*) DESC, grid_code LIMIT 1`).Scan(&code, &open)
 	if err != nil {
 		t.Fatal(err)

@@ -34,7 +34,8 @@ type Options struct {
 	BodyLimit      int64 // bytes
 	RequestTimeout time.Duration
 	BasemapURL     string
-	PublicURL      string // base of the public card pages printed in QR codes; "": the request's scheme and host
+	PublicURL      string           // base of the public card pages printed in QR codes; "": the request's scheme and host
+	Clock          func() time.Time // the incidents workflow's clock; nil is time.Now
 
 	SessionTTL       time.Duration // default 12h
 	LoginPerMinute   float64       // per client address; default 10
@@ -155,6 +156,9 @@ func (s *Server) routes() {
 	e.GET("/ogc/collections/:id", s.ogcCollection, s.may(auth.ReadMap)...)
 	e.GET("/ogc/collections/:id/items", s.ogcItems, s.may(auth.ReadMap)...)
 	e.GET("/ogc/collections/:id/items/:fid", s.ogcItem, s.may(auth.ReadMap)...)
+
+	// Incidents (事件): reports, workflow, photos, Open311 (incidents.go, open311.go).
+	s.incidentRoutes(api)
 
 	e.StaticFS("/", s.opt.Static)
 

@@ -56,14 +56,16 @@ const (
 	// Residents and visits (人进户, 走访).
 	WritePersons Action = "write_persons" // add members, record moves
 	RecordVisits Action = "record_visits" // visits in one's own grids
+	// Incidents (issue #13): extensions and approvals granted by the level above.
+	ApproveIncidents Action = "approve_incidents"
 )
 
 // grants: which roles may do what (within their scope).
 var grants = map[Role][]Action{
-	Admin:   {ReadMap, EditBoundaries, ReadHouseholds, Unmask, ImportPlaces, ReadIncidents, WriteIncidents, RecordPatrol, ReadStats, ReadAudit, ManageUsers, ManageStaff, ApproveStaff, WritePersons, RecordVisits},
+	Admin:   {ReadMap, EditBoundaries, ReadHouseholds, Unmask, ImportPlaces, ReadIncidents, WriteIncidents, RecordPatrol, ReadStats, ReadAudit, ManageUsers, ManageStaff, ApproveStaff, WritePersons, RecordVisits, ApproveIncidents},
 	Planner: {ReadMap, EditBoundaries, ReadStats, ManageStaff, ApproveStaff},
 	Officer: {ReadMap, ReadHouseholds, Unmask, ImportPlaces, ReadIncidents, WriteIncidents, RecordPatrol, WritePersons, RecordVisits},
-	Leader:  {ReadMap, ReadHouseholds, ReadIncidents, ReadStats},
+	Leader:  {ReadMap, ReadHouseholds, ReadIncidents, ReadStats, ApproveIncidents},
 	Auditor: {ReadMap, ReadAudit},
 }
 

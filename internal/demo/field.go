@@ -17,13 +17,14 @@ var incidentKinds = []struct {
 	weight int
 	cats   []string
 }{
-	{"routine", 60, []string{"环境卫生", "占道经营", "设施损坏", "噪音扰民", "乱停车"}},
-	{"coordination", 20, []string{"邻里纠纷", "物业纠纷", "违章搭建"}},
-	{"emergency", 5, []string{"消防隐患", "燃气泄漏", "道路塌陷"}},
-	{"approval", 15, []string{"临时占道审批", "装修备案", "活动报备"}},
+	// Category codes of the incident catalogue (migration 000050).
+	{"routine", 60, []string{"sanitation.litter", "cityorder.stall", "fire.passage", "fire.ebike", "cityorder.parking"}},
+	{"coordination", 20, []string{"dispute.neighbour", "dispute.property", "building.extension"}},
+	{"emergency", 5, []string{"security.suspicious", "safety.gas", "safety.collapse"}},
+	{"approval", 15, []string{"service.road_permit", "service.renovation", "service.event"}},
 }
 
-var openStatuses = []string{"reported", "accepted", "dispatched", "handling", "verifying"}
+var openStatuses = []string{"reported", "accepted", "dispatched", "handled"}
 
 // incidents spreads a few reports per grid over IncidentDays; older ones are
 // mostly closed, recent ones are still moving through the workflow.
@@ -55,7 +56,7 @@ func (l *loader) incidents(ctx context.Context, grids []*grid) error {
 			if now.Sub(at) > 7*24*time.Hour && l.rng.IntN(100) < 92 {
 				status = "closed"
 				if l.rng.IntN(100) < 6 {
-					status = "rejected"
+					status = "invalid"
 				}
 				v := status == "closed" && l.rng.IntN(100) < 88
 				valid = &v
@@ -71,12 +72,12 @@ func (l *loader) incidents(ctx context.Context, grids []*grid) error {
 				updated = *closed
 			}
 			rows = append(rows, row{l.opt.Region, g.code, k.kind, cat, fmt.Sprintf("%s：%s", cat, g.community),
-				"", status, valid, pt, g.workerID, at, updated, closed})
+				"", status, valid, pt, g.workerID, at, updated, closed, "demo"})
 		}
 	}
 	n, err := l.tx.CopyFrom(ctx, pgx.Identifier{"incidents"},
 		[]string{"region_code", "grid_code", "type", "category", "title", "description", "status", "valid", "pt",
-			"reported_by", "reported_at", "updated_at", "closed_at"},
+			"reported_by", "reported_at", "updated_at", "closed_at", "source"},
 		pgx.CopyFromRows(rows))
 	if err != nil {
 		return fmt.Errorf("incidents: %w", err)

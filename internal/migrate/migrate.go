@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"wangge/internal/jobs"
 	"wangge/migrations"
 )
 
@@ -92,7 +93,11 @@ func Up(ctx context.Context, pool *pgxpool.Pool) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return apply(ctx, pool, ms)
+	n, err := apply(ctx, pool, ms)
+	if err != nil {
+		return n, err
+	}
+	return n, jobs.Migrate(ctx, pool)
 }
 
 func apply(ctx context.Context, pool *pgxpool.Pool, ms []Migration) (int, error) {

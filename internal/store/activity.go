@@ -17,7 +17,7 @@ type GridActivity struct {
 const (
 	openIncidentsSQL = `
 SELECT type, count(*) FROM incidents
-WHERE grid_code = $1 AND status NOT IN ('closed', 'rejected')
+WHERE grid_code = $1 AND status NOT IN ('closed', 'invalid')
 GROUP BY type`
 	// A grid's patrols are its grid workers' tracks; patrol time adds up the
 	// gaps between consecutive fixes shorter than 5 minutes (longer gaps are

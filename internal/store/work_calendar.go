@@ -1,0 +1,48 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// CalendarDays returns the exceptions of a region's working calendar (the
+// '000000' defaults, overridden by the region's own rows) as day → workday.
+func (s *Store) CalendarDays(ctx context.Context, q Querier, region string) (map[string]bool, error) {
+	if q == nil {
+		q = s.pool
+	}
+	rows, err := q.Query(ctx, `SELECT day, workday FROM work_calendar WHERE region_code IN ('000000', $1)
+        ORDER BY region_code = $1, day`, region)
+	if err != nil {
+		return nil, fmt.Errorf("store: work calendar: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var d time.Time
+		var w bool
+		if err := rows.Scan(&d, &w); err != nil {
+			return nil, fmt.Errorf("store: work calendar: %w", err)
+		}
+		out[d.Format(time.DateOnly)] = w
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: work calendar: %w", err)
+	}
+	return out, nil
+}
+
+// SetCalendarDay records a holiday (workday false) or a 调休 workday (true).
+func (s *Store) SetCalendarDay(ctx context.Context, q Querier, region string, day time.Time, workday bool, note string) error {
+	if q == nil {
+		q = s.pool
+	}
+	_, err := q.Exec(ctx, `INSERT INTO work_calendar (region_code, day, workday, note) VALUES ($1, $2::date, $3, $4)
+        ON CONFLICT (region_code, day) DO UPDATE SET workday = EXCLUDED.workday, note = EXCLUDED.note`,
+		region, day.Format(time.DateOnly), workday, note)
+	if err != nil {
+		return fmt.Errorf("store: work calendar: %w", err)
+	}
+	return nil
+}
