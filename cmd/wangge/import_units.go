@@ -12,7 +12,6 @@ import (
 
 	"wangge/geo/crs"
 	"wangge/internal/apperr"
-	"wangge/internal/config"
 	"wangge/internal/staff"
 	"wangge/internal/store"
 	"wangge/internal/unitio"
@@ -58,11 +57,7 @@ func importUnitsCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	cfg, err := config.Load()
-	if err != nil {
-		return err
-	}
-	pool, err := openDatabase(ctx, cfg, newLogger(stderr, cfg.LogLevel))
+	pool, err := openConfigured(ctx, stderr)
 	if err != nil {
 		return err
 	}
@@ -110,11 +105,7 @@ func staffCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := fs.Parse(args[1:]); err != nil {
 		return usageError{err}
 	}
-	cfg, err := config.Load()
-	if err != nil {
-		return err
-	}
-	pool, err := openDatabase(ctx, cfg, newLogger(stderr, cfg.LogLevel))
+	pool, err := openConfigured(ctx, stderr)
 	if err != nil {
 		return err
 	}

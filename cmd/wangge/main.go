@@ -130,6 +130,16 @@ func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (*pg
 	return pool, err
 }
 
+// openConfigured opens the configured database (config from the environment,
+// logging to stderr): what every one-shot command starts with.
+func openConfigured(ctx context.Context, stderr io.Writer) (*pgxpool.Pool, error) {
+	cfg, err := config.Load()
+	if err != nil {
+		return nil, err
+	}
+	return openDatabase(ctx, cfg, newLogger(stderr, cfg.LogLevel))
+}
+
 // openDatabaseDSN is openDatabase that also returns the DSN (for LISTEN).
 func openDatabaseDSN(ctx context.Context, cfg config.Config, log *slog.Logger) (*pgxpool.Pool, string, error) {
 	dsn, err := cfg.DSN(ctx, func(f string, a ...any) { log.Info(fmt.Sprintf(f, a...)) })
@@ -227,11 +237,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 }
 
 func migrateCmd(ctx context.Context, stderr io.Writer) error {
-	cfg, err := config.Load()
-	if err != nil {
-		return err
-	}
-	pool, err := openDatabase(ctx, cfg, newLogger(stderr, cfg.LogLevel))
+	pool, err := openConfigured(ctx, stderr)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"wangge/geo/crs"
-	"wangge/internal/config"
 	"wangge/internal/ingest"
 	"wangge/internal/store"
 )
@@ -44,11 +43,7 @@ func importTracksCmd(ctx context.Context, args []string, stdout, stderr io.Write
 	if err != nil {
 		return usageError{err}
 	}
-	cfg, err := config.Load()
-	if err != nil {
-		return err
-	}
-	pool, err := openDatabase(ctx, cfg, newLogger(stderr, cfg.LogLevel))
+	pool, err := openConfigured(ctx, stderr)
 	if err != nil {
 		return err
 	}
@@ -127,11 +122,7 @@ func patrolCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return usageError{errors.New("--mark-from and --mark-to: two dates YYYY-MM-DD, from <= to")}
 		}
 	}
-	cfg, err := config.Load()
-	if err != nil {
-		return err
-	}
-	pool, err := openDatabase(ctx, cfg, newLogger(stderr, cfg.LogLevel))
+	pool, err := openConfigured(ctx, stderr)
 	if err != nil {
 		return err
 	}

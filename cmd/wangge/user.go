@@ -9,7 +9,6 @@ import (
 	"os"
 	"strings"
 
-	"wangge/internal/config"
 	"wangge/internal/store"
 )
 
@@ -42,11 +41,7 @@ func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		}
 		u.Password = strings.TrimRight(line, "\r\n")
 	}
-	cfg, err := config.Load()
-	if err != nil {
-		return err
-	}
-	pool, err := openDatabase(ctx, cfg, newLogger(stderr, cfg.LogLevel))
+	pool, err := openConfigured(ctx, stderr)
 	if err != nil {
 		return err
 	}
