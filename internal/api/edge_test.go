@@ -25,6 +25,18 @@ func TestEdgeChecks(t *testing.T) {
 			t.Errorf("GET %s: CSP %q", path, csp)
 		}
 	}
+	// Answers that may carry unmasked data are kept by no cache; an error too.
+	for _, c := range []struct{ path, token string }{
+		{"/api/grids?parent=" + comm, tok}, {"/api/me", tok}, {"/api/me", ""}, {"/ogc/collections", tok},
+	} {
+		resp, _ := do(t, "GET", base+c.path, c.token, "")
+		if got := resp.Header.Get("Cache-Control"); got != "no-store" {
+			t.Errorf("GET %s (%d): Cache-Control %q, want no-store", c.path, resp.StatusCode, got)
+		}
+	}
+	if resp, _ := do(t, "GET", base+"/", "", ""); resp.Header.Get("Cache-Control") == "no-store" {
+		t.Errorf("GET /: the page itself is cacheable, got Cache-Control no-store")
+	}
 	g := communityGrids(t, pool, comm)[0]
 	for _, key := range []string{strings.Repeat("k", 201), "bad key"} {
 		req, _ := http.NewRequest("PUT", base+"/api/grids/"+g.code+"?mode=adjust", strings.NewReader(putBody(g.geom, g.version, "same")))

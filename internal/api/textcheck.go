@@ -198,6 +198,16 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "+
 			"img-src 'self' data: blob:; worker-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'")
+		// API and OGC answers that chose no caching of their own (tiles,
+		// photos and public cards do) are stored by no browser or proxy:
+		// an unmasked answer must not outlive the page that asked for it.
+		if p := c.Request().URL.Path; strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/ogc") {
+			c.Response().Before(func() {
+				if h.Get("Cache-Control") == "" {
+					h.Set("Cache-Control", "no-store")
+				}
+			})
+		}
 		return next(c)
 	}
 }
