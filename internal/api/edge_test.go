@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -51,6 +52,11 @@ func TestEdgeChecks(t *testing.T) {
 		if resp.StatusCode != 400 {
 			t.Errorf("Idempotency-Key of %d chars: %d, want 400", len(key), resp.StatusCode)
 		}
+	}
+	// A position of one number would be read as (lon, 0): refused, naming it.
+	one := regexp.MustCompile(`\[(-?[0-9.]+),-?[0-9.]+\]`).ReplaceAllString(putBody(g.geom, g.version, "one number"), "[$1]")
+	if resp, body := do(t, "PUT", base+"/api/grids/"+g.code+"?mode=adjust", tok, one); resp.StatusCode != 400 || !strings.Contains(string(body), "coordinates[0][0]") {
+		t.Errorf("positions of one number: %d %s, want 400 naming coordinates[0][0]", resp.StatusCode, body)
 	}
 	if now := communityGrids(t, pool, comm)[0]; now.version != g.version {
 		t.Errorf("refused request changed the grid: version %d → %d", g.version, now.version)

@@ -44,6 +44,9 @@ func ParsePolygon(ctx context.Context, raw json.RawMessage, maxVertices int) (or
 	if head.Type != "Polygon" && head.Type != "MultiPolygon" {
 		return nil, apperr.New(apperr.ErrInvalid, "geometry: type %q, want Polygon or MultiPolygon", head.Type)
 	}
+	if err := grid.CheckPositions(raw); err != nil {
+		return nil, err
+	}
 	g, err := geojson.UnmarshalGeometry(raw)
 	if err != nil {
 		return nil, apperr.New(apperr.ErrInvalid, "geometry: not GeoJSON: %v", err)

@@ -24,6 +24,7 @@ import (
 	"wangge/geo/shapefile"
 	"wangge/internal/apperr"
 	"wangge/internal/boundary"
+	"wangge/internal/grid"
 )
 
 // Mapping names the attributes holding each grid property; empty fields
@@ -72,6 +73,33 @@ func Decode(data []byte, opt Options) ([]Grid, error) {
 	return DecodeContext(context.Background(), data, opt)
 }
 
+// DecodeFeatureCollection reads an uploaded GeoJSON file (what names it in
+// errors: "layer", "units"): a FeatureCollection in WGS-84/CGCS2000 whose
+// positions each hold longitude and latitude.
+func DecodeFeatureCollection(data []byte, what string) (*geojson.FeatureCollection, error) {
+	var head struct {
+		Type string          `json:"type"`
+		CRS  json.RawMessage `json:"crs"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, apperr.New(apperr.ErrInvalid, "%s: neither a zipped Shapefile nor GeoJSON: %v", what, err)
+	}
+	if err := boundary.CheckCRS(head.CRS); err != nil {
+		return nil, apperr.New(apperr.ErrInvalid, "%s: %s", what, strings.TrimPrefix(err.Error(), "geometry: "))
+	}
+	if head.Type != "FeatureCollection" {
+		return nil, apperr.New(apperr.ErrInvalid, "%s: GeoJSON type %q, want a FeatureCollection", what, head.Type)
+	}
+	if err := grid.CheckPositions(data); err != nil {
+		return nil, apperr.New(apperr.ErrInvalid, "%s: %s", what, strings.TrimPrefix(err.Error(), "geometry: "))
+	}
+	fc, err := geojson.UnmarshalFeatureCollection(data)
+	if err != nil {
+		return nil, apperr.New(apperr.ErrInvalid, "%s: %v", what, err)
+	}
+	return fc, nil
+}
+
 // DecodeContext is Decode that stops when ctx is done (each feature's
 // geometry check watches it).
 func DecodeContext(ctx context.Context, data []byte, opt Options) ([]Grid, error) {
@@ -83,22 +111,9 @@ func DecodeContext(ctx context.Context, data []byte, opt Options) ([]Grid, error
 }
 
 func decodeGeoJSON(ctx context.Context, data []byte, m Mapping, opt Options) ([]Grid, error) {
-	var head struct {
-		Type string          `json:"type"`
-		CRS  json.RawMessage `json:"crs"`
-	}
-	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, apperr.New(apperr.ErrInvalid, "layer: neither a zipped Shapefile nor GeoJSON: %v", err)
-	}
-	if err := boundary.CheckCRS(head.CRS); err != nil {
-		return nil, apperr.New(apperr.ErrInvalid, "layer: %s", strings.TrimPrefix(err.Error(), "geometry: "))
-	}
-	if head.Type != "FeatureCollection" {
-		return nil, apperr.New(apperr.ErrInvalid, "layer: GeoJSON type %q, want a FeatureCollection", head.Type)
-	}
-	fc, err := geojson.UnmarshalFeatureCollection(data)
+	fc, err := DecodeFeatureCollection(data, "layer")
 	if err != nil {
-		return nil, apperr.New(apperr.ErrInvalid, "layer: %v", err)
+		return nil, err
 	}
 	out := make([]Grid, 0, len(fc.Features))
 	for i, f := range fc.Features {

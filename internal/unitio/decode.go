@@ -7,18 +7,15 @@ package unitio
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/geojson"
 
 	"wangge/geo/crs"
 	"wangge/geo/shapefile"
 	"wangge/internal/apperr"
-	"wangge/internal/boundary"
 	"wangge/internal/layerio"
 )
 
@@ -95,22 +92,9 @@ func decode(data []byte) ([]feature, error) {
 		}
 		return out, nil
 	}
-	var head struct {
-		Type string          `json:"type"`
-		CRS  json.RawMessage `json:"crs"`
-	}
-	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, apperr.New(apperr.ErrInvalid, "units: neither a zipped Shapefile nor GeoJSON: %v", err)
-	}
-	if err := boundary.CheckCRS(head.CRS); err != nil {
-		return nil, apperr.New(apperr.ErrInvalid, "units: %s", strings.TrimPrefix(err.Error(), "geometry: "))
-	}
-	if head.Type != "FeatureCollection" {
-		return nil, apperr.New(apperr.ErrInvalid, "units: GeoJSON type %q, want a FeatureCollection", head.Type)
-	}
-	fc, err := geojson.UnmarshalFeatureCollection(data)
+	fc, err := layerio.DecodeFeatureCollection(data, "units")
 	if err != nil {
-		return nil, apperr.New(apperr.ErrInvalid, "units: %v", err)
+		return nil, err
 	}
 	out := make([]feature, len(fc.Features))
 	for i, f := range fc.Features {
