@@ -75,7 +75,7 @@ func (s *Server) ogcLanding(c echo.Context) error {
 	if err := checkFormat(c); err != nil {
 		return err
 	}
-	b := baseURL(c) + "/ogc"
+	b := s.baseURL(c) + "/ogc"
 	return c.JSON(http.StatusOK, map[string]any{
 		"title":       "wangge 网格",
 		"description": "Community grid management: administrative units, grids and buildings (OGC API – Features)",
@@ -105,7 +105,7 @@ func (s *Server) ogcConformance(c echo.Context) error {
 // collectionDoc describes a collection; the extent comes from the map layer
 // of the same name (kept current by mapdata).
 func (s *Server) collectionDoc(c echo.Context, col ogcCollection) (map[string]any, error) {
-	b := baseURL(c) + "/ogc/collections/" + col.ID
+	b := s.baseURL(c) + "/ogc/collections/" + col.ID
 	bbox := []float64{-180, -90, 180, 90}
 	info, err := s.opt.Map.Layer(c.Request().Context(), col.ID)
 	if err != nil {
@@ -140,7 +140,7 @@ func (s *Server) ogcCollectionsList(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, map[string]any{
 		"collections": docs,
-		"links":       []ogcLink{{Href: baseURL(c) + "/ogc/collections", Rel: "self", Type: "application/json"}},
+		"links":       []ogcLink{{Href: s.baseURL(c) + "/ogc/collections", Rel: "self", Type: "application/json"}},
 	})
 }
 
@@ -298,10 +298,10 @@ func (s *Server) ogcItems(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	self := baseURL(c) + c.Request().URL.Path
+	self := s.baseURL(c) + c.Request().URL.Path
 	links := []ogcLink{
 		{Href: self + queryString(c.QueryParams(), nil), Rel: "self", Type: geoJSONType, Title: "this page"},
-		{Href: baseURL(c) + "/ogc/collections/" + col.ID, Rel: "collection", Type: "application/json"},
+		{Href: s.baseURL(c) + "/ogc/collections/" + col.ID, Rel: "collection", Type: "application/json"},
 	}
 	if more {
 		links = append(links, ogcLink{Href: self + queryString(c.QueryParams(), map[string]string{"cursor": last, "limit": strconv.Itoa(limit)}),
@@ -357,8 +357,8 @@ func (s *Server) ogcItem(c echo.Context) error {
 		return apperr.New(apperr.ErrNotFound, "no feature %q in %s", fid, col.ID)
 	}
 	links, _ := json.Marshal([]ogcLink{
-		{Href: baseURL(c) + c.Request().URL.Path, Rel: "self", Type: geoJSONType},
-		{Href: baseURL(c) + "/ogc/collections/" + col.ID, Rel: "collection", Type: "application/json"},
+		{Href: s.baseURL(c) + c.Request().URL.Path, Rel: "self", Type: geoJSONType},
+		{Href: s.baseURL(c) + "/ogc/collections/" + col.ID, Rel: "collection", Type: "application/json"},
 	})
 	// The feature is a JSON object from the database: add links before its end.
 	feature = bytes.TrimRight(feature, " \n")
@@ -389,7 +389,7 @@ func (s *Server) ogcAPI(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{
 		"openapi": "3.0.3",
 		"info":    map[string]any{"title": "wangge OGC API – Features", "version": "1.0"},
-		"servers": []any{map[string]any{"url": baseURL(c) + "/ogc"}},
+		"servers": []any{map[string]any{"url": s.baseURL(c) + "/ogc"}},
 		"components": map[string]any{"securitySchemes": map[string]any{
 			"bearer": map[string]any{"type": "http", "scheme": "bearer"}}},
 		"security": []any{map[string]any{"bearer": []any{}}},

@@ -39,14 +39,6 @@ const (
 
 func (s *Server) staffService() *staff.Service { return staff.New(s.opt.Store) }
 
-// publicBase is the scheme and host printed in QR codes.
-func (s *Server) publicBase(c echo.Context) string {
-	if s.opt.PublicURL != "" {
-		return s.opt.PublicURL
-	}
-	return c.Scheme() + "://" + c.Request().Host
-}
-
 func formFile(c echo.Context, max int64) ([]byte, error) {
 	fh, err := c.FormFile("file")
 	if err != nil {
@@ -514,7 +506,7 @@ func (s *Server) gridBoard(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	b, err := printable.BoardFor(c.Request().Context(), s.opt.Store, code, s.publicBase(c), time.Now())
+	b, err := printable.BoardFor(c.Request().Context(), s.opt.Store, code, s.baseURL(c), time.Now())
 	if err != nil {
 		return err
 	}
@@ -555,7 +547,7 @@ func (s *Server) unitBoards(c echo.Context) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		b, err := printable.BoardFor(ctx, s.opt.Store, g, s.publicBase(c), time.Now())
+		b, err := printable.BoardFor(ctx, s.opt.Store, g, s.baseURL(c), time.Now())
 		if err != nil {
 			return err
 		}
@@ -578,7 +570,7 @@ func (s *Server) contactCards(c echo.Context) error {
 	if err := authorize(c, auth.ReadMap, code); err != nil {
 		return err
 	}
-	card, n, err := printable.CardFor(c.Request().Context(), s.opt.Store, code, s.publicBase(c))
+	card, n, err := printable.CardFor(c.Request().Context(), s.opt.Store, code, s.baseURL(c))
 	if err != nil {
 		return err
 	}

@@ -34,7 +34,7 @@ type Options struct {
 	BodyLimit      int64 // bytes
 	RequestTimeout time.Duration
 	BasemapURL     string
-	PublicURL      string           // base of the public card pages printed in QR codes; "": the request's scheme and host
+	PublicURL      string           // base of links (OGC, TileJSON, QR codes); "": the request's scheme and host
 	Clock          func() time.Time // the incidents workflow's clock; nil is time.Now
 
 	SessionTTL       time.Duration // default 12h

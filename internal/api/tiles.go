@@ -155,7 +155,7 @@ func (s *Server) getTileJSON(c echo.Context) error {
 	c.Response().Header().Set("Cache-Control", "private, no-cache")
 	return c.JSON(http.StatusOK, tileJSON{
 		TileJSON: "3.0.0", Name: spec.Name, Description: info.Description, Scheme: "xyz",
-		Tiles:   []string{baseURL(c) + "/tiles/" + spec.Name + "/{z}/{x}/{y}.mvt"},
+		Tiles:   []string{s.baseURL(c) + "/tiles/" + spec.Name + "/{z}/{x}/{y}.mvt"},
 		MinZoom: spec.MinZoom, MaxZoom: spec.MaxZoom, Bounds: bounds, Center: center,
 		VectorLayers: []vectorLayer{{ID: spec.Name, Description: info.Description,
 			MinZoom: spec.MinZoom, MaxZoom: spec.MaxZoom, Fields: info.Fields}},
@@ -163,7 +163,13 @@ func (s *Server) getTileJSON(c echo.Context) error {
 	})
 }
 
-// baseURL is scheme://host of the request as the client addressed it.
-func baseURL(c echo.Context) string {
+// baseURL is where clients reach this server, for links in OGC answers,
+// TileJSON and QR codes: the configured public URL (WANGGE_PUBLIC_URL), else
+// scheme://host as this request addressed it — which a client chooses, so
+// set the public URL wherever links are cached or printed.
+func (s *Server) baseURL(c echo.Context) string {
+	if s.opt.PublicURL != "" {
+		return s.opt.PublicURL
+	}
 	return c.Scheme() + "://" + c.Request().Host
 }

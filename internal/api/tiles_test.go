@@ -552,3 +552,34 @@ func gdalTool(t *testing.T, name string) string {
 	}
 	return p
 }
+
+// TestPublicURLInLinks: with a public URL configured, TileJSON and OGC links
+// use it, whatever Host the request claims (a forged Host must not reach
+// links that clients cache); without one they follow the request.
+func TestPublicURLInLinks(t *testing.T) {
+	t.Parallel()
+	demoServer(t) // the shared demo database
+	srv := httptest.NewServer(api.New(api.Options{Store: store.New(demoPool), Static: static.FS, Logger: quiet,
+		PublicURL: "https://grid.example.gov.cn"}).Handler())
+	defer srv.Close()
+	tok := tokenFor(t, srv.URL, "leader")
+	for _, path := range []string{"/tiles/grids.json", "/ogc/collections"} {
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		req.Host = "evil.example.com"
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), "https://grid.example.gov.cn/") || strings.Contains(string(body), "evil.example.com") {
+			t.Errorf("GET %s with Host evil.example.com: %d %.300s", path, resp.StatusCode, body)
+		}
+	}
+	base := demoServer(t)
+	_, body := do(t, "GET", base+"/tiles/grids.json", tokenFor(t, base, "leader"), "")
+	if !strings.Contains(string(body), base+"/tiles/grids/") {
+		t.Errorf("no public URL: TileJSON tiles %.300s, want them under %s", body, base)
+	}
+}

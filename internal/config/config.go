@@ -25,7 +25,7 @@ type Config struct {
 	BodyLimit      int64         // WANGGE_BODY_LIMIT_MB, default 32 (MiB)
 	RequestTimeout time.Duration // WANGGE_REQUEST_TIMEOUT, default 30s
 	BasemapURL     string        // WANGGE_BASEMAP_URL, an XYZ raster tile template; empty: no basemap
-	PublicURL      string        // WANGGE_PUBLIC_URL, the address printed in notice-board QR codes; empty: the request's host
+	PublicURL      string        // WANGGE_PUBLIC_URL, the base of links in OGC answers, TileJSON and QR codes; empty: the request's host
 	LogLevel       string        // WANGGE_LOG_LEVEL: debug, info, warn, error
 }
 
