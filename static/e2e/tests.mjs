@@ -106,7 +106,7 @@ export const tests = [
       const [[n]] = sql(server.dsn, `SELECT count(*) FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_code = '${code}'`);
       assert((await page.textContent('#card-households')) === n, `card households ${await page.textContent('#card-households')}, database ${n}`);
       await page.waitForSelector('#card-open-incidents');
-      const [[open]] = sql(server.dsn, `SELECT count(*) FROM incidents WHERE grid_code = '${code}' AND status NOT IN ('closed', 'rejected')`);
+      const [[open]] = sql(server.dsn, `SELECT count(*) FROM incidents WHERE grid_code = '${code}' AND status NOT IN ('closed', 'invalid')`);
       const shown = (await page.textContent('#card-open-incidents')).trim().split(' ')[0];
       assert(shown === open, `card open incidents ${shown}, database ${open}`);
       await shot('card', 'card');
