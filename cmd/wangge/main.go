@@ -214,6 +214,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		RequestTimeout: cfg.RequestTimeout,
 		BasemapURL:     cfg.BasemapURL,
 		PublicURL:      cfg.PublicURL,
+		TrustedProxies: cfg.TrustedProxies,
 	})
 	// Timers (deadline escalation): River jobs in the database, so they
 	// survive restarts and fire once across instances.

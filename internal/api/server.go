@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -36,6 +37,10 @@ type Options struct {
 	BasemapURL     string
 	PublicURL      string           // base of links (OGC, TileJSON, QR codes); "": the request's scheme and host
 	Clock          func() time.Time // the incidents workflow's clock; nil is time.Now
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the
+	// client; none: the connection's address, whatever headers say (so a
+	// forged header neither walks around the login limit nor enters the audit).
+	TrustedProxies []*net.IPNet
 
 	SessionTTL       time.Duration // default 12h
 	LoginPerMinute   float64       // per client address; default 10
@@ -87,6 +92,7 @@ func New(opt Options) *Server {
 	}
 	s := &Server{opt: opt, echo: e}
 	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = clientIP(opt.TrustedProxies)
 	e.Use(middleware.RequestID())
 	e.Use(s.requestLogger())
 	e.Use(s.errorsToJSON)

@@ -27,6 +27,10 @@ type Config struct {
 	BasemapURL     string        // WANGGE_BASEMAP_URL, an XYZ raster tile template; empty: no basemap
 	PublicURL      string        // WANGGE_PUBLIC_URL, the base of links in OGC answers, TileJSON and QR codes; empty: the request's host
 	LogLevel       string        // WANGGE_LOG_LEVEL: debug, info, warn, error
+	// WANGGE_TRUSTED_PROXIES: comma-separated addresses or CIDR ranges of the
+	// reverse proxies whose X-Forwarded-For is believed; empty: none, the
+	// client address is the connection's.
+	TrustedProxies []*net.IPNet
 }
 
 // Load parses the environment and validates it.
@@ -49,6 +53,24 @@ func Load() (Config, error) {
 			errs = append(errs, fmt.Errorf("WANGGE_PG_PORT=%q: want a port number", v))
 		}
 		c.PGPort = p
+	}
+	for _, v := range strings.Split(os.Getenv("WANGGE_TRUSTED_PROXIES"), ",") {
+		if v = strings.TrimSpace(v); v == "" {
+			continue
+		}
+		if !strings.Contains(v, "/") {
+			if ip := net.ParseIP(v); ip != nil && ip.To4() != nil {
+				v += "/32"
+			} else {
+				v += "/128"
+			}
+		}
+		_, n, err := net.ParseCIDR(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("WANGGE_TRUSTED_PROXIES: %q: want an address or a CIDR range", v))
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, n)
 	}
 	if v := os.Getenv("WANGGE_BODY_LIMIT_MB"); v != "" {
 		n, err := strconv.Atoi(v)
