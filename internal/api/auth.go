@@ -73,6 +73,27 @@ func bearerToken(c echo.Context) string {
 	return ""
 }
 
+// sameOrigin refuses a write carried by the session cookie unless the
+// browser says it comes from this server's own pages (Origin): the cookie is
+// SameSite=Strict, and this also holds where a browser or a proxy in between
+// ignores that. Bearer tokens are not sent by browsers on their own, so
+// calls with Authorization need no check.
+func (s *Server) sameOrigin(c echo.Context) error {
+	r := c.Request()
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return nil
+	}
+	if r.Header.Get(echo.HeaderAuthorization) != "" {
+		return nil
+	}
+	origin := r.Header.Get(echo.HeaderOrigin)
+	if origin == "" || (origin != c.Scheme()+"://"+r.Host && origin != s.opt.PublicURL) {
+		return apperr.New(apperr.ErrForbidden, "a write with the session cookie must come from this site's pages (Origin %q)", origin)
+	}
+	return nil
+}
+
 // authenticate rejects requests without a live session and records the
 // principal for the handlers.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
@@ -80,6 +101,9 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		token := bearerToken(c)
 		if token == "" {
 			return apperr.New(apperr.ErrUnauthorized, "log in first: POST /api/login, then send Authorization: Bearer TOKEN")
+		}
+		if err := s.sameOrigin(c); err != nil {
+			return err
 		}
 		hash := auth.TokenHash(token)
 		key := string(hash)

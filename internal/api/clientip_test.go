@@ -52,3 +52,55 @@ func TestClientAddressBehindProxies(t *testing.T) {
 		}
 	}
 }
+
+// TestCookieWritesNeedOrigin: a write carried by the session cookie is
+// refused without this site's Origin (a cross-site form post), accepted with
+// it; reads and Authorization calls need none.
+func TestCookieWritesNeedOrigin(t *testing.T) {
+	base := demoServer(t)
+	resp, err := http.Post(base+"/api/login", "application/json", strings.NewReader(`{"username":"leader","password":"`+demoPassword+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var cookie *http.Cookie
+	for _, ck := range resp.Cookies() {
+		if ck.Name == "wangge_session" {
+			cookie = ck
+		}
+	}
+	if cookie == nil {
+		t.Fatal("login set no session cookie")
+	}
+	send := func(method, path, origin string) int {
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(`{}`))
+		req.Header.Set("Content-Type", "text/plain") // what a cross-site form can send
+		req.AddCookie(cookie)
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := send("GET", "/api/me", ""); got != 200 {
+		t.Errorf("GET with the cookie: %d, want 200", got)
+	}
+	for _, origin := range []string{"", "https://evil.example.com", "null"} {
+		if got := send("POST", "/api/logout", origin); got != 403 {
+			t.Errorf("cookie logout with Origin %q: %d, want 403", origin, got)
+		}
+	}
+	if got := send("GET", "/api/me", ""); got != 200 {
+		t.Errorf("a refused write ended the session: GET %d", got)
+	}
+	if got := send("POST", "/api/logout", base); got >= 300 {
+		t.Errorf("cookie logout from this site: %d, want success", got)
+	}
+	if got := send("GET", "/api/me", ""); got != 401 {
+		t.Errorf("after logout: GET %d, want 401", got)
+	}
+}
