@@ -12,15 +12,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 )
 
-// Debian's layout for PostgreSQL 15 and the PostGIS extension files.
-const (
+// Debian's layout for PostgreSQL 15 and the PostGIS extension files (vars
+// so a test can point them at a machine without them).
+var (
 	pgBin          = "/usr/lib/postgresql/15/bin"
 	postgisControl = "/usr/share/postgresql/15/extension/postgis.control"
 	trgmControl    = "/usr/share/postgresql/15/extension/pg_trgm.control"
@@ -53,7 +52,7 @@ func (c Cluster) logf(format string, args ...any) {
 // without bound: every external step has a timeout, and a port held by another
 // program is reported instead of waited on.
 func (c Cluster) Ensure(ctx context.Context) (string, error) {
-	if err := installPackages(ctx, c.logf); err != nil {
+	if err := requirePackages(); err != nil {
 		return "", err
 	}
 	dir, err := c.dataDir()
@@ -151,36 +150,13 @@ func traversable(dir string) bool {
 	}
 }
 
-// installPackages runs apt-get for the server and PostGIS when their files are
-// missing. It needs root or sudo; otherwise it says what to install.
-func installPackages(ctx context.Context, logf func(string, ...any)) error {
+// requirePackages says exactly what to install when the server or PostGIS
+// is missing. The binary never installs software: scripts/run and
+// scripts/test do (scripts/deps), before it starts.
+func requirePackages() error {
 	if haveFile(filepath.Join(pgBin, "postgres")) && haveFile(postgisControl) && haveFile(trgmControl) {
 		return nil
 	}
-	want := strings.Join(Packages, " ")
-	if _, err := exec.LookPath("apt-get"); err != nil {
-		return fmt.Errorf("pglocal: PostgreSQL 15 with PostGIS 3 is not installed and apt-get is not available: install %s, or set DATABASE_URL", want)
-	}
-	var prefix []string
-	if os.Geteuid() != 0 {
-		if _, err := exec.LookPath("sudo"); err != nil {
-			return fmt.Errorf("pglocal: PostgreSQL/PostGIS missing and not root without sudo: run 'apt-get install %s' as root, or set DATABASE_URL", want)
-		}
-		prefix = []string{"sudo", "-n"}
-	}
-	logf("installing %s with apt-get", want)
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Minute)
-	defer cancel()
-	env := append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-	install := append([]string{"apt-get", "install", "-y", "-q", "--no-install-recommends"}, Packages...)
-	if err := run(ctx, env, append(prefix, install...)); err != nil {
-		// A fresh machine may have empty package lists: update once, then retry.
-		if uerr := run(ctx, env, append(prefix, "apt-get", "update", "-q")); uerr != nil {
-			return fmt.Errorf("pglocal: apt-get update: %w", uerr)
-		}
-		if err := run(ctx, env, append(prefix, install...)); err != nil {
-			return fmt.Errorf("pglocal: apt-get install %s: %w", want, err)
-		}
-	}
-	return nil
+	return fmt.Errorf("pglocal: PostgreSQL 15 with PostGIS 3 is not installed: run scripts/deps %s (or apt-get install them as root), or set DATABASE_URL",
+		strings.Join(Packages, " "))
 }

@@ -120,3 +120,20 @@ func TestPortTakenIsAClearError(t *testing.T) {
 		t.Fatalf("err = %v, want a port-taken error", err)
 	}
 }
+
+// TestMissingPackagesAreNamedNotInstalled: on a machine without PostGIS the
+// cluster does not start and the error says what to install; the binary
+// runs no package manager (it used to run sudo apt-get).
+func TestMissingPackagesAreNamedNotInstalled(t *testing.T) {
+	saved := postgisControl
+	postgisControl = filepath.Join(t.TempDir(), "postgis.control")
+	defer func() { postgisControl = saved }()
+	dir := filepath.Join(t.TempDir(), "pgdata")
+	_, err := Cluster{Dir: dir, Port: freePort(t), Database: "wangge"}.Ensure(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "scripts/deps postgresql-15 postgresql-15-postgis-3") {
+		t.Fatalf("Ensure without PostGIS: %v, want the packages to install named", err)
+	}
+	if _, statErr := os.Stat(dir); statErr == nil {
+		t.Errorf("Ensure without PostGIS created %s", dir)
+	}
+}
