@@ -354,7 +354,7 @@ func TestIncidentPhotoUploadChecksTypeAndSize(t *testing.T) {
 	var m struct {
 		ID            string
 		ContentType   string `json:"content_type"`
-		Size          int
+		Size          int    `json:"size_bytes"`
 		Width, Height int
 	}
 	if resp.StatusCode != 201 || json.Unmarshal(b, &m) != nil {
@@ -405,6 +405,27 @@ func TestIncidentPhotoUploadChecksTypeAndSize(t *testing.T) {
 	if resp.StatusCode != 200 || !bytes.Equal(b, photo) || resp.Header.Get("Content-Type") != "image/jpeg" {
 		t.Errorf("centre reads the photo: %d %s, %d bytes (want %d)", resp.StatusCode, resp.Header.Get("Content-Type"), len(b), len(photo))
 	}
+	// Another worker of the same grid may read the case, so its photo too;
+	// a worker of another grid may do neither.
+	hash, err := auth.HashPassword(demoPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.pool.Exec(context.Background(), `INSERT INTO users (username, password_hash, role, unit_code, display_name)
+        VALUES ('gridmate', $1, 'officer', $2, '同网格'),
+               ('elsewhere', $1, 'officer', (SELECT min(code) FROM units WHERE level = 4 AND code <> $2), '别的网格')`, hash, w.grid); err != nil {
+		t.Fatal(err)
+	}
+	mate, other := loginAs(t, w.base, "gridmate"), loginAs(t, w.base, "elsewhere")
+	if resp, b := do(t, "GET", w.base+"/api/incidents/"+x.ID, mate, ""); resp.StatusCode != 200 {
+		t.Fatalf("grid mate reads the case: %d %s", resp.StatusCode, b)
+	}
+	resp, b = do(t, "GET", w.base+"/api/media/"+pid, mate, "")
+	if resp.StatusCode != 200 || !bytes.Equal(b, photo) {
+		t.Errorf("grid mate reads the photo of a case in their grid: %d, %d bytes", resp.StatusCode, len(b))
+	}
+	resp, b = do(t, "GET", w.base+"/api/media/"+pid, other, "")
+	wantError(t, "worker of another grid reads the photo", resp, b, 404, "not_found")
 	resp, b = do(t, "GET", w.base+"/api/media/"+pid+"/thumb", w.officer, "")
 	if resp.StatusCode != 200 {
 		t.Fatalf("thumb: %d %s", resp.StatusCode, b)
