@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -146,6 +147,16 @@ func TestIncidentReportOverHTTPIsIdempotentCheckedAndConverted(t *testing.T) {
 	if n := w.count(t, `SELECT count(*) FROM incidents WHERE client_id = $1`, id); n != 1 {
 		t.Fatalf("%d rows for one report retried", n)
 	}
+	// A flaky network sends one new report several times at once: one 201, the rest 200.
+	rid := newCaseID()
+	racing := reportBody(rid, "fire.ebike", w.inGrid[0], w.inGrid[1], "", "楼道充电 charging indoors", at)
+	codes := raceStatus(w.base+"/api/incidents", w.officer, racing, 6)
+	if codes[201] != 1 || codes[200] != 5 {
+		t.Errorf("six simultaneous sends of one report answered %v, want one 201 and five 200", codes)
+	}
+	if n := w.count(t, `SELECT count(*) FROM incidents WHERE client_id = $1`, rid); n != 1 {
+		t.Errorf("%d rows for one report sent six times at once", n)
+	}
 	if n := w.count(t, `SELECT count(*) FROM incident_events WHERE incident_id = $1`, first.Seq); n != 1 {
 		t.Errorf("%d history entries after retries, want 1", n)
 	}
@@ -266,6 +277,17 @@ func TestIncidentWorkflowOverHTTPChecksVersionAndRole(t *testing.T) {
 	refused("leader dispatches", w.leader, map[string]any{"to": "dispatched", "unit": "城管局", "version": acc.Version}, 403, "forbidden")
 	if s, v, _ := state(); s != "accepted" || v != acc.Version {
 		t.Fatalf("after refusals: %s v%d, want accepted v%d", s, v, acc.Version)
+	}
+
+	// Two at the same moment on another case: exactly one wins.
+	y := w.report(t, w.officer, "cityorder.facility")
+	b2, _ := json.Marshal(map[string]any{"to": "accepted", "version": y.Version})
+	codes := raceStatus(w.base+"/api/incidents/"+y.ID+"/transitions", w.centre, string(b2), 4)
+	if codes[200] != 1 || codes[409] != 3 {
+		t.Errorf("four simultaneous accepts answered %v, want one 200 and three 409", codes)
+	}
+	if n := w.count(t, `SELECT count(*) FROM incident_events WHERE incident_id = $1 AND action = 'accepted'`, y.Seq); n != 1 {
+		t.Errorf("%d accepted entries in the history, want 1", n)
 	}
 
 	v := acc.Version
@@ -802,4 +824,37 @@ func TestIncidentStatsMatchTheDatabase(t *testing.T) {
 	wantError(t, "unknown format", resp, b, 400, "invalid")
 	resp, b = do(t, "GET", w.base+"/api/incidents/stats", w.officer, "")
 	wantError(t, "officer reads stats", resp, b, 403, "forbidden")
+}
+
+// raceStatus POSTs body n times at once and counts the answers by status
+// (-1 for a transport error).
+func raceStatus(u, tok, body string, n int) map[int]int {
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	codes := map[int]int{}
+	start := make(chan struct{})
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			code := -1
+			req, err := http.NewRequest("POST", u, strings.NewReader(body))
+			if err == nil {
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+tok)
+				if resp, err := http.DefaultClient.Do(req); err == nil {
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					code = resp.StatusCode
+				}
+			}
+			mu.Lock()
+			codes[code]++
+			mu.Unlock()
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return codes
 }
