@@ -663,6 +663,27 @@ func TestOpen311GeoReportV2(t *testing.T) {
 		t.Errorf("XML error: %d %s", resp.StatusCode, b)
 	}
 
+	// A key of another region sees none of this region's requests and files none here.
+	resp, b = do(t, "POST", w.base+"/api/open311/keys", w.admin, `{"name":"外区 other district","region":"110101"}`)
+	var okey struct {
+		APIKey string `json:"api_key"`
+	}
+	if resp.StatusCode != 201 || json.Unmarshal(b, &okey) != nil || okey.APIKey == "" || region == "110101" {
+		t.Fatalf("create a key of another region: %d %s", resp.StatusCode, b)
+	}
+	resp, b = o311(t, "GET", o+"/requests/"+sid+".json", url.Values{"api_key": {okey.APIKey}})
+	wantO311Error(t, "other region reads a request", resp, b, 404)
+	resp, b = o311(t, "GET", o+"/requests.json", url.Values{"api_key": {okey.APIKey}})
+	if resp.StatusCode != 200 || strings.TrimSpace(string(b)) != "[]" {
+		t.Errorf("other region lists: %d %s, want []", resp.StatusCode, b)
+	}
+	n0 := cases()
+	resp, b = o311(t, "POST", o+"/requests.json", withKey(okey.APIKey))
+	wantO311Error(t, "other region files a request here", resp, b, 403)
+	if cases() != n0 {
+		t.Errorf("a key of another region stored a case")
+	}
+
 	// A closed case shows as closed.
 	for _, to := range []string{"accepted", "dispatched", "handled", "verified", "closed"} {
 		resp, b := do(t, "POST", w.base+"/api/incidents/"+caseIDOfSeq(t, w, sid)+"/transitions", w.admin,
