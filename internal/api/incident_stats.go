@@ -113,5 +113,12 @@ func statRows(st store.IncidentStats) [][]string {
 		rows = append(rows, []string{"reporter", r.Username, strconv.Itoa(r.Reports), strconv.Itoa(r.Invalid),
 			strconv.FormatFloat(r.InvalidRate, 'f', 4, 64)})
 	}
+	// Every row as wide as the header: CSV readers (RFC 4180, Go's
+	// encoding/csv) refuse a file whose rows differ in length.
+	for i := range rows {
+		for len(rows[i]) < len(rows[0]) {
+			rows[i] = append(rows[i], "")
+		}
+	}
 	return rows
 }

@@ -39,14 +39,15 @@ func (s *Store) InsertMedia(ctx context.Context, id, region string, m Media, dat
 	return tag.RowsAffected() == 1, nil
 }
 
-// MediaInfo returns a photo's metadata and the case codes it is attached to
-// (for the scope check); ErrNotFound when there is none.
+// MediaInfo returns a photo's metadata and the unit codes of the cases it is
+// attached to (grid, else community: the code a case is scoped by, so whoever
+// may read the case may read its photos); ErrNotFound when there is none.
 func (s *Store) MediaInfo(ctx context.Context, id string) (Media, []string, error) {
 	var m Media
 	var units []string
 	err := s.pool.QueryRow(ctx, `SELECT m.id::text, m.content_type, m.size_bytes, m.width, m.height, m.sha256,
         m.uploaded_by, m.created_at,
-        ARRAY(SELECT coalesce(i.community_code, '') FROM incident_media im JOIN incidents i ON i.id = im.incident_id
+        ARRAY(SELECT coalesce(i.grid_code, i.community_code, '') FROM incident_media im JOIN incidents i ON i.id = im.incident_id
               WHERE im.media_id = m.id)
         FROM media m WHERE m.id = $1::uuid`, id).Scan(&m.ID, &m.ContentType, &m.Size, &m.Width, &m.Height,
 		&m.SHA256, &m.UploadedBy, &m.CreatedAt, &units)
