@@ -485,9 +485,11 @@ export const tests = [
       await page.waitForFunction(() => document.getElementById('lookup-answer').textContent.includes('精度 25 米'), null, { timeout: 10000 })
         .catch(async (e) => { throw new Error(`${e.message}; answer: ${await page.textContent('#lookup-answer')}`); });
       assert((await page.textContent('#lookup-grid')) === gname, `my location in ${await page.textContent('#lookup-grid')}, want ${gname}`);
-      await idle(page);
-      const circle = await page.evaluate(() => window.wangge.state.map.queryRenderedFeatures({ layers: ['lookup-accuracy-fill'] }).length);
-      assert(circle > 0, 'no accuracy circle drawn');
+      // The circle is a GeoJSON source drawn after the answer's text (its data goes through a worker): wait for the frame that shows it.
+      await page.waitForFunction(() => {
+        const m = window.wangge.state.map;
+        return m.getLayer('lookup-accuracy-fill') && m.queryRenderedFeatures({ layers: ['lookup-accuracy-fill'] }).length > 0;
+      }, null, { timeout: 10000 }).catch(() => { throw new Error('no accuracy circle drawn'); });
       await shot('lookup-my-location');
     },
   },
