@@ -349,22 +349,7 @@ func smallJPEG(t *testing.T, w, h int) []byte {
 
 func uploadPhoto(t *testing.T, base, tok, id, contentType string, data []byte) (*http.Response, []byte) {
 	t.Helper()
-	req, err := http.NewRequest("POST", base+"/api/media?id="+id, bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", contentType)
-	req.Header.Set("Authorization", "Bearer "+tok)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, out
+	return doAs(t, "POST", base+"/api/media?id="+id, tok, contentType, string(data))
 }
 
 func TestIncidentPhotoUploadChecksTypeAndSize(t *testing.T) {
