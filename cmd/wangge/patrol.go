@@ -144,11 +144,3 @@ func patrolCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		asOf.Format(time.RFC3339), res.Due, res.Computed, res.Closed, time.Since(start).Round(time.Millisecond))
 	return nil
 }
-
-// patrolTimer runs the day sweep as a timer of `wangge serve` (jobs.Sweeper).
-type patrolTimer struct{ st *store.Store }
-
-func (p patrolTimer) Sweep(ctx context.Context, asOf time.Time) (int, error) {
-	res, err := p.st.SweepPatrolDays(ctx, asOf, store.DefaultPatrolParams, 100000)
-	return res.Computed, err
-}

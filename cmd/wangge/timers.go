@@ -1,0 +1,28 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"wangge/internal/store"
+)
+
+// The timers of `wangge serve` that are not a feature's own service
+// (jobs.Sweeper adapters); incidents and staff are sweepers themselves.
+
+// patrolTimer runs the day sweep as a timer of `wangge serve` (jobs.Sweeper).
+type patrolTimer struct{ st *store.Store }
+
+func (p patrolTimer) Sweep(ctx context.Context, asOf time.Time) (int, error) {
+	res, err := p.st.SweepPatrolDays(ctx, asOf, store.DefaultPatrolParams, 100000)
+	return res.Computed, err
+}
+
+// statsTimer folds the unit statistics' appended deltas (store.CompactUnitStats)
+// as a timer of `wangge serve`, so reads sum few rows however much is written.
+type statsTimer struct{ q store.Querier }
+
+func (t statsTimer) Sweep(ctx context.Context, _ time.Time) (int, error) {
+	n, err := store.CompactUnitStats(ctx, t.q)
+	return int(n), err
+}
