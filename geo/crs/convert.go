@@ -134,3 +134,20 @@ func FromWGS84(sys System, p orb.Point) orb.Point {
 	}
 	return p
 }
+
+// MultiPolygonToWGS84 converts every vertex of mp from sys to WGS-84, into a
+// new geometry (mp is not changed).
+func MultiPolygonToWGS84(sys System, mp orb.MultiPolygon) orb.MultiPolygon {
+	out := make(orb.MultiPolygon, len(mp))
+	for i, p := range mp {
+		out[i] = make(orb.Polygon, len(p))
+		for j, r := range p {
+			nr := make(orb.Ring, len(r))
+			for k, pt := range r {
+				nr[k] = ToWGS84(sys, pt)
+			}
+			out[i][j] = nr
+		}
+	}
+	return out
+}

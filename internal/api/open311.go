@@ -334,57 +334,53 @@ func (s *Server) o311List(c echo.Context) error {
 	return o311Write(c, format, "service_requests", http.StatusOK, out)
 }
 
-// o311Get answers GET /open311/v2/requests/{id}.{json,xml}.
-func (s *Server) o311Get(c echo.Context) error {
-	id, format, ok := o311Format(c.Param("id"))
+// o311One reads the path parameter param ({param}.json or .xml under path,
+// e.g. "requests/{id}") and the request it names, within the key's region;
+// what names it in the not-found error. A nil request means the answer
+// (an Open311 error) is written: return err.
+func (s *Server) o311One(c echo.Context, param, path, what string) (id, format string, x *store.Incident, err error) {
+	id, format, ok := o311Format(c.Param(param))
 	if !ok {
-		return o311Fail(c, "json", apperr.New(apperr.ErrNotFound, "want requests/{id}.json or .xml"))
+		return "", "", nil, o311Fail(c, "json", apperr.New(apperr.ErrNotFound, "want %s.json or .xml", path))
 	}
 	key, err := s.o311Key(c)
 	if err != nil {
-		return o311Fail(c, format, err)
+		return "", "", nil, o311Fail(c, format, err)
 	}
 	seq, err := strconv.ParseInt(id, 10, 64)
-	if err != nil {
-		return o311Fail(c, format, apperr.New(apperr.ErrNotFound, "service_request_id %q not found", id))
-	}
-	list, err := s.opt.Store.Open311Requests(c.Request().Context(), store.Open311Filter{Region: key.Region,
-		Seqs: []int64{seq}, End: time.Now().AddDate(100, 0, 0), Limit: 1})
-	if err != nil {
-		return o311Fail(c, format, err)
+	var list []store.Incident
+	if err == nil {
+		list, err = s.opt.Store.Open311Requests(c.Request().Context(), store.Open311Filter{Region: key.Region,
+			Seqs: []int64{seq}, End: time.Now().AddDate(100, 0, 0), Limit: 1})
+		if err != nil {
+			return "", "", nil, o311Fail(c, format, err)
+		}
 	}
 	if len(list) == 0 {
-		return o311Fail(c, format, apperr.New(apperr.ErrNotFound, "service_request_id %q not found", id))
+		return "", "", nil, o311Fail(c, format, apperr.New(apperr.ErrNotFound, "%s %q not found", what, id))
+	}
+	return id, format, &list[0], nil
+}
+
+// o311Get answers GET /open311/v2/requests/{id}.{json,xml}.
+func (s *Server) o311Get(c echo.Context) error {
+	_, format, x, err := s.o311One(c, "id", "requests/{id}", "service_request_id")
+	if x == nil {
+		return err
 	}
 	_, names, err := s.o311Catalogue(c)
 	if err != nil {
 		return o311Fail(c, format, err)
 	}
-	return o311Write(c, format, "service_requests", http.StatusOK, []o311Request{o311FromIncident(list[0], names)})
+	return o311Write(c, format, "service_requests", http.StatusOK, []o311Request{o311FromIncident(*x, names)})
 }
 
 // o311Token answers GET /open311/v2/tokens/{token}.{json,xml}. Requests are
 // created synchronously here, so the token of a request is its id.
 func (s *Server) o311Token(c echo.Context) error {
-	tok, format, ok := o311Format(c.Param("token"))
-	if !ok {
-		return o311Fail(c, "json", apperr.New(apperr.ErrNotFound, "want tokens/{token}.json or .xml"))
-	}
-	key, err := s.o311Key(c)
-	if err != nil {
-		return o311Fail(c, format, err)
-	}
-	seq, err := strconv.ParseInt(tok, 10, 64)
-	if err != nil {
-		return o311Fail(c, format, apperr.New(apperr.ErrNotFound, "token %q not found", tok))
-	}
-	list, err := s.opt.Store.Open311Requests(c.Request().Context(), store.Open311Filter{Region: key.Region,
-		Seqs: []int64{seq}, End: time.Now().AddDate(100, 0, 0), Limit: 1})
-	if err != nil {
-		return o311Fail(c, format, err)
-	}
-	if len(list) == 0 {
-		return o311Fail(c, format, apperr.New(apperr.ErrNotFound, "token %q not found", tok))
+	tok, format, x, err := s.o311One(c, "token", "tokens/{token}", "token")
+	if x == nil {
+		return err
 	}
 	type token struct {
 		XMLName          xml.Name `json:"-" xml:"request"`

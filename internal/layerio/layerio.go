@@ -203,7 +203,7 @@ func toGrid(ctx context.Context, i int, g orb.Geometry, text func(string) string
 		return Grid{}, apperr.New(apperr.ErrInvalid, "layer: feature %d has coordinates like %v outside longitude/latitude range: a projected system? wangge needs EPSG:4326 lon/lat", i, b.Min)
 	}
 	if opt.Source != "" && opt.Source != crs.WGS84 {
-		mp = convert(mp, opt.Source)
+		mp = crs.MultiPolygonToWGS84(opt.Source, mp)
 	}
 	out := Grid{Code: text(m.Code), Name: text(m.Name), Kind: text(m.Kind), Parent: text(m.Parent), Geom: mp}
 	if err := boundary.CheckPolygon(ctx, mp, opt.MaxVertices); err != nil {
@@ -217,21 +217,6 @@ func toGrid(ctx context.Context, i int, g orb.Geometry, text func(string) string
 		return Grid{}, apperr.WithDetails(apperr.ErrInvalid, details, "layer: feature %d (%s %s): %s", i, out.Code, out.Name, err)
 	}
 	return out, nil
-}
-
-func convert(mp orb.MultiPolygon, from crs.System) orb.MultiPolygon {
-	out := make(orb.MultiPolygon, len(mp))
-	for i, p := range mp {
-		out[i] = make(orb.Polygon, len(p))
-		for j, r := range p {
-			nr := make(orb.Ring, len(r))
-			for k, pt := range r {
-				nr[k] = crs.ToWGS84(from, pt)
-			}
-			out[i][j] = nr
-		}
-	}
-	return out
 }
 
 // GeoJSON renders grids as a FeatureCollection with properties code, name,

@@ -13,7 +13,6 @@ import (
 
 	"github.com/paulmach/orb"
 
-	"wangge/geo/crs"
 	"wangge/geo/shapefile"
 	"wangge/internal/apperr"
 	"wangge/internal/layerio"
@@ -163,21 +162,6 @@ func dropRepeats(mp orb.MultiPolygon) (orb.MultiPolygon, int) {
 		}
 	}
 	return out, n
-}
-
-func convert(mp orb.MultiPolygon, from crs.System) orb.MultiPolygon {
-	out := make(orb.MultiPolygon, len(mp))
-	for i, p := range mp {
-		out[i] = make(orb.Polygon, len(p))
-		for j, r := range p {
-			nr := make(orb.Ring, len(r))
-			for k, pt := range r {
-				nr[k] = crs.ToWGS84(from, pt)
-			}
-			out[i][j] = nr
-		}
-	}
-	return out
 }
 
 // cleanText is s if it is usable as a name: valid UTF-8, no NUL or other

@@ -252,7 +252,7 @@ func Import(ctx context.Context, st *store.Store, data []byte, req Request) (Rep
 			continue
 		}
 		if req.Source != "" && req.Source != crs.WGS84 {
-			mp = convert(mp, req.Source)
+			mp = crs.MultiPolygonToWGS84(req.Source, mp)
 		}
 		mp = snap(mp)
 		mp, repeats := dropRepeats(mp)
