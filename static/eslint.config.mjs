@@ -15,12 +15,12 @@ export default [
     },
   },
   {
-    files: ['e2e/*.mjs', '*.mjs'],
+    files: ['e2e/**/*.mjs', '*.mjs'],
     languageOptions: { globals: { ...globals.node } },
   },
   {
     // Functions handed to page.evaluate run in the browser.
-    files: ['e2e/*.mjs'],
+    files: ['e2e/**/*.mjs'],
     languageOptions: { globals: { ...globals.browser, maplibregl: 'readonly' } },
   },
 ];

@@ -17,13 +17,21 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import { tests } from './tests.mjs';
+import { tests as coreTests } from './tests.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const artefacts = path.join(root, 'test-artifacts', 'e2e');
 const updateDocs = process.argv.includes('--update-docs');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
 fs.mkdirSync(artefacts, { recursive: true });
+
+// Each feature keeps its browser tests in suites/NAME.mjs (export const tests), so
+// features added side by side never edit the same list.
+const suites = path.join(path.dirname(fileURLToPath(import.meta.url)), 'suites');
+const tests = [...coreTests];
+for (const f of fs.readdirSync(suites).filter((n) => n.endsWith('.mjs')).sort()) {
+  tests.push(...(await import(pathToFileURL(path.join(suites, f)).href)).tests);
+}
 
 const cleanups = [];
 let cleaning = null;

@@ -4,45 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-
-function sql(dsn, q) {
-  const r = spawnSync('psql', [dsn, '-AtF', '\t', '-qc', q], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`psql: ${r.stderr}`);
-  return r.stdout.trim().split('\n').filter(Boolean).map((l) => l.split('\t'));
-}
-
-function assert(ok, msg) { if (!ok) throw new Error(msg); }
-
-async function login(page, server, username) {
-  await page.goto(server.base);
-  await page.fill('#login-user', username);
-  await page.fill('#login-pass', server.password);
-  await page.click('#login-form button[type=submit]');
-  await page.waitForSelector('body[data-ready=true]', { timeout: 30000 });
-  await idle(page);
-}
-
-// idle waits until the map has drawn everything it has.
-async function idle(page) {
-  await page.waitForFunction(() => {
-    const m = window.wangge?.state.map;
-    return m && m.loaded() && !m.isMoving() && m.areTilesLoaded();
-  }, null, { timeout: 30000 });
-}
-
-// rendered is the set of unit codes MapLibre drew in layer.
-async function rendered(page, layer) {
-  return page.evaluate((l) => [...new Set(window.wangge.state.map.queryRenderedFeatures({ layers: [l] }).map((f) => f.properties.code))], layer);
-}
-
-// clickLngLat clicks the map at a geographic point.
-async function clickLngLat(page, lon, lat) {
-  const p = await page.evaluate(([x, y]) => {
-    const m = window.wangge.state.map, r = m.getContainer().getBoundingClientRect(), s = m.project([x, y]);
-    return { x: r.left + s.x, y: r.top + s.y };
-  }, [lon, lat]);
-  await page.mouse.click(p.x, p.y);
-}
+import { assert, clickLngLat, idle, login, rendered, sql } from './helpers.mjs';
 
 export const tests = [
   {
