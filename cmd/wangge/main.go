@@ -212,6 +212,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		Logger:         log,
 		BodyLimit:      cfg.BodyLimit,
 		RequestTimeout: cfg.RequestTimeout,
+		PositionMaxAge: cfg.PositionMaxAge,
 		BasemapURL:     cfg.BasemapURL,
 		PublicURL:      cfg.PublicURL,
 		TrustedProxies: cfg.TrustedProxies,
