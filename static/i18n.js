@@ -138,6 +138,9 @@ const DICT = {
   patrol_trips_stops: ['行程 / 停留', 'Trips / stops'],
   patrol_all_tracks: ['全部轨迹（按人着色）', 'All tracks (a colour per worker)'],
   patrol_positions: ['实时位置', 'Live positions'],
+  patrol_blind: ['监控盲区', 'Camera blind spots'],
+  patrol_camera_views: ['监控视域', 'Camera views'],
+  patrol_blind_area: ['{m2} 平方米（{pct}%），{n} 个监控', '{m2} m² ({pct}%), {n} cameras'],
   patrol_position_age: ['{name} · {min} 分钟前', '{name} · {min} min ago'],
   // Jurisdiction (issue 12): the grid force panel, boards and cards.
   mode_staff: ['网格力量', 'Staff'],

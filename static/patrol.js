@@ -39,6 +39,7 @@ export function initPatrol() {
       h('label', {}, h('input', { type: 'checkbox', 'data-layer': 'visits' }), ' ', h('span', { 'data-i18n': 'patrol_visits' })),
       h('label', {}, h('input', { type: 'checkbox', 'data-layer': 'all' }), ' ', h('span', { 'data-i18n': 'patrol_all_tracks' })),
       h('label', {}, h('input', { type: 'checkbox', 'data-layer': 'positions' }), ' ', h('span', { 'data-i18n': 'patrol_positions' })),
+      h('label', {}, h('input', { type: 'checkbox', 'data-layer': 'blind' }), ' ', h('span', { 'data-i18n': 'patrol_blind' })),
       h('label', {}, h('span', { 'data-i18n': 'patrol_radius' }), h('input', { id: 'pt-radius', type: 'number', min: 1, max: 500, value: 50 }))),
     h('div', { id: 'pt-legend', class: 'legend' }));
   document.getElementById('panel').appendChild(sec);
@@ -58,12 +59,14 @@ export function initPatrol() {
 function ensureLayers() {
   const map = state.map;
   if (map.getSource('pt-track')) return;
-  for (const s of ['pt-gaps', 'pt-visits', 'pt-track', 'pt-head', 'pt-positions']) map.addSource(s, { type: 'geojson', data: empty() });
+  for (const s of ['pt-gaps', 'pt-visits', 'pt-track', 'pt-head', 'pt-positions', 'pt-blind', 'pt-cameras']) map.addSource(s, { type: 'geojson', data: empty() });
   map.addSource('pt-all', { type: 'vector', tiles: [allTracksURL()], minzoom: 0, maxzoom: 18 });
   map.addLayer({ id: 'pt-all', type: 'line', source: 'pt-all', 'source-layer': 'tracks', layout: { visibility: 'none' },
     paint: { 'line-color': ['match', ['get', 'colour'], ...WORKER_COLOURS.flatMap((c, i) => [i, c]), '#555'], 'line-width': 2, 'line-opacity': 0.8 } });
   map.addLayer({ id: 'pt-visits', type: 'fill', source: 'pt-visits', paint: {
     'fill-color': ['step', ['get', 'days'], VISIT_COLOURS[0], 1, VISIT_COLOURS[1], 2, VISIT_COLOURS[2], 3, VISIT_COLOURS[3]], 'fill-opacity': 0.6 } });
+  map.addLayer({ id: 'pt-blind', type: 'fill', source: 'pt-blind', paint: { 'fill-color': '#6a4c93', 'fill-opacity': 0.4, 'fill-outline-color': '#3c096c' } });
+  map.addLayer({ id: 'pt-cameras', type: 'fill', source: 'pt-cameras', paint: { 'fill-color': '#80ed99', 'fill-opacity': 0.5, 'fill-outline-color': '#1b4332' } });
   map.addLayer({ id: 'pt-gaps', type: 'fill', source: 'pt-gaps', paint: { 'fill-color': '#e63946', 'fill-opacity': 0.45, 'fill-outline-color': '#9d0208' } });
   map.addLayer({ id: 'pt-track', type: 'line', source: 'pt-track', paint: { 'line-color': '#2a9d8f', 'line-width': 3 } });
   map.addLayer({ id: 'pt-head', type: 'circle', source: 'pt-head', paint: { 'circle-radius': 7, 'circle-color': '#ffb703', 'circle-stroke-color': '#000', 'circle-stroke-width': 1 } });
@@ -113,7 +116,7 @@ async function loadPositions() {
 export async function enterPatrol() {
   state.onClick = null;
   ensureLayers();
-  for (const l of ['pt-visits', 'pt-gaps', 'pt-track', 'pt-head', 'pt-positions', 'pt-positions-label']) state.map.setLayoutProperty(l, 'visibility', 'visible');
+  for (const l of ['pt-visits', 'pt-blind', 'pt-cameras', 'pt-gaps', 'pt-track', 'pt-head', 'pt-positions', 'pt-positions-label']) state.map.setLayoutProperty(l, 'visibility', 'visible');
   await loadSummary();
 }
 
@@ -121,7 +124,7 @@ export async function enterPatrol() {
 export function leavePatrol() {
   pausePlay();
   clearTimeout(positionsTimer);
-  for (const l of ['pt-visits', 'pt-gaps', 'pt-track', 'pt-head', 'pt-all', 'pt-positions', 'pt-positions-label']) if (state.map.getLayer(l)) state.map.setLayoutProperty(l, 'visibility', 'none');
+  for (const l of ['pt-visits', 'pt-blind', 'pt-cameras', 'pt-gaps', 'pt-track', 'pt-head', 'pt-all', 'pt-positions', 'pt-positions-label']) if (state.map.getLayer(l)) state.map.setLayoutProperty(l, 'visibility', 'none');
 }
 
 const hours = (s) => (s / 3600).toFixed(1);
@@ -187,11 +190,17 @@ async function loadLayers() {
   const on = (id) => /** @type {HTMLInputElement} */ (document.querySelector(`#pt-layers input[data-layer=${id}]`)).checked;
   const grid = w?.unit;
   const q = grid ? `grid=${grid}&from=${date}&to=${date}&radius_m=${encodeURIComponent(radius)}` : null;
-  const [gaps, visits] = await Promise.all([
+  const [gaps, visits, blind, cameras] = await Promise.all([
     on('gaps') && q ? get(`/api/patrol/gaps?${q}`) : null,
-    on('visits') && q ? get(`/api/patrol/visits?${q}`) : null]);
+    on('visits') && q ? get(`/api/patrol/visits?${q}`) : null,
+    on('blind') && grid ? get(`/api/patrol/blind-spots?grid=${grid}`) : null,
+    on('blind') && grid ? get(`/api/cameras?unit=${grid}`) : null]);
   state.map.getSource('pt-gaps').setData(gaps || empty());
   state.map.getSource('pt-visits').setData(visits || empty());
+  state.map.getSource('pt-blind').setData(blind || empty());
+  state.map.getSource('pt-cameras').setData(cameras || empty());
+  lastBlind = blind;
+  document.getElementById('pt-legend').dataset.blindArea = blind ? String(Math.round(blind.summary.blind_area_m2)) : '';
   await refreshAllTracks();
   state.map.setLayoutProperty('pt-all', 'visibility', on('all') ? 'visible' : 'none');
   await loadPositions();
@@ -200,6 +209,7 @@ async function loadLayers() {
 }
 
 let lastGaps = null;
+let lastBlind = null;
 function renderLegend(gaps = lastGaps) {
   lastGaps = gaps;
   const box = document.getElementById('pt-legend');
@@ -209,7 +219,9 @@ function renderLegend(gaps = lastGaps) {
     h('div', {}, sw('#e63946'), ' ', t('patrol_gaps'), gaps ? ` · ${t('patrol_gap_area', { m2: Math.round(gaps.summary.gap_area_m2), pct: (gaps.summary.gap_ratio * 100).toFixed(1) })}` : ''),
     h('div', {}, ...VISIT_COLOURS.map((c, i) => h('span', {}, sw(c), ` ${i}${i === 3 ? '+' : ''} `)), t('patrol_visit_days')),
     h('div', {}, ...WORKER_COLOURS.slice(0, 6).map((c) => sw(c)), ' ', t('patrol_all_tracks')),
-    h('div', {}, sw('#1d3557'), ' ', t('patrol_positions')));
+    h('div', {}, sw('#1d3557'), ' ', t('patrol_positions')),
+    h('div', {}, sw('#6a4c93'), ' ', t('patrol_blind'), lastBlind ? ` · ${t('patrol_blind_area', { m2: Math.round(lastBlind.summary.blind_area_m2), pct: (lastBlind.summary.blind_ratio * 100).toFixed(1), n: lastBlind.summary.cameras })}` : ''),
+    h('div', {}, sw('#80ed99'), ' ', t('patrol_camera_views')));
 }
 
 function startPlay() {

@@ -40,8 +40,14 @@ func householdCSV(estate string, lon, lat float64, n int) []byte {
 	return b.Bytes()
 }
 
-// upload posts a multipart import.
+// upload posts a multipart household import.
 func upload(t *testing.T, base, token, name string, data []byte, fields map[string]string, key string) (*http.Response, []byte) {
+	t.Helper()
+	return uploadTo(t, base+"/api/import/households", token, name, data, fields, key)
+}
+
+// uploadTo posts a multipart file (field "file") and form fields to url.
+func uploadTo(t *testing.T, url, token, name string, data []byte, fields map[string]string, key string) (*http.Response, []byte) {
 	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
@@ -51,7 +57,7 @@ func upload(t *testing.T, base, token, name string, data []byte, fields map[stri
 		mw.WriteField(k, v)
 	}
 	mw.Close()
-	req, _ := http.NewRequest("POST", base+"/api/import/households", &body)
+	req, _ := http.NewRequest("POST", url, &body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)

@@ -184,6 +184,11 @@ func (s *Server) routes() {
 	// Track tiles and live positions (patrol_live.go).
 	api.GET("/patrol/tiles/:z/:x/:y", s.patrolTile, s.may(auth.ReadPatrol)...)
 	api.GET("/patrol/positions", s.patrolPositions, s.may(auth.ReadPatrol)...)
+	// Cameras and their blind spots (cameras.go).
+	api.POST("/cameras", s.postCamera, s.may(auth.PlaceCameras)...)
+	api.POST("/cameras/import", s.importCameras, s.may(auth.PlaceCameras)...)
+	api.GET("/cameras", s.getCameras, s.may(auth.ReadPatrol)...)
+	api.GET("/patrol/blind-spots", s.blindSpots, s.may(auth.ReadPatrol)...)
 	// Jurisdiction (issue 12): units in and out, unit attributes and settings, the grid force,
 	// notice boards, contact cards and the login-free card page their QR codes open (jurisdiction.go).
 	api.POST("/units/import", s.importUnits, s.may(auth.EditBoundaries)...)

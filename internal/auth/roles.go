@@ -99,13 +99,16 @@ func Within(code, scope string) bool {
 }
 
 // Patrol tracks and coverage gaps (issue 14): leaders read tracks, day
-// figures and gaps; admins run the daily sweep and set targets.
+// figures and gaps; admins run the daily sweep and set targets; planners
+// place the cameras that cover what patrols miss.
 const (
 	ReadPatrol   Action = "read_patrol"
 	ManagePatrol Action = "manage_patrol"
+	PlaceCameras Action = "place_cameras"
 )
 
 func init() {
-	grants[Admin] = append(grants[Admin], ReadPatrol, ManagePatrol)
+	grants[Admin] = append(grants[Admin], ReadPatrol, ManagePatrol, PlaceCameras)
 	grants[Leader] = append(grants[Leader], ReadPatrol)
+	grants[Planner] = append(grants[Planner], ReadPatrol, PlaceCameras)
 }

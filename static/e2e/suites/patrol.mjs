@@ -52,4 +52,43 @@ export const tests = [
       await shot('patrol-live');
     },
   },
+  {
+    name: 'patrol: the leader sees the camera views and blind spots of a worker\'s grid, the blind area as the database has it',
+    viewport: { width: 1600, height: 900 },
+    async run({ page, server, shot }) {
+      const signin = await fetch(`${server.base}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ username: 'admin', password: server.password }) });
+      const { token } = await signin.json();
+      const [[from, to]] = sql(server.dsn, `SELECT (min(recorded_at) AT TIME ZONE 'Asia/Shanghai')::date, (max(recorded_at) AT TIME ZONE 'Asia/Shanghai')::date FROM patrol_points`);
+      await fetch(`${server.base}/api/patrol/sweep`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+        body: JSON.stringify({ mark_from: from, mark_to: to }) });
+      const [[worker, day, grid, lon, lat]] = sql(server.dsn, `SELECT u.username, d.day, w.unit_code, ST_X(ST_PointOnSurface(g.geom)), ST_Y(ST_PointOnSurface(g.geom))
+        FROM patrol_days d JOIN users u ON u.id = d.user_id JOIN patrol_workers w ON w.user_id = d.user_id JOIN units g ON g.code = w.unit_code
+        WHERE d.closed AND d.fixes > 50 ORDER BY d.patrol_seconds DESC, u.username LIMIT 1`);
+      const put = await fetch(`${server.base}/api/cameras`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+        body: JSON.stringify({ name: 'e2e 路口', lon: Number(lon), lat: Number(lat), azimuth: 30, angle: 100, range_m: 80 }) });
+      assert(put.status === 201, `camera: ${put.status} ${await put.text()}`);
+
+      await login(page, server, 'leader');
+      await page.click('#modes button[data-mode=patrol]');
+      await page.waitForSelector('#patrol-panel:not([hidden])');
+      await page.fill('#pt-date', day);
+      await page.dispatchEvent('#pt-date', 'change');
+      await page.waitForSelector(`#pt-worker option[value="${worker}"]`, { state: 'attached' });
+      await page.selectOption('#pt-worker', worker);
+      await Promise.all([page.waitForResponse((r) => r.url().includes('/api/patrol/blind-spots')), page.check('#pt-layers input[data-layer=blind]')]);
+      await page.waitForFunction(() => document.getElementById('pt-legend').dataset.blindArea !== '');
+      await page.evaluate(([x, y]) => window.wangge.state.map.jumpTo({ center: [x, y], zoom: 16 }), [Number(lon), Number(lat)]);
+      await idle(page);
+      const drawn = (layer) => page.evaluate((l) => window.wangge.state.map.queryRenderedFeatures({ layers: [l] }).length, layer);
+      assert(await drawn('pt-cameras') > 0, 'camera view not drawn');
+      assert(await drawn('pt-blind') > 0, 'blind spots not drawn');
+      const [[blindArea]] = sql(server.dsn, `SELECT ST_Area(ST_Difference(g.geom, (SELECT ST_Union(view) FROM cameras c WHERE c.view && g.geom))::geography)
+        FROM units g WHERE g.code = '${grid}'`);
+      const shown = Number(await page.getAttribute('#pt-legend', 'data-blind-area'));
+      assert(Math.abs(shown - Number(blindArea)) <= 0.001 * Number(blindArea) + 1, `blind area ${shown} m², database ${blindArea} m²`);
+      assert(/个监控|cameras/.test(await page.textContent('#pt-legend')), 'legend lacks the camera count');
+      await shot('patrol-blind-spots');
+    },
+  },
 ];
