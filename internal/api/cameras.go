@@ -178,19 +178,19 @@ func (s *Server) importCameras(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"cameras": len(ids), "created": created, "updated": len(ids) - created})
 }
 
-// unitParam reads a unit code parameter the caller may read patrols in.
-func unitParam(c echo.Context, name string) (string, error) {
+// unitParam reads a unit code parameter the caller may do a in.
+func unitParam(c echo.Context, name string, a auth.Action) (string, error) {
 	u := c.QueryParam(name)
 	if !unitcode.IsUnitCode(u) {
 		return "", apperr.New(apperr.ErrInvalid, "%s %q: want a unit code", name, u)
 	}
-	return u, authorize(c, auth.ReadPatrol, u)
+	return u, authorize(c, a, u)
 }
 
 // getCameras answers GET /api/cameras?unit=: the cameras standing in the
-// unit with their views, as GeoJSON.
+// unit with their views, as GeoJSON (map data: no personal data in it).
 func (s *Server) getCameras(c echo.Context) error {
-	u, err := unitParam(c, "unit")
+	u, err := unitParam(c, "unit", auth.ReadMap)
 	if err != nil {
 		return err
 	}
@@ -204,7 +204,7 @@ func (s *Server) getCameras(c echo.Context) error {
 // blindSpots answers GET /api/patrol/blind-spots?grid=: the parts of the
 // unit no camera sees, with area_m2 and a summary.
 func (s *Server) blindSpots(c echo.Context) error {
-	u, err := unitParam(c, "grid")
+	u, err := unitParam(c, "grid", auth.ReadPatrol)
 	if err != nil {
 		return err
 	}

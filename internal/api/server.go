@@ -187,7 +187,7 @@ func (s *Server) routes() {
 	// Cameras and their blind spots (cameras.go).
 	api.POST("/cameras", s.postCamera, s.may(auth.PlaceCameras)...)
 	api.POST("/cameras/import", s.importCameras, s.may(auth.PlaceCameras)...)
-	api.GET("/cameras", s.getCameras, s.may(auth.ReadPatrol)...)
+	api.GET("/cameras", s.getCameras, s.may(auth.ReadMap)...)
 	api.GET("/patrol/blind-spots", s.blindSpots, s.may(auth.ReadPatrol)...)
 	// Jurisdiction (issue 12): units in and out, unit attributes and settings, the grid force,
 	// notice boards, contact cards and the login-free card page their QR codes open (jurisdiction.go).

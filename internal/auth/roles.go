@@ -110,5 +110,5 @@ const (
 func init() {
 	grants[Admin] = append(grants[Admin], ReadPatrol, ManagePatrol, PlaceCameras)
 	grants[Leader] = append(grants[Leader], ReadPatrol)
-	grants[Planner] = append(grants[Planner], ReadPatrol, PlaceCameras)
+	grants[Planner] = append(grants[Planner], PlaceCameras)
 }
