@@ -54,6 +54,7 @@ type Server struct {
 	opt      Options
 	echo     *echo.Echo
 	sessions sessionCache
+	gis      gisAuth
 }
 
 // New builds the Echo instance with middleware and every route.
@@ -90,7 +91,7 @@ func New(opt Options) *Server {
 			opt.Lookup.Subscribe(opt.Changes)
 		}
 	}
-	s := &Server{opt: opt, echo: e}
+	s := &Server{opt: opt, echo: e, gis: newGISAuth(opt.LoginPerMinute, opt.LoginBurst)}
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = clientIP(opt.TrustedProxies)
 	e.Use(middleware.RequestID())
@@ -112,7 +113,7 @@ func (s *Server) routes() {
 	e.GET("/readyz", s.readyz)
 
 	e.GET("/api/config", s.clientConfig)
-	e.POST("/api/login", s.login, loginLimiter(s.opt.LoginPerMinute, s.opt.LoginBurst))
+	e.POST("/api/login", s.login, loginLimiter(s.gis.logins))
 
 	// Everything else under /api needs a login, and a role allowed the action.
 	// (Middleware per route, not per group: a group's middleware turns 405 into 404.)
@@ -152,16 +153,16 @@ func (s *Server) routes() {
 	api.GET("/reports/empty-grids", s.emptyGrids, s.may(auth.ReadStats)...)
 	s.statsRoutes(api)
 
-	// Map tiles and OGC API – Features (tiles.go, features.go): login, ReadMap.
-	e.GET("/tiles/:file", s.getTileJSON, s.may(auth.ReadMap)...)
-	e.GET("/tiles/:layer/:z/:x/:y", s.getTile, s.may(auth.ReadMap)...)
-	e.GET("/ogc", s.ogcLanding, s.may(auth.ReadMap)...)
-	e.GET("/ogc/api", s.ogcAPI, s.may(auth.ReadMap)...)
-	e.GET("/ogc/conformance", s.ogcConformance, s.may(auth.ReadMap)...)
-	e.GET("/ogc/collections", s.ogcCollectionsList, s.may(auth.ReadMap)...)
-	e.GET("/ogc/collections/:id", s.ogcCollection, s.may(auth.ReadMap)...)
-	e.GET("/ogc/collections/:id/items", s.ogcItems, s.may(auth.ReadMap)...)
-	e.GET("/ogc/collections/:id/items/:fid", s.ogcItem, s.may(auth.ReadMap)...)
+	// Map tiles and OGC API – Features (tiles.go, features.go): login (also Basic or a map key, gisauth.go), ReadMap.
+	e.GET("/tiles/:file", s.getTileJSON, s.mayReadMap()...)
+	e.GET("/tiles/:layer/:z/:x/:y", s.getTile, s.mayReadMap()...)
+	e.GET("/ogc", s.ogcLanding, s.mayReadMap()...)
+	e.GET("/ogc/api", s.ogcAPI, s.mayReadMap()...)
+	e.GET("/ogc/conformance", s.ogcConformance, s.mayReadMap()...)
+	e.GET("/ogc/collections", s.ogcCollectionsList, s.mayReadMap()...)
+	e.GET("/ogc/collections/:id", s.ogcCollection, s.mayReadMap()...)
+	e.GET("/ogc/collections/:id/items", s.ogcItems, s.mayReadMap()...)
+	e.GET("/ogc/collections/:id/items/:fid", s.ogcItem, s.mayReadMap()...)
 
 	// Incidents (事件): reports, workflow, photos, Open311 (incidents.go, open311.go).
 	s.incidentRoutes(api)
@@ -205,6 +206,10 @@ func (s *Server) routes() {
 	api.GET("/households/:id/persons", s.householdPersons, s.may(auth.ReadHouseholds)...)
 	api.POST("/persons/:id/moves", s.movePerson, s.may(auth.WritePersons)...)
 	api.POST("/visits", s.recordVisit, s.may(auth.RecordVisits)...)
+	// Map keys for GIS clients (mapkeys.go).
+	api.POST("/map-keys", s.createMapKey, s.may(auth.UseMapKeys)...)
+	api.GET("/map-keys", s.listMapKeys, s.may(auth.UseMapKeys)...)
+	api.DELETE("/map-keys/:id", s.revokeMapKey, s.may(auth.UseMapKeys)...)
 	api.GET("/visits/due", s.dueVisits, s.may(auth.ReadHouseholds)...)
 	api.GET("/reports/visits", s.visitReport, s.may(auth.ReadStats)...)
 }
@@ -321,7 +326,7 @@ func (s *Server) requestLogger() echo.MiddlewareFunc {
 				level = slog.LevelDebug
 			}
 			s.opt.Logger.LogAttrs(context.Background(), level, "request",
-				slog.String("method", v.Method), slog.String("uri", v.URI), slog.Int("status", v.Status),
+				slog.String("method", v.Method), slog.String("uri", redactKey(v.URI)), slog.Int("status", v.Status),
 				slog.Duration("latency", v.Latency), slog.String("request_id", v.RequestID))
 			return nil
 		},

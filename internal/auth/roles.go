@@ -109,3 +109,13 @@ func init() {
 	grants[Admin] = append(grants[Admin], ReadPatrol, ManagePatrol)
 	grants[Leader] = append(grants[Leader], ReadPatrol)
 }
+
+// Map keys (issue 10): planners, leaders and admins make keys for their GIS
+// clients; a key reads the map as its user does (ReadMap) and nothing else.
+const UseMapKeys Action = "use_map_keys"
+
+func init() {
+	for _, r := range []Role{Admin, Planner, Leader} {
+		grants[r] = append(grants[r], UseMapKeys)
+	}
+}
