@@ -180,7 +180,7 @@ func newLoginStore(perMinute float64, burst int) middleware.RateLimiterStore {
 // loginLimiter bounds login attempts per client address.
 func loginLimiter(store middleware.RateLimiterStore) echo.MiddlewareFunc {
 	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Store: store,
+		Store:               store,
 		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
 		ErrorHandler: func(c echo.Context, err error) error {
 			return apperr.New(apperr.ErrInvalid, "cannot identify client")
