@@ -34,6 +34,7 @@ type Options struct {
 	Logger         *slog.Logger
 	BodyLimit      int64 // bytes
 	RequestTimeout time.Duration
+	ShutdownGrace  time.Duration // for requests in flight at shutdown; default 20s
 	BasemapURL     string
 	PublicURL      string           // base of links (OGC, TileJSON, QR codes); "": the request's scheme and host
 	Clock          func() time.Time // the incidents workflow's clock; nil is time.Now
@@ -64,6 +65,9 @@ func New(opt Options) *Server {
 	}
 	if opt.RequestTimeout == 0 {
 		opt.RequestTimeout = 30 * time.Second
+	}
+	if opt.ShutdownGrace == 0 {
+		opt.ShutdownGrace = 20 * time.Second
 	}
 	if opt.BodyLimit == 0 {
 		opt.BodyLimit = 32 << 20
@@ -122,7 +126,7 @@ func (s *Server) routes() {
 	api.GET("/me", s.me, s.authenticate)
 	api.GET("/grids", s.listGrids, s.may(auth.ReadMap)...)
 	api.GET("/grids/:code", s.getGrid, s.may(auth.ReadMap)...)
-	api.GET("/grids/:code/activity", s.gridActivity, s.may(auth.ReadMap)...)
+	api.GET("/grids/:code/activity", s.gridActivity, s.may(auth.ReadIncidents)...)
 	api.GET("/audit", s.listAudit, s.may(auth.ReadAudit)...)
 	api.POST("/patrol/points", s.addPatrolFixes, s.may(auth.RecordPatrol)...)
 
@@ -228,25 +232,59 @@ func (s *Server) errorsToJSON(next echo.HandlerFunc) echo.HandlerFunc {
 // Handler is the server as an http.Handler (tests use httptest with it).
 func (s *Server) Handler() http.Handler { return s.echo }
 
-// Start serves on addr until ctx is done, then shuts down gracefully.
+// errShuttingDown is the cause of the requests' contexts cancelled when the
+// shutdown grace is over; handleError answers them 503 with Retry-After.
+var errShuttingDown = errors.New("api: server shutting down")
+
+// Start serves on addr until ctx is done, then shuts down gracefully:
+// requests in flight get ShutdownGrace to finish; those still running are
+// then cancelled and answered 503 with Retry-After (another instance, or
+// this one restarted, takes the retry), never a 500 or a dropped connection.
 func (s *Server) Start(ctx context.Context, addr string) error {
-	srv := &http.Server{Addr: addr, Handler: s.echo, ReadHeaderTimeout: 10 * time.Second}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("api: listen on %s: %w", addr, err)
+	}
+	return s.Serve(ctx, l)
+}
+
+// Serve is Start on a listener of the caller's.
+func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	base, cancelRequests := context.WithCancelCause(context.Background())
+	defer cancelRequests(nil)
+	srv := &http.Server{Handler: s.echo, ReadHeaderTimeout: 10 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return base }}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
+	go func() { errc <- srv.Serve(l) }()
 	select {
 	case err := <-errc:
-		return fmt.Errorf("api: listen on %s: %w", addr, err)
+		return fmt.Errorf("api: serve on %s: %w", l.Addr(), err)
 	case <-ctx.Done():
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	grace, cancel := context.WithTimeout(context.Background(), s.opt.ShutdownGrace)
 	defer cancel()
-	return srv.Shutdown(shutdown)
+	if err := srv.Shutdown(grace); err == nil {
+		return nil
+	}
+	// Grace is over: cancel what still runs and let it write its 503.
+	cancelRequests(errShuttingDown)
+	answered, cancel2 := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel2()
+	if err := srv.Shutdown(answered); err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("api: shutdown: requests still running: %w", err)
+	}
+	return nil
 }
 
 // handleError writes err in the one JSON shape; 5xx are logged.
 func (s *Server) handleError(err error, c echo.Context) {
-	// The client went away: nothing to answer and nothing wrong here.
-	if errors.Is(err, context.Canceled) {
+	// Cancelled by the shutdown: whatever the error became on its way up
+	// (a query cancelled, a connection closed), the answer is "retry".
+	if context.Cause(c.Request().Context()) == errShuttingDown {
+		err = apperr.New(apperr.ErrUnavailable, "server restarting; retry")
+	} else if errors.Is(err, context.Canceled) {
+		// The client went away: nothing to answer and nothing wrong here.
 		s.opt.Logger.Debug("request cancelled by client", "path", c.Request().URL.Path,
 			"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
 		if !c.Response().Committed {
