@@ -90,9 +90,16 @@ async function render() {
 
 // renderActivity shows open incidents and the grid workers' patrols.
 async function renderActivity(p) {
-  const a = await get(`/api/grids/${p.code}/activity`);
+  let a;
+  try {
+    a = await get(`/api/grids/${p.code}/activity`);
+  } catch (e) {
+    // Field activity is for roles that read incidents, within their scope.
+    if (!(e instanceof ApiError && e.status === 403)) throw e;
+  }
   const box = document.getElementById('card-activity');
   if (!box || current?.properties.code !== p.code) return;
+  if (!a) { box.lastChild.textContent = t('card_activity_forbidden'); return; }
   const byType = Object.entries(a.open_by_type || {}).map(([k, n]) => `${t(`incident_${k}`)} ${n}`).join(' · ');
   box.replaceChildren(h('h3', {}, t('card_activity')), h('dl', {},
     h('dt', {}, t('open_incidents')), h('dd', { id: 'card-open-incidents' }, a.open_incidents, byType ? ` (${byType})` : ''),

@@ -32,6 +32,7 @@ const DICT = {
   card_children: ['下级', 'Below'],
   card_stats: ['户数与人口', 'Households and population'],
   card_activity: ['事件与巡查', 'Incidents and patrols'],
+  card_activity_forbidden: ['无权查看本网格的事件与巡查', 'Incidents and patrols of this grid are outside your scope'],
   open_incidents: ['在办事件', 'Open incidents'],
   incident_routine: ['常规', 'routine'],
   incident_coordination: ['协调', 'coordination'],

@@ -57,7 +57,17 @@ func TestRestartUnderLoad(t *testing.T) {
 	addr := freePort(t)
 	sctx, stop := context.WithCancel(ctx)
 	done := make(chan int, 1)
-	go func() { done <- run(sctx, "serve", []string{"--addr", addr}, &out, &errb) }()
+	var serveLog lockedBuffer // the server writes it from its goroutines
+	go func() { done <- run(sctx, "serve", []string{"--addr", addr}, &out, &serveLog) }()
+	defer func() {
+		if t.Failed() { // what the server said about the failed requests
+			for _, line := range strings.Split(serveLog.String(), "\n") {
+				if strings.Contains(line, "request failed") {
+					t.Log(line)
+				}
+			}
+		}
+	}()
 	defer func() {
 		stop()
 		<-done
@@ -424,6 +434,24 @@ func postImport(client *http.Client, base, token string, data []byte, key string
 		return 0, fmt.Errorf("503 without Retry-After")
 	}
 	return resp.StatusCode, nil
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent writers.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func freeTCPPort(t *testing.T) int {

@@ -1,6 +1,7 @@
 package coverage
 
 import (
+	"context"
 	"math"
 	"slices"
 
@@ -230,9 +231,12 @@ func orderedPair(a, b int) [2]int {
 
 // checkAll runs the target checks for targets in parallel; status must come
 // from match over a scope holding the targets and all their neighbours.
-func (e *engine) checkAll(targets []int, status [][][]uint8) map[int]*edgeResult {
+func (e *engine) checkAll(ctx context.Context, targets []int, status [][][]uint8) map[int]*edgeResult {
 	res := make([]*edgeResult, len(targets))
 	parallel(len(targets), func(k int) {
+		if ctx.Err() != nil {
+			return // the caller sees ctx's error
+		}
 		if t := targets[k]; status[t] != nil {
 			res[k] = e.check(t, status[t])
 		}
@@ -598,7 +602,7 @@ func InvalidEdges(members []orb.Geometry, gapWidth float64) []orb.Geometry {
 	}
 	e := newEngine(ms, gapWidth, false)
 	status, _ := e.match(all)
-	res := e.checkAll(all, status)
+	res := e.checkAll(context.Background(), all, status)
 	out := make([]orb.Geometry, len(members))
 	for i, r := range res {
 		out[i] = memberLines(ms[i], r.status)

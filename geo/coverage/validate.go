@@ -25,6 +25,8 @@ type Validator struct {
 	status     [][][]uint8
 	pairs      map[[2]int]bool
 	defects    []Defect
+	ctx        context.Context
+	err        error // ctx's, once it is done: the validation stopped
 }
 
 // Validate checks that members (Polygon/MultiPolygon, lon/lat unless
@@ -32,12 +34,21 @@ type Validator struct {
 // invalid geometry, invalid edges and holes of the union are judged). It
 // never panics; see the package doc for enclaves and slivers.
 func Validate(members []orb.Geometry, parent orb.Geometry, opt Options) Report {
-	return NewValidator(members, parent, opt).Report()
+	r, _ := ValidateContext(context.Background(), members, parent, opt)
+	return r
 }
 
-// NewValidator prepares members and runs a full validation.
-func NewValidator(members []orb.Geometry, parent orb.Geometry, opt Options) *Validator {
-	v := &Validator{opt: opt, geoms: slices.Clone(members), parent: parent, pairs: map[[2]int]bool{}}
+// ValidateContext is Validate that stops when ctx is done (checked between
+// members, edge checks and overlay pairs, and inside each geometry check),
+// returning ctx's error and an incomplete report.
+func ValidateContext(ctx context.Context, members []orb.Geometry, parent orb.Geometry, opt Options) (Report, error) {
+	v := newValidator(ctx, members, parent, opt)
+	return v.Report(), v.err
+}
+
+// newValidator prepares members and runs a full validation.
+func newValidator(ctx context.Context, members []orb.Geometry, parent orb.Geometry, opt Options) *Validator {
+	v := &Validator{opt: opt, geoms: slices.Clone(members), parent: parent, pairs: map[[2]int]bool{}, ctx: ctx}
 	v.ms = make([]*member, len(members))
 	v.areas = make([]float64, len(members))
 	v.structural = make([]bool, len(members))
@@ -47,10 +58,21 @@ func NewValidator(members []orb.Geometry, parent orb.Geometry, opt Options) *Val
 		v.areas[i] = polygonArea(members[i], opt.Planar)
 		all[i] = i
 	})
+	if v.stopped() {
+		return v
+	}
 	v.eng = newEngine(v.ms, opt.GapWidth, !opt.Planar)
 	v.status = make([][][]uint8, len(members))
 	v.run(all)
 	return v
+}
+
+// stopped tells whether ctx is done, remembering its error.
+func (v *Validator) stopped() bool {
+	if v.err == nil {
+		v.err = v.ctx.Err()
+	}
+	return v.err != nil
 }
 
 // Report returns the current defects.
@@ -82,7 +104,7 @@ func (v *Validator) run(targets []int) {
 	checked := make([][]Defect, len(targets))
 	parallel(len(targets), func(k int) {
 		i := targets[k]
-		ds, hard, _ := checkGeometry(context.Background(), v.geoms[i])
+		ds, hard, _ := checkGeometry(v.ctx, v.geoms[i])
 		v.structural[i] = hard
 		for j := range ds {
 			ds[j].Features = []int{i}
@@ -92,6 +114,9 @@ func (v *Validator) run(targets []int) {
 	})
 	for _, ds := range checked {
 		v.defects = append(v.defects, ds...)
+	}
+	if v.stopped() {
+		return
 	}
 	// Scope for matching: targets and their neighbours.
 	scopeSet := map[int]bool{}
@@ -107,12 +132,18 @@ func (v *Validator) run(targets []int) {
 	}
 	slices.Sort(scope)
 	status, dup := v.eng.match(scope)
+	if v.stopped() {
+		return
+	}
 	inTargets := map[int]bool{}
 	for _, t := range targets {
 		inTargets[t] = true
 		v.status[t] = status[t]
 	}
-	res := v.eng.checkAll(targets, status)
+	res := v.eng.checkAll(v.ctx, targets, status)
+	if v.stopped() {
+		return
+	}
 	for _, t := range targets {
 		r := res[t]
 		if r == nil {
@@ -133,6 +164,9 @@ func (v *Validator) run(targets []int) {
 		}
 	}
 	v.overlaps(inTargets)
+	if v.stopped() {
+		return
+	}
 	v.gaps()
 }
 
@@ -154,6 +188,9 @@ func (v *Validator) overlaps(inTargets map[int]bool) {
 	}
 	slices.SortFunc(pairs, func(a, b [2]int) int { return slices.Compare(a[:], b[:]) })
 	for _, p := range pairs {
+		if v.stopped() {
+			return
+		}
 		if v.structural[p[0]] || v.structural[p[1]] {
 			continue
 		}

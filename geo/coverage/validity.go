@@ -201,53 +201,69 @@ type ringDefect struct {
 
 // ringIntersections finds self-intersections and self-touches within a
 // ring, at most one per ring: the first makes the ring invalid, and a ring
-// built to cross itself at every pair of edges has n²/4 of them. Candidate
-// pairs come from an R-tree of edge boxes, so that a valid ring whose long
-// edges all overlap in x (a serpentine) costs O(n log n), not the n²/2 of a
-// sweep over x. Crossings between rings are ringsCross's.
+// built to cross itself at every pair of edges has n²/4 of them. A sweep
+// (sweepMeets, O(n log n) for any shape) clears valid rings; a ring it
+// flags is searched for its first meeting pair through an R-tree of edge
+// boxes (rtreeMeet), which stops there. Crossings between rings are
+// ringsCross's.
 func ringIntersections(bg *budget, rings [][]orb.Point, pi int) []ringDefect {
 	var out []ringDefect
 	for _, r := range rings {
-		var tr rtree.RTreeG[int]
-		for i := 0; i+1 < len(r); i++ {
-			tr.Insert(segMin(r[i], r[i+1]), segMax(r[i], r[i+1]), i)
+		if !sweepMeets(bg, r) {
+			if bg.err != nil {
+				return out
+			}
+			continue
 		}
-		n := len(r) - 1
-		found := false
-		for a := 0; a < n && !found && bg.err == nil; a++ {
-			tr.Search(segMin(r[a], r[a+1]), segMax(r[a], r[a+1]), func(_, _ [2]float64, b int) bool {
-				if bg.step() {
-					return false
-				}
-				if b <= a {
-					return true // each pair once
-				}
-				if d := b - a; d == 1 || d == n-1 {
-					return true // consecutive segments share a vertex; spikes are reported apart
-				}
-				h, p := intersect(r[a], r[a+1], r[b], r[b+1])
-				if h == hitNone {
-					return true
-				}
-				if h == hitCollinear {
-					p = r[a]
-					if !inBox(r[b], r[b+1], p) {
-						p = r[a+1]
-						if !inBox(r[b], r[b+1], p) {
-							p = r[b]
-						}
-					}
-				}
-				out = append(out, ringDefect{p, fmt.Sprintf("polygon %d: ring self-intersection", pi)})
-				found = true
-				return false
-			})
+		if p, ok := rtreeMeet(bg, r); ok {
+			out = append(out, ringDefect{p, fmt.Sprintf("polygon %d: ring self-intersection", pi)})
 		}
 		if bg.err != nil {
 			return out
 		}
 	}
 	return out
+}
+
+// rtreeMeet finds two non-consecutive edges of ring r that meet, testing
+// the pairs whose boxes overlap (each pair once), and where they meet.
+func rtreeMeet(bg *budget, r []orb.Point) (orb.Point, bool) {
+	var tr rtree.RTreeG[int]
+	for i := 0; i+1 < len(r); i++ {
+		tr.Insert(segMin(r[i], r[i+1]), segMax(r[i], r[i+1]), i)
+	}
+	n := len(r) - 1
+	var at orb.Point
+	found := false
+	for a := 0; a < n && !found && bg.err == nil; a++ {
+		tr.Search(segMin(r[a], r[a+1]), segMax(r[a], r[a+1]), func(_, _ [2]float64, b int) bool {
+			if bg.step() {
+				return false
+			}
+			if b <= a {
+				return true // each pair once
+			}
+			if d := b - a; d == 1 || d == n-1 {
+				return true // consecutive segments share a vertex; spikes are reported apart
+			}
+			h, p := intersect(r[a], r[a+1], r[b], r[b+1])
+			if h == hitNone {
+				return true
+			}
+			if h == hitCollinear {
+				p = r[a]
+				if !inBox(r[b], r[b+1], p) {
+					p = r[a+1]
+					if !inBox(r[b], r[b+1], p) {
+						p = r[b]
+					}
+				}
+			}
+			at, found = p, true
+			return false
+		})
+	}
+	return at, found
 }
 
 func segMin(a, b orb.Point) [2]float64 { return [2]float64{min(a[0], b[0]), min(a[1], b[1])} }

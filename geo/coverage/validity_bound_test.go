@@ -163,18 +163,27 @@ func TestCheckGeometryStopsAtDeadline(t *testing.T) {
 
 // BenchmarkCheckCrossingRing checks hostile and worst-case rings of 19,999
 // vertices (the API's limit is 20,000) next to a plain linear pass over the
-// same ring (cleanRing + signed area), and reports the ratio.
+// same ring (cleanRing + signed area) and next to the R-tree search alone
+// (the check before the sweep), and reports the ratios: the "sun" ring has
+// every edge box overlapping every other, so the R-tree tests ~n²/8 pairs
+// while the sweep stays O(n log n).
 func BenchmarkCheckCrossingRing(b *testing.B) {
 	for _, c := range []struct {
 		name string
 		g    orb.Polygon
-	}{{"star", starRing(19999)}, {"serpentine", serpentine(19999)}} {
-		var linear float64
+	}{{"star", starRing(19999)}, {"serpentine", serpentine(19999)}, {"sun", sunRing(19999)}} {
+		var linear, tree float64
 		b.Run(c.name+"/linear-reference", func(b *testing.B) {
 			for b.Loop() {
 				_ = signedArea2(cleanRing(c.g[0]))
 			}
 			linear = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+		})
+		b.Run(c.name+"/rtree-reference", func(b *testing.B) {
+			for b.Loop() {
+				rtreeMeet(&budget{ctx: context.Background()}, cleanRing(c.g[0]))
+			}
+			tree = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
 		})
 		b.Run(c.name+"/CheckGeometry", func(b *testing.B) {
 			b.ReportAllocs()
@@ -187,6 +196,9 @@ func BenchmarkCheckCrossingRing(b *testing.B) {
 			per := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
 			if linear > 0 {
 				b.ReportMetric(per/linear, "x-linear")
+			}
+			if tree > 0 {
+				b.ReportMetric(per/tree, "x-rtree")
 			}
 		})
 	}

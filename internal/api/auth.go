@@ -169,12 +169,18 @@ func auditBase(c echo.Context, action, objectType, objectID string) store.AuditE
 	return e
 }
 
+// newLoginStore is the per-client-address budget of password checks, shared
+// by /api/login and HTTP Basic (so neither walks around the other).
+func newLoginStore(perMinute float64, burst int) middleware.RateLimiterStore {
+	return middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+		Rate: rate.Limit(perMinute / 60), Burst: burst, ExpiresIn: 10 * time.Minute,
+	})
+}
+
 // loginLimiter bounds login attempts per client address.
-func loginLimiter(perMinute float64, burst int) echo.MiddlewareFunc {
+func loginLimiter(store middleware.RateLimiterStore) echo.MiddlewareFunc {
 	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-			Rate: rate.Limit(perMinute / 60), Burst: burst, ExpiresIn: 10 * time.Minute,
-		}),
+		Store:               store,
 		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
 		ErrorHandler: func(c echo.Context, err error) error {
 			return apperr.New(apperr.ErrInvalid, "cannot identify client")

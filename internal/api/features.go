@@ -19,9 +19,8 @@ import (
 )
 
 // OGC API – Features Part 1 (Core, GeoJSON) under /ogc, for GIS clients
-// (QGIS, GDAL's OAPIF driver). Authentication is the same bearer token or
-// session cookie as the rest of the API; GDAL sends one with
-// GDAL_HTTP_HEADERS="Authorization: Bearer TOKEN".
+// (QGIS, GDAL's OAPIF driver). Authentication is the bearer token or session
+// cookie of the rest of the API, HTTP Basic, or a map key (?key=, gisauth.go).
 
 const (
 	crs84          = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -75,15 +74,15 @@ func (s *Server) ogcLanding(c echo.Context) error {
 	if err := checkFormat(c); err != nil {
 		return err
 	}
-	b := s.baseURL(c) + "/ogc"
+	b, k := s.baseURL(c)+"/ogc", keyQuery(c)
 	return c.JSON(http.StatusOK, map[string]any{
 		"title":       "wangge 网格",
 		"description": "Community grid management: administrative units, grids and buildings (OGC API – Features)",
 		"links": []ogcLink{
-			{Href: b, Rel: "self", Type: "application/json", Title: "this document"},
-			{Href: b + "/api", Rel: "service-desc", Type: "application/vnd.oai.openapi+json;version=3.0", Title: "API definition"},
-			{Href: b + "/conformance", Rel: "conformance", Type: "application/json", Title: "conformance classes"},
-			{Href: b + "/collections", Rel: "data", Type: "application/json", Title: "collections"},
+			{Href: b + k, Rel: "self", Type: "application/json", Title: "this document"},
+			{Href: b + "/api" + k, Rel: "service-desc", Type: "application/vnd.oai.openapi+json;version=3.0", Title: "API definition"},
+			{Href: b + "/conformance" + k, Rel: "conformance", Type: "application/json", Title: "conformance classes"},
+			{Href: b + "/collections" + k, Rel: "data", Type: "application/json", Title: "collections"},
 		},
 	})
 }
@@ -119,8 +118,8 @@ func (s *Server) collectionDoc(c echo.Context, col ogcCollection) (map[string]an
 		"crs":    []string{crs84},
 		"extent": map[string]any{"spatial": map[string]any{"bbox": [][]float64{bbox}, "crs": crs84}},
 		"links": []ogcLink{
-			{Href: b, Rel: "self", Type: "application/json", Title: col.Title},
-			{Href: b + "/items", Rel: "items", Type: geoJSONType, Title: col.Title},
+			{Href: b + keyQuery(c), Rel: "self", Type: "application/json", Title: col.Title},
+			{Href: b + "/items" + keyQuery(c), Rel: "items", Type: geoJSONType, Title: col.Title},
 		},
 	}, nil
 }
@@ -140,7 +139,7 @@ func (s *Server) ogcCollectionsList(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, map[string]any{
 		"collections": docs,
-		"links":       []ogcLink{{Href: s.baseURL(c) + "/ogc/collections", Rel: "self", Type: "application/json"}},
+		"links":       []ogcLink{{Href: s.baseURL(c) + "/ogc/collections" + keyQuery(c), Rel: "self", Type: "application/json"}},
 	})
 }
 
@@ -161,7 +160,7 @@ func (s *Server) ogcCollection(c echo.Context) error {
 }
 
 // itemParams are the query parameters of /items besides the filters.
-var itemParams = map[string]bool{"f": true, "limit": true, "bbox": true, "bbox-crs": true, "datetime": true, "cursor": true}
+var itemParams = map[string]bool{"f": true, "limit": true, "bbox": true, "bbox-crs": true, "datetime": true, "cursor": true, mapKeyParam: true}
 
 // parseItemsQuery reads limit, bbox, datetime, cursor and the collection's
 // property filters; unknown parameters are an error, as Core asks.
@@ -301,7 +300,7 @@ func (s *Server) ogcItems(c echo.Context) error {
 	self := s.baseURL(c) + c.Request().URL.Path
 	links := []ogcLink{
 		{Href: self + queryString(c.QueryParams(), nil), Rel: "self", Type: geoJSONType, Title: "this page"},
-		{Href: s.baseURL(c) + "/ogc/collections/" + col.ID, Rel: "collection", Type: "application/json"},
+		{Href: s.baseURL(c) + "/ogc/collections/" + col.ID + keyQuery(c), Rel: "collection", Type: "application/json"},
 	}
 	if more {
 		links = append(links, ogcLink{Href: self + queryString(c.QueryParams(), map[string]string{"cursor": last, "limit": strconv.Itoa(limit)}),
@@ -357,8 +356,8 @@ func (s *Server) ogcItem(c echo.Context) error {
 		return apperr.New(apperr.ErrNotFound, "no feature %q in %s", fid, col.ID)
 	}
 	links, _ := json.Marshal([]ogcLink{
-		{Href: s.baseURL(c) + c.Request().URL.Path, Rel: "self", Type: geoJSONType},
-		{Href: s.baseURL(c) + "/ogc/collections/" + col.ID, Rel: "collection", Type: "application/json"},
+		{Href: s.baseURL(c) + c.Request().URL.Path + keyQuery(c), Rel: "self", Type: geoJSONType},
+		{Href: s.baseURL(c) + "/ogc/collections/" + col.ID + keyQuery(c), Rel: "collection", Type: "application/json"},
 	})
 	// The feature is a JSON object from the database: add links before its end.
 	feature = bytes.TrimRight(feature, " \n")
@@ -391,8 +390,10 @@ func (s *Server) ogcAPI(c echo.Context) error {
 		"info":    map[string]any{"title": "wangge OGC API – Features", "version": "1.0"},
 		"servers": []any{map[string]any{"url": s.baseURL(c) + "/ogc"}},
 		"components": map[string]any{"securitySchemes": map[string]any{
-			"bearer": map[string]any{"type": "http", "scheme": "bearer"}}},
-		"security": []any{map[string]any{"bearer": []any{}}},
+			"bearer": map[string]any{"type": "http", "scheme": "bearer"},
+			"basic":  map[string]any{"type": "http", "scheme": "basic"},
+			"mapKey": map[string]any{"type": "apiKey", "in": "query", "name": mapKeyParam}}},
+		"security": []any{map[string]any{"bearer": []any{}}, map[string]any{"basic": []any{}}, map[string]any{"mapKey": []any{}}},
 		"paths": map[string]any{
 			"/":                                 get("landing page", "links"),
 			"/conformance":                      get("conformance classes", "conformsTo"),

@@ -309,6 +309,9 @@ func (s *Server) getStaff(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.authorizeStaffer(c, id); err != nil {
+		return err
+	}
 	p, err := s.opt.Store.StafferByID(c.Request().Context(), s.opt.Store.Pool(), id, false)
 	if err != nil {
 		return err
@@ -320,6 +323,9 @@ func (s *Server) getStaff(c echo.Context) error {
 func (s *Server) updateStaff(c echo.Context) error {
 	id, err := idParam(c, "id")
 	if err != nil {
+		return err
+	}
+	if err := s.authorizeStaffer(c, id); err != nil {
 		return err
 	}
 	var in staff.Input
@@ -339,6 +345,9 @@ func (s *Server) retireStaff(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.authorizeStaffer(c, id); err != nil {
+		return err
+	}
 	p, err := s.staffService().Retire(c.Request().Context(), id, auditBase(c, "staff.retire", "staff", fmt.Sprint(id)))
 	if err != nil {
 		return err
@@ -351,6 +360,9 @@ func (s *Server) retireStaff(c echo.Context) error {
 func (s *Server) putStaffPhoto(c echo.Context) error {
 	id, err := idParam(c, "id")
 	if err != nil {
+		return err
+	}
+	if err := s.authorizeStaffer(c, id); err != nil {
 		return err
 	}
 	data, err := formFile(c, staff.MaxPhotoBytes)
@@ -385,6 +397,9 @@ func (s *Server) getStaffPhoto(c echo.Context) error {
 func (s *Server) staffLeave(c echo.Context) error {
 	id, err := idParam(c, "id")
 	if err != nil {
+		return err
+	}
+	if err := s.authorizeStaffer(c, id); err != nil {
 		return err
 	}
 	var in staff.LeaveInput

@@ -34,6 +34,7 @@ type Options struct {
 	Logger         *slog.Logger
 	BodyLimit      int64 // bytes
 	RequestTimeout time.Duration
+	ShutdownGrace  time.Duration // for requests in flight at shutdown; default 20s
 	BasemapURL     string
 	PublicURL      string           // base of links (OGC, TileJSON, QR codes); "": the request's scheme and host
 	Clock          func() time.Time // the incidents workflow's clock; nil is time.Now
@@ -55,6 +56,7 @@ type Server struct {
 	opt      Options
 	echo     *echo.Echo
 	sessions sessionCache
+	gis      gisAuth
 }
 
 // New builds the Echo instance with middleware and every route.
@@ -67,6 +69,9 @@ func New(opt Options) *Server {
 	}
 	if opt.PositionMaxAge == 0 {
 		opt.PositionMaxAge = 30 * time.Minute
+	}
+	if opt.ShutdownGrace == 0 {
+		opt.ShutdownGrace = 20 * time.Second
 	}
 	if opt.BodyLimit == 0 {
 		opt.BodyLimit = 32 << 20
@@ -94,7 +99,7 @@ func New(opt Options) *Server {
 			opt.Lookup.Subscribe(opt.Changes)
 		}
 	}
-	s := &Server{opt: opt, echo: e}
+	s := &Server{opt: opt, echo: e, gis: newGISAuth(opt.LoginPerMinute, opt.LoginBurst)}
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = clientIP(opt.TrustedProxies)
 	e.Use(middleware.RequestID())
@@ -116,7 +121,7 @@ func (s *Server) routes() {
 	e.GET("/readyz", s.readyz)
 
 	e.GET("/api/config", s.clientConfig)
-	e.POST("/api/login", s.login, loginLimiter(s.opt.LoginPerMinute, s.opt.LoginBurst))
+	e.POST("/api/login", s.login, loginLimiter(s.gis.logins))
 
 	// Everything else under /api needs a login, and a role allowed the action.
 	// (Middleware per route, not per group: a group's middleware turns 405 into 404.)
@@ -125,7 +130,7 @@ func (s *Server) routes() {
 	api.GET("/me", s.me, s.authenticate)
 	api.GET("/grids", s.listGrids, s.may(auth.ReadMap)...)
 	api.GET("/grids/:code", s.getGrid, s.may(auth.ReadMap)...)
-	api.GET("/grids/:code/activity", s.gridActivity, s.may(auth.ReadMap)...)
+	api.GET("/grids/:code/activity", s.gridActivity, s.may(auth.ReadIncidents)...)
 	api.GET("/audit", s.listAudit, s.may(auth.ReadAudit)...)
 	api.POST("/patrol/points", s.addPatrolFixes, s.may(auth.RecordPatrol)...)
 
@@ -156,16 +161,16 @@ func (s *Server) routes() {
 	api.GET("/reports/empty-grids", s.emptyGrids, s.may(auth.ReadStats)...)
 	s.statsRoutes(api)
 
-	// Map tiles and OGC API – Features (tiles.go, features.go): login, ReadMap.
-	e.GET("/tiles/:file", s.getTileJSON, s.may(auth.ReadMap)...)
-	e.GET("/tiles/:layer/:z/:x/:y", s.getTile, s.may(auth.ReadMap)...)
-	e.GET("/ogc", s.ogcLanding, s.may(auth.ReadMap)...)
-	e.GET("/ogc/api", s.ogcAPI, s.may(auth.ReadMap)...)
-	e.GET("/ogc/conformance", s.ogcConformance, s.may(auth.ReadMap)...)
-	e.GET("/ogc/collections", s.ogcCollectionsList, s.may(auth.ReadMap)...)
-	e.GET("/ogc/collections/:id", s.ogcCollection, s.may(auth.ReadMap)...)
-	e.GET("/ogc/collections/:id/items", s.ogcItems, s.may(auth.ReadMap)...)
-	e.GET("/ogc/collections/:id/items/:fid", s.ogcItem, s.may(auth.ReadMap)...)
+	// Map tiles and OGC API – Features (tiles.go, features.go): login (also Basic or a map key, gisauth.go), ReadMap.
+	e.GET("/tiles/:file", s.getTileJSON, s.mayReadMap()...)
+	e.GET("/tiles/:layer/:z/:x/:y", s.getTile, s.mayReadMap()...)
+	e.GET("/ogc", s.ogcLanding, s.mayReadMap()...)
+	e.GET("/ogc/api", s.ogcAPI, s.mayReadMap()...)
+	e.GET("/ogc/conformance", s.ogcConformance, s.mayReadMap()...)
+	e.GET("/ogc/collections", s.ogcCollectionsList, s.mayReadMap()...)
+	e.GET("/ogc/collections/:id", s.ogcCollection, s.mayReadMap()...)
+	e.GET("/ogc/collections/:id/items", s.ogcItems, s.mayReadMap()...)
+	e.GET("/ogc/collections/:id/items/:fid", s.ogcItem, s.mayReadMap()...)
 
 	// Incidents (事件): reports, workflow, photos, Open311 (incidents.go, open311.go).
 	s.incidentRoutes(api)
@@ -217,6 +222,10 @@ func (s *Server) routes() {
 	api.GET("/households/:id/persons", s.householdPersons, s.may(auth.ReadHouseholds)...)
 	api.POST("/persons/:id/moves", s.movePerson, s.may(auth.WritePersons)...)
 	api.POST("/visits", s.recordVisit, s.may(auth.RecordVisits)...)
+	// Map keys for GIS clients (mapkeys.go).
+	api.POST("/map-keys", s.createMapKey, s.may(auth.UseMapKeys)...)
+	api.GET("/map-keys", s.listMapKeys, s.may(auth.UseMapKeys)...)
+	api.DELETE("/map-keys/:id", s.revokeMapKey, s.may(auth.UseMapKeys)...)
 	api.GET("/visits/due", s.dueVisits, s.may(auth.ReadHouseholds)...)
 	api.GET("/reports/visits", s.visitReport, s.may(auth.ReadStats)...)
 }
@@ -235,25 +244,59 @@ func (s *Server) errorsToJSON(next echo.HandlerFunc) echo.HandlerFunc {
 // Handler is the server as an http.Handler (tests use httptest with it).
 func (s *Server) Handler() http.Handler { return s.echo }
 
-// Start serves on addr until ctx is done, then shuts down gracefully.
+// errShuttingDown is the cause of the requests' contexts cancelled when the
+// shutdown grace is over; handleError answers them 503 with Retry-After.
+var errShuttingDown = errors.New("api: server shutting down")
+
+// Start serves on addr until ctx is done, then shuts down gracefully:
+// requests in flight get ShutdownGrace to finish; those still running are
+// then cancelled and answered 503 with Retry-After (another instance, or
+// this one restarted, takes the retry), never a 500 or a dropped connection.
 func (s *Server) Start(ctx context.Context, addr string) error {
-	srv := &http.Server{Addr: addr, Handler: s.echo, ReadHeaderTimeout: 10 * time.Second}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("api: listen on %s: %w", addr, err)
+	}
+	return s.Serve(ctx, l)
+}
+
+// Serve is Start on a listener of the caller's.
+func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	base, cancelRequests := context.WithCancelCause(context.Background())
+	defer cancelRequests(nil)
+	srv := &http.Server{Handler: s.echo, ReadHeaderTimeout: 10 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return base }}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
+	go func() { errc <- srv.Serve(l) }()
 	select {
 	case err := <-errc:
-		return fmt.Errorf("api: listen on %s: %w", addr, err)
+		return fmt.Errorf("api: serve on %s: %w", l.Addr(), err)
 	case <-ctx.Done():
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	grace, cancel := context.WithTimeout(context.Background(), s.opt.ShutdownGrace)
 	defer cancel()
-	return srv.Shutdown(shutdown)
+	if err := srv.Shutdown(grace); err == nil {
+		return nil
+	}
+	// Grace is over: cancel what still runs and let it write its 503.
+	cancelRequests(errShuttingDown)
+	answered, cancel2 := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel2()
+	if err := srv.Shutdown(answered); err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("api: shutdown: requests still running: %w", err)
+	}
+	return nil
 }
 
 // handleError writes err in the one JSON shape; 5xx are logged.
 func (s *Server) handleError(err error, c echo.Context) {
-	// The client went away: nothing to answer and nothing wrong here.
-	if errors.Is(err, context.Canceled) {
+	// Cancelled by the shutdown: whatever the error became on its way up
+	// (a query cancelled, a connection closed), the answer is "retry".
+	if context.Cause(c.Request().Context()) == errShuttingDown {
+		err = apperr.New(apperr.ErrUnavailable, "server restarting; retry")
+	} else if errors.Is(err, context.Canceled) {
+		// The client went away: nothing to answer and nothing wrong here.
 		s.opt.Logger.Debug("request cancelled by client", "path", c.Request().URL.Path,
 			"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
 		if !c.Response().Committed {
@@ -333,7 +376,7 @@ func (s *Server) requestLogger() echo.MiddlewareFunc {
 				level = slog.LevelDebug
 			}
 			s.opt.Logger.LogAttrs(context.Background(), level, "request",
-				slog.String("method", v.Method), slog.String("uri", v.URI), slog.Int("status", v.Status),
+				slog.String("method", v.Method), slog.String("uri", redactKey(v.URI)), slog.Int("status", v.Status),
 				slog.Duration("latency", v.Latency), slog.String("request_id", v.RequestID))
 			return nil
 		},

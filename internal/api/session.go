@@ -13,6 +13,7 @@ import (
 
 	"wangge/internal/apperr"
 	"wangge/internal/auth"
+	"wangge/internal/store"
 )
 
 // A dummy hash so an unknown username costs as much time as a wrong password.
@@ -37,30 +38,8 @@ func (s *Server) login(c echo.Context) error {
 		return apperr.New(apperr.ErrInvalid, "username: at most %d bytes", maxUsername)
 	}
 	ctx := c.Request().Context()
-	u, err := s.opt.Store.UserByName(ctx, req.Username)
-	if errors.Is(err, apperr.ErrNotFound) {
-		_, _ = auth.CheckPassword(dummyHash, req.Password)
-		// What was typed may be a password in the wrong field: the
-		// append-only audit log gets a short digest to correlate
-		// attempts, never the text.
-		sum := sha256.Sum256([]byte(req.Username))
-		return s.loginRefused(c, "unknown:"+hex.EncodeToString(sum[:6]), nil)
-	}
+	u, err := s.checkPassword(c, req.Username, req.Password)
 	if err != nil {
-		return err
-	}
-	if u.LockedUntil != nil && u.LockedUntil.After(time.Now()) {
-		c.Response().Header().Set("Retry-After", retryAfter(*u.LockedUntil))
-		return apperr.New(apperr.ErrRateLimited, "account locked after repeated failed logins until %s", u.LockedUntil.Format(time.RFC3339))
-	}
-	ok, _ := auth.CheckPassword(u.PasswordHash, req.Password)
-	if !ok || u.Disabled {
-		if _, err := s.opt.Store.LoginFailed(ctx, u.UserID, s.opt.MaxLoginFailures, s.opt.LockFor); err != nil {
-			return err
-		}
-		return s.loginRefused(c, u.Username, &u.UserID)
-	}
-	if err := s.opt.Store.LoginSucceeded(ctx, u.UserID); err != nil {
 		return err
 	}
 	token, hash, err := auth.NewToken()
@@ -77,6 +56,40 @@ func (s *Server) login(c echo.Context) error {
 	}
 	setSessionCookie(c, token, expires)
 	return c.JSON(http.StatusOK, map[string]any{"token": token, "expires_at": expires, "user": u.Principal})
+}
+
+// checkPassword is the one password check of /api/login and HTTP Basic: a
+// failure counts towards the account's lock-out and is audited; a locked
+// account is refused whatever the password.
+func (s *Server) checkPassword(c echo.Context, username, password string) (store.User, error) {
+	ctx := c.Request().Context()
+	u, err := s.opt.Store.UserByName(ctx, username)
+	if errors.Is(err, apperr.ErrNotFound) {
+		_, _ = auth.CheckPassword(dummyHash, password)
+		// What was typed may be a password in the wrong field: the
+		// append-only audit log gets a short digest to correlate
+		// attempts, never the text.
+		sum := sha256.Sum256([]byte(username))
+		return u, s.loginRefused(c, "unknown:"+hex.EncodeToString(sum[:6]), nil)
+	}
+	if err != nil {
+		return u, err
+	}
+	if u.LockedUntil != nil && u.LockedUntil.After(time.Now()) {
+		c.Response().Header().Set("Retry-After", retryAfter(*u.LockedUntil))
+		return u, apperr.New(apperr.ErrRateLimited, "account locked after repeated failed logins until %s", u.LockedUntil.Format(time.RFC3339))
+	}
+	ok, _ := auth.CheckPassword(u.PasswordHash, password)
+	if !ok || u.Disabled {
+		if _, err := s.opt.Store.LoginFailed(ctx, u.UserID, s.opt.MaxLoginFailures, s.opt.LockFor); err != nil {
+			return u, err
+		}
+		return u, s.loginRefused(c, u.Username, &u.UserID)
+	}
+	if err := s.opt.Store.LoginSucceeded(ctx, u.UserID); err != nil {
+		return u, err
+	}
+	return u, nil
 }
 
 // maxUsername bounds a login's username (the longest a user can have is

@@ -155,7 +155,7 @@ func (s *Server) getTileJSON(c echo.Context) error {
 	c.Response().Header().Set("Cache-Control", "private, no-cache")
 	return c.JSON(http.StatusOK, tileJSON{
 		TileJSON: "3.0.0", Name: spec.Name, Description: info.Description, Scheme: "xyz",
-		Tiles:   []string{s.baseURL(c) + "/tiles/" + spec.Name + "/{z}/{x}/{y}.mvt"},
+		Tiles:   []string{s.baseURL(c) + "/tiles/" + spec.Name + "/{z}/{x}/{y}.mvt" + keyQuery(c)},
 		MinZoom: spec.MinZoom, MaxZoom: spec.MaxZoom, Bounds: bounds, Center: center,
 		VectorLayers: []vectorLayer{{ID: spec.Name, Description: info.Description,
 			MinZoom: spec.MinZoom, MaxZoom: spec.MaxZoom, Fields: info.Fields}},

@@ -69,6 +69,21 @@ var grants = map[Role][]Action{
 	Auditor: {ReadMap, ReadAudit},
 }
 
+// The one meaning of scope (issue 10), for every read path — API, OGC,
+// tiles, exports:
+//
+//   - The map is one for everyone who logs in: boundaries, names, codes,
+//     versions, history, validation, exports, unit settings, staff cards and
+//     notice boards (ReadMap) of every unit, whatever the user's unit. They
+//     carry no personal data, the staff cards are posted in public (公示牌),
+//     and tiles and OGC pages are the same bytes for every user.
+//   - Everything else is bound to the user's scope (the subtree of their
+//     unit): field activity (incidents, a grid's activity card, patrols),
+//     households and residents, statistics, and every write.
+//
+// mapActions are the actions of the first kind: Can ignores the unit for them.
+var mapActions = []Action{ReadMap}
+
 // Can reports whether p may do a on unit (a unit code; "" for actions that
 // are not about one unit). Unit-bound actions need the unit inside p's scope;
 // a leader unmasks only when granted.
@@ -78,7 +93,7 @@ func (p Principal) Can(a Action, unit string) bool {
 			return false
 		}
 	}
-	if unit == "" {
+	if unit == "" || slices.Contains(mapActions, a) {
 		return true
 	}
 	return Within(unit, p.Unit)
@@ -111,4 +126,14 @@ func init() {
 	grants[Admin] = append(grants[Admin], ReadPatrol, ManagePatrol, PlaceCameras)
 	grants[Leader] = append(grants[Leader], ReadPatrol)
 	grants[Planner] = append(grants[Planner], PlaceCameras)
+}
+
+// Map keys (issue 10): planners, leaders and admins make keys for their GIS
+// clients; a key reads the map as its user does (ReadMap) and nothing else.
+const UseMapKeys Action = "use_map_keys"
+
+func init() {
+	for _, r := range []Role{Admin, Planner, Leader} {
+		grants[r] = append(grants[r], UseMapKeys)
+	}
 }

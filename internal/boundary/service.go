@@ -187,7 +187,9 @@ func (s *Service) gather(ctx context.Context, tx pgx.Tx, p *plan, area orb.Geome
 	stored := newRestorer(grid.Precision, append(all, parent.Geom)...)
 	sn := newSnapper(rings(refs...), s.opt.SnapMetres)
 	for i := range p.claims {
-		p.claims[i] = sn.polygon(stored.polygon(p.claims[i]))
+		if p.claims[i], err = sn.polygon(ctx, stored.polygon(p.claims[i])); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package boundary
 
 import (
+	"context"
 	"math"
 
 	"github.com/paulmach/orb"
@@ -64,8 +65,12 @@ func (s *snapper) point(p orb.Point) orb.Point {
 }
 
 // polygon snaps every vertex of mp; when snapping would make it invalid
-// (a ring collapsing or crossing itself) mp is returned unchanged.
-func (s *snapper) polygon(mp orb.MultiPolygon) orb.MultiPolygon {
+// (a ring collapsing or crossing itself) mp is returned unchanged. The
+// validity check stops when ctx is done, with ctx's error.
+func (s *snapper) polygon(ctx context.Context, mp orb.MultiPolygon) (orb.MultiPolygon, error) {
+	if err := ctx.Err(); err != nil {
+		return mp, err
+	}
 	out := make(orb.MultiPolygon, 0, len(mp))
 	for _, p := range mp {
 		var np orb.Polygon
@@ -94,10 +99,13 @@ func (s *snapper) polygon(mp orb.MultiPolygon) orb.MultiPolygon {
 			out = append(out, np)
 		}
 	}
-	if len(out) == 0 || coverage.CheckGeometry(out) != nil {
-		return mp
+	if len(out) == 0 {
+		return mp, nil
 	}
-	return out
+	if ds, err := coverage.CheckGeometryContext(ctx, out); err != nil || ds != nil {
+		return mp, err
+	}
+	return out, nil
 }
 
 // rings lists every ring of the geometries.

@@ -485,7 +485,10 @@ func (s *Service) AttachPhotos(ctx context.Context, p auth.Principal, id string,
 		if err != nil {
 			return err
 		}
-		if !Visible(p, x) || !p.Can(auth.WriteIncidents, "") {
+		if !Visible(p, x) { // as for reading it: a case outside one's scope is not found
+			return apperr.New(apperr.ErrNotFound, "no incident %s", id)
+		}
+		if !p.Can(auth.WriteIncidents, "") {
 			return apperr.New(apperr.ErrForbidden, "%s may not add photos to incident %s", p.Username, id)
 		}
 		if err := s.Store.AttachMedia(ctx, tx, x.Seq, photos, nil, &p.UserID); err != nil {

@@ -1,6 +1,7 @@
 package layerio
 
 import (
+	"context"
 	"sort"
 
 	"github.com/paulmach/orb"
@@ -24,8 +25,9 @@ func ParentOf(g Grid) string {
 // (against parents[p] when known, else overlaps, invalid edges and holes
 // only). Slivers thinner than tolerance metres are reported as such. The
 // report is a FeatureCollection of defects naming the grids by code and by
-// their feature number in the file.
-func Check(grids []Grid, parents map[string]orb.Geometry, tolerance float64) (*geojson.FeatureCollection, int) {
+// their feature number in the file. It stops with ctx's error when ctx is
+// done (a request's deadline).
+func Check(ctx context.Context, grids []Grid, parents map[string]orb.Geometry, tolerance float64) (*geojson.FeatureCollection, int, error) {
 	groups := map[string][]int{}
 	for i, g := range grids {
 		p := ParentOf(g)
@@ -44,8 +46,11 @@ func Check(grids []Grid, parents map[string]orb.Geometry, tolerance float64) (*g
 		for k, i := range idx {
 			members[k], codes[k] = grids[i].Geom, grids[i].Code
 		}
-		r := coverage.Validate(members, parents[p], coverage.Options{Tolerance: tolerance})
+		r, err := coverage.ValidateContext(ctx, members, parents[p], coverage.Options{Tolerance: tolerance})
+		if err != nil {
+			return nil, 0, err
+		}
 		all = append(all, grid.FromCoverage(r.Defects, codes, idx, p)...)
 	}
-	return grid.FeatureCollection(all), len(all)
+	return grid.FeatureCollection(all), len(all), nil
 }

@@ -3,6 +3,7 @@ package layerio_test
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"errors"
 	"math"
 	"os"
@@ -65,7 +66,13 @@ func TestGCJ02LayerIsConverted(t *testing.T) {
 		t.Errorf("converted %v, want %v", q, w)
 	}
 	// The districts partition the city: no overlap between them after conversion either.
-	report, _ := layerio.Check(conv, nil, 0)
+	report, _, _ := layerio.Check(context.Background(), conv, nil, 0)
+	// The layer import's request context reaches the coverage check.
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := layerio.Check(done, conv, nil, 0); !errors.Is(err, context.Canceled) {
+		t.Errorf("check with a cancelled context: %v", err)
+	}
 	for _, f := range report.Features {
 		if f.Properties["kind"] == "overlap" && f.Properties.MustFloat64("size") > 1 {
 			t.Errorf("overlap after conversion: %v", f.Properties)

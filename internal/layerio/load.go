@@ -107,7 +107,9 @@ func Import(ctx context.Context, st *store.Store, data []byte, req ImportRequest
 		parents[p] = g
 	}
 	var n int
-	rep.Defects, n = Check(grids, parents, req.Tolerance)
+	if rep.Defects, n, err = Check(ctx, grids, parents, req.Tolerance); err != nil {
+		return nil, err
+	}
 	if req.DryRun {
 		return json.Marshal(rep)
 	}

@@ -417,7 +417,10 @@ func checkPartitions(ctx context.Context, st *store.Store, rows []*row, tol floa
 				geoms, owners, names = append(geoms, u.Geom), append(owners, nil), append(names, u.Code)
 			}
 		}
-		rep := coverage.Validate(geoms, parentGeom, coverage.Options{Tolerance: tol})
+		rep, err := coverage.ValidateContext(ctx, geoms, parentGeom, coverage.Options{Tolerance: tol})
+		if err != nil {
+			return err
+		}
 		for _, d := range rep.Defects {
 			if d.Kind == coverage.InvalidGeometry {
 				continue // PostGIS's verdict is reported per feature above

@@ -1,0 +1,257 @@
+package api_test
+
+import (
+	"context"
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+
+	"wangge/internal/api"
+	"wangge/internal/store"
+	"wangge/static"
+)
+
+// The role × endpoint × scope matrix (issue 10). Every route of the server is
+// a row; each cell is the answer for one role, inside and outside the user's
+// unit, written out by hand from the rule in internal/auth (roles.go): the
+// map (ReadMap) is one for everyone who logs in, everything else is bound to
+// the user's scope.
+//
+// Columns, in this order: admin, planner, officer, leader, auditor. Users:
+// admin and auditor everywhere (their "outside" is the same as inside), the
+// planner and the leader over community C, the officer on grid G.
+//
+// Cells: '2' 200; 'x' 403; 'o' authorised (any answer but 401, 403 and 5xx:
+// writes are sent bodies they refuse, so that nothing changes); '4' 404 (a
+// case outside one's scope is not found: unit codes are public, case ids not).
+type scopeRow struct {
+	route   string // "METHOD /template", as registered
+	path    string // with {G} grid, {C} community, {I} incident, {H} household, {T} staff, {W} worker
+	body    string
+	in, out string
+}
+
+var scopeMatrix = []scopeRow{
+	{"GET /api/me", "/api/me", "", "22222", "22222"},
+	{"POST /api/logout", "", "", "", ""}, // tested last, below
+	{"GET /api/grids", "/api/grids?parent={C}", "", "22222", "22222"},
+	{"GET /api/grids/:code", "/api/grids/{G}", "", "22222", "22222"},
+	{"GET /api/grids/:code/activity", "/api/grids/{G}/activity", "", "2x22x", "2xxxx"},
+	{"GET /api/audit", "/api/audit?limit=1", "", "2xxx2", "2xxx2"},
+	{"POST /api/patrol/points", "/api/patrol/points", `{"bogus":1}`, "oxoxx", "oxoxx"},
+	{"GET /api/addresses/search", "/api/addresses/search?q=1", "", "22222", "22222"},
+	{"POST /api/import/households", "/api/import/households", `{}`, "oxoxx", "oxoxx"},
+	{"POST /api/grids", "/api/grids", `{"bogus":1}`, "ooxxx", "ooxxx"},
+	{"POST /api/grids/merge", "/api/grids/merge", `{"bogus":1}`, "ooxxx", "ooxxx"},
+	{"PUT /api/grids/:code", "/api/grids/{G}", `{"bogus":1}`, "ooxxx", "oxxxx"},
+	{"DELETE /api/grids/:code", "/api/grids/{G}", ``, "ooxxx", "oxxxx"},
+	{"POST /api/grids/:code/split", "/api/grids/{G}/split", `{"bogus":1}`, "ooxxx", "oxxxx"},
+	{"GET /api/grids/:code/versions", "/api/grids/{G}/versions", "", "22222", "22222"},
+	{"GET /api/history/grids", "/api/history/grids?as_of=2030-01-01T00:00:00Z&parent={C}", "", "22222", "22222"},
+	{"GET /api/history/diff", "/api/history/diff?from=2020-01-01T00:00:00Z&parent={C}", "", "22222", "22222"},
+	{"GET /api/validation", "/api/validation?parent={C}", "", "22222", "22222"},
+	{"GET /api/balance", "/api/balance?parent={C}", "", "22x2x", "2xxxx"},
+	{"POST /api/layers/import", "/api/layers/import", `{}`, "ooxxx", "ooxxx"},
+	{"GET /api/layers/export", "/api/layers/export?parent={C}", "", "22222", "22222"},
+	{"GET /api/locate", "/api/locate?lon=120.1&lat=30.2", "", "22222", "22222"},
+	{"POST /api/locate", "/api/locate", `{"points":[[120.1,30.2]]}`, "22222", "22222"},
+	{"GET /api/households", "/api/households?grid={G}", "", "2x22x", "2xxxx"},
+	{"GET /api/reports/grid-counts", "/api/reports/grid-counts?parent={C}", "", "22x2x", "2xxxx"},
+	{"GET /api/reports/unplaced", "/api/reports/unplaced?parent={C}", "", "22x2x", "2xxxx"},
+	{"GET /api/reports/empty-grids", "/api/reports/empty-grids?parent={C}", "", "22x2x", "2xxxx"},
+	{"GET /api/reports/unit-stats", "/api/reports/unit-stats?unit={C}", "", "22x2x", "2xxxx"},
+	{"GET /tiles/:file", "/tiles/grids.json", "", "22222", "22222"},
+	{"GET /tiles/:layer/:z/:x/:y", "/tiles/grids/0/0/0.mvt", "", "22222", "22222"},
+	{"GET /ogc", "/ogc", "", "22222", "22222"},
+	{"GET /ogc/api", "/ogc/api", "", "22222", "22222"},
+	{"GET /ogc/conformance", "/ogc/conformance", "", "22222", "22222"},
+	{"GET /ogc/collections", "/ogc/collections", "", "22222", "22222"},
+	{"GET /ogc/collections/:id", "/ogc/collections/grids", "", "22222", "22222"},
+	{"GET /ogc/collections/:id/items", "/ogc/collections/grids/items?parent_code={C}", "", "22222", "22222"},
+	{"GET /ogc/collections/:id/items/:fid", "/ogc/collections/grids/items/{G}", "", "22222", "22222"},
+	{"GET /api/incidents/categories", "/api/incidents/categories", "", "2x22x", "2x22x"},
+	{"GET /api/incidents/stats", "/api/incidents/stats", "", "22x2x", "22x2x"},
+	{"GET /api/incidents", "/api/incidents?grid={G}", "", "2x22x", "2xxxx"},
+	{"POST /api/incidents", "/api/incidents", `{"bogus":1}`, "oxoxx", "oxoxx"},
+	{"GET /api/incidents/:id", "/api/incidents/{I}", "", "2x22x", "2x44x"},
+	{"POST /api/incidents/:id/transitions", "/api/incidents/{I}/transitions", `{}`, "oxoox", "ox44x"},
+	{"POST /api/incidents/:id/photos", "/api/incidents/{I}/photos", `{"photos":["00000000-0000-4000-8000-000000000000"]}`, "oxoxx", "ox4xx"},
+	{"POST /api/incidents/calendar", "/api/incidents/calendar", `{"bogus":1}`, "oxxxx", "oxxxx"},
+	{"POST /api/media", "/api/media", `{}`, "oxoxx", "oxoxx"},
+	{"GET /api/media/:id", "/api/media/00000000-0000-4000-8000-000000000000", "", "4x44x", "4x44x"},
+	{"GET /api/media/:id/thumb", "/api/media/00000000-0000-4000-8000-000000000000/thumb", "", "4x44x", "4x44x"},
+	{"POST /api/open311/keys", "/api/open311/keys", `{"bogus":1}`, "oxxxx", "oxxxx"},
+	{"DELETE /api/open311/keys/:id", "/api/open311/keys/999999999", "", "4xxxx", "4xxxx"},
+	{"GET /api/patrol/days", "/api/patrol/days?grid={G}&from=2026-01-01", "", "2xx2x", "2xxxx"},
+	{"GET /api/patrol/tracks", "/api/patrol/tracks?grid={G}&from=2026-01-01", "", "2xx2x", "2xxxx"},
+	{"GET /api/patrol/playback", "/api/patrol/playback?worker={W}&date=2026-01-01", "", "2xx2x", "2xxxx"},
+	{"GET /api/patrol/gaps", "/api/patrol/gaps?grid={G}&from=2026-01-01", "", "2xx2x", "2xxxx"},
+	{"GET /api/patrol/visits", "/api/patrol/visits?grid={G}&from=2026-01-01", "", "2xx2x", "2xxxx"},
+	{"GET /api/patrol/summary", "/api/patrol/summary?unit={C}&date=2026-01-01", "", "2xx2x", "2xxxx"},
+	{"POST /api/patrol/sweep", "/api/patrol/sweep", `{"bogus":1}`, "oxxxx", "oxxxx"},
+	{"PUT /api/patrol/targets/:code", "/api/patrol/targets/{G}", `{"bogus":1}`, "oxxxx", "oxxxx"},
+	{"POST /api/units/import", "/api/units/import", `{}`, "ooxxx", "ooxxx"},
+	{"GET /api/units/export", "/api/units/export?level=grid&parent={C}", "", "22222", "22222"},
+	{"PATCH /api/units/:code", "/api/units/{G}", `{"bogus":1}`, "ooxxx", "oxxxx"},
+	{"GET /api/units/:code/settings", "/api/units/{C}/settings", "", "22222", "22222"},
+	{"PUT /api/units/:code/settings", "/api/units/{C}/settings", `{"bogus":1}`, "ooxxx", "oxxxx"},
+	{"GET /api/units/:code/boards.pdf", "/api/units/{C}/boards.pdf", "", "22222", "22222"},
+	{"POST /api/staff", "/api/staff", `{"bogus":1}`, "ooxxx", "ooxxx"},
+	{"GET /api/staff/:id", "/api/staff/{T}", "", "22xxx", "2xxxx"},
+	{"PUT /api/staff/:id", "/api/staff/{T}", `{"bogus":1}`, "ooxxx", "oxxxx"},
+	{"POST /api/staff/:id/retire", "/api/staff/{T}/retire", `{"bogus":1}`, "ooxxx", "oxxxx"},
+	{"POST /api/staff/:id/photo", "/api/staff/{T}/photo", `{}`, "ooxxx", "oxxxx"},
+	{"GET /api/staff/:id/photo", "/api/staff/{T}/photo", "", "44444", "44444"},
+	{"POST /api/staff/:id/leave", "/api/staff/{T}/leave", `{"bogus":1}`, "ooxxx", "oxxxx"},
+	{"POST /api/staff-assignments/:id/approve", "/api/staff-assignments/999999999/approve", `{}`, "ooxxx", "ooxxx"},
+	{"POST /api/staff-assignments/:id/reject", "/api/staff-assignments/999999999/reject", `{}`, "ooxxx", "ooxxx"},
+	{"POST /api/grids/:code/staff", "/api/grids/{G}/staff", `{"bogus":1}`, "ooxxx", "oxxxx"},
+	{"GET /api/grids/:code/staff", "/api/grids/{G}/staff", "", "22222", "22222"},
+	{"GET /api/grids/:code/board.pdf", "/api/grids/{G}/board.pdf", "", "22222", "22222"},
+	{"GET /api/grids/:code/contact-cards.pdf", "/api/grids/{G}/contact-cards.pdf", "", "22222", "22222"},
+	{"POST /api/persons", "/api/persons", `{"bogus":1}`, "oxoxx", "oxoxx"},
+	{"GET /api/households/:id/persons", "/api/households/{H}/persons", "", "2x22x", "2xxxx"},
+	{"POST /api/persons/:id/moves", "/api/persons/999999999/moves", `{"bogus":1}`, "oxoxx", "oxoxx"},
+	{"POST /api/visits", "/api/visits", `{"bogus":1}`, "oxoxx", "oxoxx"},
+	{"GET /api/visits/due", "/api/visits/due?grid={G}", "", "2x22x", "2xxxx"},
+	{"GET /api/reports/visits", "/api/reports/visits?parent={C}", "", "22x2x", "2xxxx"},
+	{"POST /api/map-keys", "/api/map-keys", `{"bogus":1}`, "ooxox", "ooxox"},
+	{"GET /api/map-keys", "/api/map-keys", "", "22x2x", "22x2x"},
+	{"DELETE /api/map-keys/:id", "/api/map-keys/999999999", "", "44x4x", "44x4x"},
+}
+
+// publicRoutes need no login (the health checks, the client configuration,
+// the login itself, the QR-code card pages, Open311 with its own keys, the
+// front end).
+var publicRoutes = map[string]bool{
+	"GET /healthz": true, "GET /readyz": true, "GET /api/config": true, "POST /api/login": true,
+	"GET /p/grids/:code": true, "GET /p/staff/:id/photo": true, "GET /": true, "GET /*": true,
+	"GET /open311/v2/services.:fmt": true, "GET /open311/v2/services/:code": true,
+	"POST /open311/v2/requests.:fmt": true, "GET /open311/v2/requests.:fmt": true,
+	"GET /open311/v2/requests/:id": true, "GET /open311/v2/tokens/:token": true,
+}
+
+var matrixRoles = []string{"admin", "planner", "officer", "leader", "auditor"}
+
+func TestScopeMatrix(t *testing.T) {
+	t.Parallel()
+	demoServer(t)
+	ctx := context.Background()
+	srvAPI := api.New(api.Options{Store: store.New(demoPool), Static: static.FS, Logger: quiet})
+	base := gisServer(t, api.Options{})
+
+	// Every registered route is in the matrix or public.
+	rows := map[string]bool{}
+	for _, r := range scopeMatrix {
+		rows[r.route] = true
+	}
+	for _, r := range srvAPI.Handler().(*echo.Echo).Routes() {
+		key := r.Method + " " + r.Path
+		if strings.HasPrefix(r.Name, "github.com/labstack/echo/v4.glob..func") || r.Method == "echo_route_not_found" {
+			continue
+		}
+		if !rows[key] && !publicRoutes[key] {
+			t.Errorf("route %s is in neither the scope matrix nor the public routes", key)
+		}
+	}
+
+	// Inside: a grid with incidents, households and a grid worker; outside:
+	// the same in another community. Demo incidents have no client id (the
+	// key of /api/incidents/{id}): one of each grid gets one.
+	pick := func(notCommunity string) map[string]string {
+		var g, comm, inc, hh, worker string
+		err := demoPool.QueryRow(ctx, `
+SELECT u.code, u.parent_code,
+       (SELECT h.id::text FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_code = u.code ORDER BY h.id LIMIT 1),
+       (SELECT us.username FROM grid_staff s JOIN users us ON us.id = s.user_id WHERE s.unit_code = u.code AND s.role = 'grid_worker' LIMIT 1)
+FROM units u
+WHERE u.level = 4 AND u.parent_code <> $1
+  AND EXISTS (SELECT 1 FROM incidents i WHERE i.grid_code = u.code)
+  AND EXISTS (SELECT 1 FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_code = u.code)
+  AND EXISTS (SELECT 1 FROM grid_staff s WHERE s.unit_code = u.code AND s.role = 'grid_worker' AND s.user_id IS NOT NULL)
+ORDER BY u.code LIMIT 1`, notCommunity).Scan(&g, &comm, &hh, &worker)
+		if err != nil {
+			t.Fatalf("pick a grid: %v", err)
+		}
+		err = demoPool.QueryRow(ctx, `UPDATE incidents SET client_id = coalesce(client_id, gen_random_uuid())
+WHERE id = (SELECT min(id) FROM incidents WHERE grid_code = $1) RETURNING client_id::text`, g).Scan(&inc)
+		if err != nil {
+			t.Fatalf("incident of %s: %v", g, err)
+		}
+		// A staff member asked (pending, far ahead) to work in the grid.
+		var staffID string
+		err = demoPool.QueryRow(ctx, `WITH p AS (INSERT INTO staff (name, phone) VALUES ('矩阵测试', '13800000000') RETURNING id)
+INSERT INTO staff_assignments (staff_id, unit_code, region_code, role, from_date, status, requested_by)
+SELECT p.id, $1, left($1, 6), 'volunteer', '2099-01-01', 'pending', 'scope-matrix' FROM p RETURNING staff_id::text`, g).Scan(&staffID)
+		if err != nil {
+			t.Fatalf("staff of %s: %v", g, err)
+		}
+		return map[string]string{"{G}": g, "{C}": comm, "{I}": inc, "{H}": hh, "{T}": staffID, "{W}": worker}
+	}
+	inside := pick("")
+	outside := pick(inside["{C}"])
+
+	scope := map[string]string{"admin": "", "planner": inside["{C}"], "officer": inside["{G}"], "leader": inside["{C}"], "auditor": ""}
+	tokens := map[string]string{}
+	for _, role := range matrixRoles {
+		tokens[role] = loginAt(t, base, gisUser(t, role, scope[role]))
+	}
+	check := func(row scopeRow, vars map[string]string, want string, where string) {
+		path := row.path
+		for k, v := range vars {
+			path = strings.ReplaceAll(path, k, v)
+		}
+		method := strings.Fields(row.route)[0]
+		for i, role := range matrixRoles {
+			resp, body := do(t, method, base+path, tokens[role], row.body)
+			got := resp.StatusCode
+			ok := false
+			switch want[i] {
+			case '2':
+				ok = got == http.StatusOK
+			case 'x':
+				ok = got == http.StatusForbidden
+			case '4':
+				ok = got == http.StatusNotFound
+			case 'o':
+				ok = got != 401 && got != 403 && got < 500
+			}
+			if !ok {
+				t.Errorf("%s %s as %s %s: %d %.160s, want %c", method, path, role, where, got, body, want[i])
+			}
+		}
+	}
+	for _, row := range scopeMatrix {
+		if row.path == "" {
+			continue
+		}
+		check(row, inside, row.in, "inside")
+		check(row, outside, row.out, "outside")
+	}
+	// Anonymous: 401 on every row.
+	for _, row := range scopeMatrix {
+		if row.path == "" {
+			continue
+		}
+		path := row.path
+		for k, v := range inside {
+			path = strings.ReplaceAll(path, k, v)
+		}
+		if resp, _ := do(t, strings.Fields(row.route)[0], base+path, "", row.body); resp.StatusCode != 401 {
+			t.Errorf("%s anonymous: %d, want 401", row.route, resp.StatusCode)
+		}
+	}
+	var roles []string
+	for r := range tokens {
+		roles = append(roles, r)
+	}
+	sort.Strings(roles)
+	for _, role := range roles {
+		if resp, body := do(t, "POST", base+"/api/logout", tokens[role], ""); resp.StatusCode != 204 {
+			t.Errorf("logout %s: %d %s", role, resp.StatusCode, body)
+		}
+	}
+}
