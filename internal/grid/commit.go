@@ -191,7 +191,7 @@ func diff(cs ChangeSet) ([]Change, map[string]store.Grid, error) {
 			return nil, nil, apperr.New(apperr.ErrInvalid, "grid %s is both kept and deleted", c)
 		}
 		g.Code = c
-		g.Geom = DropSmallParts(g.Geom, cs.MinPartArea)
+		g.Geom = DropSmallParts(onGrid(g.Geom), cs.MinPartArea)
 		if len(g.Geom) == 0 {
 			return nil, nil, apperr.New(apperr.ErrTopology, "the change would leave grid %s with no area; delete or merge it instead", c)
 		}
@@ -234,6 +234,18 @@ func diff(cs ChangeSet) ([]Change, map[string]store.Grid, error) {
 		}
 	}
 	return changed, next, nil
+}
+
+// onGrid is g on the 1e-7° grid as the units trigger (migration 000030)
+// stores it, so that the changes answered and audited are what is stored;
+// when rounding makes g invalid the trigger snap-rounds it instead, and g
+// is written as given.
+func onGrid(g orb.MultiPolygon) orb.MultiPolygon {
+	r := Round(g)
+	if len(r) == 0 || len(coverage.CheckGeometry(r)) > 0 {
+		return g
+	}
+	return r
 }
 
 // recheck runs PostGIS's coverage_defects over each community touched and
