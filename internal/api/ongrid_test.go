@@ -11,10 +11,12 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
+	"wangge/geo/tile"
 	"wangge/internal/api"
 	"wangge/internal/dbtest"
 	"wangge/internal/demo"
 	"wangge/internal/store"
+	"wangge/internal/tilecache"
 	"wangge/static"
 )
 
@@ -129,4 +131,35 @@ func TestEditsAreStoredOnTheGrid(t *testing.T) {
 		}
 	}
 	assertValid(t, base, tok, pool, comm)
+}
+
+// A saved edit is answered after this instance's tile cache dropped the
+// tiles it touched (mapdata.Sync), so the planner's one refetch right
+// after the answer gets the new tiles.
+func TestSaveIsAnsweredAfterTheTilePurge(t *testing.T) {
+	t.Parallel()
+	base, pool, svc := freshServer(t)
+	tok := tokenFor2(t, base, "planner")
+	a, _, g := movablePair(t, communityGrids(t, pool, firstCommunityOf(t, pool)), true)
+	var keys []tilecache.Key
+	for tl := range tile.TilesCovering(a.geom.Bound(), 15, 15, tile.Options{}) {
+		if resp, _ := getTile(t, base+tilePath("grids", tl), tok, nil); resp.StatusCode != 200 {
+			t.Fatalf("tile %v: %d", tl, resp.StatusCode)
+		}
+		keys = append(keys, tilecache.Key{Layer: "grids", Z: uint8(tl.Z), X: tl.X, Y: tl.Y})
+	}
+	for _, k := range keys {
+		if _, ok := svc.Cache().Get(k); !ok {
+			t.Fatalf("tile %v not cached before the edit", k)
+		}
+	}
+	resp, body := do(t, "PUT", base+"/api/grids/"+a.code+"?mode=adjust", tok, putBody(g, a.version, "moved"))
+	if resp.StatusCode != 200 {
+		t.Fatalf("adjust: %d %s", resp.StatusCode, body)
+	}
+	for _, k := range keys {
+		if _, ok := svc.Cache().Get(k); ok {
+			t.Errorf("tile %v still cached when the save was answered", k)
+		}
+	}
 }
