@@ -85,8 +85,8 @@ type Service struct {
 // event is one queued change.
 type event struct {
 	unit   changes.Event
-	places bool // buildings or households changed
-	reload bool // everything may have changed
+	places bool   // buildings or households changed
+	reload bool   // everything may have changed
 	sync   string // a Sync marker's token: nothing changed
 }
 
