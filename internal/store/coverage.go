@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 )
 
@@ -57,18 +58,11 @@ func (s *Store) DefectsTx(ctx context.Context, q Querier, root string, minArea f
 	if err != nil {
 		return nil, fmt.Errorf("store: defects: %w", err)
 	}
-	defer rows.Close()
-	var out []SQLDefect
-	for rows.Next() {
-		var d SQLDefect
-		var b []byte
-		if err := rows.Scan(&d.Kind, &d.Level, &d.Parent, &d.Codes, &b, &d.Size, &d.Message); err != nil {
-			return nil, fmt.Errorf("store: defects: %w", err)
-		}
-		if d.Geom, err = decodeGeometry(b); err != nil {
-			return nil, err
-		}
-		out = append(out, d)
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (d SQLDefect, err error) {
+		return d, r.Scan(&d.Kind, &d.Level, &d.Parent, &d.Codes, geometryCol{&d.Geom}, &d.Size, &d.Message)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: defects: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
