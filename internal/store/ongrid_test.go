@@ -5,12 +5,15 @@ import (
 	"hash/fnv"
 	"math"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
 
 	"wangge/internal/dbtest"
 	"wangge/internal/demo"
+	"wangge/internal/ingest"
+	"wangge/internal/store"
 )
 
 // jitter is a displacement below half the 1e-7° grid that depends only on
@@ -135,9 +138,6 @@ func TestStoredGeometryIsOnTheGrid(t *testing.T) {
 			`SELECT ST_AsEWKB(footprint) = ST_AsEWKB(on_grid(footprint)) FROM buildings WHERE id = (SELECT min(id) FROM buildings WHERE footprint IS NOT NULL)`},
 		{"incident", `UPDATE incidents SET pt = ST_Translate(pt, 3e-9, -2e-9) WHERE id = (SELECT min(id) FROM incidents)`,
 			`SELECT ST_X(pt) = round(ST_X(pt)::numeric, 7)::float8 AND ST_Y(pt) = round(ST_Y(pt)::numeric, 7)::float8 FROM incidents WHERE id = (SELECT min(id) FROM incidents)`},
-		{"patrol point", `INSERT INTO patrol_points (region_code, user_id, recorded_at, pt)
-			SELECT region_code, user_id, recorded_at + interval '1 ms', ST_Translate(pt, 3e-9, -2e-9) FROM patrol_points ORDER BY recorded_at LIMIT 1`,
-			`SELECT bool_and(ST_X(pt) = round(ST_X(pt)::numeric, 7)::float8 AND ST_Y(pt) = round(ST_Y(pt)::numeric, 7)::float8) FROM patrol_points`},
 	} {
 		tag, err := tx.Exec(ctx, w.update)
 		if err != nil {
@@ -153,5 +153,41 @@ func TestStoredGeometryIsOnTheGrid(t *testing.T) {
 		if !ok {
 			t.Errorf("%s: stored off the 1e-7° grid", w.name)
 		}
+	}
+}
+
+// Patrol fixes, which have no trigger (their volume), are put on the grid
+// by both writers.
+func TestPatrolFixesAreStoredOnTheGrid(t *testing.T) {
+	t.Parallel()
+	pool, _ := dbtest.New(t)
+	ctx := context.Background()
+	st := store.New(pool)
+	ids := workers(t, pool, 2)
+	start := time.Date(2026, 11, 20, 9, 0, 0, 0, cst)
+	noisy := func(fs []ingest.Fix) []ingest.Fix {
+		for i := range fs {
+			fs[i].Point[0] += 3.3e-9
+			fs[i].Point[1] -= 2.7e-9
+		}
+		return fs
+	}
+	if n, err := st.AddFixes(ctx, "330199", ids[0], noisy(walk(orb.Point{120.1, 30.2}, start, 20))); err != nil || n != 20 {
+		t.Fatalf("add: %d %v", n, err)
+	}
+	var bulk []store.BulkFix
+	for _, f := range noisy(walk(orb.Point{120.1, 30.2}, start, 20)) {
+		bulk = append(bulk, store.BulkFix{Region: "330199", UserID: ids[1], Fix: f})
+	}
+	if n, err := st.CopyFixes(ctx, bulk); err != nil || n != 20 {
+		t.Fatalf("copy: %d %v", n, err)
+	}
+	var off, all int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE ST_X(pt) <> round(ST_X(pt)::numeric, 7)::float8
+		OR ST_Y(pt) <> round(ST_Y(pt)::numeric, 7)::float8), count(*) FROM patrol_points`).Scan(&off, &all); err != nil {
+		t.Fatal(err)
+	}
+	if off != 0 || all != 40 {
+		t.Errorf("%d of %d patrol points off the 1e-7° grid", off, all)
 	}
 }
