@@ -279,14 +279,11 @@ async function submit(dryRun) {
   }
 }
 
-// refreshAfterSave fetches again the grid tiles under the edit's old and new
-// shapes. The server drops its cached tiles when the change notification
-// reaches it (PostgreSQL NOTIFY, milliseconds after the commit that answered
-// us), so the same tiles are fetched once more a second later: a fetch that
-// raced the notification got the old tile.
+// refreshAfterSave fetches again, once, the grid tiles under the edit's old
+// and new shapes: the server answers a save only after its tile cache has
+// dropped them (mapdata.Sync), so the first fetch gets the new tiles.
 function refreshAfterSave(geoms) {
   refreshTiles(geoms);
-  setTimeout(() => refreshTiles(geoms), 1000);
 }
 
 function renderResult(r) {

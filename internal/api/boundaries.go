@@ -2,11 +2,13 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/paulmach/orb"
@@ -93,12 +95,26 @@ func versionParam(c echo.Context) (int, error) {
 	return n, nil
 }
 
-func writeEdit(c echo.Context, body []byte, err error) error {
+// writeEdit answers a grid edit. A saved one is answered once this
+// instance's map tiles no longer hold what it changed (mapdata.Sync, a few
+// milliseconds), so the planner refetches the touched tiles once, at once;
+// if that takes longer than syncWait the answer goes anyway.
+func (s *Server) writeEdit(c echo.Context, body []byte, err error) error {
 	if err != nil {
 		return err
 	}
+	if dry, _ := strconv.ParseBool(c.QueryParam("dry_run")); !dry {
+		ctx, cancel := context.WithTimeout(c.Request().Context(), syncWait)
+		defer cancel()
+		if err := s.opt.Map.Sync(ctx); err != nil {
+			s.opt.Logger.Warn("grid edit answered before the tile cache caught up", "err", err)
+		}
+	}
 	return c.JSONBlob(http.StatusOK, body)
 }
+
+// syncWait bounds the wait for the tile cache after a save.
+const syncWait = 3 * time.Second
 
 // replaceGrid answers PUT /api/grids/{code}?mode=strict|adjust&dry_run=&gaps=
 // with body {"geometry", "version", "reason"}.
@@ -125,7 +141,7 @@ func (s *Server) replaceGrid(c echo.Context) error {
 		return err
 	}
 	out, err := s.editor().Replace(c.Request().Context(), code, g, in.Version, req)
-	return writeEdit(c, out, err)
+	return s.writeEdit(c, out, err)
 }
 
 // createGrid answers POST /api/grids with {"parent", "name", "kind", "geometry", "reason"}.
@@ -156,7 +172,7 @@ func (s *Server) createGrid(c echo.Context) error {
 		return err
 	}
 	out, err := s.editor().Create(c.Request().Context(), in.Parent, in.Name, in.Kind, g, req)
-	return writeEdit(c, out, err)
+	return s.writeEdit(c, out, err)
 }
 
 // deleteGrid answers DELETE /api/grids/{code}?mode=&version=&reason=.
@@ -174,7 +190,7 @@ func (s *Server) deleteGrid(c echo.Context) error {
 		return err
 	}
 	out, err := s.editor().Delete(c.Request().Context(), code, version, req)
-	return writeEdit(c, out, err)
+	return s.writeEdit(c, out, err)
 }
 
 // splitGrid answers POST /api/grids/{code}/split with {"line", "names", "version", "reason"}.
@@ -206,7 +222,7 @@ func (s *Server) splitGrid(c echo.Context) error {
 		return err
 	}
 	out, err := s.editor().Split(c.Request().Context(), code, line, in.Names, in.Version, req)
-	return writeEdit(c, out, err)
+	return s.writeEdit(c, out, err)
 }
 
 // mergeGrids answers POST /api/grids/merge with {"codes", "versions" (one
@@ -235,7 +251,7 @@ func (s *Server) mergeGrids(c echo.Context) error {
 		return err
 	}
 	out, err := s.editor().Merge(c.Request().Context(), in.Codes, in.Versions, in.Name, req)
-	return writeEdit(c, out, err)
+	return s.writeEdit(c, out, err)
 }
 
 // validation answers GET /api/validation?parent=CODE&min_area= with the SQL

@@ -21,10 +21,16 @@ const Channel = "unit_changes"
 // OpStaff is the Op of a change to a grid's staff card only (migration 000014).
 const OpStaff = "staff"
 
+// OpSync is the Op of a marker a server sends on Channel after a commit
+// (Code is its token): NOTIFYs arrive in commit order, so a subscriber that
+// has applied the marker has applied every change committed before it. No
+// unit changed; Level is 0.
+const OpSync = "sync"
+
 // Event is one changed unit. A Reload event (after a reconnect) carries no
 // unit: subscribers must refresh everything.
 type Event struct {
-	Op      string      `json:"op"` // insert, update, delete, or OpStaff
+	Op      string      `json:"op"` // insert, update, delete, OpStaff or OpSync
 	Code    string      `json:"code"`
 	Level   int         `json:"level"`
 	OldBBox *[4]float64 `json:"old_bbox"`

@@ -159,7 +159,11 @@ func Commit(ctx context.Context, st *store.Store, tx pgx.Tx, cs ChangeSet) (Comm
 	if err := summarise(ctx, st, tx, cs, changed); err != nil {
 		return Committed{}, err
 	}
-	return res, recheck(ctx, st, tx, cs, communities, touched)
+	env := area[0].Bound()
+	for _, g := range area[1:] {
+		env = env.Union(g.Bound())
+	}
+	return res, recheck(ctx, st, tx, cs, communities, touched, env)
 }
 
 func summarise(ctx context.Context, st *store.Store, tx pgx.Tx, cs ChangeSet, changed []Change) error {
@@ -191,7 +195,7 @@ func diff(cs ChangeSet) ([]Change, map[string]store.Grid, error) {
 			return nil, nil, apperr.New(apperr.ErrInvalid, "grid %s is both kept and deleted", c)
 		}
 		g.Code = c
-		g.Geom = DropSmallParts(g.Geom, cs.MinPartArea)
+		g.Geom = DropSmallParts(onGrid(g.Geom), cs.MinPartArea)
 		if len(g.Geom) == 0 {
 			return nil, nil, apperr.New(apperr.ErrTopology, "the change would leave grid %s with no area; delete or merge it instead", c)
 		}
@@ -236,10 +240,25 @@ func diff(cs ChangeSet) ([]Change, map[string]store.Grid, error) {
 	return changed, next, nil
 }
 
-// recheck runs PostGIS's coverage_defects over each community touched and
-// refuses defects that name a changed grid (gaps too, unless accepted):
-// the Go checks before the write and PostGIS after it must agree.
-func recheck(ctx context.Context, st *store.Store, tx pgx.Tx, cs ChangeSet, communities map[string]bool, touched []string) error {
+// onGrid is g on the 1e-7° grid as the units trigger (migration 000030)
+// stores it, so that the changes answered and audited are what is stored;
+// when rounding makes g invalid the trigger snap-rounds it instead, and g
+// is written as given.
+func onGrid(g orb.MultiPolygon) orb.MultiPolygon {
+	r := Round(g)
+	if len(r) == 0 || len(coverage.CheckGeometry(r)) > 0 {
+		return g
+	}
+	return r
+}
+
+// recheck runs PostGIS's coverage rules over each community touched, on its
+// grids within env (the box of every old and new shape: the write changed
+// nothing outside it; coverage_defects_near), and refuses defects that name
+// a changed grid (gaps too, unless accepted): the Go checks before the write
+// and PostGIS after it must agree. On the whole community it took as long
+// as the rest of an adjust-mode edit (README, Grid boundaries).
+func recheck(ctx context.Context, st *store.Store, tx pgx.Tx, cs ChangeSet, communities map[string]bool, touched []string, env orb.Bound) error {
 	roots := make([]string, 0, len(communities))
 	for c := range communities {
 		if c != "" {
@@ -249,7 +268,7 @@ func recheck(ctx context.Context, st *store.Store, tx pgx.Tx, cs ChangeSet, comm
 	slices.Sort(roots)
 	var bad []Defect
 	for _, root := range roots {
-		ds, err := st.DefectsTx(ctx, tx, root, RecheckMinArea)
+		ds, err := st.DefectsNear(ctx, tx, root, env, RecheckMinArea)
 		if err != nil {
 			return err
 		}

@@ -1,10 +1,16 @@
 package grid
 
 import (
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
 	"wangge/geo/coverage"
+	"wangge/geo/tile"
 )
 
 // Defect is one coverage problem as the API reports it. Codes are the unit
@@ -80,6 +86,29 @@ func (d Defect) Feature() *geojson.Feature {
 		f.Properties["level"] = d.Level
 	}
 	return f
+}
+
+// TileProperties are Feature's properties for a vector tile (the defects
+// layer of mapdata), in key order; a tile value is a scalar, so the lists
+// (codes, features) are joined by commas.
+func (d Defect) TileProperties() []tile.Property {
+	props := d.Feature().Properties
+	out := make([]tile.Property, 0, len(props))
+	for _, k := range slices.Sorted(maps.Keys(props)) {
+		v := props[k]
+		switch x := v.(type) {
+		case []string:
+			v = strings.Join(x, ",")
+		case []int:
+			s := make([]string, len(x))
+			for i, n := range x {
+				s[i] = strconv.Itoa(n)
+			}
+			v = strings.Join(s, ",")
+		}
+		out = append(out, tile.Property{Key: k, Value: v})
+	}
+	return out
 }
 
 // FeatureCollection is the one GeoJSON encoding of defects (an empty

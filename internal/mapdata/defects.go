@@ -4,12 +4,13 @@ import (
 	"maps"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/paulmach/orb"
 
 	"wangge/geo/coverage"
 	"wangge/geo/tile"
+	"wangge/internal/grid"
+	"wangge/internal/unit"
 )
 
 // maxDefects bounds the defects kept per community: ids are the community
@@ -123,29 +124,16 @@ func (s *Service) validateCommunity(community string) []tile.Feature {
 	}
 	rep := coverage.Validate(members, parent, coverage.Options{})
 	var out []tile.Feature
-	for _, d := range rep.Defects {
+	for _, d := range grid.FromCoverage(rep.Defects, kept, nil, community) {
 		if len(out) == maxDefects {
 			s.log.Warn("map layers: too many coverage defects; the rest are not drawn", "community", community)
 			break
 		}
-		if !drawable(d.Geometry) {
+		if !drawable(d.Geom) {
 			continue
 		}
-		grids := make([]string, 0, len(d.Features))
-		for _, i := range d.Features {
-			if i >= 0 && i < len(kept) {
-				grids = append(grids, kept[i])
-			}
-		}
-		out = append(out, tile.Feature{
-			ID:       cid*maxDefects + uint64(len(out)),
-			Geometry: d.Geometry,
-			Properties: []tile.Property{
-				{Key: "kind", Value: string(d.Kind)}, {Key: "community", Value: community},
-				{Key: "grids", Value: strings.Join(grids, ",")}, {Key: "size", Value: d.Size},
-				{Key: "unit", Value: d.Unit}, {Key: "message", Value: d.Message},
-			},
-		})
+		d.Level = unit.LevelName(unit.LevelGrid)
+		out = append(out, tile.Feature{ID: cid*maxDefects + uint64(len(out)), Geometry: d.Geom, Properties: d.TileProperties()})
 	}
 	return out
 }

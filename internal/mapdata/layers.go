@@ -118,7 +118,9 @@ var Defs = []Def{
 	{
 		Spec:        tile.Spec{Name: "defects", MinZoom: 0, MaxZoom: mapMaxZoom, Tolerance: -1},
 		Description: "Coverage defects of each community's grids (gaps, overlaps, invalid edges, parts outside the community), from geo/coverage",
-		Fields: map[string]string{"kind": "String", "community": "String", "grids": "String",
+		// grid.Defect's properties (TileProperties): codes are the grids
+		// concerned, comma-separated; parent_code is the community.
+		Fields: map[string]string{"kind": "String", "codes": "String", "parent_code": "String", "level": "String",
 			"size": "Number", "unit": "String", "message": "String"},
 		Sources: Units,
 		Derived: true,

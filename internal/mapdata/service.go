@@ -76,13 +76,18 @@ type Service struct {
 	defectIDs map[string][]uint64        // community code → its defect feature ids
 
 	queue *changes.Queue[event]
+
+	subscribed bool // unit events come from Options.Changes
+	syncMu     sync.Mutex
+	syncs      map[string]chan struct{} // Sync token → closed once applied
 }
 
 // event is one queued change.
 type event struct {
 	unit   changes.Event
-	places bool // buildings or households changed
-	reload bool // everything may have changed
+	places bool   // buildings or households changed
+	reload bool   // everything may have changed
+	sync   string // a Sync marker's token: nothing changed
 }
 
 // New returns a service over st; layers load on first use (or Start). With
@@ -108,9 +113,14 @@ func New(st *store.Store, opt Options) *Service {
 		s.byName[d.Spec.Name] = l
 	}
 	if opt.Changes != nil {
+		s.subscribed = true
 		opt.Changes.Subscribe(func(e changes.Event) {
-			if e.Op == changes.OpStaff {
+			switch e.Op {
+			case changes.OpStaff:
 				return // staff cards are not in any map layer
+			case changes.OpSync:
+				s.enqueue(event{sync: e.Code})
+				return
 			}
 			s.enqueue(event{unit: e, reload: e.Reload})
 		})
@@ -273,12 +283,14 @@ func (s *Service) apply(batch []event) {
 	ctx := context.Background()
 	s.loadMu.Lock()
 	defer s.loadMu.Unlock()
+	defer s.synced(batch)
 	if !s.loaded.Load() {
 		return // the first use loads the current state
 	}
 	var sources Source
 	for _, e := range batch {
 		switch {
+		case e.sync != "":
 		case e.reload:
 			sources |= Units | Places
 		case e.places:

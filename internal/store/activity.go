@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // GridActivity is what a grid's card shows of field work: no personal data.
@@ -47,16 +49,13 @@ func (s *Store) Activity(ctx context.Context, code string) (GridActivity, error)
 	if err != nil {
 		return a, fmt.Errorf("store: activity %s: %w", code, err)
 	}
-	for rows.Next() {
-		var kind string
-		var n int
-		if err := rows.Scan(&kind, &n); err != nil {
-			return a, fmt.Errorf("store: activity %s: %w", code, err)
-		}
+	var kind string
+	var n int
+	if _, err := pgx.ForEachRow(rows, []any{&kind, &n}, func() error {
 		a.OpenByType[kind] = n
 		a.OpenIncidents += n
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	}); err != nil {
 		return a, fmt.Errorf("store: activity %s: %w", code, err)
 	}
 	if err := s.pool.QueryRow(ctx, gridPatrolSQL, code).Scan(&a.LastPatrolAt, &a.PatrolMinutes30d); err != nil {

@@ -7,7 +7,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/encoding/wkb"
 
 	"wangge/internal/apperr"
 )
@@ -45,17 +44,15 @@ func (s *Store) CardPeople(ctx context.Context, code string) ([]CardPerson, erro
 	if err != nil {
 		return nil, fmt.Errorf("store: card of %s: %w", code, err)
 	}
-	defer rows.Close()
-	out := []CardPerson{}
-	for rows.Next() {
-		var p CardPerson
-		if err := rows.Scan(&p.StaffID, &p.Role, &p.Name, &p.Phone, &p.Post, &p.Duties, &p.StandInFor, &p.Supervision, &p.Thumb); err != nil {
-			return nil, fmt.Errorf("store: card of %s: %w", code, err)
-		}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (p CardPerson, err error) {
+		err = r.Scan(&p.StaffID, &p.Role, &p.Name, &p.Phone, &p.Post, &p.Duties, &p.StandInFor, &p.Supervision, &p.Thumb)
 		p.HasPhoto = len(p.Thumb) > 0
-		out = append(out, p)
+		return p, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: card of %s: %w", code, err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // PublicThumb returns the thumbnail of a person on some public card right
@@ -90,21 +87,7 @@ func (s *Store) BoardMap(ctx context.Context, code string, maxBuildings int) (Ma
 	if err != nil {
 		return mc, fmt.Errorf("store: board map %s: %w", code, err)
 	}
-	for rows.Next() {
-		var u UnitRef
-		var b []byte
-		if err := rows.Scan(&u.Code, &u.Parent, &u.Name, &u.Kind, &u.Level, &b); err != nil {
-			rows.Close()
-			return mc, fmt.Errorf("store: board map %s: %w", code, err)
-		}
-		if u.Geom, err = decodeMultiPolygon(b); err != nil {
-			rows.Close()
-			return mc, err
-		}
-		mc.Neighbours = append(mc.Neighbours, u)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	if mc.Neighbours, err = pgx.CollectRows(rows, scanUnitRef); err != nil {
 		return mc, fmt.Errorf("store: board map %s: %w", code, err)
 	}
 	rows, err = s.pool.Query(ctx, `SELECT ST_AsBinary(coalesce(b.footprint, b.pt)) FROM units u JOIN buildings b
@@ -113,19 +96,13 @@ func (s *Store) BoardMap(ctx context.Context, code string, maxBuildings int) (Ma
 	if err != nil {
 		return mc, fmt.Errorf("store: board buildings %s: %w", code, err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var b []byte
-		if err := rows.Scan(&b); err != nil {
-			return mc, fmt.Errorf("store: board buildings %s: %w", code, err)
-		}
-		g, err := wkb.Unmarshal(b)
-		if err != nil {
-			return mc, fmt.Errorf("store: board buildings %s: %w", code, err)
-		}
-		mc.Buildings = append(mc.Buildings, g)
+	mc.Buildings, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (g orb.Geometry, err error) {
+		return g, r.Scan(geometryCol{&g})
+	})
+	if err != nil {
+		return mc, fmt.Errorf("store: board buildings %s: %w", code, err)
 	}
-	return mc, rows.Err()
+	return mc, nil
 }
 
 // GridsBelow lists the grids in the subtree of code (itself when it is a
@@ -170,18 +147,9 @@ WHERE level = $1 AND ($2 = '' OR code IN (SELECT code FROM t)) ORDER BY code`, l
 	if err != nil {
 		return nil, fmt.Errorf("store: units at %d: %w", level, err)
 	}
-	defer rows.Close()
-	var out []UnitRef
-	for rows.Next() {
-		var u UnitRef
-		var b []byte
-		if err := rows.Scan(&u.Code, &u.Parent, &u.Name, &u.Kind, &u.Level, &b); err != nil {
-			return nil, fmt.Errorf("store: units at %d: %w", level, err)
-		}
-		if u.Geom, err = decodeMultiPolygon(b); err != nil {
-			return nil, err
-		}
-		out = append(out, u)
+	out, err := pgx.CollectRows(rows, scanUnitRef)
+	if err != nil {
+		return nil, fmt.Errorf("store: units at %d: %w", level, err)
 	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 )
 
@@ -43,32 +44,33 @@ type SQLDefect struct {
 
 // Defects runs the SQL coverage validator under root ("" everywhere).
 func (s *Store) Defects(ctx context.Context, root string, minArea float64) ([]SQLDefect, error) {
-	return s.DefectsTx(ctx, s.pool, root, minArea)
-}
-
-// DefectsTx is Defects inside a transaction (or on any querier).
-func (s *Store) DefectsTx(ctx context.Context, q Querier, root string, minArea float64) ([]SQLDefect, error) {
 	var r *string
 	if root != "" {
 		r = &root
 	}
-	rows, err := q.Query(ctx, `SELECT d.kind, coalesce(l.name, ''), coalesce(d.parent_code, ''), d.codes, ST_AsBinary(d.geom), d.size, d.message
-        FROM coverage_defects($1, $2) d LEFT JOIN unit_levels l ON l.level = d.level`, r, minArea)
+	return collectDefects(s.pool.Query(ctx, `SELECT d.kind, coalesce(l.name, ''), coalesce(d.parent_code, ''), d.codes, ST_AsBinary(d.geom), d.size, d.message
+        FROM coverage_defects($1, $2) d LEFT JOIN unit_levels l ON l.level = d.level`, r, minArea))
+}
+
+// DefectsNear runs the validator's rules on the children of parent whose
+// boxes meet env, and on the gaps inside env (coverage_defects_near,
+// migration 000031): the re-check of a write that changed nothing outside
+// env, on q (the writer's transaction).
+func (s *Store) DefectsNear(ctx context.Context, q Querier, parent string, env orb.Bound, minArea float64) ([]SQLDefect, error) {
+	return collectDefects(q.Query(ctx, `SELECT d.kind, coalesce(l.name, ''), coalesce(d.parent_code, ''), d.codes, ST_AsBinary(d.geom), d.size, d.message
+        FROM coverage_defects_near($1, ST_MakeEnvelope($2, $3, $4, $5, 4326), $6) d LEFT JOIN unit_levels l ON l.level = d.level`,
+		parent, env.Min[0], env.Min[1], env.Max[0], env.Max[1], minArea))
+}
+
+func collectDefects(rows pgx.Rows, err error) ([]SQLDefect, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: defects: %w", err)
 	}
-	defer rows.Close()
-	var out []SQLDefect
-	for rows.Next() {
-		var d SQLDefect
-		var b []byte
-		if err := rows.Scan(&d.Kind, &d.Level, &d.Parent, &d.Codes, &b, &d.Size, &d.Message); err != nil {
-			return nil, fmt.Errorf("store: defects: %w", err)
-		}
-		if d.Geom, err = decodeGeometry(b); err != nil {
-			return nil, err
-		}
-		out = append(out, d)
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (d SQLDefect, err error) {
+		return d, r.Scan(&d.Kind, &d.Level, &d.Parent, &d.Codes, geometryCol{&d.Geom}, &d.Size, &d.Message)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: defects: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }

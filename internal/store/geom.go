@@ -55,6 +55,25 @@ func decodeMultiPolygon(b []byte) (orb.MultiPolygon, error) {
 	return nil, fmt.Errorf("store: geometry is a %T, not polygonal", g)
 }
 
+// multiPolygonCol scans a polygonal geometry column (EWKB, or WKB from
+// ST_AsBinary) into *dst (nil for NULL): rows.Scan(..., multiPolygonCol{&g.Geom}).
+type multiPolygonCol struct{ dst *orb.MultiPolygon }
+
+func (c multiPolygonCol) Scan(src any) (err error) {
+	b, _ := src.([]byte)
+	*c.dst, err = decodeMultiPolygon(b)
+	return err
+}
+
+// geometryCol scans any geometry column into *dst (nil for NULL).
+type geometryCol struct{ dst *orb.Geometry }
+
+func (c geometryCol) Scan(src any) (err error) {
+	b, _ := src.([]byte)
+	*c.dst, err = decodeGeometry(b)
+	return err
+}
+
 // encodeWKB writes g as WKB for a query parameter (nil if orb cannot).
 func encodeWKB(g orb.Geometry) []byte {
 	b, err := wkb.Marshal(g)

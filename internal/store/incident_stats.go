@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // IncidentStats is the leader's view of cases reported in a period.
@@ -75,32 +77,22 @@ func (s *Store) IncidentStats(ctx context.Context, scope string, from, to time.T
 	if err != nil {
 		return st, fmt.Errorf("store: incident stats: %w", err)
 	}
-	for rows.Next() {
-		var r ReporterRecord
-		if err := rows.Scan(&r.UserID, &r.Username, &r.Reports, &r.Invalid); err != nil {
-			rows.Close()
-			return st, fmt.Errorf("store: incident stats: %w", err)
-		}
+	reporters, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (r ReporterRecord, err error) {
+		err = row.Scan(&r.UserID, &r.Username, &r.Reports, &r.Invalid)
 		r.InvalidRate = float64(r.Invalid) / float64(r.Reports)
-		st.Reporters = append(st.Reporters, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return r, err
+	})
+	if err != nil {
 		return st, fmt.Errorf("store: incident stats: %w", err)
 	}
+	st.Reporters = append(st.Reporters, reporters...)
 	rows, err = s.pool.Query(ctx, `SELECT `+incidentCols+` FROM incidents i
         WHERE i.overdue AND i.status NOT IN ('closed', 'invalid') AND `+statsScope+` ORDER BY i.due_at LIMIT 100`, scope, from, to)
 	if err != nil {
 		return st, fmt.Errorf("store: incident stats: %w", err)
 	}
-	defer rows.Close()
-	st.OverdueList = []Incident{}
-	for rows.Next() {
-		x, err := scanIncident(rows)
-		if err != nil {
-			return st, fmt.Errorf("store: incident stats: %w", err)
-		}
-		st.OverdueList = append(st.OverdueList, x)
+	if st.OverdueList, err = pgx.CollectRows(rows, collectIncident); err != nil {
+		return st, fmt.Errorf("store: incident stats: %w", err)
 	}
-	return st, rows.Err()
+	return st, nil
 }

@@ -309,20 +309,15 @@ func (s *Store) ListIncidents(ctx context.Context, f IncidentFilter) ([]Incident
 	if err != nil {
 		return nil, fmt.Errorf("store: list incidents: %w", err)
 	}
-	defer rows.Close()
-	out := []Incident{}
-	for rows.Next() {
-		x, err := scanIncident(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: list incidents: %w", err)
-		}
-		out = append(out, x)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := pgx.CollectRows(rows, collectIncident)
+	if err != nil {
 		return nil, fmt.Errorf("store: list incidents: %w", err)
 	}
 	return out, nil
 }
+
+// collectIncident is scanIncident for pgx.CollectRows.
+func collectIncident(r pgx.CollectableRow) (Incident, error) { return scanIncident(r) }
 
 // DueIncident is a case whose deadline passed, as the sweep sees it.
 type DueIncident struct {

@@ -35,21 +35,10 @@ func (s *Store) GridCells(ctx context.Context) ([]locate.Cell, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: grid cells: %w", err)
 	}
-	defer rows.Close()
-	var cells []locate.Cell
-	for rows.Next() {
-		var code string
-		var raw []byte
-		if err := rows.Scan(&code, &raw); err != nil {
-			return nil, fmt.Errorf("store: grid cells: %w", err)
-		}
-		mp, err := decodeMultiPolygon(raw)
-		if err != nil {
-			return nil, fmt.Errorf("store: grid %s: %w", code, err)
-		}
-		cells = append(cells, locate.Cell{Code: code, Geometry: mp})
-	}
-	if err := rows.Err(); err != nil {
+	cells, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (c locate.Cell, err error) {
+		return c, r.Scan(&c.Code, multiPolygonCol{&c.Geometry})
+	})
+	if err != nil {
 		return nil, fmt.Errorf("store: grid cells: %w", err)
 	}
 	return cells, nil
@@ -78,16 +67,10 @@ func (s *Store) AllStaff(ctx context.Context) ([]StaffMember, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: staff: %w", err)
 	}
-	defer rows.Close()
-	var out []StaffMember
-	for rows.Next() {
-		var m StaffMember
-		if err := rows.Scan(&m.Unit, &m.Role, &m.Name, &m.Phone); err != nil {
-			return nil, fmt.Errorf("store: staff: %w", err)
-		}
-		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (m StaffMember, err error) {
+		return m, r.Scan(&m.Unit, &m.Role, &m.Name, &m.Phone)
+	})
+	if err != nil {
 		return nil, fmt.Errorf("store: staff: %w", err)
 	}
 	return out, nil

@@ -89,22 +89,10 @@ func (s *Store) MapUnit(ctx context.Context, code string) (MapUnit, error) {
 }
 
 func collectMapUnits(rows pgx.Rows) ([]MapUnit, error) {
-	defer rows.Close()
-	var out []MapUnit
-	for rows.Next() {
-		var u MapUnit
-		var raw []byte
-		if err := rows.Scan(&u.Code, &u.Parent, &u.Level, &u.Name, &u.Kind, &u.Households, &raw); err != nil {
-			return nil, fmt.Errorf("store: map units: %w", err)
-		}
-		mp, err := decodeMultiPolygon(raw)
-		if err != nil {
-			return nil, fmt.Errorf("store: map unit %s: %w", u.Code, err)
-		}
-		u.Geometry = mp
-		out = append(out, u)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (u MapUnit, err error) {
+		return u, r.Scan(&u.Code, &u.Parent, &u.Level, &u.Name, &u.Kind, &u.Households, multiPolygonCol{&u.Geometry})
+	})
+	if err != nil {
 		return nil, fmt.Errorf("store: map units: %w", err)
 	}
 	return out, nil

@@ -81,14 +81,9 @@ func (s *Store) Open311Requests(ctx context.Context, f Open311Filter) ([]Inciden
 	if err != nil {
 		return nil, fmt.Errorf("store: open311 requests: %w", err)
 	}
-	defer rows.Close()
-	out := []Incident{}
-	for rows.Next() {
-		x, err := scanIncident(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: open311 requests: %w", err)
-		}
-		out = append(out, x)
+	out, err := pgx.CollectRows(rows, collectIncident)
+	if err != nil {
+		return nil, fmt.Errorf("store: open311 requests: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }

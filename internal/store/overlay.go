@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 )
 
@@ -92,19 +93,13 @@ func (s *Store) UnionBy(ctx context.Context, q Querier, owners []string, geoms [
 	if err != nil {
 		return nil, fmt.Errorf("store: union: %w", err)
 	}
-	defer rows.Close()
 	out := map[string]orb.MultiPolygon{}
-	for rows.Next() {
-		var o string
-		var b []byte
-		if err := rows.Scan(&o, &b); err != nil {
-			return nil, fmt.Errorf("store: union: %w", err)
-		}
-		if out[o], err = decodeMultiPolygon(b); err != nil {
-			return nil, err
-		}
+	var o string
+	var mp orb.MultiPolygon
+	if _, err := pgx.ForEachRow(rows, []any{&o, multiPolygonCol{&mp}}, func() error { out[o] = mp; return nil }); err != nil {
+		return nil, fmt.Errorf("store: union: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 const releasedSQL = `
@@ -173,18 +168,11 @@ func (s *Store) SplitGeom(ctx context.Context, q Querier, g orb.MultiPolygon, li
 	if err != nil {
 		return nil, fmt.Errorf("store: split: %w", err)
 	}
-	defer rows.Close()
-	var out []orb.MultiPolygon
-	for rows.Next() {
-		var b []byte
-		if err := rows.Scan(&b); err != nil {
-			return nil, fmt.Errorf("store: split: %w", err)
-		}
-		mp, err := decodeMultiPolygon(b)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, mp)
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (mp orb.MultiPolygon, err error) {
+		return mp, r.Scan(multiPolygonCol{&mp})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: split: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -42,7 +42,7 @@ func fleet(ids []int64, start time.Time, perWorker int, r *rand.Rand) []store.Bu
 			p[0] += (r.Float64() - 0.5) * 2e-4
 			p[1] += (r.Float64() - 0.5) * 2e-4
 			out = append(out, store.BulkFix{Region: "330199", UserID: id,
-				Fix: ingest.Fix{At: start.Add(time.Duration(i) * 10 * time.Second), Point: p, AccuracyM: &acc}})
+				Fix: ingest.Fix{At: start.Add(time.Duration(i) * 10 * time.Second), Point: seven(p), AccuracyM: &acc}})
 		}
 	}
 	return out

@@ -20,12 +20,18 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 
 var cst = time.FixedZone("CST", 8*3600)
 
+// seven is p with 7 decimals, as a device sends it and as the database
+// stores every point (the 1e-7° grid, migration 000030).
+func seven(p orb.Point) orb.Point {
+	return orb.Point{math.Round(p[0]*1e7) / 1e7, math.Round(p[1]*1e7) / 1e7}
+}
+
 // walk returns n fixes every 10 s from p, 8 m further east each time.
 func walk(p orb.Point, start time.Time, n int) []ingest.Fix {
 	acc := float32(5)
 	out := make([]ingest.Fix, n)
 	for i := range out {
-		out[i] = ingest.Fix{At: start.Add(time.Duration(i) * 10 * time.Second), Point: orb.Point{p[0] + float64(i)*8/96000, p[1]}, AccuracyM: &acc}
+		out[i] = ingest.Fix{At: start.Add(time.Duration(i) * 10 * time.Second), Point: seven(orb.Point{p[0] + float64(i)*8/96000, p[1]}), AccuracyM: &acc}
 	}
 	return out
 }

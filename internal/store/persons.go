@@ -44,15 +44,10 @@ func (s *Store) PersonCategories(ctx context.Context) (map[string]bool, error) {
 		return nil, fmt.Errorf("store: person categories: %w", err)
 	}
 	out := map[string]bool{}
-	for rows.Next() {
-		var c string
-		var sens bool
-		if err := rows.Scan(&c, &sens); err != nil {
-			return nil, err
-		}
-		out[c] = sens
-	}
-	return out, rows.Err()
+	var c string
+	var sens bool
+	_, err = pgx.ForEachRow(rows, []any{&c, &sens}, func() error { out[c] = sens; return nil })
+	return out, err
 }
 
 // HouseholdGrid is the grid of a household's building ("" if unplaced).
@@ -139,16 +134,9 @@ func (s *Store) CreatePerson(ctx context.Context, p Person, moveIn string, userI
 const personCols = `id, household_id, name, id_number, to_char(birth_date, 'YYYY-MM-DD'), phone, relation, residence, categories, updated_at`
 
 func scanPersons(rows pgx.Rows) ([]Person, error) {
-	defer rows.Close()
-	out := []Person{}
-	for rows.Next() {
-		var p Person
-		if err := rows.Scan(&p.ID, &p.HouseholdID, &p.Name, &p.IDNumber, &p.BirthDate, &p.Phone, &p.Relation, &p.Residence, &p.Categories, &p.UpdatedAt); err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (p Person, err error) {
+		return p, r.Scan(&p.ID, &p.HouseholdID, &p.Name, &p.IDNumber, &p.BirthDate, &p.Phone, &p.Relation, &p.Residence, &p.Categories, &p.UpdatedAt)
+	})
 }
 
 // HouseholdPersons lists a household's current members. With audit set

@@ -211,15 +211,11 @@ func (s *Store) Assignments(ctx context.Context, q Querier, unit string) ([]Assi
 	if err != nil {
 		return nil, fmt.Errorf("store: assignments of %s: %w", unit, err)
 	}
-	out := []Assignment{}
-	for rows.Next() {
-		a, err := scanAssignment(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: assignments of %s: %w", unit, err)
-		}
-		out = append(out, a)
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Assignment, error) { return scanAssignment(r) })
+	if err != nil {
+		return nil, fmt.Errorf("store: assignments of %s: %w", unit, err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ActiveAssignment returns the assignment of role at unit in force on day

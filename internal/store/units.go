@@ -168,19 +168,13 @@ func (s *Store) UnitGeoms(ctx context.Context, codes []string) (map[string]orb.M
 	if err != nil {
 		return nil, fmt.Errorf("store: unit geometries: %w", err)
 	}
-	defer rows.Close()
 	out := map[string]orb.MultiPolygon{}
-	for rows.Next() {
-		var c string
-		var b []byte
-		if err := rows.Scan(&c, &b); err != nil {
-			return nil, fmt.Errorf("store: unit geometries: %w", err)
-		}
-		if out[c], err = decodeMultiPolygon(b); err != nil {
-			return nil, err
-		}
+	var c string
+	var mp orb.MultiPolygon
+	if _, err := pgx.ForEachRow(rows, []any{&c, multiPolygonCol{&mp}}, func() error { out[c] = mp; return nil }); err != nil {
+		return nil, fmt.Errorf("store: unit geometries: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // UnitParents returns the parent code ("" for a root) of each of codes
@@ -190,14 +184,10 @@ func (s *Store) UnitParents(ctx context.Context, q Querier, codes []string) (map
 	if err != nil {
 		return nil, fmt.Errorf("store: unit parents: %w", err)
 	}
-	defer rows.Close()
 	out := map[string]string{}
-	for rows.Next() {
-		var c, p string
-		if err := rows.Scan(&c, &p); err != nil {
-			return nil, fmt.Errorf("store: unit parents: %w", err)
-		}
-		out[c] = p
+	var c, p string
+	if _, err := pgx.ForEachRow(rows, []any{&c, &p}, func() error { out[c] = p; return nil }); err != nil {
+		return nil, fmt.Errorf("store: unit parents: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -82,20 +82,20 @@ func (s *Store) UnitRefs(ctx context.Context, codes, parents, cities []string) (
 	if err != nil {
 		return nil, fmt.Errorf("store: unit refs: %w", err)
 	}
-	defer rows.Close()
-	out := map[string]UnitRef{}
-	for rows.Next() {
-		var u UnitRef
-		var b []byte
-		if err := rows.Scan(&u.Code, &u.Parent, &u.Name, &u.Kind, &u.Level, &b); err != nil {
-			return nil, fmt.Errorf("store: unit refs: %w", err)
-		}
-		if u.Geom, err = decodeMultiPolygon(b); err != nil {
-			return nil, err
-		}
+	refs, err := pgx.CollectRows(rows, scanUnitRef)
+	if err != nil {
+		return nil, fmt.Errorf("store: unit refs: %w", err)
+	}
+	out := make(map[string]UnitRef, len(refs))
+	for _, u := range refs {
 		out[u.Code] = u
 	}
-	return out, rows.Err()
+	return out, nil
+}
+
+// scanUnitRef scans code, parent, name, kind, level and geometry.
+func scanUnitRef(r pgx.CollectableRow) (u UnitRef, err error) {
+	return u, r.Scan(&u.Code, &u.Parent, &u.Name, &u.Kind, &u.Level, multiPolygonCol{&u.Geom})
 }
 
 const upsertUnitSQL = `

@@ -139,16 +139,13 @@ func (s *Store) dueRows(ctx context.Context, grids []string, month time.Time, as
 	if err != nil {
 		return nil, fmt.Errorf("store: due visits: %w", err)
 	}
-	defer rows.Close()
-	var out []dueRow
-	for rows.Next() {
-		var d dueRow
-		if err := rows.Scan(&d.HouseholdID, &d.Address, &d.grid, &d.Lon, &d.Lat, &d.Category, &d.Months, &d.PeriodStart, &d.LastVisit, &d.done, &d.prevDone); err != nil {
-			return nil, fmt.Errorf("store: due visits: %w", err)
-		}
-		out = append(out, d)
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (d dueRow, err error) {
+		return d, r.Scan(&d.HouseholdID, &d.Address, &d.grid, &d.Lon, &d.Lat, &d.Category, &d.Months, &d.PeriodStart, &d.LastVisit, &d.done, &d.prevDone)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: due visits: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // DueVisits lists the grid's households not yet visited in their rule's
@@ -182,17 +179,8 @@ func (s *Store) VisitReport(ctx context.Context, parent string, prefixLen int, m
 	if err != nil {
 		return nil, fmt.Errorf("store: visit report: %w", err)
 	}
-	var grids []string
-	for rows.Next() {
-		var g string
-		if err := rows.Scan(&g); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		grids = append(grids, g)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	grids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
 		return nil, err
 	}
 	out := []VisitCount{}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // CalendarDays returns the exceptions of a region's working calendar (the
@@ -17,17 +19,10 @@ func (s *Store) CalendarDays(ctx context.Context, q Querier, region string) (map
 	if err != nil {
 		return nil, fmt.Errorf("store: work calendar: %w", err)
 	}
-	defer rows.Close()
 	out := map[string]bool{}
-	for rows.Next() {
-		var d time.Time
-		var w bool
-		if err := rows.Scan(&d, &w); err != nil {
-			return nil, fmt.Errorf("store: work calendar: %w", err)
-		}
-		out[d.Format(time.DateOnly)] = w
-	}
-	if err := rows.Err(); err != nil {
+	var d time.Time
+	var w bool
+	if _, err := pgx.ForEachRow(rows, []any{&d, &w}, func() error { out[d.Format(time.DateOnly)] = w; return nil }); err != nil {
 		return nil, fmt.Errorf("store: work calendar: %w", err)
 	}
 	return out, nil

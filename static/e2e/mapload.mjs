@@ -5,7 +5,14 @@
 // idle) on first load, and after an edit (GeoJSON: everything again; tiles:
 // only those under the edited grid). Prints the medians and their ratio.
 //
-//   node static/e2e/mapload.mjs [--scale 10000] [--runs 3]
+// Then the planner page itself (the app, logged in, landing on its map):
+// time from navigation to the first drawn grid (first paint) and to every
+// tile loaded (MapLibre idle), against fetching the same tile URLs with
+// plain HTTP from Node, 6 at a time as Chromium does per host, in the same
+// run on the same (warm) server: the ratio is what the page adds to the
+// transfer (scripts, style, decoding, drawing).
+//
+//   node static/e2e/mapload.mjs [--scale 10000] [--runs 3] [--planner-only]
 //
 // Without WANGGE_E2E_URL it loads the demo district at that scale into a
 // database of its own (see run.mjs) and drops it afterwards.
@@ -94,6 +101,71 @@ async function refresh() {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+// plannerLoad opens the app as the planner (cookie session) with an empty
+// browser cache and returns ms from navigation to the first drawn grid and to
+// MapLibre idle, with the tile URLs the page fetched.
+async function plannerLoad(context, base) {
+  const page = await context.newPage();
+  const urls = [];
+  page.on('request', (r) => { if (new URL(r.url()).pathname.startsWith('/tiles/')) urls.push(r.url()); });
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.clearBrowserCache');
+  await cdp.detach();
+  await page.goto(base);
+  const t = await page.evaluate(() => new Promise((resolve, reject) => {
+    let first = 0;
+    const timer = setTimeout(() => reject(new Error('planner map not drawn in 120 s')), 120000);
+    const frame = () => {
+      const m = window.wangge?.state.map;
+      if (m && m.getLayer('units-grid-fill')) {
+        if (!first && m.queryRenderedFeatures({ layers: ['units-grid-fill'] }).length) first = performance.now();
+        if (first && m.loaded() && !m.isMoving() && m.areTilesLoaded()) { clearTimeout(timer); resolve({ first, idle: performance.now() }); return; }
+      }
+      requestAnimationFrame(frame);
+    };
+    frame();
+  }));
+  await page.close();
+  return { ...t, urls };
+}
+
+// fetchAll gets urls with the session cookie, `parallel` at a time, and
+// returns the ms until the last body arrived and the bytes.
+async function fetchAll(urls, cookie, parallel = 6) {
+  let next = 0, bytes = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: parallel }, async () => {
+    while (next < urls.length) {
+      const r = await fetch(urls[next++], { headers: { Cookie: cookie, 'Accept-Encoding': 'gzip' } });
+      if (!r.ok) throw new Error(`${r.url}: ${r.status}`);
+      bytes += (await r.arrayBuffer()).byteLength;
+    }
+  }));
+  return { ms: performance.now() - t0, bytes };
+}
+
+async function plannerFigures(browser, server, runs) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  cleanups.push(() => context.close());
+  const page = await context.newPage();
+  await page.goto(server.base);
+  const login = await page.evaluate(async (pw) => (await fetch('/api/login', { method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'planner', password: pw }) })).status, server.password);
+  if (login !== 200) throw new Error(`planner login: ${login}`);
+  await page.close();
+  const cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+  const cold = await plannerLoad(context, server.base); // the server renders and caches the tiles
+  const res = [];
+  for (let i = 0; i < runs; i++) {
+    const b = await plannerLoad(context, server.base);
+    res.push({ ...b, http: await fetchAll(b.urls, cookie) });
+  }
+  const m = (f) => median(res.map(f));
+  const [first, idle, http, n] = [m((r) => r.first), m((r) => r.idle), m((r) => r.http.ms), m((r) => r.urls.length)];
+  console.log(`planner map, medians of ${runs} warm runs (${n} tile requests, ${(m((r) => r.http.bytes) / 1e6).toFixed(2)} MB):`);
+  console.log(`  first paint ${first.toFixed(0)} ms, tiles loaded ${idle.toFixed(0)} ms; the same tiles by plain HTTP ${http.toFixed(0)} ms: tiles loaded / HTTP ×${(idle / http).toFixed(1)}`);
+  console.log(`  cold server cache (first visit after start): first paint ${cold.first.toFixed(0)} ms, tiles loaded ${cold.idle.toFixed(0)} ms`);
+}
+
 async function main() {
   const server = process.env.WANGGE_E2E_URL
     ? { base: process.env.WANGGE_E2E_URL, password: process.env.WANGGE_DEMO_PASSWORD }
@@ -103,6 +175,7 @@ async function main() {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
   });
   cleanups.push(() => browser.close());
+  if (process.argv.includes('--planner-only')) return plannerFigures(browser, server, runs);
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   await page.goto(`${server.base}/vendor/LICENSE.txt`);
@@ -152,6 +225,7 @@ async function main() {
     const [gb, tb, gm, tm] = [m('geojson', 'bytes'), m('tiles', 'bytes'), m('geojson', 'ms'), m('tiles', 'ms')];
     console.log(`  ${phase === 'first' ? 'first load ' : 'after edit '}  GeoJSON ${fmt(gb)} ${gm.toFixed(0)} ms   tiles ${fmt(tb)} ${tm.toFixed(0)} ms   bytes ×${(gb / Math.max(tb, 1)).toFixed(1)} fewer, time ×${(gm / tm).toFixed(1)} faster`);
   }
+  await plannerFigures(browser, server, runs);
 }
 
 const cleanups = [];
