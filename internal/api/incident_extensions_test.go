@@ -69,7 +69,7 @@ func TestIncidentExtensionRequestIsApprovedByTheLevelAbove(t *testing.T) {
 	}{
 		{w.officer, 0, "需要时间", 400}, {w.officer, 2001, "需要时间", 400}, {w.officer, 8, " ", 400},
 		{w.centre, 8, "中心自己申请", 403}, // the level above grants directly; it does not ask
-		{w.leader, 8, "领导申请", 403},     // no write permission
+		{w.leader, 8, "领导申请", 403},   // no write permission
 		{w.auditor, 8, "审计", 403},
 	} {
 		if st, b := w.askExtension(t, c.tok, x.ID, c.hours, c.note); st != c.status {
