@@ -26,7 +26,7 @@ SELECT i.id, coalesce(i.client_id::text, ''), i.status, i.category, i.type, i.ov
 FROM incidents i
 WHERE i.pt && ST_MakeEnvelope($1, $2, $3, $4, 4326)
   AND ($5 = '' OR coalesce(i.grid_code, i.community_code) LIKE $5 || '%' OR i.reported_by = $6)
-  AND ($7 = '' OR i.status = $7)
+  AND ($7 = '' OR i.status = $7 OR ($7 = 'open' AND i.status NOT IN ('closed', 'invalid')))
   AND ($8 = '' OR i.category = $8 OR i.category LIKE $8 || '.%')
   AND ($9::timestamptz IS NULL OR i.reported_at >= $9)
   AND ($10::timestamptz IS NULL OR i.reported_at < $10)
