@@ -246,6 +246,7 @@ const DICT = {
   inc_queue_title: ['受理中心 · 待办事件', 'Acceptance centre · queue'],
   inc_state: ['状态', 'State'],
   inc_state_all: ['全部', 'All'],
+  inc_state_open: ['在办', 'open'],
   inc_state_reported: ['上报', 'reported'],
   inc_state_accepted: ['受理', 'accepted'],
   inc_state_dispatched: ['派遣', 'dispatched'],

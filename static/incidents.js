@@ -270,7 +270,7 @@ export function initIncidents() {
       h('p', { id: 'inc-result', role: 'status' }), h('p', { id: 'inc-queued', class: 'warn' })),
     h('h2', { id: 'inc-list-title' }),
     h('label', {}, h('span', { 'data-i18n': 'inc_state' }), h('select', { id: 'inc-state' },
-      h('option', { value: '', 'data-i18n': 'inc_state_all' }), ...STATES.map((s) => h('option', { value: s, 'data-i18n': `inc_state_${s}` })))),
+      h('option', { value: '', 'data-i18n': 'inc_state_all' }), h('option', { value: 'open', 'data-i18n': 'inc_state_open' }), ...STATES.map((s) => h('option', { value: s, 'data-i18n': `inc_state_${s}` })))),
     h('p', { id: 'inc-count', class: 'muted' }), h('p', { id: 'inc-list-result', role: 'status' }),
     h('ul', { id: 'inc-list', class: 'due-list' }),
     h('h3', { id: 'inc-ext-title', 'data-i18n': 'inc_ext_title', hidden: '' }), h('ul', { id: 'inc-ext', class: 'due-list' }),
@@ -309,7 +309,7 @@ export async function enterIncidents(user) {
   $('inc-form').hidden = !['officer', 'admin'].includes(me.role);
   document.getElementById('inc-list-title').textContent = t(worker ? 'inc_mine' : 'inc_queue_title');
   if (!categories.length) { categories = (await get('/api/incidents/categories')).categories; renderCategories(); }
-  $('inc-state').value = worker ? '' : $('inc-state').value || 'reported';
+  $('inc-state').value = worker ? '' : $('inc-state').value || 'open';
   showWhere();
   // A tap on the map places the report there.
   state.onClick = (e) => { where = { lon: e.lngLat.lng, lat: e.lngLat.lat, source: 'map' }; showWhere(); };
