@@ -80,7 +80,10 @@ async function sendOne(item) {
     await drop(item.id);
     note(item.photoError ? t('inc_sent_no_photo', { msg: item.photoError }) : t('inc_sent'), x.id);
   } catch (e) {
-    if (e instanceof ApiError) { await drop(item.id); note(t('inc_refused', { msg: errorText(e) }), item.id); return true; }
+    // A refusal settles the report; no session, a busy or failing server does not: it waits.
+    if (e instanceof ApiError && e.status < 500 && ![401, 408, 429].includes(e.status)) {
+      await drop(item.id); note(t('inc_refused', { msg: errorText(e) }), item.id); return true;
+    }
     return false;
   }
   return true;
@@ -285,7 +288,7 @@ export function initIncidents() {
   $('inc-state').onchange = () => loadCases().catch(showError);
   $('inc-layer-category').onchange = () => refreshLayer();
   $('inc-layer-days').onchange = () => refreshLayer();
-  window.addEventListener('online', () => flush().then(loadCases).catch(() => {}));
+  window.addEventListener('online', () => { if (me) flush().then(loadCases).catch(() => {}); });
   onLang(() => { showWhere(); renderCategories(); });
 }
 
