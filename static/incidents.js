@@ -153,7 +153,7 @@ async function submit(e) {
   where = null; showWhere();
   note(t('inc_queued'), null);
   await flush();
-  await loadCases();
+  await loadCases().catch(() => {}); // offline: the list comes back with the network
 }
 
 // ---- the cases: mine (grid worker) or the queue (centre, leader)

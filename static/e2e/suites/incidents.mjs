@@ -46,6 +46,7 @@ export const tests = [
       await context.setOffline(true);
       await page.click('#inc-form button[type=submit]');
       await page.waitForSelector('#inc-queued[data-n="1"]', { state: 'attached', timeout: 10000 });
+      await page.waitForFunction(() => document.getElementById('inc-result').textContent.includes('联网后自动上报'));
       const item = await page.evaluate(() => new Promise((resolve, reject) => {
         const r = indexedDB.open('wangge-incidents', 1);
         r.onsuccess = () => { const g = r.result.transaction('queue').objectStore('queue').getAll(); g.onsuccess = () => resolve(g.result.map((x) => ({ report: x.report, photoId: x.photoId }))); };
