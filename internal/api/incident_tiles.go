@@ -1,6 +1,8 @@
 package api
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"strconv"
 	"strings"
@@ -65,6 +67,14 @@ func (s *Server) incidentTile(c echo.Context) error {
 	h.Set("Cache-Control", tileCacheControl)
 	if len(pts) == f.Limit {
 		h.Set("X-Incidents-Truncated", "true")
+	}
+	// Made per request, but revalidated like the cached tiles: an unchanged
+	// tile is a 304 and no body.
+	sum := sha256.Sum256(data)
+	etag := `"` + hex.EncodeToString(sum[:12]) + `"`
+	h.Set("Etag", etag)
+	if etagMatches(c.Request().Header.Get("If-None-Match"), etag) {
+		return c.NoContent(http.StatusNotModified)
 	}
 	return c.Blob(http.StatusOK, mvtType, data)
 }

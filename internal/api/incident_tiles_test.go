@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"testing"
 	"time"
@@ -133,6 +134,20 @@ func TestIncidentTilesAreScopedFilteredAndCapped(t *testing.T) {
 		t.Error("a tile under its limit says it was truncated")
 	}
 
+	// Revalidation: the same tile again is a 304; a moved case changes it.
+	u := fmt.Sprintf("%s/api/incidents/tiles/%d/%d/%d.mvt", w.base, tl.Z, tl.X, tl.Y)
+	resp, _ := do(t, "GET", u, w.officer, "")
+	etag := resp.Header.Get("Etag")
+	if st := conditionalGet(t, u, w.officer, etag); etag == "" || st != 304 {
+		t.Errorf("If-None-Match %q: %d, want 304", etag, st)
+	}
+	if resp, b := w.move(t, w.centre, mine[0].ID, map[string]any{"to": "invalid"}); resp.StatusCode != 200 {
+		t.Fatalf("invalid: %d %s", resp.StatusCode, b)
+	}
+	if st := conditionalGet(t, u, w.officer, etag); st != 200 {
+		t.Errorf("after a move, If-None-Match of the old tile: %d, want 200", st)
+	}
+
 	// Bad tiles and filters: clear 4xx; no read permission: 403.
 	for _, c := range []struct{ path, code string }{
 		{"/api/incidents/tiles/5/26/13.mvt", "invalid"},
@@ -144,6 +159,19 @@ func TestIncidentTilesAreScopedFilteredAndCapped(t *testing.T) {
 		resp, body := do(t, "GET", w.base+c.path, w.leader, "")
 		wantError(t, c.path, resp, body, 400, c.code)
 	}
-	resp, body := do(t, "GET", fmt.Sprintf("%s/api/incidents/tiles/13/%d/%d.mvt", w.base, tl.X, tl.Y), w.auditor, "")
+	resp, body := do(t, "GET", u, w.auditor, "")
 	wantError(t, "auditor tile", resp, body, 403, "forbidden")
+}
+
+func conditionalGet(t *testing.T, u, tok, etag string) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", u, nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("If-None-Match", etag)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
