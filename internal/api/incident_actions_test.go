@@ -51,4 +51,23 @@ func TestIncidentActionsAreTheMovesTheCallerMayMake(t *testing.T) {
 	if got, want := actions(w.centre), []string{"dispatched", "handled", "extended", "parked", "escalated"}; !slices.Equal(got, want) {
 		t.Errorf("centre may now %v, want %v", got, want)
 	}
+
+	// state=open: every case not closed or invalid, as the queue asks for it.
+	if resp, b := w.move(t, w.centre, w.report(t, w.officer, "sanitation.litter").ID, map[string]any{"to": "invalid"}); resp.StatusCode != 200 {
+		t.Fatalf("invalid: %d %s", resp.StatusCode, b)
+	}
+	resp, b := do(t, "GET", w.base+"/api/incidents?state=open&limit=500&grid="+w.grid, w.centre, "")
+	var list struct{ Incidents []caseResp }
+	if resp.StatusCode != 200 || json.Unmarshal(b, &list) != nil {
+		t.Fatalf("state=open: %d %s", resp.StatusCode, b)
+	}
+	want := w.count(t, `SELECT count(*) FROM incidents WHERE grid_code = $1 AND status NOT IN ('closed', 'invalid')`, w.grid)
+	if len(list.Incidents) != want || want == 0 {
+		t.Errorf("state=open lists %d cases, the grid has %d open", len(list.Incidents), want)
+	}
+	for _, c := range list.Incidents {
+		if c.State == "closed" || c.State == "invalid" {
+			t.Errorf("state=open lists %s case %s", c.State, c.ID)
+		}
+	}
 }
