@@ -12,13 +12,14 @@ import { initDisplay, enterDisplay, leaveDisplay } from './display.js';
 import { initPatrol, enterPatrol, leavePatrol } from './patrol.js';
 import { initJurisdiction, enterJurisdiction, leaveJurisdiction } from './jurisdiction.js';
 import { initVisits, enterVisits } from './residents.js';
+import { initIncidents, enterIncidents, leaveIncidents } from './incidents.js';
 
 /** MODES_BY_ROLE lists each role's modes; the first is where it lands. */
 const MODES_BY_ROLE = {
-  admin: ['map', 'lookup', 'planner', 'display', 'patrol', 'staff', 'visits'],
+  admin: ['map', 'lookup', 'planner', 'display', 'patrol', 'staff', 'visits', 'incidents'],
   planner: ['planner', 'map', 'lookup', 'staff'],
-  officer: ['lookup', 'visits', 'map'],
-  leader: ['display', 'map', 'patrol'],
+  officer: ['lookup', 'visits', 'map', 'incidents'],
+  leader: ['display', 'map', 'patrol', 'incidents'],
   auditor: ['map'],
 };
 
@@ -30,6 +31,7 @@ const MODES = {
   patrol: { panel: 'patrol-panel', enter: enterPatrol, leave: leavePatrol },
   staff: { panel: 'jurisdiction-panel', enter: enterJurisdiction, leave: leaveJurisdiction },
   visits: { panel: 'visits-panel', enter: () => enterVisits(me) },
+  incidents: { panel: 'incidents-panel', enter: () => enterIncidents(me), leave: leaveIncidents },
 };
 
 let me = null;
@@ -115,5 +117,6 @@ initDisplay();
 initPatrol();
 initJurisdiction();
 initVisits();
+initIncidents();
 applyTo(document);
 start().catch(showError);

@@ -31,6 +31,10 @@ func (s *Server) incidentRoutes(api *echo.Group) {
 	api.GET("/incidents/:id", s.getIncident, s.may(auth.ReadIncidents)...)
 	api.POST("/incidents/:id/transitions", s.moveIncident, s.may(auth.ReadIncidents)...)
 	api.POST("/incidents/:id/photos", s.attachIncidentPhotos, s.may(auth.WriteIncidents)...)
+	api.GET("/incidents/tiles/:z/:x/:y", s.incidentTile, s.may(auth.ReadIncidents)...)
+	api.POST("/incidents/:id/extensions", s.requestExtension, s.may(auth.WriteIncidents)...)
+	api.GET("/incidents/extensions", s.listExtensions, s.may(auth.ReadIncidents)...)
+	api.POST("/incidents/extensions/:rid/decision", s.decideExtension, s.may(auth.ReadIncidents)...)
 	api.POST("/incidents/calendar", s.setCalendarDay, s.may(auth.ManageUsers)...)
 	api.POST("/media", s.uploadMedia, s.may(auth.WriteIncidents)...)
 	api.GET("/media/:id", s.getMedia, s.may(auth.ReadIncidents)...)
@@ -74,63 +78,11 @@ func (s *Server) reportIncident(c echo.Context) error {
 func (s *Server) listIncidents(c echo.Context) error {
 	q := c.QueryParams()
 	p := principal(c)
-	f := store.IncidentFilter{Grid: q.Get("grid"), State: q.Get("state"), Category: q.Get("category"),
-		Type: q.Get("type"), Limit: 100, ReporterOr: p.UserID}
-	if p.Unit != "" {
-		f.ScopePrefix = p.Unit[:unit.PrefixLen(p.Unit)]
+	f, err := incidentFilter(c)
+	if err != nil {
+		return err
 	}
-	if f.Grid != "" && !p.Can(auth.ReadIncidents, f.Grid) {
-		return apperr.New(apperr.ErrForbidden, "grid %s is outside %s's units", f.Grid, p.Username)
-	}
-	for _, v := range []struct{ name, val string }{{"state", f.State}, {"category", f.Category}, {"type", f.Type}, {"grid", f.Grid}} {
-		if _, err := incidents.CleanText(v.name, v.val, 100); err != nil {
-			return err
-		}
-	}
-	if v := q.Get("overdue"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return apperr.New(apperr.ErrInvalid, "overdue %q: want true or false", v)
-		}
-		f.Overdue = &b
-	}
-	if v := q.Get("level"); v != "" {
-		found := false
-		for n, name := range incidents.LevelNames {
-			if name == v && n > 0 {
-				f.Level, found = n, true
-			}
-		}
-		if !found {
-			return apperr.New(apperr.ErrInvalid, "level %q: want grid, community, street or district", v)
-		}
-	}
-	for _, tf := range []struct {
-		name string
-		dst  **time.Time
-	}{{"from", &f.From}, {"to", &f.To}} {
-		if v := q.Get(tf.name); v != "" {
-			t, err := time.Parse(time.RFC3339, v)
-			if err != nil {
-				return apperr.New(apperr.ErrInvalid, "%s %q: want an RFC 3339 time", tf.name, v)
-			}
-			*tf.dst = &t
-		}
-	}
-	if v := q.Get("bbox"); v != "" {
-		parts := strings.Split(v, ",")
-		var b [4]float64
-		ok := len(parts) == 4
-		for i := 0; ok && i < 4; i++ {
-			var err error
-			b[i], err = strconv.ParseFloat(strings.TrimSpace(parts[i]), 64)
-			ok = err == nil
-		}
-		if !ok || b[0] > b[2] || b[1] > b[3] || b[0] < -180 || b[2] > 180 || b[1] < -90 || b[3] > 90 {
-			return apperr.New(apperr.ErrInvalid, "bbox %q: want minlon,minlat,maxlon,maxlat (WGS 84)", v)
-		}
-		f.BBox = &b
-	}
+	f.Limit = 100
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 500 {
@@ -151,12 +103,83 @@ func (s *Server) listIncidents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	resp := map[string]any{"incidents": list}
+	// The moves the caller may make on each case: the buttons a client shows.
+	actions := make(map[string][]string, len(list))
+	for _, x := range list {
+		actions[x.ID] = incidents.Allowed(p, x)
+	}
+	resp := map[string]any{"incidents": list, "actions": actions}
 	if len(list) == f.Limit {
 		last := list[len(list)-1]
 		resp["next"] = last.ReportedAt.Format(time.RFC3339Nano) + "_" + strconv.FormatInt(last.Seq, 10)
 	}
 	return c.JSON(http.StatusOK, resp)
+}
+
+// incidentFilter reads the filters shared by the list and the map layer
+// (grid, state, category, type, overdue, level, from, to, bbox), scoped to
+// the caller's units and the cases they reported.
+func incidentFilter(c echo.Context) (store.IncidentFilter, error) {
+	q := c.QueryParams()
+	p := principal(c)
+	f := store.IncidentFilter{Grid: q.Get("grid"), State: q.Get("state"), Category: q.Get("category"),
+		Type: q.Get("type"), ReporterOr: p.UserID}
+	if p.Unit != "" {
+		f.ScopePrefix = p.Unit[:unit.PrefixLen(p.Unit)]
+	}
+	if f.Grid != "" && !p.Can(auth.ReadIncidents, f.Grid) {
+		return f, apperr.New(apperr.ErrForbidden, "grid %s is outside %s's units", f.Grid, p.Username)
+	}
+	for _, v := range []struct{ name, val string }{{"state", f.State}, {"category", f.Category}, {"type", f.Type}, {"grid", f.Grid}} {
+		if _, err := incidents.CleanText(v.name, v.val, 100); err != nil {
+			return f, err
+		}
+	}
+	if v := q.Get("overdue"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return f, apperr.New(apperr.ErrInvalid, "overdue %q: want true or false", v)
+		}
+		f.Overdue = &b
+	}
+	if v := q.Get("level"); v != "" {
+		found := false
+		for n, name := range incidents.LevelNames {
+			if name == v && n > 0 {
+				f.Level, found = n, true
+			}
+		}
+		if !found {
+			return f, apperr.New(apperr.ErrInvalid, "level %q: want grid, community, street or district", v)
+		}
+	}
+	for _, tf := range []struct {
+		name string
+		dst  **time.Time
+	}{{"from", &f.From}, {"to", &f.To}} {
+		if v := q.Get(tf.name); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				return f, apperr.New(apperr.ErrInvalid, "%s %q: want an RFC 3339 time", tf.name, v)
+			}
+			*tf.dst = &t
+		}
+	}
+	if v := q.Get("bbox"); v != "" {
+		parts := strings.Split(v, ",")
+		var b [4]float64
+		ok := len(parts) == 4
+		for i := 0; ok && i < 4; i++ {
+			var err error
+			b[i], err = strconv.ParseFloat(strings.TrimSpace(parts[i]), 64)
+			ok = err == nil
+		}
+		if !ok || b[0] > b[2] || b[1] > b[3] || b[0] < -180 || b[2] > 180 || b[1] < -90 || b[3] > 90 {
+			return f, apperr.New(apperr.ErrInvalid, "bbox %q: want minlon,minlat,maxlon,maxlat (WGS 84)", v)
+		}
+		f.BBox = &b
+	}
+	return f, nil
 }
 
 // getIncident answers GET /api/incidents/{id}: the case and its whole history.
@@ -177,7 +200,7 @@ func (s *Server) getIncident(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"incident": x, "history": events,
+	return c.JSON(http.StatusOK, map[string]any{"incident": x, "history": events, "actions": incidents.Allowed(principal(c), x),
 		"stage": incidents.Stage(incidents.Case{Dispute: strings.HasPrefix(x.Category, "dispute"), State: x.State, Level: x.Level})})
 }
 

@@ -332,6 +332,18 @@ func (s *Service) Move(ctx context.Context, p auth.Principal, id string, t Trans
 	now := s.now()
 	var out store.Incident
 	err = s.Store.InTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		out, err = s.move(ctx, tx, p, id, t, audit, now)
+		return err
+	})
+	return out, err
+}
+
+// move is Move inside the caller's transaction (an approved extension
+// request moves the case and settles the request together).
+func (s *Service) move(ctx context.Context, tx pgx.Tx, p auth.Principal, id string, t Transition, audit store.AuditEntry, now time.Time) (store.Incident, error) {
+	var out store.Incident
+	err := func() error {
 		x, err := s.Store.Incident(ctx, tx, strings.ToLower(id), true)
 		if err != nil {
 			return err
@@ -353,8 +365,7 @@ func (s *Service) Move(ctx context.Context, p auth.Principal, id string, t Trans
 		if x.ParkedFrom != nil {
 			c.ParkedFrom = *x.ParkedFrom
 		}
-		a := Actor{Level: ActorLevel(p.Unit), Write: p.Can(auth.WriteIncidents, ""), Approve: p.Can(auth.ApproveIncidents, "")}
-		m, err := Decide(c, a, t.To)
+		m, err := Decide(c, actorOf(p), t.To)
 		if err != nil {
 			return err
 		}
@@ -461,7 +472,7 @@ func (s *Service) Move(ctx context.Context, p auth.Principal, id string, t Trans
 		}
 		out, err = s.Store.Incident(ctx, tx, x.ID, false)
 		return err
-	})
+	}()
 	return out, err
 }
 

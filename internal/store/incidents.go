@@ -264,7 +264,7 @@ func (s *Store) IncidentEvents(ctx context.Context, q Querier, seq int64) ([]Inc
 	return out, nil
 }
 
-// IncidentFilter selects cases; Scope is a unit code prefix (see unit.PrefixLen)
+// IncidentFilter selects cases (State "open": any but closed and invalid); Scope is a unit code prefix (see unit.PrefixLen)
 // the case's community must start with, or the reporter is ReporterOr.
 type IncidentFilter struct {
 	ScopePrefix string
@@ -286,7 +286,7 @@ const listIncidentsSQL = `
 SELECT ` + incidentCols + ` FROM incidents i
 WHERE ($1 = '' OR coalesce(i.grid_code, i.community_code) LIKE $1 || '%' OR i.reported_by = $2)
   AND ($3 = '' OR i.grid_code = $3)
-  AND ($4 = '' OR i.status = $4)
+  AND ($4 = '' OR i.status = $4 OR ($4 = 'open' AND i.status NOT IN ('closed', 'invalid')))
   AND ($5 = '' OR i.category = $5 OR i.category LIKE $5 || '.%')
   AND ($6 = '' OR i.type = $6)
   AND ($7::boolean IS NULL OR i.overdue = $7)
