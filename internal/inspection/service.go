@@ -218,3 +218,14 @@ func (s *Service) normalise(sub *Submission, now time.Time) error {
 	}
 	return nil
 }
+
+// Places lists a grid's places (rooms, buildings, posts) for p.
+func (s *Service) Places(ctx context.Context, p auth.Principal, grid string) ([]store.Place, error) {
+	if len(grid) != 15 {
+		return nil, apperr.New(apperr.ErrInvalid, "grid %q: want a 15-digit grid code", grid)
+	}
+	if !p.Can(auth.ReadHazards, grid) {
+		return nil, apperr.New(apperr.ErrForbidden, "grid %s is outside %s's units", grid, p.Username)
+	}
+	return s.Store.PlacesInGrid(ctx, grid)
+}
