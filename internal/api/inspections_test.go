@@ -72,9 +72,11 @@ func TestInspectionsOverHTTP(t *testing.T) {
 	var tpls []struct {
 		Code, Kind string
 		Version    int
-		Items      []struct{ Code, Text, JudgedBy string `json:"judged_by"` }
+		Items      []struct {
+			Code, Text, JudgedBy string `json:"judged_by"`
+		}
 	}
-	if resp.StatusCode != 200 || json.Unmarshal(b, &tpls) != nil || len(tpls) != 1 || tpls[0].Code != "school.lab" || len(tpls[0].Items) < 5 {
+	if resp.StatusCode != 200 || json.Unmarshal(b, &tpls) != nil || len(tpls) != 1 || tpls[0].Code != "school.lab" || len(tpls[0].Items) < 5 || tpls[0].Items[6].JudgedBy != "number" {
 		t.Fatalf("templates: %d %s", resp.StatusCode, b)
 	}
 	resp, b = do(t, "GET", w.base+"/api/places?grid="+w.grid, w.officer, "")
