@@ -73,7 +73,8 @@ func TestInspectionsOverHTTP(t *testing.T) {
 		Code, Kind string
 		Version    int
 		Items      []struct {
-			Code, Text, JudgedBy string `json:"judged_by"`
+			Code, Text string
+			JudgedBy   string `json:"judged_by"`
 		}
 	}
 	if resp.StatusCode != 200 || json.Unmarshal(b, &tpls) != nil || len(tpls) != 1 || tpls[0].Code != "school.lab" || len(tpls[0].Items) < 5 || tpls[0].Items[6].JudgedBy != "number" {
