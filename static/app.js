@@ -12,12 +12,13 @@ import { initDisplay, enterDisplay, leaveDisplay } from './display.js';
 import { initPatrol, enterPatrol, leavePatrol } from './patrol.js';
 import { initJurisdiction, enterJurisdiction, leaveJurisdiction } from './jurisdiction.js';
 import { initVisits, enterVisits } from './residents.js';
+import { initInspections, enterInspections } from './inspections.js';
 
 /** MODES_BY_ROLE lists each role's modes; the first is where it lands. */
 const MODES_BY_ROLE = {
-  admin: ['map', 'lookup', 'planner', 'display', 'patrol', 'staff', 'visits'],
+  admin: ['map', 'lookup', 'planner', 'display', 'patrol', 'staff', 'visits', 'inspections'],
   planner: ['planner', 'map', 'lookup', 'staff'],
-  officer: ['lookup', 'visits', 'map'],
+  officer: ['lookup', 'visits', 'inspections', 'map'],
   leader: ['display', 'map', 'patrol'],
   auditor: ['map'],
 };
@@ -30,6 +31,7 @@ const MODES = {
   patrol: { panel: 'patrol-panel', enter: enterPatrol, leave: leavePatrol },
   staff: { panel: 'jurisdiction-panel', enter: enterJurisdiction, leave: leaveJurisdiction },
   visits: { panel: 'visits-panel', enter: () => enterVisits(me) },
+  inspections: { panel: 'inspections-panel', enter: () => enterInspections(me) },
 };
 
 let me = null;
@@ -115,5 +117,6 @@ initDisplay();
 initPatrol();
 initJurisdiction();
 initVisits();
+initInspections();
 applyTo(document);
 start().catch(showError);
