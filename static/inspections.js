@@ -55,7 +55,13 @@ async function send(entry) {
 async function flush() {
   for (const entry of pending()) {
     const r = await send(entry).catch(() => null);
-    if (r) $('in-summary').dataset.saved = r.id;
+    if (!r) continue;
+    $('in-summary').dataset.saved = r.id;
+    if (current && r.place_id === current.place.id) {
+      current = null;
+      $('in-form').hidden = true;
+      $('in-result').textContent = t('insp_saved', { n: r.hazards_opened.length });
+    }
   }
 }
 

@@ -39,6 +39,7 @@ export const tests = [
       await page.evaluate(() => window.dispatchEvent(new Event('online')));
       await page.waitForFunction(() => JSON.parse(localStorage.getItem('wangge.inspections.pending') || '[]').length === 0, null, { timeout: 15000 });
       await page.locator('#in-hazards li').first().waitFor({ timeout: 10000 });
+      assert(await page.isHidden('#in-form'), 'the checklist stayed open after its inspection was sent');
       const again = await page.evaluate(async (body) => (await fetch('/api/inspections', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body })).status, sent);
       assert(again === 200, `the resent inspection was not answered 200: ${again}`);
       const rows = sql(server.dsn, `SELECT count(*), bool_and(NOT far), bool_and(NOT passed) FROM inspections WHERE place_id = ${place}`);
