@@ -49,7 +49,7 @@ var uuidN atomic.Int64
 
 func newUUID() string { return fmt.Sprintf("6a1e0000-0000-4000-8000-%012d", uuidN.Add(1)) }
 
-func newSchool(t *testing.T) *school {
+func newSchool(t testing.TB) *school {
 	t.Helper()
 	pool, _ := dbtest.Demo(t, demo.Options{Grids: 6, PatrolDays: -1, Password: "demo-password-1"})
 	ctx := context.Background()
@@ -94,7 +94,7 @@ func newSchool(t *testing.T) *school {
 	return w
 }
 
-func (w *school) place(t *testing.T, parent *int64, kind, name string, staff *int64) int64 {
+func (w *school) place(t testing.TB, parent *int64, kind, name string, staff *int64) int64 {
 	t.Helper()
 	lon, lat := w.lon, w.lat
 	id, err := w.svc.CreatePlace(context.Background(), w.inspector, inspection.NewPlace{GridCode: w.grid, ParentID: parent,
