@@ -27,6 +27,8 @@ func (s *Server) inspectionRoutes(api *echo.Group) {
 	api.GET("/hazards", s.listHazards, s.may(auth.ReadHazards)...)
 	api.GET("/hazards/register", s.hazardRegister, s.may(auth.ReadHazards)...)
 	api.POST("/hazards/:id/close", s.closeHazard, s.may(auth.RecordInspections)...)
+	api.POST("/drills", s.recordDrill, s.may(auth.RecordInspections)...)
+	api.GET("/drills/check", s.drillChecks, s.may(auth.ReadHazards)...)
 }
 
 // createPlace answers POST /api/places → 201 {"id"}.
@@ -155,4 +157,32 @@ func (s *Server) hazardRegister(c echo.Context) error {
 	}
 	c.Response().Header().Set("Content-Disposition", `attachment; filename="`+name+`.pdf"`)
 	return c.Blob(http.StatusOK, "application/pdf", b.Bytes())
+}
+
+// recordDrill answers POST /api/drills: 201 new, 200 the same again, 409
+// another body under the id.
+func (s *Server) recordDrill(c echo.Context) error {
+	var nd inspection.NewDrill
+	if err := decodeJSON(c, &nd); err != nil {
+		return err
+	}
+	d, created, err := s.inspectionService().RecordDrill(c.Request().Context(), principal(c), nd, auditBase(c, "drill.record", "drill", nd.ID))
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	return c.JSON(status, d)
+}
+
+// drillChecks answers GET /api/drills/check?unit=: each school and
+// enterprise grid, its last drill and whether it held one this semester.
+func (s *Server) drillChecks(c echo.Context) error {
+	list, err := s.inspectionService().DrillChecks(c.Request().Context(), principal(c), c.QueryParam("unit"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, list)
 }

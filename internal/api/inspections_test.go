@@ -183,4 +183,22 @@ func TestInspectionsOverHTTP(t *testing.T) {
 	if err != nil || !strings.Contains(string(out), "物理实验室") || !strings.Contains(string(out), "已整改") {
 		t.Fatalf("pdftotext: %v %s", err, out)
 	}
+	// Drills: 201, the same again 200, the semester check sees it.
+	drill := fmt.Sprintf(`{"id":%q,"grid_code":%q,"held_on":%q,"scenario":"火灾疏散 fire evacuation","participants":120}`,
+		newCaseID(), w.grid, time.Now().Format(time.DateOnly))
+	for i, want := range []int{201, 200} {
+		if resp, b := do(t, "POST", w.base+"/api/drills", w.officer, drill); resp.StatusCode != want {
+			t.Fatalf("drill %d: %d %s, want %d", i, resp.StatusCode, b, want)
+		}
+	}
+	if resp, b := do(t, "POST", w.base+"/api/drills", w.otherOfficer, strings.Replace(drill, "-0000-4000", "-0001-4000", 1)); resp.StatusCode != 403 {
+		t.Errorf("drill in another grid: %d %s, want 403", resp.StatusCode, b)
+	}
+	if n := w.count(t, `SELECT count(*) FROM drills`); n != 1 {
+		t.Fatalf("%d drills stored, want 1", n)
+	}
+	resp, b = do(t, "GET", w.base+"/api/drills/check?unit="+w.community, w.leader, "")
+	if resp.StatusCode != 200 {
+		t.Fatalf("drill check: %d %s", resp.StatusCode, b)
+	}
 }
