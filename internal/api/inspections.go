@@ -26,6 +26,7 @@ func (s *Server) inspectionRoutes(api *echo.Group) {
 	api.GET("/inspections/due", s.dueInspections, s.may(auth.ReadHazards)...)
 	api.GET("/hazards", s.listHazards, s.may(auth.ReadHazards)...)
 	api.GET("/hazards/register", s.hazardRegister, s.may(auth.ReadHazards)...)
+	api.GET("/inspections/stats", s.inspectionStats, s.may(auth.ReadHazards)...)
 	api.POST("/hazards/:id/close", s.closeHazard, s.may(auth.RecordInspections)...)
 	api.POST("/drills", s.recordDrill, s.may(auth.RecordInspections)...)
 	api.GET("/drills/check", s.drillChecks, s.may(auth.ReadHazards)...)
@@ -185,4 +186,13 @@ func (s *Server) drillChecks(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, list)
+}
+
+// inspectionStats answers GET /api/inspections/stats?unit= (the leader display).
+func (s *Server) inspectionStats(c echo.Context) error {
+	st, err := s.inspectionService().UnitStats(c.Request().Context(), principal(c), c.QueryParam("unit"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, st)
 }

@@ -164,6 +164,10 @@ func TestDueAndOverdueBySchedule(t *testing.T) {
 	if len(got) != 2 || got[kitchen] != "due" || got[w.lab] != "overdue" {
 		t.Fatalf("due %v; want kitchen due, lab overdue, library done", got)
 	}
+	st, err := w.svc.UnitStats(ctx, w.inspector, w.grid)
+	if err != nil || st.Checklists != 3 || st.OnSchedule != 2 || st.Share == nil || *st.Share < 0.66 || *st.Share > 0.67 || len(st.Hazards) != 0 {
+		t.Fatalf("stats %+v %v; want 2 of 3 checklists on schedule, no hazards", st, err)
+	}
 	byStaff, err := w.svc.Due(ctx, w.inspector, "", w.staffID)
 	if err != nil || len(byStaff) != 1 || byStaff[0].PlaceID != kitchen {
 		t.Fatalf("due for staff %d: %v %+v; want only the kitchen", w.staffID, err, byStaff)

@@ -35,6 +35,20 @@ func PeriodStart(schedule string, t time.Time) time.Time {
 	return day
 }
 
+// classify says whether a place's checklist is done this period, due, or
+// overdue (the whole previous period passed without one as well).
+func classify(r store.PlaceSchedule, now time.Time) (state string, cur time.Time) {
+	cur = PeriodStart(r.Schedule, now)
+	if r.LastInspectedAt != nil && !r.LastInspectedAt.Before(cur) {
+		return "done", cur
+	}
+	prev := PeriodStart(r.Schedule, cur.Add(-time.Nanosecond))
+	if r.CreatedAt.Before(cur) && (r.LastInspectedAt == nil || r.LastInspectedAt.Before(prev)) {
+		return "overdue", cur
+	}
+	return "due", cur
+}
+
 // DueItem is a place's checklist not yet done this period: due, or overdue
 // when the whole previous period passed without one as well.
 type DueItem struct {
@@ -66,16 +80,46 @@ func (s *Service) Due(ctx context.Context, p auth.Principal, code string, staff 
 	now := s.now()
 	out := []DueItem{}
 	for _, r := range rows {
-		cur := PeriodStart(r.Schedule, now)
-		if r.LastInspectedAt != nil && !r.LastInspectedAt.Before(cur) {
-			continue
+		if state, cur := classify(r, now); state != "done" {
+			out = append(out, DueItem{PlaceSchedule: r, State: state, PeriodStart: cur})
 		}
-		prev := PeriodStart(r.Schedule, cur.Add(-time.Nanosecond))
-		state := "due"
-		if r.CreatedAt.Before(cur) && (r.LastInspectedAt == nil || r.LastInspectedAt.Before(prev)) {
-			state = "overdue"
-		}
-		out = append(out, DueItem{PlaceSchedule: r, State: state, PeriodStart: cur})
 	}
 	return out, nil
+}
+
+// Stats is what the leader display shows of a unit: hazards by state and
+// severity, and the share of places' checklists kept on schedule (not overdue).
+type Stats struct {
+	Hazards    map[string]int `json:"hazards"` // "open/major" → n
+	Checklists int            `json:"checklists"`
+	OnSchedule int            `json:"on_schedule"`
+	Share      *float64       `json:"share_on_schedule"` // null without places
+}
+
+// UnitStats computes Stats for a unit in p's scope.
+func (s *Service) UnitStats(ctx context.Context, p auth.Principal, code string) (Stats, error) {
+	prefix, err := scope(p, code)
+	if err != nil {
+		return Stats{}, err
+	}
+	var st Stats
+	if st.Hazards, err = s.Store.HazardCounts(ctx, prefix); err != nil {
+		return st, err
+	}
+	rows, err := s.Store.PlaceSchedules(ctx, store.ScheduleFilter{Prefix: prefix})
+	if err != nil {
+		return st, err
+	}
+	now := s.now()
+	for _, r := range rows {
+		st.Checklists++
+		if state, _ := classify(r, now); state != "overdue" {
+			st.OnSchedule++
+		}
+	}
+	if st.Checklists > 0 {
+		share := float64(st.OnSchedule) / float64(st.Checklists)
+		st.Share = &share
+	}
+	return st, nil
 }

@@ -197,6 +197,12 @@ func TestSchoolLabHazardOpenedEscalatedAfterHolidayAndClosedByReinspection(t *te
 	if n, err := w.svc.Sweep(ctx, w.now); err != nil || n != 0 {
 		t.Fatalf("second sweep: %d, %v; want 0 (idempotent)", n, err)
 	}
+	if st, err := w.svc.UnitStats(ctx, w.inspector, w.grid[:12]); err == nil || st.Checklists != 0 {
+		t.Fatalf("the grid's inspector read its community's figures: %+v", st)
+	}
+	if st, err := w.svc.UnitStats(ctx, w.inspector, w.grid); err != nil || st.Hazards["overdue/major"] != 1 || len(st.Hazards) != 1 {
+		t.Fatalf("stats after the sweep: %+v %v; want one overdue major hazard", st, err)
+	}
 	got, err := w.st.HazardByID(ctx, w.pool, h.ID, false)
 	if err != nil || got.State != "overdue" || got.EscalatedAt == nil || !got.EscalatedAt.Equal(w.now) {
 		t.Fatalf("after the sweep: %+v %v; want overdue, escalated as of %s", got, err, w.now)

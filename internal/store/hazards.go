@@ -17,6 +17,8 @@ type Hazard struct {
 	InspectionID       string     `json:"inspection_id"`
 	PlaceID            int64      `json:"place_id"`
 	PlaceName          string     `json:"place_name"`
+	Lon                float64    `json:"lon"` // the place's point, for the map
+	Lat                float64    `json:"lat"`
 	GridCode           string     `json:"grid_code"`
 	Item               string     `json:"item"`
 	ItemText           string     `json:"item_text"`
@@ -33,7 +35,7 @@ type Hazard struct {
 	RegionCode         string     `json:"region_code"`
 }
 
-const hazardCols = `h.id, h.inspection_id::text, h.place_id, p.name, h.grid_code, h.item, h.item_text, h.severity, h.note,
+const hazardCols = `h.id, h.inspection_id::text, h.place_id, p.name, ST_X(p.pt), ST_Y(p.pt), h.grid_code, h.item, h.item_text, h.severity, h.note,
     h.responsible_staff_id, coalesce(s.name, ''), h.found_at, h.deadline, h.state, h.closed_by_inspection::text,
     h.closed_at, h.escalated_at, h.region_code`
 
@@ -41,7 +43,7 @@ const hazardFrom = ` FROM hazards h JOIN places p ON p.id = h.place_id LEFT JOIN
 
 func scanHazard(row pgx.Row) (Hazard, error) {
 	var h Hazard
-	err := row.Scan(&h.ID, &h.InspectionID, &h.PlaceID, &h.PlaceName, &h.GridCode, &h.Item, &h.ItemText, &h.Severity,
+	err := row.Scan(&h.ID, &h.InspectionID, &h.PlaceID, &h.PlaceName, &h.Lon, &h.Lat, &h.GridCode, &h.Item, &h.ItemText, &h.Severity,
 		&h.Note, &h.ResponsibleStaffID, &h.ResponsibleName, &h.FoundAt, &h.Deadline, &h.State, &h.ClosedBy,
 		&h.ClosedAt, &h.EscalatedAt, &h.RegionCode)
 	return h, err
@@ -135,4 +137,28 @@ func (s *Store) MarkHazardsOverdue(ctx context.Context, q Querier, asOf time.Tim
 		return nil, fmt.Errorf("store: overdue hazards: %w", err)
 	}
 	return ids, nil
+}
+
+// HazardCounts counts the hazards under a grid-code prefix by state and
+// severity ("open/major" → n).
+func (s *Store) HazardCounts(ctx context.Context, prefix string) (map[string]int, error) {
+	rows, err := s.pool.Query(ctx, `SELECT state || '/' || severity, count(*) FROM hazards
+        WHERE grid_code LIKE $1 || '%' GROUP BY 1`, prefix)
+	if err != nil {
+		return nil, fmt.Errorf("store: hazard counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var k string
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, fmt.Errorf("store: hazard counts: %w", err)
+		}
+		out[k] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: hazard counts: %w", err)
+	}
+	return out, nil
 }
