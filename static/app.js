@@ -13,12 +13,13 @@ import { initPatrol, enterPatrol, leavePatrol } from './patrol.js';
 import { initJurisdiction, enterJurisdiction, leaveJurisdiction } from './jurisdiction.js';
 import { initVisits, enterVisits } from './residents.js';
 import { initIncidents, enterIncidents, leaveIncidents } from './incidents.js';
+import { initInspections, enterInspections } from './inspections.js';
 
 /** MODES_BY_ROLE lists each role's modes; the first is where it lands. */
 const MODES_BY_ROLE = {
-  admin: ['map', 'lookup', 'planner', 'display', 'patrol', 'staff', 'visits', 'incidents'],
+  admin: ['map', 'lookup', 'planner', 'display', 'patrol', 'staff', 'visits', 'incidents', 'inspections'],
   planner: ['planner', 'map', 'lookup', 'staff'],
-  officer: ['lookup', 'visits', 'map', 'incidents'],
+  officer: ['lookup', 'visits', 'inspections', 'map', 'incidents'],
   leader: ['display', 'map', 'patrol', 'incidents'],
   auditor: ['map'],
 };
@@ -32,6 +33,7 @@ const MODES = {
   staff: { panel: 'jurisdiction-panel', enter: enterJurisdiction, leave: leaveJurisdiction },
   visits: { panel: 'visits-panel', enter: () => enterVisits(me) },
   incidents: { panel: 'incidents-panel', enter: () => enterIncidents(me), leave: leaveIncidents },
+  inspections: { panel: 'inspections-panel', enter: () => enterInspections(me) },
 };
 
 let me = null;
@@ -118,5 +120,6 @@ initPatrol();
 initJurisdiction();
 initVisits();
 initIncidents();
+initInspections();
 applyTo(document);
 start().catch(showError);

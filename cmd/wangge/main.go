@@ -29,6 +29,7 @@ import (
 	"wangge/internal/config"
 	"wangge/internal/demo"
 	"wangge/internal/incidents"
+	"wangge/internal/inspection"
 	"wangge/internal/jobs"
 	"wangge/internal/lookup"
 	"wangge/internal/mapdata"
@@ -221,6 +222,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	// survive restarts and fire once across instances.
 	timers, err := jobs.New(pool, log,
 		jobs.Timer{Name: "incidents", Every: time.Minute, Sweeper: &incidents.Service{Store: st}},
+		jobs.Timer{Name: "hazards", Every: 10 * time.Minute, Sweeper: &inspection.Service{Store: st}},
 		jobs.Timer{Name: "patrol", Every: 5 * time.Minute, Sweeper: patrolTimer{st}},
 		jobs.Timer{Name: "staff", Every: time.Hour, Sweeper: staff.New(st)},
 		jobs.Timer{Name: "unit-stats", Every: 10 * time.Minute, Sweeper: statsTimer{pool}},

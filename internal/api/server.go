@@ -175,6 +175,9 @@ func (s *Server) routes() {
 	// Incidents (事件): reports, workflow, photos, Open311 (incidents.go, open311.go).
 	s.incidentRoutes(api)
 
+	// Safety inspections and hazards (安全检查与隐患整改, inspections.go).
+	s.inspectionRoutes(api)
+
 	e.StaticFS("/", s.opt.Static)
 
 	// Patrol tracks, day figures, coverage gaps and the daily sweep (patrol_days.go).

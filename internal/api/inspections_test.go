@@ -1,0 +1,204 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"wangge/internal/auth"
+)
+
+type inspWorld struct {
+	*incidentWorld
+	otherOfficer string // a grid worker of another grid
+	lab          int64
+	photoID      string
+}
+
+func newInspWorld(t *testing.T) *inspWorld {
+	t.Helper()
+	w := &inspWorld{incidentWorld: newIncidentWorld(t)}
+	ctx := context.Background()
+	hash, err := auth.HashPassword(demoPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.pool.Exec(ctx, `INSERT INTO users (username, password_hash, role, unit_code, display_name)
+        SELECT 'officer-b', $1, 'officer', code, '别的网格员' FROM units WHERE level = 4 AND code <> $2 ORDER BY code LIMIT 1`,
+		hash, w.grid); err != nil {
+		t.Fatal(err)
+	}
+	w.otherOfficer = loginAs(t, w.base, "officer-b")
+	resp, b := do(t, "POST", w.base+"/api/places", w.officer, fmt.Sprintf(`{"grid_code":%q,"kind":"school_lab","name":"物理实验室 Physics lab","lon":%v,"lat":%v}`,
+		w.grid, w.inGrid[0], w.inGrid[1]))
+	var r struct{ ID int64 }
+	if resp.StatusCode != 201 || json.Unmarshal(b, &r) != nil || r.ID == 0 {
+		t.Fatalf("create place: %d %s", resp.StatusCode, b)
+	}
+	w.lab = r.ID
+	return w
+}
+
+func (w *inspWorld) body(id string, fail string, photo bool) string {
+	var res []map[string]any
+	for _, it := range []string{"extinguisher_present", "extinguisher_in_date", "exits_clear", "wiring", "gas", "chemicals_storage"} {
+		res = append(res, map[string]any{"item": it, "ok": it != fail})
+	}
+	res = append(res, map[string]any{"item": "extinguisher_pressure", "ok": true, "value": 1.1})
+	if photo {
+		res = append(res, map[string]any{"item": "photo", "ok": true, "photos": []string{w.photoID}})
+	}
+	b, _ := json.Marshal(map[string]any{"id": id, "place_id": w.lab, "template": "school.lab",
+		"inspected_at": time.Now().Add(-time.Second).Truncate(time.Second).Format(time.RFC3339), "lon": w.inGrid[0], "lat": w.inGrid[1], "results": res})
+	return string(b)
+}
+
+func TestInspectionsOverHTTP(t *testing.T) {
+	w := newInspWorld(t)
+	w.photoID = newCaseID()
+	if resp, b := uploadPhoto(t, w.base, w.officer, w.photoID, "image/jpeg", smallJPEG(t, 64, 48)); resp.StatusCode != 201 {
+		t.Fatalf("photo: %d %s", resp.StatusCode, b)
+	}
+	resp, b := do(t, "GET", w.base+"/api/inspection-templates?kind=school_lab", w.officer, "")
+	var tpls []struct {
+		Code, Kind string
+		Version    int
+		Items      []struct {
+			Code, Text string
+			JudgedBy   string `json:"judged_by"`
+		}
+	}
+	if resp.StatusCode != 200 || json.Unmarshal(b, &tpls) != nil || len(tpls) != 1 || tpls[0].Code != "school.lab" || len(tpls[0].Items) < 5 || tpls[0].Items[6].JudgedBy != "number" {
+		t.Fatalf("templates: %d %s", resp.StatusCode, b)
+	}
+	resp, b = do(t, "GET", w.base+"/api/places?grid="+w.grid, w.officer, "")
+	if resp.StatusCode != 200 || !strings.Contains(string(b), "物理实验室") {
+		t.Fatalf("places: %d %s", resp.StatusCode, b)
+	}
+	// Bad inputs: 4xx and nothing stored.
+	id := newCaseID()
+	good := w.body(id, "wiring", true)
+	for _, c := range []struct {
+		what, tok, body string
+		status          int
+	}{
+		{"item not in the template", w.officer, strings.Replace(good, `"item":"gas"`, `"item":"pool"`, 1), 400},
+		{"photo item without its photo", w.officer, w.body(id, "wiring", false), 400},
+		{"place outside the inspector's units", w.otherOfficer, good, 403},
+		{"leader may not record", w.leader, good, 403},
+		{"unknown field", w.officer, strings.Replace(good, `"lat"`, `"latitude"`, 1), 400},
+		{"not JSON", w.officer, `{"id":`, 400},
+	} {
+		resp, b := do(t, "POST", w.base+"/api/inspections", c.tok, c.body)
+		if resp.StatusCode != c.status {
+			t.Errorf("%s: %d %s, want %d", c.what, resp.StatusCode, b, c.status)
+		}
+		if n := w.count(t, `SELECT count(*) FROM inspections`); n != 0 {
+			t.Fatalf("%s: %d inspections stored", c.what, n)
+		}
+	}
+	// 201 first, 200 for the same body, 409 for another under the id.
+	for i, want := range []int{201, 200, 200} {
+		resp, b := do(t, "POST", w.base+"/api/inspections", w.officer, good)
+		if resp.StatusCode != want {
+			t.Fatalf("send %d: %d %s, want %d", i, resp.StatusCode, b, want)
+		}
+	}
+	resp, b = do(t, "POST", w.base+"/api/inspections", w.officer, w.body(id, "gas", true))
+	wantError(t, "another body under the id", resp, b, 409, "conflict")
+	if n, h := w.count(t, `SELECT count(*) FROM inspections`), w.count(t, `SELECT count(*) FROM hazards`); n != 1 || h != 1 {
+		t.Fatalf("%d inspections and %d hazards, want 1 and 1", n, h)
+	}
+	resp, b = do(t, "GET", w.base+"/api/hazards?unit="+w.grid+"&state=open", w.officer, "")
+	var hs []struct {
+		ID       int64
+		PlaceID  int64 `json:"place_id"`
+		Item     string
+		State    string
+		Deadline time.Time
+	}
+	if resp.StatusCode != 200 || json.Unmarshal(b, &hs) != nil || len(hs) != 1 || hs[0].Item != "wiring" || hs[0].PlaceID != w.lab || hs[0].Deadline.IsZero() {
+		t.Fatalf("open hazards: %d %s", resp.StatusCode, b)
+	}
+	for _, c := range []struct {
+		what, url, tok string
+		status         int
+	}{
+		{"bad state", "/api/hazards?unit=" + w.grid + "&state=fixed", w.officer, 400},
+		{"another grid's hazards", "/api/hazards?unit=" + w.grid, w.otherOfficer, 403},
+		{"bad format", "/api/hazards/register?unit=" + w.grid + "&format=doc", w.officer, 400},
+		{"bad staff", "/api/inspections/due?staff=x", w.officer, 400},
+	} {
+		if resp, b := do(t, "GET", w.base+c.url, c.tok, ""); resp.StatusCode != c.status {
+			t.Errorf("%s: %d %s, want %d", c.what, resp.StatusCode, b, c.status)
+		}
+	}
+	// Closing without a passing re-inspection: 409, still open.
+	resp, b = do(t, "POST", fmt.Sprintf("%s/api/hazards/%d/close", w.base, hs[0].ID), w.officer, fmt.Sprintf(`{"inspection":%q}`, id))
+	wantError(t, "close without re-inspection", resp, b, 409, "conflict")
+	if n := w.count(t, `SELECT count(*) FROM hazards WHERE state = 'open'`); n != 1 {
+		t.Fatalf("hazard closed by a refused request")
+	}
+	// The due list: the lab was inspected this week, so nothing is due.
+	resp, b = do(t, "GET", w.base+"/api/inspections/due?unit="+w.grid, w.officer, "")
+	if resp.StatusCode != 200 || strings.TrimSpace(string(b)) != "[]" {
+		t.Errorf("due after an inspection: %d %s", resp.StatusCode, b)
+	}
+	// A passing re-inspection closes it; the register shows it rectified.
+	again := newCaseID()
+	resp, b = do(t, "POST", w.base+"/api/inspections", w.officer, w.body(again, "", true))
+	if resp.StatusCode != 201 || !strings.Contains(string(b), fmt.Sprintf(`"hazards_closed":[%d]`, hs[0].ID)) {
+		t.Fatalf("re-inspection: %d %s", resp.StatusCode, b)
+	}
+	resp, b = do(t, "GET", w.base+"/api/hazards/register?unit="+w.grid+"&format=xlsx", w.leader, "")
+	if resp.StatusCode != 200 {
+		t.Fatalf("register xlsx: %d %s", resp.StatusCode, b)
+	}
+	x, err := excelize.OpenReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := x.GetRows("隐患台账")
+	if err != nil || len(rows) != 3 || rows[2][2] != "物理实验室 Physics lab" || rows[2][7] != "已整改" {
+		t.Fatalf("register rows %q %v", rows, err)
+	}
+	resp, b = do(t, "GET", w.base+"/api/hazards/register?unit="+w.grid+"&format=pdf", w.leader, "")
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pdf" {
+		t.Fatalf("register pdf: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	p := filepath.Join(t.TempDir(), "r.pdf")
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("pdftotext", p, "-").Output()
+	if err != nil || !strings.Contains(string(out), "物理实验室") || !strings.Contains(string(out), "已整改") {
+		t.Fatalf("pdftotext: %v %s", err, out)
+	}
+	// Drills: 201, the same again 200, the semester check sees it.
+	drill := fmt.Sprintf(`{"id":%q,"grid_code":%q,"held_on":%q,"scenario":"火灾疏散 fire evacuation","participants":120}`,
+		newCaseID(), w.grid, time.Now().Format(time.DateOnly))
+	for i, want := range []int{201, 200} {
+		if resp, b := do(t, "POST", w.base+"/api/drills", w.officer, drill); resp.StatusCode != want {
+			t.Fatalf("drill %d: %d %s, want %d", i, resp.StatusCode, b, want)
+		}
+	}
+	if resp, b := do(t, "POST", w.base+"/api/drills", w.otherOfficer, strings.Replace(drill, "-0000-4000", "-0001-4000", 1)); resp.StatusCode != 403 {
+		t.Errorf("drill in another grid: %d %s, want 403", resp.StatusCode, b)
+	}
+	if n := w.count(t, `SELECT count(*) FROM drills`); n != 1 {
+		t.Fatalf("%d drills stored, want 1", n)
+	}
+	resp, b = do(t, "GET", w.base+"/api/drills/check?unit="+w.community, w.leader, "")
+	if resp.StatusCode != 200 {
+		t.Fatalf("drill check: %d %s", resp.StatusCode, b)
+	}
+}

@@ -1,0 +1,231 @@
+// Package inspection runs safety inspections and hazard rectification (安全检查
+// 与隐患整改, issue #16): places inside a grid, checklists judged item by item,
+// hazards opened by failed items with a deadline in working days on the
+// region's calendar, closed only by a passing re-inspection, and a sweep
+// that marks the ones past their deadline overdue.
+package inspection
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"wangge/internal/apperr"
+	"wangge/internal/auth"
+	"wangge/internal/incidents"
+	"wangge/internal/media"
+	"wangge/internal/store"
+)
+
+// Service holds the store and the clock (tests pass a fake one; nil is time.Now).
+type Service struct {
+	Store *store.Store
+	Now   func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// Limits of an inspection.
+const (
+	// FarMetres: a phone further than this from the place is kept but
+	// flagged far. Refusing would lose real inspections: indoors, in a
+	// basement or just after going offline a phone's fix is often off by
+	// more, and the record matters more than the position.
+	FarMetres   = 150
+	MaxAge      = 90 * 24 * time.Hour // an offline phone may send this late
+	ClockSkew   = 10 * time.Minute
+	MaxPhotos   = 9
+	maxDeadline = 366 * 24 * time.Hour
+	sweepBatch  = 500
+)
+
+// NewPlace is the body of POST /api/places.
+type NewPlace struct {
+	GridCode           string   `json:"grid_code"`
+	ParentID           *int64   `json:"parent_id"`
+	Kind               string   `json:"kind"`
+	Name               string   `json:"name"`
+	Lon                *float64 `json:"lon"`
+	Lat                *float64 `json:"lat"`
+	ResponsibleStaffID *int64   `json:"responsible_staff_id"`
+}
+
+func validLonLat(lon, lat *float64) error {
+	if lon == nil || lat == nil {
+		return apperr.New(apperr.ErrInvalid, "lon and lat are required (WGS 84)")
+	}
+	if math.IsNaN(*lon) || math.IsNaN(*lat) || *lon < -180 || *lon > 180 || *lat < -90 || *lat > 90 {
+		return apperr.New(apperr.ErrInvalid, "lon %v, lat %v: not a position on Earth", *lon, *lat)
+	}
+	return nil
+}
+
+func validKind(k string) bool {
+	if len(k) < 2 || len(k) > 40 || k[0] < 'a' || k[0] > 'z' {
+		return false
+	}
+	for _, r := range k {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// CreatePlace registers a place inside a grid of p's units.
+func (s *Service) CreatePlace(ctx context.Context, p auth.Principal, np NewPlace, audit store.AuditEntry) (int64, error) {
+	if err := validLonLat(np.Lon, np.Lat); err != nil {
+		return 0, err
+	}
+	name, err := incidents.CleanText("name", np.Name, 100)
+	if err != nil {
+		return 0, err
+	}
+	if name == "" {
+		return 0, apperr.New(apperr.ErrInvalid, "name is required")
+	}
+	if !validKind(np.Kind) {
+		return 0, apperr.New(apperr.ErrInvalid, "kind %q: want a lower-case word such as building, school_lab, rental_house", np.Kind)
+	}
+	if !p.Can(auth.ManagePlaces, np.GridCode) {
+		return 0, apperr.New(apperr.ErrForbidden, "grid %q is outside %s's units", np.GridCode, p.Username)
+	}
+	var id int64
+	err = s.Store.InTx(ctx, func(tx pgx.Tx) error {
+		exists, inside, err := s.Store.GridContains(ctx, tx, np.GridCode, *np.Lon, *np.Lat)
+		if err != nil {
+			return err
+		}
+		if !exists {
+			return apperr.New(apperr.ErrInvalid, "no grid %q", np.GridCode)
+		}
+		if !inside {
+			return apperr.New(apperr.ErrInvalid, "the point %.6f, %.6f lies outside grid %s", *np.Lon, *np.Lat, np.GridCode)
+		}
+		if np.ParentID != nil {
+			parent, err := s.Store.PlaceByID(ctx, tx, *np.ParentID)
+			if err != nil {
+				return apperr.New(apperr.ErrInvalid, "parent_id %d: no such place", *np.ParentID)
+			}
+			if parent.GridCode != np.GridCode {
+				return apperr.New(apperr.ErrInvalid, "parent %d lies in grid %s, not %s", parent.ID, parent.GridCode, np.GridCode)
+			}
+		}
+		if np.ResponsibleStaffID != nil {
+			ok, err := s.Store.StafferExists(ctx, tx, *np.ResponsibleStaffID)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return apperr.New(apperr.ErrInvalid, "responsible_staff_id %d: no serving staff member", *np.ResponsibleStaffID)
+			}
+		}
+		id, err = s.Store.InsertPlace(ctx, tx, store.Place{GridCode: np.GridCode, ParentID: np.ParentID, Kind: np.Kind,
+			Name: name, Lon: *np.Lon, Lat: *np.Lat, ResponsibleStaffID: np.ResponsibleStaffID})
+		if err != nil {
+			return err
+		}
+		audit.Action, audit.ObjectType, audit.ObjectID = "place.create", "place", itoa(id)
+		audit.Details, _ = json.Marshal(map[string]any{"grid": np.GridCode, "kind": np.Kind, "name": name})
+		return s.Store.Audit(ctx, tx, audit)
+	})
+	return id, err
+}
+
+func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+// Submission is the body of POST /api/inspections.
+type Submission struct {
+	ID              string                   `json:"id"`
+	PlaceID         int64                    `json:"place_id"`
+	Template        string                   `json:"template"`
+	TemplateVersion int                      `json:"template_version"` // 0: the newest
+	InspectedAt     *time.Time               `json:"inspected_at"`
+	Lon             *float64                 `json:"lon"`
+	Lat             *float64                 `json:"lat"`
+	Results         []store.InspectionResult `json:"results"`
+}
+
+// Recorded is an inspection with the hazards it opened and closed.
+type Recorded struct {
+	store.Inspection
+	Opened []store.Hazard `json:"hazards_opened"`
+	Closed []int64        `json:"hazards_closed"`
+}
+
+func hashOf(sub Submission) []byte {
+	canon, _ := json.Marshal([]any{sub.PlaceID, sub.Template, sub.TemplateVersion,
+		sub.InspectedAt.UTC().Format(time.RFC3339Nano), *sub.Lon, *sub.Lat, sub.Results})
+	sum := sha256.Sum256(canon)
+	return sum[:]
+}
+
+// normalise checks what needs no database and canonicalises the body.
+func (s *Service) normalise(sub *Submission, now time.Time) error {
+	if !media.ValidUUID(sub.ID) {
+		return apperr.New(apperr.ErrInvalid, "id %q is not a UUID (the phone generates one per inspection)", sub.ID)
+	}
+	sub.ID = strings.ToLower(sub.ID)
+	if err := validLonLat(sub.Lon, sub.Lat); err != nil {
+		return err
+	}
+	*sub.Lon, *sub.Lat = math.Round(*sub.Lon*1e7)/1e7, math.Round(*sub.Lat*1e7)/1e7
+	if sub.InspectedAt == nil {
+		return apperr.New(apperr.ErrInvalid, "inspected_at is required (the time on the phone)")
+	}
+	at := sub.InspectedAt.Truncate(time.Microsecond)
+	if at.After(now.Add(ClockSkew)) {
+		return apperr.New(apperr.ErrInvalid, "inspected_at %s is in the future", at.Format(time.RFC3339))
+	}
+	if at.Before(now.Add(-MaxAge)) {
+		return apperr.New(apperr.ErrInvalid, "inspected_at %s is older than %s", at.Format(time.RFC3339), MaxAge)
+	}
+	sub.InspectedAt = &at
+	if sub.TemplateVersion < 0 {
+		return apperr.New(apperr.ErrInvalid, "template_version %d: want 1 or more (0 or none: the newest)", sub.TemplateVersion)
+	}
+	if len(sub.Results) == 0 || len(sub.Results) > 200 {
+		return apperr.New(apperr.ErrInvalid, "results: want one per checklist item")
+	}
+	for i := range sub.Results {
+		r := &sub.Results[i]
+		var err error
+		if r.Note, err = incidents.CleanText("note", r.Note, 2000); err != nil {
+			return err
+		}
+		if len(r.Photos) > MaxPhotos {
+			return apperr.New(apperr.ErrInvalid, "item %q: %d photos; the limit is %d", r.Item, len(r.Photos), MaxPhotos)
+		}
+		for j, ph := range r.Photos {
+			if !media.ValidUUID(ph) {
+				return apperr.New(apperr.ErrInvalid, "item %q: photos[%d] %q is not a UUID", r.Item, j, ph)
+			}
+			r.Photos[j] = strings.ToLower(ph)
+		}
+		if r.Value != nil && (math.IsNaN(*r.Value) || math.IsInf(*r.Value, 0)) {
+			return apperr.New(apperr.ErrInvalid, "item %q: value is not a number", r.Item)
+		}
+	}
+	return nil
+}
+
+// Places lists a grid's places (rooms, buildings, posts) for p.
+func (s *Service) Places(ctx context.Context, p auth.Principal, grid string) ([]store.Place, error) {
+	if len(grid) != 15 {
+		return nil, apperr.New(apperr.ErrInvalid, "grid %q: want a 15-digit grid code", grid)
+	}
+	if !p.Can(auth.ReadHazards, grid) {
+		return nil, apperr.New(apperr.ErrForbidden, "grid %s is outside %s's units", grid, p.Username)
+	}
+	return s.Store.PlacesInGrid(ctx, grid)
+}

@@ -1,0 +1,135 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"wangge/internal/apperr"
+)
+
+// Place is a building, floor, room or post inside a grid (issue #16), with
+// the person responsible for it (定人、定岗、定责).
+type Place struct {
+	ID                 int64     `json:"id"`
+	GridCode           string    `json:"grid_code"`
+	ParentID           *int64    `json:"parent_id"`
+	Kind               string    `json:"kind"`
+	Name               string    `json:"name"`
+	Lon                float64   `json:"lon"`
+	Lat                float64   `json:"lat"`
+	ResponsibleStaffID *int64    `json:"responsible_staff_id"`
+	ResponsibleName    string    `json:"responsible_name"`
+	RegionCode         string    `json:"region_code"`
+	CreatedAt          time.Time `json:"created_at"`
+}
+
+const placeCols = `p.id, p.grid_code, p.parent_id, p.kind, p.name, ST_X(p.pt), ST_Y(p.pt), p.responsible_staff_id,
+    coalesce(s.name, ''), p.region_code, p.created_at`
+
+func scanPlace(row pgx.Row) (Place, error) {
+	var p Place
+	err := row.Scan(&p.ID, &p.GridCode, &p.ParentID, &p.Kind, &p.Name, &p.Lon, &p.Lat, &p.ResponsibleStaffID,
+		&p.ResponsibleName, &p.RegionCode, &p.CreatedAt)
+	return p, err
+}
+
+// GridContains reports whether grid code is a grid (level 4) and whether
+// the point lies in it.
+func (s *Store) GridContains(ctx context.Context, q Querier, code string, lon, lat float64) (exists, inside bool, err error) {
+	err = q.QueryRow(ctx, `SELECT ST_Intersects(geom, ST_SetSRID(ST_MakePoint($2, $3), 4326)) FROM units
+        WHERE code = $1 AND level = 4`, code, lon, lat).Scan(&inside)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, false, nil
+	}
+	if err != nil {
+		return false, false, fmt.Errorf("store: grid contains: %w", err)
+	}
+	return true, inside, nil
+}
+
+// StafferExists reports whether staff id is a serving member of the force.
+func (s *Store) StafferExists(ctx context.Context, q Querier, id int64) (bool, error) {
+	var ok bool
+	err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM staff WHERE id = $1 AND retired_at IS NULL)`, id).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("store: staff exists: %w", err)
+	}
+	return ok, nil
+}
+
+// InsertPlace stores p and returns its id.
+func (s *Store) InsertPlace(ctx context.Context, q Querier, p Place) (int64, error) {
+	var id int64
+	err := q.QueryRow(ctx, `INSERT INTO places (grid_code, parent_id, kind, name, pt, responsible_staff_id, region_code)
+        VALUES ($1, $2, $3, $4, ST_SetSRID(ST_MakePoint($5, $6), 4326), $7, left($1, 6)) RETURNING id`,
+		p.GridCode, p.ParentID, p.Kind, p.Name, p.Lon, p.Lat, p.ResponsibleStaffID).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("store: insert place: %w", err)
+	}
+	return id, nil
+}
+
+// PlaceByID returns one place.
+func (s *Store) PlaceByID(ctx context.Context, q Querier, id int64) (Place, error) {
+	if q == nil {
+		q = s.pool
+	}
+	p, err := scanPlace(q.QueryRow(ctx, `SELECT `+placeCols+` FROM places p LEFT JOIN staff s ON s.id = p.responsible_staff_id
+        WHERE p.id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return p, apperr.New(apperr.ErrNotFound, "no place %d", id)
+	}
+	if err != nil {
+		return p, fmt.Errorf("store: place: %w", err)
+	}
+	return p, nil
+}
+
+// PlacesInGrid lists a grid's places, parents before their children's ids.
+func (s *Store) PlacesInGrid(ctx context.Context, grid string) ([]Place, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+placeCols+` FROM places p LEFT JOIN staff s ON s.id = p.responsible_staff_id
+        WHERE p.grid_code = $1 ORDER BY p.id LIMIT 10000`, grid)
+	if err != nil {
+		return nil, fmt.Errorf("store: places: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Place, error) { return scanPlace(r) })
+	if err != nil {
+		return nil, fmt.Errorf("store: places: %w", err)
+	}
+	return out, nil
+}
+
+// PlaceResponsible is the person responsible for a place: its own, else the
+// nearest ancestor's (a room without one falls to its building's).
+func (s *Store) PlaceResponsible(ctx context.Context, q Querier, id int64) (*int64, error) {
+	var staff *int64
+	err := q.QueryRow(ctx, `WITH RECURSIVE up AS (
+            SELECT id, parent_id, responsible_staff_id, 0 AS depth FROM places WHERE id = $1
+            UNION ALL
+            SELECT p.id, p.parent_id, p.responsible_staff_id, up.depth + 1 FROM places p JOIN up ON p.id = up.parent_id
+             WHERE up.responsible_staff_id IS NULL AND up.depth < 20)
+        SELECT responsible_staff_id FROM up WHERE responsible_staff_id IS NOT NULL ORDER BY depth LIMIT 1`, id).Scan(&staff)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: place responsible: %w", err)
+	}
+	return staff, nil
+}
+
+// PlaceDistance is the distance in metres from the point to the place (its
+// outline when it has one, else its point).
+func (s *Store) PlaceDistance(ctx context.Context, q Querier, id int64, lon, lat float64) (float64, error) {
+	var d float64
+	err := q.QueryRow(ctx, `SELECT ST_Distance(coalesce(polygon::geometry, pt::geometry)::geography,
+            ST_SetSRID(ST_MakePoint($2, $3), 4326)::geography) FROM places WHERE id = $1`, id, lon, lat).Scan(&d)
+	if err != nil {
+		return 0, fmt.Errorf("store: place distance: %w", err)
+	}
+	return d, nil
+}

@@ -1,0 +1,203 @@
+// inspections: the inspector's safety checks (安全检查) on a phone — the places
+// of their grid with what is due, the checklist of the picked place, and the
+// open hazards (隐患). Each inspection gets its UUID on the phone; photos are
+// shrunk and kept with it, and one that cannot be sent stays in localStorage
+// and is sent again with the same UUIDs (photos first), so a retry is stored once.
+import { api, get, ApiError } from './api.js';
+import { t } from './i18n.js';
+
+const PENDING = 'wangge.inspections.pending';
+let me = null;
+let current = null; // {place, template}
+let templates = [];
+
+const $ = (id) => /** @type {HTMLInputElement} */ (document.getElementById(id));
+
+const pending = () => JSON.parse(localStorage.getItem(PENDING) || '[]');
+const setPending = (xs) => localStorage.setItem(PENDING, JSON.stringify(xs));
+
+/** shrink turns a camera photo into a JPEG of at most 1280 px (a data URL small enough to keep offline). */
+async function shrink(file) {
+  const img = await createImageBitmap(file);
+  const k = Math.min(1, 1280 / Math.max(img.width, img.height));
+  const c = document.createElement('canvas');
+  c.width = Math.round(img.width * k); c.height = Math.round(img.height * k);
+  c.getContext('2d').drawImage(img, 0, 0, c.width, c.height);
+  return c.toDataURL('image/jpeg', 0.8);
+}
+
+/** upload stores one kept photo under its UUID (a retried upload is answered 200). */
+async function upload(p) {
+  // Decoded here: the page's CSP lets fetch reach only its own origin, not data: URLs.
+  const bin = atob(p.data.slice(p.data.indexOf(',') + 1));
+  const blob = new Blob([Uint8Array.from(bin, (c) => c.charCodeAt(0))], { type: 'image/jpeg' });
+  const r = await fetch(`/api/media?id=${p.id}`, { method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'image/jpeg' }, body: blob });
+  if (!r.ok) {
+    const e = ((await r.json().catch(() => null)) || {}).error || {};
+    throw new ApiError(r.status, e.code || String(r.status), e.message || r.statusText, e.details);
+  }
+}
+
+/** send uploads the photos and posts the inspection; a network failure keeps it, an answer (even 4xx) settles it. */
+async function send(entry) {
+  try {
+    for (const p of entry.photos) await upload(p);
+    const r = await api('POST', '/api/inspections', entry.body);
+    setPending(pending().filter((x) => x.body.id !== entry.body.id));
+    return r;
+  } catch (e) {
+    if (e instanceof ApiError) { setPending(pending().filter((x) => x.body.id !== entry.body.id)); throw e; }
+    if (!pending().some((x) => x.body.id === entry.body.id)) setPending([...pending(), entry]);
+    return null;
+  }
+}
+
+async function flush() {
+  for (const entry of pending()) {
+    const r = await send(entry).catch(() => null);
+    if (!r) continue;
+    $('in-summary').dataset.saved = r.id;
+    if (current && r.place_id === current.place.id) {
+      current = null;
+      $('in-form').hidden = true;
+      $('in-result').textContent = t('insp_saved', { n: r.hazards_opened.length });
+    }
+  }
+}
+
+function position() {
+  return new Promise((resolve) => {
+    if (!navigator.geolocation) return resolve(null);
+    navigator.geolocation.getCurrentPosition(
+      (p) => resolve({ lon: p.coords.longitude, lat: p.coords.latitude }),
+      () => resolve(null), { timeout: 10000, maximumAge: 60000 });
+  });
+}
+
+async function render() {
+  const grid = me && me.unit_code;
+  if (!grid || grid.length !== 15) { $('in-summary').textContent = t('insp_no_grid'); return; }
+  if (!templates.length) templates = await get('/api/inspection-templates');
+  const [places, due, hazards] = await Promise.all([
+    get(`/api/places?grid=${grid}`), get(`/api/inspections/due?unit=${grid}`), get(`/api/hazards?unit=${grid}`)]);
+  const dueOf = new Map(due.map((d) => [d.place_id, d.state]));
+  const checked = places.filter((p) => templates.some((x) => x.kind === p.kind));
+  $('in-summary').textContent = t('insp_due_n', { n: due.length, m: checked.length });
+  $('in-places').replaceChildren(...checked.map((p) => {
+    const li = document.createElement('li');
+    li.dataset.place = String(p.id);
+    const name = document.createElement('span');
+    name.className = 'addr'; name.textContent = p.name;
+    const st = document.createElement('small');
+    const s = dueOf.get(p.id);
+    st.textContent = s ? t(`insp_${s}`) : t('insp_done');
+    st.className = s || 'done';
+    const b = document.createElement('button');
+    b.textContent = t('insp_check');
+    b.onclick = () => openForm(p);
+    li.append(name, st, b);
+    return li;
+  }));
+  const open = hazards.filter((h) => h.state !== 'closed');
+  $('in-hazards').replaceChildren(...open.map((h) => {
+    const li = document.createElement('li');
+    li.dataset.hazard = String(h.id);
+    li.className = h.state;
+    li.textContent = `${h.place_name} · ${h.item_text} · ${t('insp_deadline')} ${new Date(h.deadline).toLocaleString()} · ${t(`insp_${h.state}`)}`;
+    return li;
+  }));
+}
+
+function openForm(place) {
+  const tpl = templates.find((x) => x.kind === place.kind);
+  current = { place, template: tpl };
+  $('in-title').textContent = `${place.name} · ${tpl.name}`;
+  $('in-result').textContent = '';
+  $('in-items').replaceChildren(...tpl.items.map((it) => {
+    const row = document.createElement('div');
+    row.className = 'insp-item';
+    row.dataset.item = it.code;
+    const label = document.createElement('label');
+    const text = document.createElement('span');
+    text.textContent = it.text;
+    label.append(text);
+    let input;
+    if (it.judged_by === 'number') {
+      input = document.createElement('input');
+      input.type = 'number'; input.step = 'any'; input.required = true; input.className = 'value';
+      input.placeholder = `${it.min ?? ''}–${it.max ?? ''}`;
+    } else {
+      input = document.createElement('input');
+      input.type = 'checkbox'; input.checked = true; input.className = 'ok';
+      const ok = document.createElement('small');
+      ok.textContent = t('insp_pass');
+      label.append(ok);
+    }
+    label.append(input);
+    row.append(label);
+    if (it.judged_by === 'photo') {
+      const f = document.createElement('input');
+      f.type = 'file'; f.accept = 'image/*'; f.capture = 'environment'; f.className = 'photo'; f.required = true;
+      row.append(f);
+    }
+    const note = document.createElement('input');
+    note.className = 'note'; note.placeholder = t('insp_note');
+    row.append(note);
+    return row;
+  }));
+  $('in-form').hidden = false;
+}
+
+async function submit(e) {
+  e.preventDefault();
+  if (!current) return;
+  const out = $('in-result');
+  const where = await position();
+  if (!where) { out.textContent = t('insp_no_position'); return; }
+  const photos = [];
+  const results = [];
+  for (const row of /** @type {NodeListOf<HTMLElement>} */ ($('in-items').querySelectorAll('.insp-item'))) {
+    const q = (sel) => /** @type {HTMLInputElement|null} */ (row.querySelector(sel));
+    const r = { item: row.dataset.item, ok: true };
+    if (q('.value')) r.value = Number(q('.value').value);
+    else r.ok = q('.ok').checked;
+    if (q('.note').value) r.note = q('.note').value;
+    const file = q('.photo') && q('.photo').files[0];
+    if (file) {
+      const p = { id: crypto.randomUUID(), data: await shrink(file) };
+      photos.push(p);
+      r.photos = [p.id];
+    }
+    results.push(r);
+  }
+  const body = {
+    id: crypto.randomUUID(), place_id: current.place.id, template: current.template.code,
+    template_version: current.template.version, inspected_at: new Date().toISOString(), lon: where.lon, lat: where.lat, results,
+  };
+  try {
+    const r = await send({ body, photos });
+    if (!r) { out.textContent = t('insp_queued'); return; }
+    out.textContent = t(r.far ? 'insp_saved_far' : 'insp_saved', { n: r.hazards_opened.length, m: Math.round(r.distance_m) });
+    out.dataset.inspection = r.id;
+    current = null;
+    $('in-form').hidden = true;
+    $('in-summary').dataset.saved = r.id;
+    await render();
+  } catch (x) {
+    out.textContent = x.message;
+  }
+}
+
+/** initInspections wires the form once. */
+export function initInspections() {
+  $('in-form').addEventListener('submit', (e) => submit(e).catch((x) => { $('in-result').textContent = x.message; }));
+  $('in-cancel').onclick = () => { current = null; $('in-form').hidden = true; };
+  window.addEventListener('online', () => flush().then(render).catch(() => {}));
+}
+
+/** enterInspections resends kept inspections, then shows the places, what is due and the open hazards. */
+export async function enterInspections(user) {
+  me = user;
+  await flush();
+  await render();
+}
