@@ -29,7 +29,7 @@ INSERT INTO assessment_rules (unit_code, version, rules, created_by, created_at)
 CREATE TABLE training_sessions (
     id          bigserial PRIMARY KEY,
     region_code text NOT NULL CHECK (region_code ~ '^[0-9]{6}$'),
-    unit_code   text NOT NULL REFERENCES units (code) ON UPDATE CASCADE,
+    unit_code   text NOT NULL REFERENCES units (code) ON UPDATE CASCADE ON DELETE CASCADE,
     title       text NOT NULL CHECK (btrim(title) <> '' AND length(title) <= 200),
     held_on     date NOT NULL,
     recorded_by bigint REFERENCES users (id) ON DELETE SET NULL,
@@ -40,7 +40,7 @@ CREATE INDEX training_sessions_region_day ON training_sessions (region_code, hel
 
 CREATE TABLE training_attendance (
     session_id  bigint NOT NULL REFERENCES training_sessions (id) ON DELETE CASCADE,
-    user_id     bigint NOT NULL REFERENCES users (id),
+    user_id     bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     region_code text NOT NULL CHECK (region_code ~ '^[0-9]{6}$'),
     status      text NOT NULL CHECK (status IN ('present', 'excused', 'absent')),
     note        text NOT NULL DEFAULT '' CHECK (length(note) <= 500),
@@ -54,7 +54,7 @@ CREATE INDEX training_attendance_user ON training_attendance (user_id);
 CREATE TABLE phone_spot_checks (
     id          bigserial PRIMARY KEY,
     region_code text NOT NULL CHECK (region_code ~ '^[0-9]{6}$'),
-    user_id     bigint NOT NULL REFERENCES users (id),
+    user_id     bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     called_at   timestamptz NOT NULL,
     answered    boolean NOT NULL,
     note        text NOT NULL DEFAULT '' CHECK (length(note) <= 500),
@@ -68,7 +68,7 @@ CREATE INDEX phone_spot_checks_region_time ON phone_spot_checks (region_code, ca
 CREATE TABLE dispatch_checks (
     id          bigserial PRIMARY KEY,
     region_code text NOT NULL CHECK (region_code ~ '^[0-9]{6}$'),
-    user_id     bigint NOT NULL REFERENCES users (id),
+    user_id     bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     level       text NOT NULL CHECK (level IN ('province', 'city', 'county')),
     checked_at  timestamptz NOT NULL,
     note        text NOT NULL DEFAULT '' CHECK (length(note) <= 500),
