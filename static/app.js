@@ -12,13 +12,14 @@ import { initDisplay, enterDisplay, leaveDisplay } from './display.js';
 import { initPatrol, enterPatrol, leavePatrol } from './patrol.js';
 import { initJurisdiction, enterJurisdiction, leaveJurisdiction } from './jurisdiction.js';
 import { initVisits, enterVisits } from './residents.js';
+import { initAssessment, enterAssessment, leaveAssessment } from './assessment.js';
 
 /** MODES_BY_ROLE lists each role's modes; the first is where it lands. */
 const MODES_BY_ROLE = {
-  admin: ['map', 'lookup', 'planner', 'display', 'patrol', 'staff', 'visits'],
+  admin: ['map', 'lookup', 'planner', 'display', 'patrol', 'staff', 'visits', 'assessment'],
   planner: ['planner', 'map', 'lookup', 'staff'],
   officer: ['lookup', 'visits', 'map'],
-  leader: ['display', 'map', 'patrol'],
+  leader: ['display', 'map', 'patrol', 'assessment'],
   auditor: ['map'],
 };
 
@@ -30,6 +31,7 @@ const MODES = {
   patrol: { panel: 'patrol-panel', enter: enterPatrol, leave: leavePatrol },
   staff: { panel: 'jurisdiction-panel', enter: enterJurisdiction, leave: leaveJurisdiction },
   visits: { panel: 'visits-panel', enter: () => enterVisits(me) },
+  assessment: { panel: 'assessment-panel', enter: enterAssessment, leave: leaveAssessment },
 };
 
 let me = null;
@@ -115,5 +117,6 @@ initDisplay();
 initPatrol();
 initJurisdiction();
 initVisits();
+initAssessment();
 applyTo(document);
 start().catch(showError);
