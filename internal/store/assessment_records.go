@@ -44,7 +44,7 @@ type Attendance struct {
 }
 
 // InsertTrainingSession stores a session (its attendance separately).
-func (s *Store) InsertTrainingSession(ctx context.Context, q Querier, t TrainingSession, by int64) (int64, error) {
+func (s *Store) InsertTrainingSession(ctx context.Context, q Querier, t TrainingSession, by *int64) (int64, error) {
 	var id int64
 	err := q.QueryRow(ctx, `INSERT INTO training_sessions (region_code, unit_code, title, held_on, recorded_by)
         VALUES (left($1, 6), $1, $2, $3::date, $4) RETURNING id`, t.Unit, t.Title, t.HeldOn, by).Scan(&id)
@@ -81,7 +81,7 @@ func (s *Store) TrainingSessionByID(ctx context.Context, q Querier, id int64) (T
 }
 
 // PutAttendance records (or corrects) a worker's status at a session.
-func (s *Store) PutAttendance(ctx context.Context, q Querier, session int64, a Attendance, by int64) error {
+func (s *Store) PutAttendance(ctx context.Context, q Querier, session int64, a Attendance, by *int64) error {
 	_, err := q.Exec(ctx, `INSERT INTO training_attendance (session_id, user_id, region_code, status, note, recorded_by)
         SELECT id, $2, region_code, $3, $4, $5 FROM training_sessions WHERE id = $1
         ON CONFLICT (session_id, user_id) DO UPDATE SET status = EXCLUDED.status, note = EXCLUDED.note,
@@ -103,7 +103,7 @@ type SpotCheck struct {
 }
 
 // InsertPhoneCheck stores a phone spot check of a worker (region: the worker's grid's).
-func (s *Store) InsertPhoneCheck(ctx context.Context, q Querier, c SpotCheck, region string, by int64) (int64, error) {
+func (s *Store) InsertPhoneCheck(ctx context.Context, q Querier, c SpotCheck, region string, by *int64) (int64, error) {
 	var id int64
 	err := q.QueryRow(ctx, `INSERT INTO phone_spot_checks (region_code, user_id, called_at, answered, note, recorded_by)
         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, region, c.UserID, c.At, c.Answered, c.Note, by).Scan(&id)
@@ -114,7 +114,7 @@ func (s *Store) InsertPhoneCheck(ctx context.Context, q Querier, c SpotCheck, re
 }
 
 // InsertDispatchCheck stores a missed dispatch call found by a check.
-func (s *Store) InsertDispatchCheck(ctx context.Context, q Querier, c SpotCheck, region string, by int64) (int64, error) {
+func (s *Store) InsertDispatchCheck(ctx context.Context, q Querier, c SpotCheck, region string, by *int64) (int64, error) {
 	var id int64
 	err := q.QueryRow(ctx, `INSERT INTO dispatch_checks (region_code, user_id, level, checked_at, note, recorded_by)
         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, region, c.UserID, c.Level, c.At, c.Note, by).Scan(&id)
