@@ -52,7 +52,7 @@ export function initAssessment() {
       h('a', { id: 'as-xlsx', class: 'button', 'data-i18n': 'as_export_xlsx' }),
       h('a', { id: 'as-csv', class: 'button', 'data-i18n': 'as_export_csv' }),
       h('button', { type: 'button', id: 'as-close', 'data-i18n': 'as_close' })),
-    h('table', { id: 'as-ranking', class: 'stats' }),
+    h('div', { id: 'as-table-wrap' }, h('table', { id: 'as-ranking', class: 'stats' })),
     h('div', { id: 'as-detail' }),
     h('p', { class: 'muted', 'data-i18n': 'as_legend' }));
   document.getElementById('panel').appendChild(sec);
