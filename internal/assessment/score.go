@@ -193,6 +193,9 @@ func Score(r Rules, in Inputs) Result {
 				}
 				for _, x := range incs[w.ID] {
 					if x.Invalid {
+						if x.JudgedBy == "" {
+							x.JudgedBy = "an account not on record" // cases loaded without their history
+						}
 						ds = append(ds, each(it, fmt.Sprintf("无效事件 incident %s #%d judged invalid by %s", x.Day, x.Seq, x.JudgedBy), fmt.Sprintf("incident:%d", x.Seq)))
 					}
 				}
