@@ -6,7 +6,9 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -303,7 +305,50 @@ func TestAssessmentMonthFromRecords(t *testing.T) {
 		street, now.Format(time.DateOnly), worker)); resp.StatusCode != 201 {
 		t.Fatalf("training: %d %s", resp.StatusCode, b)
 	}
+	var session struct{ ID int64 }
+	json.Unmarshal(b, &session)
+	// Idempotent: the same key and body store once; the same key with another body conflicts.
+	idem := func(body string) (int, string) {
+		req, _ := http.NewRequest("POST", base+"/api/assessment/dispatch-checks", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+leader)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", "dispatch-1")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		out, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(out)
+	}
+	dispatches := count(`SELECT count(*) FROM dispatch_checks`)
+	today := now.Add(-time.Hour).Format(time.RFC3339)
+	dBody := fmt.Sprintf(`{"user_id":%d,"at":%q,"level":"city","note":"市级抽查未接"}`, worker, today)
+	st1, b1s := idem(dBody)
+	st2, b2s := idem(dBody)
+	st3, _ := idem(strings.Replace(dBody, "city", "county", 1))
+	if st1 != 201 || st2 != st1 || b1s != b2s || st3 != 409 || count(`SELECT count(*) FROM dispatch_checks`) != dispatches+1 {
+		t.Errorf("idempotent dispatch check: %d %d %d, %d stored", st1, st2, st3, count(`SELECT count(*) FROM dispatch_checks`)-dispatches)
+	}
+	// Attendance corrected later: the excused worker marked absent loses 2 points.
+	if resp, b = do(t, "POST", fmt.Sprintf("%s/api/assessment/training/%d/attendance", base, session.ID), leader,
+		fmt.Sprintf(`{"user_id":%d,"status":"absent","note":"未请假"}`, worker)); resp.StatusCode != 201 {
+		t.Fatalf("attendance: %d %s", resp.StatusCode, b)
+	}
 	cur := getMonth(t, base, leader, street, thisS)
+	for _, w := range cur.Workers {
+		for _, it := range w.Items {
+			if w.WorkerID == worker && it.Item == "training" && (len(it.Deductions) != 1 || it.Points != 8) {
+				t.Errorf("absent after correction: %+v", it)
+			}
+			if w.WorkerID == worker && it.Item == "dispatch" && len(it.Deductions) != 1 {
+				t.Errorf("this month's city dispatch check: %+v", it)
+			}
+		}
+	}
+	// Back to excused for the count below.
+	do(t, "POST", fmt.Sprintf("%s/api/assessment/training/%d/attendance", base, session.ID), leader, fmt.Sprintf(`{"user_id":%d,"status":"excused"}`, worker))
+	cur = getMonth(t, base, leader, street, thisS)
 	absent := 0
 	for _, w := range cur.Workers {
 		for _, it := range w.Items {
