@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -38,8 +39,9 @@ WHERE user_id = ANY($1) AND day >= $2::date AND day < $3::date GROUP BY user_id`
 // against the reporter, naming who judged it.
 const assessIncidentsSQL = `
 SELECT i.reported_by, i.id, to_char(i.reported_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), i.status,
-       coalesce((SELECT coalesce(nullif(e.actor_name, ''), u.username, '') FROM incident_events e LEFT JOIN users u ON u.id = e.actor
-                 WHERE e.incident_id = i.id AND e.to_status = 'invalid' ORDER BY e.at DESC, e.id DESC LIMIT 1), '')
+       CASE WHEN i.status = 'invalid' THEN coalesce((SELECT coalesce(nullif(e.actor_name, ''), u.username, '')
+                 FROM incident_events e LEFT JOIN users u ON u.id = e.actor
+                 WHERE e.incident_id = i.id AND e.to_status = 'invalid' ORDER BY e.at DESC, e.id DESC LIMIT 1), '') ELSE '' END
 FROM incidents i
 WHERE i.reported_by = ANY($1) AND i.reported_at >= $2 AND i.reported_at < $3 AND i.status <> 'reported'
 ORDER BY i.id`
@@ -183,10 +185,37 @@ func (s *Store) AssessmentInputs(ctx context.Context, unit string, month, asOf t
 	return in, nil
 }
 
-// missedVisits: households of the workers' grids whose visit period ends
-// with the month and had no visit in it (the visits due list's rule).
-// Grids without rules of their own share their community's rules, so they
-// are read a community at a time.
+// The visits due list's rule (visits.go dueSQL): the strictest rule per
+// household among '*' and its members' categories, each category's rule from
+// the most specific unit. Only periods that end with the month are read, and
+// a household is missed when no visit in its period was recorded by asOf.
+const missedVisitsSQL = `
+WITH r AS (
+    SELECT DISTINCT ON (category) category, months FROM visit_rules
+    WHERE unit_code = ANY($2) ORDER BY category, array_position($2, unit_code)
+), hh AS (
+    SELECT h.id, coalesce(nullif(a.full_text, ''), b.name) AS addr, b.grid_code
+    FROM households h JOIN buildings b ON b.id = h.building_id LEFT JOIN addresses a ON a.id = h.address_id
+    WHERE b.grid_code = ANY($1)
+), ruled AS (
+    SELECT hh.id, hh.addr, hh.grid_code, rr.category, rr.months,
+           make_date(extract(year FROM $3::date)::int, ((extract(month FROM $3::date)::int - 1) / rr.months) * rr.months + 1, 1) AS pstart
+    FROM hh CROSS JOIN LATERAL (
+        SELECT r.category, r.months FROM r
+        WHERE r.category = '*' OR r.category IN (SELECT unnest(p.categories) FROM persons p WHERE p.household_id = hh.id)
+        ORDER BY r.months, r.category LIMIT 1) rr
+)
+SELECT ruled.id, ruled.addr, ruled.grid_code, ruled.category, ruled.months, to_char(ruled.pstart, 'YYYY-MM-DD')
+FROM ruled
+WHERE extract(month FROM $3::date)::int % ruled.months = 0
+  AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.household_id = ruled.id AND v.recorded_at <= $4
+                  AND v.visited_at >= (ruled.pstart::timestamp AT TIME ZONE 'Asia/Shanghai')
+                  AND v.visited_at < (($3::date + interval '1 month')::timestamp AT TIME ZONE 'Asia/Shanghai'))
+ORDER BY ruled.grid_code, ruled.id`
+
+// missedVisits reads the missed households of the workers' grids. Grids
+// whose rules come from the same units are read together (usually all of
+// them: rules are set high up), so a city is a few queries, not one a grid.
 func (s *Store) missedVisits(ctx context.Context, workers []assessment.Worker, month, asOf time.Time) ([]assessment.MissedVisit, error) {
 	grids := map[string]bool{}
 	for _, w := range workers {
@@ -200,48 +229,48 @@ func (s *Store) missedVisits(ctx context.Context, workers []assessment.Worker, m
 		list = append(list, g)
 	}
 	slices.Sort(list)
-	rows, err := s.pool.Query(ctx, `SELECT DISTINCT unit_code FROM visit_rules WHERE unit_code = ANY($1)`, list)
+	rows, err := s.pool.Query(ctx, `SELECT DISTINCT unit_code FROM visit_rules`)
 	if err != nil {
 		return nil, err
 	}
-	own, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	units, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
 		return nil, err
 	}
-	var batches [][]string
-	byCommunity := map[string]int{}
+	batches := map[string][]string{}
+	var keys []string
 	for _, g := range list {
-		if slices.Contains(own, g) {
-			batches = append(batches, []string{g})
-			continue
+		var key []string
+		for _, u := range ruleUnits(g) {
+			if slices.Contains(units, u) {
+				key = append(key, u)
+			}
 		}
-		i, ok := byCommunity[g[:12]]
-		if !ok {
-			i = len(batches)
-			byCommunity[g[:12]] = i
-			batches = append(batches, nil)
+		k := strings.Join(key, ",")
+		if _, ok := batches[k]; !ok {
+			keys = append(keys, k)
 		}
-		batches[i] = append(batches[i], g)
+		batches[k] = append(batches[k], g)
 	}
-	ym := month.Format("2006-01")
 	var out []assessment.MissedVisit
-	for _, b := range batches {
-		drs, err := s.dueRows(ctx, b, month, asOf)
+	for _, k := range keys {
+		b := batches[k]
+		rows, err := s.pool.Query(ctx, missedVisitsSQL, b, ruleUnits(b[0]), month.Format(time.DateOnly), asOf)
 		if err != nil {
 			return nil, err
 		}
-		for _, d := range drs {
-			ps, err := time.Parse(time.DateOnly, d.PeriodStart)
-			if err != nil {
-				return nil, err
-			}
-			// Only a period that ends with this month is missed now.
-			if d.done || ps.AddDate(0, d.Months-1, 0).Format("2006-01") != ym {
-				continue
-			}
-			out = append(out, assessment.MissedVisit{Grid: d.grid, Household: d.HouseholdID, Address: d.Address,
-				Rule: fmt.Sprintf("%s every %d month(s) from %s", d.Category, d.Months, d.PeriodStart)})
+		got, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (assessment.MissedVisit, error) {
+			var m assessment.MissedVisit
+			var cat, from string
+			var months int
+			err := r.Scan(&m.Household, &m.Address, &m.Grid, &cat, &months, &from)
+			m.Rule = fmt.Sprintf("%s every %d month(s) from %s", cat, months, from)
+			return m, err
+		})
+		if err != nil {
+			return nil, err
 		}
+		out = append(out, got...)
 	}
 	return out, nil
 }
