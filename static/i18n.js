@@ -136,6 +136,9 @@ const DICT = {
   patrol_in_grid: ['网格内小时', 'Hours in own grid'],
   patrol_coverage: ['网格覆盖率', 'Grid coverage'],
   patrol_trips_stops: ['行程 / 停留', 'Trips / stops'],
+  patrol_all_tracks: ['全部轨迹（按人着色）', 'All tracks (a colour per worker)'],
+  patrol_positions: ['实时位置', 'Live positions'],
+  patrol_position_age: ['{name} · {min} 分钟前', '{name} · {min} min ago'],
   // Jurisdiction (issue 12): the grid force panel, boards and cards.
   mode_staff: ['网格力量', 'Staff'],
   jur_title: ['网格力量与公示牌', 'Grid staff and notice boards'],

@@ -1,7 +1,9 @@
 // patrol: the leader's patrol view — who patrolled on a day and for how
 // long against target, one worker-day's track played back in time order
 // (play, pause, speed), and the coverage gaps (where nobody came within the
-// radius) and visit frequency of the worker's grid as layers with a legend.
+// radius) and visit frequency of the worker's grid as layers with a legend;
+// every worker's tracks of the day as vector tiles, a colour per worker, and
+// the last known positions, polled while shown.
 import { get } from './api.js';
 import { t, onLang, applyTo } from './i18n.js';
 import { state, fitTo, district } from './gridmap.js';
@@ -9,6 +11,11 @@ import { showError, h } from './card.js';
 
 const empty = () => ({ type: 'FeatureCollection', features: [] });
 const VISIT_COLOURS = ['#f1faee', '#a8dadc', '#457b9d', '#1d3557']; // 0, 1, 2, 3+ days
+// The tiles' colour property (0–11, per worker) picks from this palette.
+const WORKER_COLOURS = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4',
+  '#f032e6', '#9a6324', '#469990', '#800000', '#808000', '#000075'];
+const POSITIONS_EVERY_MS = 15000;
+let positionsTimer = 0;
 let summary = null; // GET /api/patrol/summary of the chosen date
 let play = null; // {fixes, i, simT, speed, running, raf}
 
@@ -30,6 +37,8 @@ export function initPatrol() {
     h('fieldset', { id: 'pt-layers' }, h('legend', { 'data-i18n': 'patrol_layers' }),
       h('label', {}, h('input', { type: 'checkbox', 'data-layer': 'gaps' }), ' ', h('span', { 'data-i18n': 'patrol_gaps' })),
       h('label', {}, h('input', { type: 'checkbox', 'data-layer': 'visits' }), ' ', h('span', { 'data-i18n': 'patrol_visits' })),
+      h('label', {}, h('input', { type: 'checkbox', 'data-layer': 'all' }), ' ', h('span', { 'data-i18n': 'patrol_all_tracks' })),
+      h('label', {}, h('input', { type: 'checkbox', 'data-layer': 'positions' }), ' ', h('span', { 'data-i18n': 'patrol_positions' })),
       h('label', {}, h('span', { 'data-i18n': 'patrol_radius' }), h('input', { id: 'pt-radius', type: 'number', min: 1, max: 500, value: 50 }))),
     h('div', { id: 'pt-legend', class: 'legend' }));
   document.getElementById('panel').appendChild(sec);
@@ -49,26 +58,70 @@ export function initPatrol() {
 function ensureLayers() {
   const map = state.map;
   if (map.getSource('pt-track')) return;
-  for (const s of ['pt-gaps', 'pt-visits', 'pt-track', 'pt-head']) map.addSource(s, { type: 'geojson', data: empty() });
+  for (const s of ['pt-gaps', 'pt-visits', 'pt-track', 'pt-head', 'pt-positions']) map.addSource(s, { type: 'geojson', data: empty() });
+  map.addSource('pt-all', { type: 'vector', tiles: [allTracksURL()], minzoom: 0, maxzoom: 18 });
+  map.addLayer({ id: 'pt-all', type: 'line', source: 'pt-all', 'source-layer': 'tracks', layout: { visibility: 'none' },
+    paint: { 'line-color': ['match', ['get', 'colour'], ...WORKER_COLOURS.flatMap((c, i) => [i, c]), '#555'], 'line-width': 2, 'line-opacity': 0.8 } });
   map.addLayer({ id: 'pt-visits', type: 'fill', source: 'pt-visits', paint: {
     'fill-color': ['step', ['get', 'days'], VISIT_COLOURS[0], 1, VISIT_COLOURS[1], 2, VISIT_COLOURS[2], 3, VISIT_COLOURS[3]], 'fill-opacity': 0.6 } });
   map.addLayer({ id: 'pt-gaps', type: 'fill', source: 'pt-gaps', paint: { 'fill-color': '#e63946', 'fill-opacity': 0.45, 'fill-outline-color': '#9d0208' } });
   map.addLayer({ id: 'pt-track', type: 'line', source: 'pt-track', paint: { 'line-color': '#2a9d8f', 'line-width': 3 } });
   map.addLayer({ id: 'pt-head', type: 'circle', source: 'pt-head', paint: { 'circle-radius': 7, 'circle-color': '#ffb703', 'circle-stroke-color': '#000', 'circle-stroke-width': 1 } });
+  map.addLayer({ id: 'pt-positions', type: 'circle', source: 'pt-positions', paint: {
+    'circle-radius': 6, 'circle-color': '#1d3557', 'circle-stroke-color': '#fff', 'circle-stroke-width': 2,
+    // Fading with age: a fix at the configured limit is nearly transparent.
+    'circle-opacity': ['get', 'opacity'] } });
+  map.addLayer({ id: 'pt-positions-label', type: 'symbol', source: 'pt-positions', layout: {
+    'text-field': ['get', 'label'], 'text-size': 11, 'text-offset': [0, 1.2], 'text-anchor': 'top' },
+  paint: { 'text-halo-color': '#fff', 'text-halo-width': 1 } });
+}
+
+// allTracksURL is the track tiles of the chosen day for the district's workers.
+function allTracksURL() {
+  const date = /** @type {HTMLInputElement} */ (document.getElementById('pt-date')).value;
+  return `${location.origin}/api/patrol/tiles/{z}/{x}/{y}.mvt?grid=${encodeURIComponent(allTracksUnit)}&from=${date}&to=${date}`;
+}
+let allTracksUnit = '';
+
+// refreshAllTracks points the track tiles at the chosen day and unit.
+async function refreshAllTracks() {
+  allTracksUnit = (await district())?.code || '';
+  const src = /** @type {any} */ (state.map.getSource('pt-all'));
+  if (src && allTracksUnit) src.setTiles([allTracksURL()]);
+}
+
+// loadPositions fetches the last positions, while the layer is shown.
+async function loadPositions() {
+  clearTimeout(positionsTimer);
+  const cb = /** @type {HTMLInputElement} */ (document.querySelector('#pt-layers input[data-layer=positions]'));
+  const src = state.map.getSource('pt-positions');
+  if (!cb?.checked || !document.getElementById('patrol-panel') || document.getElementById('patrol-panel').hidden) {
+    src?.setData(empty());
+    return;
+  }
+  const unit = (await district())?.code || '';
+  const r = await get(`/api/patrol/positions?unit=${encodeURIComponent(unit)}`);
+  src.setData({ type: 'FeatureCollection', features: r.positions.map((p) => ({ type: 'Feature',
+    geometry: { type: 'Point', coordinates: [p.lon, p.lat] },
+    properties: { worker: p.worker, age_s: p.age_s, opacity: 1 - 0.75 * Math.min(1, p.age_s / r.max_age_s),
+      label: t('patrol_position_age', { name: p.name || p.worker, min: Math.floor(p.age_s / 60) }) } })) });
+  document.getElementById('pt-legend').dataset.positions = String(r.positions.length);
+  positionsTimer = window.setTimeout(() => loadPositions().catch(showError), POSITIONS_EVERY_MS);
 }
 
 /** enterPatrol shows the panel and loads the chosen date's summary. */
 export async function enterPatrol() {
   state.onClick = null;
   ensureLayers();
-  for (const l of ['pt-visits', 'pt-gaps', 'pt-track', 'pt-head']) state.map.setLayoutProperty(l, 'visibility', 'visible');
+  for (const l of ['pt-visits', 'pt-gaps', 'pt-track', 'pt-head', 'pt-positions', 'pt-positions-label']) state.map.setLayoutProperty(l, 'visibility', 'visible');
   await loadSummary();
 }
 
 /** leavePatrol stops playback and hides the patrol layers. */
 export function leavePatrol() {
   pausePlay();
-  for (const l of ['pt-visits', 'pt-gaps', 'pt-track', 'pt-head']) if (state.map.getLayer(l)) state.map.setLayoutProperty(l, 'visibility', 'none');
+  clearTimeout(positionsTimer);
+  for (const l of ['pt-visits', 'pt-gaps', 'pt-track', 'pt-head', 'pt-all', 'pt-positions', 'pt-positions-label']) if (state.map.getLayer(l)) state.map.setLayoutProperty(l, 'visibility', 'none');
 }
 
 const hours = (s) => (s / 3600).toFixed(1);
@@ -139,6 +192,9 @@ async function loadLayers() {
     on('visits') && q ? get(`/api/patrol/visits?${q}`) : null]);
   state.map.getSource('pt-gaps').setData(gaps || empty());
   state.map.getSource('pt-visits').setData(visits || empty());
+  await refreshAllTracks();
+  state.map.setLayoutProperty('pt-all', 'visibility', on('all') ? 'visible' : 'none');
+  await loadPositions();
   document.getElementById('pt-legend').dataset.gapArea = gaps ? String(Math.round(gaps.summary.gap_area_m2)) : '';
   renderLegend(gaps);
 }
@@ -151,7 +207,9 @@ function renderLegend(gaps = lastGaps) {
   box.replaceChildren(
     h('div', {}, sw('#2a9d8f'), ' ', t('patrol_track')),
     h('div', {}, sw('#e63946'), ' ', t('patrol_gaps'), gaps ? ` · ${t('patrol_gap_area', { m2: Math.round(gaps.summary.gap_area_m2), pct: (gaps.summary.gap_ratio * 100).toFixed(1) })}` : ''),
-    h('div', {}, ...VISIT_COLOURS.map((c, i) => h('span', {}, sw(c), ` ${i}${i === 3 ? '+' : ''} `)), t('patrol_visit_days')));
+    h('div', {}, ...VISIT_COLOURS.map((c, i) => h('span', {}, sw(c), ` ${i}${i === 3 ? '+' : ''} `)), t('patrol_visit_days')),
+    h('div', {}, ...WORKER_COLOURS.slice(0, 6).map((c) => sw(c)), ' ', t('patrol_all_tracks')),
+    h('div', {}, sw('#1d3557'), ' ', t('patrol_positions')));
 }
 
 function startPlay() {

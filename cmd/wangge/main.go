@@ -212,6 +212,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		Logger:         log,
 		BodyLimit:      cfg.BodyLimit,
 		RequestTimeout: cfg.RequestTimeout,
+		PositionMaxAge: cfg.PositionMaxAge,
 		BasemapURL:     cfg.BasemapURL,
 		PublicURL:      cfg.PublicURL,
 		TrustedProxies: cfg.TrustedProxies,
@@ -222,7 +223,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		jobs.Timer{Name: "incidents", Every: time.Minute, Sweeper: &incidents.Service{Store: st}},
 		jobs.Timer{Name: "patrol", Every: 5 * time.Minute, Sweeper: patrolTimer{st}},
 		jobs.Timer{Name: "staff", Every: time.Hour, Sweeper: staff.New(st)},
-		jobs.Timer{Name: "unit-stats", Every: 10 * time.Minute, Sweeper: statsTimer{pool}})
+		jobs.Timer{Name: "unit-stats", Every: 10 * time.Minute, Sweeper: statsTimer{pool}},
+		jobs.Timer{Name: "partitions", Every: time.Hour, Sweeper: partitionsTimer{pool}})
 	if err != nil {
 		return err
 	}

@@ -26,3 +26,11 @@ func (t statsTimer) Sweep(ctx context.Context, _ time.Time) (int, error) {
 	n, err := store.CompactUnitStats(ctx, t.q)
 	return int(n), err
 }
+
+// partitionsTimer keeps the patrol fixes' daily partitions (pg_partman) as a
+// timer of `wangge serve`.
+type partitionsTimer struct{ q store.Querier }
+
+func (t partitionsTimer) Sweep(ctx context.Context, _ time.Time) (int, error) {
+	return store.MaintainPatrolPartitions(ctx, t.q)
+}

@@ -37,6 +37,7 @@ type Options struct {
 	BasemapURL     string
 	PublicURL      string           // base of links (OGC, TileJSON, QR codes); "": the request's scheme and host
 	Clock          func() time.Time // the incidents workflow's clock; nil is time.Now
+	PositionMaxAge time.Duration    // last positions older than this are not shown; default 30m
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the
 	// client; none: the connection's address, whatever headers say (so a
 	// forged header neither walks around the login limit nor enters the audit).
@@ -63,6 +64,9 @@ func New(opt Options) *Server {
 	}
 	if opt.RequestTimeout == 0 {
 		opt.RequestTimeout = 30 * time.Second
+	}
+	if opt.PositionMaxAge == 0 {
+		opt.PositionMaxAge = 30 * time.Minute
 	}
 	if opt.BodyLimit == 0 {
 		opt.BodyLimit = 32 << 20
@@ -177,6 +181,9 @@ func (s *Server) routes() {
 	api.GET("/patrol/summary", s.patrolSummary, s.may(auth.ReadPatrol)...)
 	api.POST("/patrol/sweep", s.patrolSweep, s.may(auth.ManagePatrol)...)
 	api.PUT("/patrol/targets/:code", s.putPatrolTarget, s.may(auth.ManagePatrol)...)
+	// Track tiles and live positions (patrol_live.go).
+	api.GET("/patrol/tiles/:z/:x/:y", s.patrolTile, s.may(auth.ReadPatrol)...)
+	api.GET("/patrol/positions", s.patrolPositions, s.may(auth.ReadPatrol)...)
 	// Jurisdiction (issue 12): units in and out, unit attributes and settings, the grid force,
 	// notice boards, contact cards and the login-free card page their QR codes open (jurisdiction.go).
 	api.POST("/units/import", s.importUnits, s.may(auth.EditBoundaries)...)

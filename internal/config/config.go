@@ -27,6 +27,7 @@ type Config struct {
 	BasemapURL     string        // WANGGE_BASEMAP_URL, an XYZ raster tile template; empty: no basemap
 	PublicURL      string        // WANGGE_PUBLIC_URL, the base of links in OGC answers, TileJSON and QR codes; empty: the request's host
 	LogLevel       string        // WANGGE_LOG_LEVEL: debug, info, warn, error
+	PositionMaxAge time.Duration // WANGGE_POSITION_MAX_AGE, default 30m: older last positions are not shown
 	// WANGGE_TRUSTED_PROXIES: comma-separated addresses or CIDR ranges of the
 	// reverse proxies whose X-Forwarded-For is believed; empty: none, the
 	// client address is the connection's.
@@ -44,6 +45,7 @@ func Load() (Config, error) {
 		LogLevel:       env("WANGGE_LOG_LEVEL", "info"),
 		BodyLimit:      32 << 20,
 		RequestTimeout: 30 * time.Second,
+		PositionMaxAge: 30 * time.Minute,
 	}
 	c.PGPort = DefaultPGPort(c.PGDataDir)
 	var errs []error
@@ -85,6 +87,13 @@ func Load() (Config, error) {
 			errs = append(errs, fmt.Errorf("WANGGE_REQUEST_TIMEOUT=%q: want a duration such as 30s", v))
 		}
 		c.RequestTimeout = d
+	}
+	if v := os.Getenv("WANGGE_POSITION_MAX_AGE"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 || d > 24*time.Hour {
+			errs = append(errs, fmt.Errorf("WANGGE_POSITION_MAX_AGE=%q: want a duration such as 30m, at most 24h", v))
+		}
+		c.PositionMaxAge = d
 	}
 	if err := c.ValidateAddr(); err != nil {
 		errs = append(errs, err)

@@ -23,10 +23,11 @@ var (
 	pgBin          = "/usr/lib/postgresql/15/bin"
 	postgisControl = "/usr/share/postgresql/15/extension/postgis.control"
 	trgmControl    = "/usr/share/postgresql/15/extension/pg_trgm.control"
+	partmanControl = "/usr/share/postgresql/15/extension/pg_partman.control"
 )
 
 // Packages are the Debian packages the private cluster needs.
-var Packages = []string{"postgresql-15", "postgresql-15-postgis-3", "postgresql-contrib"}
+var Packages = []string{"postgresql-15", "postgresql-15-postgis-3", "postgresql-contrib", "postgresql-15-partman"}
 
 // Cluster describes a private cluster.
 type Cluster struct {
@@ -154,9 +155,9 @@ func traversable(dir string) bool {
 // is missing. The binary never installs software: scripts/run and
 // scripts/test do (scripts/deps), before it starts.
 func requirePackages() error {
-	if haveFile(filepath.Join(pgBin, "postgres")) && haveFile(postgisControl) && haveFile(trgmControl) {
+	if haveFile(filepath.Join(pgBin, "postgres")) && haveFile(postgisControl) && haveFile(trgmControl) && haveFile(partmanControl) {
 		return nil
 	}
-	return fmt.Errorf("pglocal: PostgreSQL 15 with PostGIS 3 is not installed: run scripts/deps %s (or apt-get install them as root), or set DATABASE_URL",
+	return fmt.Errorf("pglocal: PostgreSQL 15 with PostGIS 3 and pg_partman is not installed: run scripts/deps %s (or apt-get install them as root), or set DATABASE_URL",
 		strings.Join(Packages, " "))
 }

@@ -1,0 +1,76 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"wangge/geo/tile"
+	"wangge/internal/apperr"
+	"wangge/internal/auth"
+	unitcode "wangge/internal/unit"
+)
+
+// maxTracksPerTile bounds a track tile: a city's 5,000 workers over a few
+// days already draw as a smear at low zooms.
+const maxTracksPerTile = 5000
+
+// patrolTile answers GET /api/patrol/tiles/{z}/{x}/{y}.mvt?worker=|grid=&from=&to=:
+// the day tracks as a vector tile (layer "tracks": worker, name, day,
+// distance_m, patrol_seconds, colour 0–11), simplified for the zoom.
+func (s *Server) patrolTile(c echo.Context) error {
+	yname, ok := strings.CutSuffix(c.Param("y"), ".mvt")
+	if !ok {
+		return apperr.New(apperr.ErrNotFound, "track tiles are /api/patrol/tiles/{z}/{x}/{y}.mvt")
+	}
+	z, errZ := tileNumber(c.Param("z"), tile.MaxZoom)
+	x, errX := tileNumber(c.Param("x"), 1<<30)
+	y, errY := tileNumber(yname, 1<<30)
+	if errZ != nil || errX != nil || errY != nil || x >= 1<<z || y >= 1<<z {
+		return apperr.New(apperr.ErrInvalid, "tile %s/%s/%s: z from 0 to %d, x and y below 2^z",
+			c.Param("z"), c.Param("x"), yname, tile.MaxZoom)
+	}
+	q, err := s.patrolSubject(c)
+	if err != nil {
+		return err
+	}
+	if q.From, q.To, err = patrolPeriod(c); err != nil {
+		return err
+	}
+	data, err := s.opt.Store.PatrolTile(c.Request().Context(), z, x, y, q, maxTracksPerTile)
+	if err != nil {
+		return err
+	}
+	// The sweep recomputes days every few minutes: a minute's reuse.
+	c.Response().Header().Set("Cache-Control", "private, max-age=60")
+	return c.Blob(http.StatusOK, mvtTypeValue[0], data)
+}
+
+// patrolPositions answers GET /api/patrol/positions?unit=&max_age_s=: the
+// last fix of each worker patrolling within the unit, with its age,
+// leaving out fixes older than max_age_s (at most the configured limit).
+func (s *Server) patrolPositions(c echo.Context) error {
+	unit := c.QueryParam("unit")
+	if !unitcode.IsUnitCode(unit) {
+		return apperr.New(apperr.ErrInvalid, "unit %q: want a unit code", unit)
+	}
+	if err := authorize(c, auth.ReadPatrol, unit); err != nil {
+		return err
+	}
+	limit := s.opt.PositionMaxAge
+	age, err := floatParam(c, "max_age_s", limit.Seconds(), 1, limit.Seconds())
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	if s.opt.Clock != nil {
+		now = s.opt.Clock()
+	}
+	ps, err := s.opt.Store.PatrolPositions(c.Request().Context(), unit, now, time.Duration(age*float64(time.Second)))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"as_of": now, "max_age_s": age, "positions": ps})
+}
