@@ -14,13 +14,14 @@ import { initJurisdiction, enterJurisdiction, leaveJurisdiction } from './jurisd
 import { initVisits, enterVisits } from './residents.js';
 import { initIncidents, enterIncidents, leaveIncidents } from './incidents.js';
 import { initInspections, enterInspections } from './inspections.js';
+import { initAssessment, enterAssessment, leaveAssessment } from './assessment.js';
 
 /** MODES_BY_ROLE lists each role's modes; the first is where it lands. */
 const MODES_BY_ROLE = {
-  admin: ['map', 'lookup', 'planner', 'display', 'patrol', 'staff', 'visits', 'incidents', 'inspections'],
+  admin: ['map', 'lookup', 'planner', 'display', 'patrol', 'staff', 'visits', 'incidents', 'inspections', 'assessment'],
   planner: ['planner', 'map', 'lookup', 'staff'],
   officer: ['lookup', 'visits', 'inspections', 'map', 'incidents'],
-  leader: ['display', 'map', 'patrol', 'incidents'],
+  leader: ['display', 'map', 'patrol', 'incidents', 'assessment'],
   auditor: ['map'],
 };
 
@@ -34,6 +35,7 @@ const MODES = {
   visits: { panel: 'visits-panel', enter: () => enterVisits(me) },
   incidents: { panel: 'incidents-panel', enter: () => enterIncidents(me), leave: leaveIncidents },
   inspections: { panel: 'inspections-panel', enter: () => enterInspections(me) },
+  assessment: { panel: 'assessment-panel', enter: enterAssessment, leave: leaveAssessment },
 };
 
 let me = null;
@@ -121,5 +123,6 @@ initJurisdiction();
 initVisits();
 initIncidents();
 initInspections();
+initAssessment();
 applyTo(document);
 start().catch(showError);

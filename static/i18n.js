@@ -332,6 +332,9 @@ export function setLang(l) {
   for (const f of listeners) f(lang);
 }
 
+/** addStrings adds a feature module's keys (its own strings stay in its file). */
+export function addStrings(dict) { Object.assign(DICT, dict); }
+
 /** onLang registers f to run after every language switch (re-render dynamic text). */
 export function onLang(f) { listeners.push(f); }
 

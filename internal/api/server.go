@@ -231,6 +231,8 @@ func (s *Server) routes() {
 	api.DELETE("/map-keys/:id", s.revokeMapKey, s.may(auth.UseMapKeys)...)
 	api.GET("/visits/due", s.dueVisits, s.may(auth.ReadHouseholds)...)
 	api.GET("/reports/visits", s.visitReport, s.may(auth.ReadStats)...)
+	// Grid worker assessment (assessment.go).
+	s.assessmentRoutes(api)
 }
 
 // errorsToJSON writes a handler's error inside the middleware chain, so the

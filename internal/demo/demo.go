@@ -128,6 +128,9 @@ func (l *loader) run(ctx context.Context) error {
 	if err := l.patrols(ctx, grids); err != nil {
 		return err
 	}
+	if err := l.assessment(ctx, grids); err != nil {
+		return err
+	}
 	l.opt.Log("field: %d incidents, %d patrol points", l.sum.Incidents, l.sum.PatrolPoints)
 	return l.users(ctx)
 }
