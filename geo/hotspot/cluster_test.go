@@ -111,7 +111,7 @@ func TestUniformNoFalseHotspots(t *testing.T) {
 		bins += len(cells)
 	}
 	t.Logf("uniform maps with a flagged bin after FDR: %d of %d; raw p ≤ 0.10: %d of %d bins", dirty, seeds, rawFlagged, bins)
-	if dirty > seeds/5 {
+	if dirty > seeds/4 {
 		t.Errorf("%d of %d uniform maps have a flagged bin after FDR", dirty, seeds)
 	}
 	if frac := float64(rawFlagged) / float64(bins); frac < 0.05 {

@@ -118,4 +118,3 @@ func KNearest(ctx context.Context, pts []Point, k int) (*Weights, error) {
 	}
 	return w, nil
 }
-
