@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -47,6 +48,8 @@ type Service struct {
 	epoch uint64
 	gen   uint64 // names each kept map's tiles
 	res   map[string]*residents
+
+	applied atomic.Uint64 // case notifications handled
 
 	flight singleflight.Group
 	tiles  *tilecache.Cache
@@ -234,12 +237,16 @@ func (s *Service) Listen(ctx context.Context, dsn string, ready chan<- struct{})
 			return
 		}
 		s.Invalidate(epochTime(p.From), epochTime(p.To))
+		s.applied.Add(1)
 	})
 	go changes.ListenLoop(ctx, connect, placeChannel, s.log, onListen, func(string) { s.Purge() })
 	if ready != nil {
 		go func() { wg.Wait(); close(ready) }()
 	}
 }
+
+// Applied counts the case notifications handled so far.
+func (s *Service) Applied() uint64 { return s.applied.Load() }
 
 func epochTime(sec float64) time.Time {
 	return time.Unix(0, int64(sec*1e9))
