@@ -23,6 +23,8 @@ const WORDS = {
   hs_cold95: ['冷点 95% 置信', 'Cold spot, 95% confidence'],
   hs_cold99: ['冷点 99% 置信', 'Cold spot, 99% confidence'],
   hs_summary: ['{n} 件事件，{hot} 个热点单元（FDR 校正）', '{n} cases, {hot} hot bins (FDR corrected)'],
+  hs_weeks: ['每周事件数', 'Cases per week'],
+  hs_by_category: ['按类别', 'By category'],
   hs_insufficient: ['事件太少，不作显著性判断：{why}', 'Too few cases, no significance claimed: {why}'],
 };
 
@@ -64,7 +66,9 @@ function panel() {
       ...cats.map((c) => h('option', { value: c.code }, getLang() === 'zh' ? c.name_zh : c.name_en)))),
     h('label', {}, w('hs_bins'), ' ', h('select', { id: 'hs-bins', onchange: (e) => { opts.bins = e.target.value; refresh().catch(showError); } },
       h('option', { value: 'hex' }, w('hs_hex')), h('option', { value: 'grid' }, w('hs_grid')))),
-    h('p', { id: 'hs-summary', class: 'muted' }, ''));
+    h('p', { id: 'hs-summary', class: 'muted' }, ''),
+    h('div', { id: 'hs-trend', class: 'hs-chart', style: 'height:160px' }),
+    h('div', { id: 'hs-cats', class: 'hs-chart', style: 'height:180px' }));
   document.getElementById('dp-layers').after(box);
   return box;
 }
@@ -84,6 +88,29 @@ async function refresh() {
   line.dataset.total = String(r.total);
   line.dataset.hot = String(hot);
   line.dataset.significance = String(r.significance);
+  charts(r);
+}
+
+/** chart returns the ECharts instance of the element, made once. */
+function chart(id) {
+  const el = /** @type {HTMLElement} */ (document.getElementById(id));
+  return echarts.getInstanceByDom(el) || echarts.init(el, 'dark', { renderer: 'canvas' });
+}
+
+/**
+ * charts draws the cases of the same query per week (line) and per
+ * top-level category (bars), with Apache ECharts (vendored from npm).
+ * @param {{weeks: {week: string, count: number}[], categories: {code: string, name_zh: string, name_en: string, count: number}[]}} r
+ */
+function charts(r) {
+  const base = { backgroundColor: 'transparent', grid: { left: 40, right: 12, top: 28, bottom: 24 }, tooltip: { trigger: 'axis' } };
+  chart('hs-trend').setOption({ ...base, title: { text: w('hs_weeks'), textStyle: { fontSize: 13 } },
+    xAxis: { type: 'category', data: r.weeks.map((x) => x.week.slice(5)) }, yAxis: { type: 'value', minInterval: 1 },
+    series: [{ type: 'line', data: r.weeks.map((x) => x.count), smooth: false, areaStyle: { opacity: 0.2 } }] }, true);
+  const cats = r.categories.slice(0, 8).reverse();
+  chart('hs-cats').setOption({ ...base, grid: { left: 80, right: 12, top: 28, bottom: 20 }, title: { text: w('hs_by_category'), textStyle: { fontSize: 13 } },
+    xAxis: { type: 'value', minInterval: 1 }, yAxis: { type: 'category', data: cats.map((c) => (getLang() === 'zh' ? c.name_zh : c.name_en)) },
+    series: [{ type: 'bar', data: cats.map((c) => c.count), itemStyle: { color: '#ef8a62' } }] }, true);
 }
 
 /** show switches the layer and its panel on or off. */

@@ -35,6 +35,14 @@ type hotspotAnswer struct {
 	Significance bool    `json:"significance"`
 	Insufficient string  `json:"insufficient"`
 	HexSize      float64 `json:"hex_size_m"`
+	Weeks        []struct {
+		Week  string
+		Count int
+	}
+	Categories []struct {
+		Code  string
+		Count int
+	}
 }
 
 // TestHotspots runs a private demo district (it writes cases) with the
@@ -107,6 +115,17 @@ func TestHotspots(t *testing.T) {
 		}
 		if !a.Significance || a.Total < 90 || a.HexSize != 125 {
 			t.Fatalf("significance %v total %d size %v: %s", a.Significance, a.Total, a.HexSize, a.Insufficient)
+		}
+		// The charts' series count the same cases.
+		weeks, cats := 0, 0
+		for _, w := range a.Weeks {
+			weeks += w.Count
+		}
+		for _, c := range a.Categories {
+			cats += c.Count
+		}
+		if weeks != a.Total || cats != a.Total || len(a.Categories) == 0 || a.Categories[0].Code != "cityorder" {
+			t.Errorf("series: weeks %d, categories %d (%v), total %d", weeks, cats, a.Categories, a.Total)
 		}
 		p := containing(a, cluster)
 		if p == nil || p["class"] != "hot99" || p["z"].(float64) < 3 || p["p"].(float64) > 0.01 {

@@ -32,6 +32,7 @@ type Result struct {
 	Neighbours   string  // the spatial weights, stated
 	Total        int     // cases counted
 	Insufficient string  // why no significance is claimed; "" when it is
+	Series       store.HotspotSeries
 }
 
 func (s *Service) compute(ctx context.Context, q Query) (*Result, error) {
@@ -47,6 +48,9 @@ func (s *Service) compute(ctx context.Context, q Query) (*Result, error) {
 		return nil, err
 	}
 	r.Query = q
+	if r.Series, err = s.st.HotspotSeries(ctx, f); err != nil {
+		return nil, err
+	}
 	return r, analyse(ctx, r, q.Value)
 }
 

@@ -62,6 +62,7 @@ func (r *Result) GeoJSON() *geojson.FeatureCollection {
 		"from": q.From, "to": q.To, "total": r.Total, "analysed_bins": r.analysed(),
 		"neighbours": r.Neighbours, "statistic": "Getis-Ord Gi* (binary weights, self included), two-sided normal p, Benjamini–Hochberg FDR",
 		"significance": r.Insufficient == "", "insufficient": r.Insufficient,
+		"weeks": r.Series.Weeks, "categories": r.Series.Categories,
 	}
 	if r.HexSizeM > 0 {
 		fc.ExtraMembers["hex_size_m"] = r.HexSizeM

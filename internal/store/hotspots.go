@@ -129,3 +129,63 @@ func (s *Store) HotspotGrids(ctx context.Context, f HotspotFilter) ([]HotspotGri
 	}
 	return out, nil
 }
+
+// HotspotSeries are the selected cases per week (Monday, China time) and
+// per top-level category: the display's charts of the same filter.
+type HotspotSeries struct {
+	Weeks      []WeekCount     `json:"weeks"`
+	Categories []CategoryCount `json:"categories"`
+}
+
+// WeekCount is one week's cases.
+type WeekCount struct {
+	Week  string `json:"week"` // the Monday, YYYY-MM-DD
+	Count int    `json:"count"`
+}
+
+// CategoryCount is one top-level category's cases.
+type CategoryCount struct {
+	Code   string `json:"code"`
+	NameZh string `json:"name_zh"`
+	NameEn string `json:"name_en"`
+	Count  int    `json:"count"`
+}
+
+// HotspotSeries counts the selected cases by week and by top-level category.
+func (s *Store) HotspotSeries(ctx context.Context, f HotspotFilter) (HotspotSeries, error) {
+	out := HotspotSeries{Weeks: []WeekCount{}, Categories: []CategoryCount{}}
+	args := []any{prefixOf(f.Parent), f.From, f.To, f.Category, f.Type}
+	rows, err := s.pool.Query(ctx, `SELECT to_char(date_trunc('week', i.reported_at AT TIME ZONE 'Asia/Shanghai'), 'YYYY-MM-DD'), count(*)::int
+        FROM incidents i WHERE `+hotspotScope(f.Parent)+hotspotCaseFilter+` GROUP BY 1 ORDER BY 1`, args...)
+	if err != nil {
+		return out, fmt.Errorf("store: hotspot weeks: %w", err)
+	}
+	for rows.Next() {
+		var w WeekCount
+		if err := rows.Scan(&w.Week, &w.Count); err != nil {
+			rows.Close()
+			return out, fmt.Errorf("store: hotspot weeks: %w", err)
+		}
+		out.Weeks = append(out.Weeks, w)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return out, fmt.Errorf("store: hotspot weeks: %w", err)
+	}
+	rows, err = s.pool.Query(ctx, `SELECT top, coalesce(c.name_zh, top), coalesce(c.name_en, top), n FROM (
+            SELECT split_part(i.category, '.', 1) AS top, count(*)::int AS n
+            FROM incidents i WHERE `+hotspotScope(f.Parent)+hotspotCaseFilter+` GROUP BY 1) x
+        LEFT JOIN incident_categories c ON c.code = x.top ORDER BY n DESC, top`, args...)
+	if err != nil {
+		return out, fmt.Errorf("store: hotspot categories: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c CategoryCount
+		if err := rows.Scan(&c.Code, &c.NameZh, &c.NameEn, &c.Count); err != nil {
+			return out, fmt.Errorf("store: hotspot categories: %w", err)
+		}
+		out.Categories = append(out.Categories, c)
+	}
+	return out, rows.Err()
+}

@@ -34,6 +34,13 @@ export const tests = [
       assert(legend.includes('热点 99% 置信') && legend.includes('冷点 99% 置信') && legend.includes('不显著'), `legend: ${legend}`);
       const total = Number(await page.getAttribute('#hs-summary', 'data-total'));
       assert(total >= Number(n), `summary counts ${total} cases, cluster alone ${n}`);
+      // The charts (ECharts, vendored): cases per week and per category add up to the summary's total.
+      const sums = await page.evaluate(() => ['hs-trend', 'hs-cats'].map((id) => {
+        const c = echarts.getInstanceByDom(document.getElementById(id));
+        return c ? c.getOption().series[0].data.reduce((a, b) => a + b, 0) : -1;
+      }));
+      assert(sums[0] === total, `weekly chart sums to ${sums[0]}, summary ${total}`);
+      assert(sums[1] > 0 && sums[1] <= total, `category chart sums to ${sums[1]} of ${total}`);
       await shot('hotspots', 'display-hotspots');
 
       // Grids as bins: the same layer, one feature per grid.
