@@ -62,4 +62,27 @@ export const tests = [
       assert(line.includes('不作显著性判断'), `summary: ${line}`);
     },
   },
+  {
+    name: 'hotspots: the display drills down district → street → community to its grids, with the hotspot layer on',
+    viewport: { width: 1600, height: 900 },
+    async run({ page, server }) {
+      await login(page, server, 'leader');
+      await page.waitForSelector('#dp-level[data-level="1"]');
+      await Promise.all([page.waitForResponse((r) => r.url().includes('/api/hotspots?')), page.check('#dp-layers input[data-layer=hotspots]')]);
+      for (const level of [2, 3]) {
+        const code = await page.getAttribute('#dp-level a[data-unit]', 'data-unit');
+        await page.click(`#dp-level a[data-unit="${code}"]`);
+        await page.waitForSelector(`#dp-level[data-unit="${code}"]`);
+        const [[kids]] = sql(server.dsn, `SELECT count(*) FROM units WHERE parent_code = '${code}'`);
+        assert(String(await page.locator('#dp-level tr[data-code]').count()) === kids, `level ${level} ${code}: rows, children ${kids}`);
+      }
+      // At a community the rows are its grids (15-digit codes), households as the kept counts say.
+      const codes = await page.locator('#dp-level tr[data-code]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-code')));
+      assert(codes.length > 0 && codes.every((c) => /^\d{15}$/.test(c)), `community rows are not grids: ${codes}`);
+      const [[hh]] = sql(server.dsn, `SELECT count(*) FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_code = '${codes[0]}'`);
+      const row = await page.textContent(`#dp-level tr[data-code="${codes[0]}"] td:nth-child(2)`);
+      assert(row.replace(/,/g, '') === hh, `grid ${codes[0]}: households ${row}, database ${hh}`);
+      assert(await page.isVisible('#dp-hotspots'), 'hotspot controls gone after drilling down');
+    },
+  },
 ];
