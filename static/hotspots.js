@@ -23,6 +23,11 @@ const WORDS = {
   hs_cold95: ['冷点 95% 置信', 'Cold spot, 95% confidence'],
   hs_cold99: ['冷点 99% 置信', 'Cold spot, 99% confidence'],
   hs_summary: ['{n} 件事件，{hot} 个热点单元（FDR 校正）', '{n} cases, {hot} hot bins (FDR corrected)'],
+  hs_trend: ['显示趋势（与前 5 个同长时段比较）', 'Show the trend (against the 5 windows before)'],
+  hs_trend_new: ['新热点', 'New hot spot'],
+  hs_trend_intensifying: ['加剧热点', 'Intensifying hot spot'],
+  hs_trend_persistent: ['持续热点', 'Persistent hot spot'],
+  hs_trend_diminishing: ['减弱热点', 'Diminishing hot spot'],
   hs_weeks: ['每周事件数', 'Cases per week'],
   hs_by_category: ['按类别', 'By category'],
   hs_insufficient: ['事件太少，不作显著性判断：{why}', 'Too few cases, no significance claimed: {why}'],
@@ -38,7 +43,10 @@ function w(key, vars = {}) {
 const CLASSES = [['hot99', '#b2182b'], ['hot95', '#ef8a62'], ['hot90', '#fddbc7'], ['none', '#f7f7f7'],
   ['cold90', '#d1e5f0'], ['cold95', '#67a9cf'], ['cold99', '#2166ac']];
 
-const opts = { days: 30, category: '', bins: 'hex' };
+// Emerging-hotspot trends, drawn as outlines over the classes.
+const TRENDS = [['new', '#ffd166'], ['intensifying', '#ff006e'], ['persistent', '#8338ec'], ['diminishing', '#3a86ff']];
+
+const opts = { days: 30, category: '', bins: 'hex', trend: false };
 let categories = null;
 
 /** query is the hotspot query string for the district and the chosen options. */
@@ -48,6 +56,7 @@ async function query() {
   const from = new Date(to.getTime() - opts.days * 86400e3);
   const p = new URLSearchParams({ parent: top?.code || '', from: from.toISOString().slice(0, 19) + 'Z', to: to.toISOString().slice(0, 19) + 'Z', bins: opts.bins });
   if (opts.category) p.set('category', opts.category);
+  if (opts.trend) p.set('trend', '1');
   return p;
 }
 
@@ -66,6 +75,9 @@ function panel() {
       ...cats.map((c) => h('option', { value: c.code }, getLang() === 'zh' ? c.name_zh : c.name_en)))),
     h('label', {}, w('hs_bins'), ' ', h('select', { id: 'hs-bins', onchange: (e) => { opts.bins = e.target.value; refresh().catch(showError); } },
       h('option', { value: 'hex' }, w('hs_hex')), h('option', { value: 'grid' }, w('hs_grid')))),
+    h('label', {}, h('input', { id: 'hs-trend-on', type: 'checkbox',
+      // Through the layer's own checkbox, so the display redraws the legend with the trend keys.
+      onchange: (e) => { opts.trend = e.target.checked; document.querySelector('#dp-layers input[data-layer=hotspots]')?.dispatchEvent(new Event('change')); } }), ' ', w('hs_trend')),
     h('p', { id: 'hs-summary', class: 'muted' }, ''),
     h('div', { id: 'hs-trend', class: 'hs-chart', style: 'height:160px' }),
     h('div', { id: 'hs-cats', class: 'hs-chart', style: 'height:180px' }));
@@ -124,15 +136,28 @@ async function show(map, on) {
       paint: { 'fill-color': ['match', ['get', 'class'], ...CLASSES.flat(), '#f7f7f7'],
         'fill-opacity': ['match', ['get', 'class'], 'none', 0.25, 0.75], 'fill-outline-color': '#444' } }, 'units-community-line');
   }
+  if (on && !map.getLayer('dp-hotspots-trend')) {
+    map.addLayer({ id: 'dp-hotspots-trend', type: 'line', source: 'dp-hotspots', 'source-layer': 'hotspots',
+      filter: ['in', ['get', 'trend'], ['literal', TRENDS.map(([k]) => k)]],
+      paint: { 'line-color': ['match', ['get', 'trend'], ...TRENDS.flat(), '#ffffff'], 'line-width': 3 } }, 'units-community-line');
+  }
   const box = panel();
   box.hidden = !on;
   if (map.getLayer('dp-hotspots')) map.setLayoutProperty('dp-hotspots', 'visibility', on ? 'visible' : 'none');
+  showTrend(on);
   if (on) await refresh();
+}
+
+/** showTrend shows the trend outlines when the layer and the trend are on. */
+function showTrend(on = true) {
+  const map = state.map;
+  if (map.getLayer('dp-hotspots-trend')) map.setLayoutProperty('dp-hotspots-trend', 'visibility', on && opts.trend ? 'visible' : 'none');
 }
 
 /** hotspotLayer is the display's LAYERS entry. */
 export const hotspotLayer = {
   id: 'hotspots', label: 'layer_hotspots', show,
   title: () => w('layer_hotspots'),
-  keys: () => CLASSES.map(([c, colour]) => ({ colour, label: w(`hs_${c}`) })),
+  keys: () => [...CLASSES.map(([c, colour]) => ({ colour, label: w(`hs_${c}`) })),
+    ...(opts.trend ? TRENDS.map(([k, colour]) => ({ colour, label: w(`hs_trend_${k}`), shape: /** @type {'line'} */ ('line') })) : [])],
 };

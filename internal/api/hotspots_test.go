@@ -146,6 +146,22 @@ func TestHotspots(t *testing.T) {
 		}
 	})
 
+	t.Run("trend: the cluster of the last 30 days is a new hotspot", func(t *testing.T) {
+		resp, a, body := get("leader", window+"&zoom=14&trend=1")
+		if resp.StatusCode != 200 {
+			t.Fatalf("%d %s", resp.StatusCode, body)
+		}
+		p := containing(a, cluster)
+		if p == nil || p["class"] != "hot99" || p["trend"] != "new" {
+			t.Fatalf("cluster hexagon with trend: %v", p)
+		}
+		for _, f := range a.Features {
+			if tr := f.Properties["trend"]; tr != "none" && tr != "new" {
+				t.Errorf("hexagon %s trend %v: the demo has no earlier cluster", f.ID, tr)
+			}
+		}
+	})
+
 	t.Run("grids: counts, rates and the cluster's grid", func(t *testing.T) {
 		resp, a, body := get("leader", window+"&bins=grid")
 		if resp.StatusCode != 200 {
@@ -205,6 +221,7 @@ func TestHotspots(t *testing.T) {
 			{"leader", window + "&category=no.such", 400, "category"},
 			{"leader", window + "&type=urgent", 400, "type"},
 			{"leader", window + "&bins=square", 400, "bins"},
+			{"leader", window + "&trend=yes", 400, "trend"},
 			{"leader", "from=2026-03-01&to=2026-02-01", 400, "before"},
 			{"leader", window + "&parent=abc", 400, "parent"},
 			{"leader", window + "&parent=" + district[:9] + "999", 404, ""},

@@ -26,6 +26,9 @@ func (r *Result) props(b Bin) []tile.Property {
 	if b.Analysed && r.Insufficient == "" {
 		ps = append(ps, tile.Property{Key: "z", Value: round(b.Z)}, tile.Property{Key: "p", Value: b.P})
 	}
+	if r.Query.Trend {
+		ps = append(ps, tile.Property{Key: "trend", Value: b.Trend.String()})
+	}
 	return ps
 }
 
@@ -63,6 +66,9 @@ func (r *Result) GeoJSON() *geojson.FeatureCollection {
 		"neighbours": r.Neighbours, "statistic": "Getis-Ord Gi* (binary weights, self included), two-sided normal p, Benjamini–Hochberg FDR",
 		"significance": r.Insufficient == "", "insufficient": r.Insufficient,
 		"weeks": r.Series.Weeks, "categories": r.Series.Categories,
+	}
+	if q.Trend {
+		fc.ExtraMembers["trend_periods"] = TrendPeriods
 	}
 	if r.HexSizeM > 0 {
 		fc.ExtraMembers["hex_size_m"] = r.HexSizeM

@@ -39,6 +39,7 @@ type Query struct {
 	Bins     string    // "hex" or "grid"
 	Zoom     int       // hexagon size (HexSize); grids ignore it
 	Value    string    // analysed value: "count" or "rate" (per 1,000 residents)
+	Trend    bool      // also the emerging-hotspot trend over TrendPeriods earlier windows
 }
 
 // Key is the query's cache key: every field that changes the answer.
@@ -53,6 +54,9 @@ func (q Query) Key() string {
 	v.Set("value", q.Value)
 	if q.Bins == "hex" {
 		v.Set("zoom", strconv.Itoa(q.Zoom))
+	}
+	if q.Trend {
+		v.Set("trend", "1")
 	}
 	return v.Encode()
 }
@@ -99,6 +103,13 @@ func ParseQuery(v url.Values, now time.Time) (Query, error) {
 	case "count", "rate":
 	default:
 		return q, apperr.New(apperr.ErrInvalid, "value %q: want count or rate", q.Value)
+	}
+	switch t := v.Get("trend"); t {
+	case "", "0", "false":
+	case "1", "true":
+		q.Trend = true
+	default:
+		return q, apperr.New(apperr.ErrInvalid, "trend %q: want 1 or 0", t)
 	}
 	if s := v.Get("zoom"); s != "" {
 		z, err := strconv.Atoi(s)

@@ -43,6 +43,21 @@ export const tests = [
       assert(sums[1] > 0 && sums[1] <= total, `category chart sums to ${sums[1]} of ${total}`);
       await shot('hotspots', 'display-hotspots');
 
+      // The trend (against the five 30-day windows before): the demo's cluster is recent, so new.
+      await Promise.all([page.waitForResponse((r) => r.url().includes('trend=1') && r.url().includes('/api/hotspots')),
+        page.check('#hs-trend-on')]);
+      await page.waitForTimeout(300);
+      await idle(page);
+      const trend = await page.evaluate(([x, y]) => {
+        const m = window.wangge.state.map;
+        return m.queryRenderedFeatures(m.project([x, y]), { layers: ['dp-hotspots-trend'] })[0]?.properties.trend
+          ?? m.queryRenderedFeatures(m.project([x, y]), { layers: ['dp-hotspots'] })[0]?.properties.trend;
+      }, [Number(lon), Number(lat)]);
+      assert(trend === 'new', `trend at the cluster: ${trend}`);
+      assert((await page.textContent('#map-legend')).includes('新热点'), 'no trend keys in the legend');
+      await shot('hotspots-trend');
+      await page.uncheck('#hs-trend-on');
+
       // Grids as bins: the same layer, one feature per grid.
       await Promise.all([page.waitForResponse((r) => r.url().includes('bins=grid') && r.url().includes('/api/hotspots')),
         page.selectOption('#hs-bins', 'grid')]);
