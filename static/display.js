@@ -8,6 +8,7 @@ import { t, onLang } from './i18n.js';
 import { LEVELS, KIND_COLOURS, TILESETS, state, setTheme, setLevel, count, district } from './gridmap.js';
 import { gridCounts, showCard, hideCard, showError, h } from './card.js';
 import { showLegend } from './legend.js';
+import { hotspotLayer } from './hotspots.js';
 
 let counts = null; // the grid-counts report (card.js gridCounts), loaded when a layer needs it
 let stats = null; // GET /api/reports/unit-stats: {unit, children} of the chosen level, or null
@@ -32,6 +33,7 @@ export const LAYERS = [
     layer: { type: 'circle', paint: { 'circle-color': '#ffb703', 'circle-opacity': 0.8, 'circle-radius': ['interpolate', ['linear'], ['get', 'households'], 0, 2, 100, 9] } } },
   { id: 'defects', label: 'layer_defects', tiles: 'defects', keys: () => [{ colour: '#e63946', label: t('layer_defects') }],
     layer: { type: 'fill', paint: { 'fill-color': '#e63946', 'fill-opacity': 0.8 } } },
+  hotspotLayer, // incident hotspots, window and category filter (hotspots.js)
 ];
 /** initDisplay wires the display buttons. */
 export function initDisplay() {
@@ -99,7 +101,7 @@ function render() {
   document.getElementById('dp-layers').replaceChildren(...LAYERS.map((l) => h('label', {},
     h('input', { type: 'checkbox', 'data-layer': l.id, ...(shown.has(l.id) ? { checked: '' } : {}),
       onchange: (e) => { if (e.target.checked) shown.add(l.id); else shown.delete(l.id); legend(); showLayer(l.id, e.target.checked).catch(showError); } }),
-    ' ', t(l.label))));
+    ' ', l.title ? l.title() : t(l.label))));
   legend();
 }
 
@@ -113,6 +115,7 @@ async function showLayer(id, on) {
   if (id === 'kind') { map.setLayoutProperty('units-grid-fill', 'visibility', on ? 'visible' : 'none'); return; }
   const layer = `dp-${id}`;
   const def = LAYERS.find((l) => l.id === id);
+  if (def.show) { await def.show(map, on); return; }
   if (on && def.tiles && !map.getSource(layer)) {
     map.addSource(layer, { type: 'vector', url: `${location.origin}/tiles/${def.tiles}.json` });
     map.addLayer({ id: layer, source: layer, 'source-layer': def.tiles, ...def.layer }, 'units-community-line');

@@ -11,7 +11,7 @@ export default [
     files: ['*.js'],
     languageOptions: {
       sourceType: 'module',
-      globals: { ...globals.browser, maplibregl: 'readonly', terraDraw: 'readonly', terraDrawMaplibreGlAdapter: 'readonly' },
+      globals: { ...globals.browser, maplibregl: 'readonly', terraDraw: 'readonly', terraDrawMaplibreGlAdapter: 'readonly', echarts: 'readonly' },
     },
   },
   {
@@ -21,6 +21,6 @@ export default [
   {
     // Functions handed to page.evaluate run in the browser.
     files: ['e2e/**/*.mjs'],
-    languageOptions: { globals: { ...globals.browser, maplibregl: 'readonly' } },
+    languageOptions: { globals: { ...globals.browser, maplibregl: 'readonly', echarts: 'readonly' } },
   },
 ];

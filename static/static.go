@@ -14,4 +14,5 @@ import "embed"
 //go:embed index.html style.css *.js
 //go:embed vendor/maplibre-gl.js vendor/maplibre-gl.css vendor/LICENSE.txt
 //go:embed vendor/terra-draw.umd.js vendor/terra-draw-maplibre-gl-adapter.umd.js
+//go:embed vendor/echarts.min.js vendor/echarts-LICENSE.txt
 var FS embed.FS

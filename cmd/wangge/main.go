@@ -28,6 +28,7 @@ import (
 	"wangge/internal/changes"
 	"wangge/internal/config"
 	"wangge/internal/demo"
+	"wangge/internal/hotspots"
 	"wangge/internal/incidents"
 	"wangge/internal/inspection"
 	"wangge/internal/jobs"
@@ -193,6 +194,10 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	go maps.Run(ctx, nil)
 	// Grid lookups from memory: loaded once LISTEN is up (or after 10 s
 	// without it), so no edit committed after the load is missed.
+	// Hotspot maps: cached per query, dropped by case and household notifications.
+	hot := hotspots.New(st, hotspots.Options{Logger: log})
+	hot.Subscribe(hub)
+	go hot.Listen(ctx, dsn, nil)
 	grids := lookup.New(st, log)
 	grids.Subscribe(hub)
 	select {
@@ -208,6 +213,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		Store:          st,
 		Changes:        hub,
 		Map:            maps,
+		Hotspots:       hot,
 		Lookup:         grids,
 		Static:         static.FS,
 		Logger:         log,

@@ -19,6 +19,7 @@ import (
 	"wangge/internal/apperr"
 	"wangge/internal/auth"
 	"wangge/internal/changes"
+	"wangge/internal/hotspots"
 	"wangge/internal/lookup"
 	"wangge/internal/mapdata"
 	"wangge/internal/store"
@@ -44,6 +45,10 @@ type Options struct {
 	// forged header neither walks around the login limit nor enters the audit).
 	TrustedProxies []*net.IPNet
 
+	// Hotspots serves hotspot maps (issue #17); nil: built from Store,
+	// subscribed to Changes (its NOTIFY listener is the caller's to start).
+	Hotspots *hotspots.Service
+
 	SessionTTL       time.Duration // default 12h
 	LoginPerMinute   float64       // per client address; default 10
 	LoginBurst       int           // default 20
@@ -57,6 +62,7 @@ type Server struct {
 	echo     *echo.Echo
 	sessions sessionCache
 	gis      gisAuth
+	hotspots *hotspots.Service
 }
 
 // New builds the Echo instance with middleware and every route.
@@ -99,7 +105,13 @@ func New(opt Options) *Server {
 			opt.Lookup.Subscribe(opt.Changes)
 		}
 	}
-	s := &Server{opt: opt, echo: e, gis: newGISAuth(opt.LoginPerMinute, opt.LoginBurst)}
+	s := &Server{opt: opt, echo: e, gis: newGISAuth(opt.LoginPerMinute, opt.LoginBurst), hotspots: opt.Hotspots}
+	if s.hotspots == nil {
+		s.hotspots = hotspots.New(opt.Store, hotspots.Options{Logger: opt.Logger})
+		if opt.Changes != nil {
+			s.hotspots.Subscribe(opt.Changes)
+		}
+	}
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = clientIP(opt.TrustedProxies)
 	e.Use(middleware.RequestID())
@@ -174,6 +186,8 @@ func (s *Server) routes() {
 
 	// Incidents (事件): reports, workflow, photos, Open311 (incidents.go, open311.go).
 	s.incidentRoutes(api)
+	// Hotspot maps and their tiles (hotspots.go, issue #17).
+	s.hotspotRoutes(api)
 
 	// Safety inspections and hazards (安全检查与隐患整改, inspections.go).
 	s.inspectionRoutes(api)

@@ -125,6 +125,9 @@ func (l *loader) run(ctx context.Context) error {
 	if err := l.incidents(ctx, grids); err != nil {
 		return err
 	}
+	if err := l.hotspotCluster(ctx, grids); err != nil {
+		return err
+	}
 	if err := l.patrols(ctx, grids); err != nil {
 		return err
 	}
