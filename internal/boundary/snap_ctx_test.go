@@ -38,7 +38,7 @@ func comb(n int) orb.MultiPolygon {
 // TestSnapStopsWithContext: snapping's validity check stops when the
 // request's context ends, with its error, and leaves the shape as it was.
 func TestSnapStopsWithContext(t *testing.T) {
-	mp := comb(4000)
+	mp := comb(20000)
 	sn := newSnapper(nil, 0.5)
 	if out, err := sn.polygon(context.Background(), mp); err != nil || len(out) != 1 {
 		t.Fatalf("snap: %v (%d parts)", err, len(out))
