@@ -2,8 +2,11 @@ package api
 
 import (
 	"bytes"
+	"errors"
+	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -21,6 +24,7 @@ func (s *Server) inspectionService() *inspection.Service {
 func (s *Server) inspectionRoutes(api *echo.Group) {
 	api.POST("/places", s.createPlace, s.may(auth.ManagePlaces)...)
 	api.GET("/places", s.listPlaces, s.may(auth.ReadHazards)...)
+	api.POST("/places/import", s.importPlaces, s.may(auth.ManagePlaces)...)
 	api.GET("/inspection-templates", s.inspectionTemplates, s.may(auth.ReadMap)...)
 	api.POST("/inspections", s.recordInspection, s.may(auth.RecordInspections)...)
 	api.GET("/inspections/due", s.dueInspections, s.may(auth.ReadHazards)...)
@@ -195,4 +199,32 @@ func (s *Server) inspectionStats(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, st)
+}
+
+// importPlaces answers POST /api/places/import?grid= with a CSV (text/csv)
+// or XLSX body: 201 {"ids"}, or 400 naming the bad line and nothing stored.
+func (s *Server) importPlaces(c echo.Context) error {
+	ct := c.Request().Header.Get("Content-Type")
+	xlsx := strings.HasPrefix(ct, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	if !xlsx && !strings.HasPrefix(ct, "text/csv") {
+		return apperr.New(apperr.ErrUnsupported, "Content-Type %q: send text/csv or an XLSX file", ct)
+	}
+	data, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		var he *echo.HTTPError
+		if errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge {
+			return apperr.New(apperr.ErrTooLarge, "the table is too large")
+		}
+		return apperr.New(apperr.ErrInvalid, "reading the table: %v", err)
+	}
+	rows, err := inspection.ReadTable(data, xlsx)
+	if err != nil {
+		return err
+	}
+	ids, err := s.inspectionService().ImportPlaces(c.Request().Context(), principal(c), c.QueryParam("grid"), rows,
+		auditBase(c, "place.create", "place", ""))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"ids": ids})
 }

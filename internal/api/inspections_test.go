@@ -201,4 +201,15 @@ func TestInspectionsOverHTTP(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("drill check: %d %s", resp.StatusCode, b)
 	}
+	// Places from a table: CSV 201, another type 415, nothing stored by the refused one.
+	places := w.count(t, `SELECT count(*) FROM places`)
+	table := fmt.Sprintf("name,kind,lon,lat\n图书室,library,%v,%v\n", w.inGrid[0], w.inGrid[1])
+	if resp, b := doAs(t, "POST", w.base+"/api/places/import?grid="+w.grid, w.officer, "text/csv", table); resp.StatusCode != 201 || !strings.Contains(string(b), `"ids":[`) {
+		t.Fatalf("csv import: %d %s", resp.StatusCode, b)
+	}
+	resp, b = doAs(t, "POST", w.base+"/api/places/import?grid="+w.grid, w.officer, "text/plain", table)
+	wantError(t, "import as text/plain", resp, b, 415, "unsupported_media_type")
+	if n := w.count(t, `SELECT count(*) FROM places`); n != places+1 {
+		t.Fatalf("%d places after the imports, want %d", n, places+1)
+	}
 }

@@ -3,6 +3,7 @@ package inspection_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -195,5 +196,40 @@ func TestPeriodStart(t *testing.T) {
 	}
 	if got := inspection.PeriodStart("semester", time.Date(2026, 3, 1, 0, 0, 0, 0, cst)); !got.Equal(time.Date(2026, 2, 1, 0, 0, 0, 0, cst)) {
 		t.Errorf("spring semester starts %s", got)
+	}
+}
+
+// Five copies of one inspection sent at once: one is stored, every sender
+// gets the stored one back, one hazard is opened.
+func TestConcurrentRetriesStoreOnce(t *testing.T) {
+	w := newSchool(t)
+	ctx := context.Background()
+	id, at := newUUID(), w.now.Add(-time.Minute)
+	var wg sync.WaitGroup
+	created := make(chan bool, 5)
+	errs := make(chan error, 5)
+	for range 5 {
+		wg.Go(func() {
+			_, c, err := w.svc.Record(ctx, w.inspector, w.submission(id, at, w.labResults("wiring")), store.AuditEntry{})
+			created <- c
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(created)
+	close(errs)
+	n := 0
+	for c := range created {
+		if c {
+			n++
+		}
+	}
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n != 1 || w.count(t, "inspections") != 1 || w.count(t, "hazards") != 1 {
+		t.Fatalf("%d created, %d inspections, %d hazards; want 1 of each", n, w.count(t, "inspections"), w.count(t, "hazards"))
 	}
 }

@@ -84,6 +84,17 @@ func validKind(k string) bool {
 
 // CreatePlace registers a place inside a grid of p's units.
 func (s *Service) CreatePlace(ctx context.Context, p auth.Principal, np NewPlace, audit store.AuditEntry) (int64, error) {
+	var id int64
+	err := s.Store.InTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		id, err = s.createPlace(ctx, tx, p, np, audit)
+		return err
+	})
+	return id, err
+}
+
+// createPlace checks np and stores it in tx with its audit row.
+func (s *Service) createPlace(ctx context.Context, tx pgx.Tx, p auth.Principal, np NewPlace, audit store.AuditEntry) (int64, error) {
 	if err := validLonLat(np.Lon, np.Lat); err != nil {
 		return 0, err
 	}
@@ -100,46 +111,42 @@ func (s *Service) CreatePlace(ctx context.Context, p auth.Principal, np NewPlace
 	if !p.Can(auth.ManagePlaces, np.GridCode) {
 		return 0, apperr.New(apperr.ErrForbidden, "grid %q is outside %s's units", np.GridCode, p.Username)
 	}
-	var id int64
-	err = s.Store.InTx(ctx, func(tx pgx.Tx) error {
-		exists, inside, err := s.Store.GridContains(ctx, tx, np.GridCode, *np.Lon, *np.Lat)
+	exists, inside, err := s.Store.GridContains(ctx, tx, np.GridCode, *np.Lon, *np.Lat)
+	if err != nil {
+		return 0, err
+	}
+	if !exists {
+		return 0, apperr.New(apperr.ErrInvalid, "no grid %q", np.GridCode)
+	}
+	if !inside {
+		return 0, apperr.New(apperr.ErrInvalid, "the point %.6f, %.6f lies outside grid %s", *np.Lon, *np.Lat, np.GridCode)
+	}
+	if np.ParentID != nil {
+		parent, err := s.Store.PlaceByID(ctx, tx, *np.ParentID)
 		if err != nil {
-			return err
+			return 0, apperr.New(apperr.ErrInvalid, "parent_id %d: no such place", *np.ParentID)
 		}
-		if !exists {
-			return apperr.New(apperr.ErrInvalid, "no grid %q", np.GridCode)
+		if parent.GridCode != np.GridCode {
+			return 0, apperr.New(apperr.ErrInvalid, "parent %d lies in grid %s, not %s", parent.ID, parent.GridCode, np.GridCode)
 		}
-		if !inside {
-			return apperr.New(apperr.ErrInvalid, "the point %.6f, %.6f lies outside grid %s", *np.Lon, *np.Lat, np.GridCode)
-		}
-		if np.ParentID != nil {
-			parent, err := s.Store.PlaceByID(ctx, tx, *np.ParentID)
-			if err != nil {
-				return apperr.New(apperr.ErrInvalid, "parent_id %d: no such place", *np.ParentID)
-			}
-			if parent.GridCode != np.GridCode {
-				return apperr.New(apperr.ErrInvalid, "parent %d lies in grid %s, not %s", parent.ID, parent.GridCode, np.GridCode)
-			}
-		}
-		if np.ResponsibleStaffID != nil {
-			ok, err := s.Store.StafferExists(ctx, tx, *np.ResponsibleStaffID)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return apperr.New(apperr.ErrInvalid, "responsible_staff_id %d: no serving staff member", *np.ResponsibleStaffID)
-			}
-		}
-		id, err = s.Store.InsertPlace(ctx, tx, store.Place{GridCode: np.GridCode, ParentID: np.ParentID, Kind: np.Kind,
-			Name: name, Lon: *np.Lon, Lat: *np.Lat, ResponsibleStaffID: np.ResponsibleStaffID})
+	}
+	if np.ResponsibleStaffID != nil {
+		ok, err := s.Store.StafferExists(ctx, tx, *np.ResponsibleStaffID)
 		if err != nil {
-			return err
+			return 0, err
 		}
-		audit.Action, audit.ObjectType, audit.ObjectID = "place.create", "place", itoa(id)
-		audit.Details, _ = json.Marshal(map[string]any{"grid": np.GridCode, "kind": np.Kind, "name": name})
-		return s.Store.Audit(ctx, tx, audit)
-	})
-	return id, err
+		if !ok {
+			return 0, apperr.New(apperr.ErrInvalid, "responsible_staff_id %d: no serving staff member", *np.ResponsibleStaffID)
+		}
+	}
+	id, err := s.Store.InsertPlace(ctx, tx, store.Place{GridCode: np.GridCode, ParentID: np.ParentID, Kind: np.Kind,
+		Name: name, Lon: *np.Lon, Lat: *np.Lat, ResponsibleStaffID: np.ResponsibleStaffID})
+	if err != nil {
+		return 0, err
+	}
+	audit.Action, audit.ObjectType, audit.ObjectID = "place.create", "place", itoa(id)
+	audit.Details, _ = json.Marshal(map[string]any{"grid": np.GridCode, "kind": np.Kind, "name": name})
+	return id, s.Store.Audit(ctx, tx, audit)
 }
 
 func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }

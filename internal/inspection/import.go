@@ -1,0 +1,129 @@
+package inspection
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/xuri/excelize/v2"
+
+	"wangge/internal/apperr"
+	"wangge/internal/auth"
+	"wangge/internal/store"
+)
+
+// MaxImportRows bounds one places table.
+const MaxImportRows = 5000
+
+// importColumns maps the accepted headers (English or Chinese) to fields.
+var importColumns = map[string]string{
+	"name": "name", "名称": "name", "kind": "kind", "类型": "kind", "lon": "lon", "经度": "lon", "lat": "lat", "纬度": "lat",
+	"parent": "parent", "上级": "parent", "responsible_staff_id": "staff", "责任人id": "staff",
+}
+
+// ReadTable reads a CSV (UTF-8, optional BOM) or the first sheet of an XLSX
+// file as rows of cells.
+func ReadTable(data []byte, xlsx bool) ([][]string, error) {
+	if xlsx {
+		f, err := excelize.OpenReader(bytes.NewReader(data))
+		if err != nil {
+			return nil, apperr.New(apperr.ErrInvalid, "not an XLSX file: %v", err)
+		}
+		defer f.Close()
+		rows, err := f.GetRows(f.GetSheetName(0))
+		if err != nil {
+			return nil, apperr.New(apperr.ErrInvalid, "xlsx: %v", err)
+		}
+		return rows, nil
+	}
+	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\uFEFF"))))
+	r.FieldsPerRecord = -1
+	rows, err := r.ReadAll()
+	if err != nil {
+		return nil, apperr.New(apperr.ErrInvalid, "csv: %v", err)
+	}
+	return rows, nil
+}
+
+// ImportPlaces stores a table of places (name, kind, lon, lat, parent?,
+// responsible_staff_id?) into grid, all or nothing: a bad row is a 400 naming
+// its line and nothing is stored. parent names a row above it or a place
+// already in the grid.
+func (s *Service) ImportPlaces(ctx context.Context, p auth.Principal, grid string, rows [][]string, audit store.AuditEntry) ([]int64, error) {
+	if len(rows) < 2 {
+		return nil, apperr.New(apperr.ErrInvalid, "the table needs a header and at least one row")
+	}
+	if len(rows) > MaxImportRows+1 {
+		return nil, apperr.New(apperr.ErrInvalid, "%d rows; the limit is %d", len(rows)-1, MaxImportRows)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		if f, ok := importColumns[strings.ToLower(strings.TrimSpace(h))]; ok {
+			col[f] = i
+		}
+	}
+	for _, need := range []string{"name", "kind", "lon", "lat"} {
+		if _, ok := col[need]; !ok {
+			return nil, apperr.New(apperr.ErrInvalid, "column %q is missing (want name, kind, lon, lat, parent, responsible_staff_id)", need)
+		}
+	}
+	cell := func(row []string, f string) string {
+		if i, ok := col[f]; ok && i < len(row) {
+			return strings.TrimSpace(row[i])
+		}
+		return ""
+	}
+	var ids []int64
+	err := s.Store.InTx(ctx, func(tx pgx.Tx) error {
+		byName := map[string]int64{}
+		if p.Can(auth.ManagePlaces, grid) {
+			existing, err := s.Store.PlacesInGrid(ctx, grid)
+			if err != nil {
+				return err
+			}
+			for _, e := range existing {
+				byName[e.Name] = e.ID
+			}
+		}
+		for n, row := range rows[1:] {
+			line := n + 2
+			np := NewPlace{GridCode: grid, Kind: cell(row, "kind"), Name: cell(row, "name")}
+			lon, err1 := strconv.ParseFloat(cell(row, "lon"), 64)
+			lat, err2 := strconv.ParseFloat(cell(row, "lat"), 64)
+			if err1 != nil || err2 != nil {
+				return apperr.New(apperr.ErrInvalid, "line %d: lon %q, lat %q: want decimal degrees (WGS 84)", line, cell(row, "lon"), cell(row, "lat"))
+			}
+			np.Lon, np.Lat = &lon, &lat
+			if v := cell(row, "parent"); v != "" {
+				id, ok := byName[v]
+				if !ok {
+					return apperr.New(apperr.ErrInvalid, "line %d: parent %q is neither a row above nor a place of grid %s", line, v, grid)
+				}
+				np.ParentID = &id
+			}
+			if v := cell(row, "staff"); v != "" {
+				id, err := strconv.ParseInt(v, 10, 64)
+				if err != nil {
+					return apperr.New(apperr.ErrInvalid, "line %d: responsible_staff_id %q: want a staff id", line, v)
+				}
+				np.ResponsibleStaffID = &id
+			}
+			id, err := s.createPlace(ctx, tx, p, np, audit)
+			if err != nil {
+				var e *apperr.Error
+				if errors.As(err, &e) {
+					return &apperr.Error{Kind: e.Kind, Message: "line " + strconv.Itoa(line) + ": " + e.Message}
+				}
+				return err
+			}
+			byName[strings.TrimSpace(np.Name)] = id
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	return ids, err
+}
