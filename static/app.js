@@ -12,7 +12,7 @@ import { initDisplay, enterDisplay, leaveDisplay } from './display.js';
 import { initPatrol, enterPatrol, leavePatrol } from './patrol.js';
 import { initJurisdiction, enterJurisdiction, leaveJurisdiction } from './jurisdiction.js';
 import { initVisits, enterVisits } from './residents.js';
-import { initInspections, enterInspections } from './inspections.js';
+import { initInspections, enterInspections, leaveInspections } from './inspections.js';
 
 /** MODES_BY_ROLE lists each role's modes; the first is where it lands. */
 const MODES_BY_ROLE = {
@@ -31,7 +31,7 @@ const MODES = {
   patrol: { panel: 'patrol-panel', enter: enterPatrol, leave: leavePatrol },
   staff: { panel: 'jurisdiction-panel', enter: enterJurisdiction, leave: leaveJurisdiction },
   visits: { panel: 'visits-panel', enter: () => enterVisits(me) },
-  inspections: { panel: 'inspections-panel', enter: () => enterInspections(me) },
+  inspections: { panel: 'inspections-panel', enter: () => enterInspections(me), leave: leaveInspections },
 };
 
 let me = null;

@@ -49,6 +49,9 @@ export const tests = [
         `hazards ${JSON.stringify(hz)}`);
       const [[photo]] = sql(server.dsn, `SELECT count(*) FROM media m JOIN inspections i ON i.results @> jsonb_build_array(jsonb_build_object('photos', jsonb_build_array(m.id::text))) WHERE i.id = '${id}'`);
       assert(photo === '1', `the photo is not stored with the inspection (${photo})`);
+      // The map draws the place red (an open major hazard), from the rendered features.
+      await page.waitForFunction((id) => window.wangge.state.map.querySourceFeatures('in-places')
+        .some((f) => f.properties.id === Number(id) && f.properties.hazard === 'major'), place, { timeout: 10000 });
       const li = await page.locator('#in-hazards li').count();
       assert(li === 1, `${li} hazards listed, want 1`);
       await shot('inspections-phone', 'inspections');
