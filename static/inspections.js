@@ -208,10 +208,31 @@ async function submit(e) {
   }
 }
 
+/** renderDrill shows whether a school or enterprise grid held its drill this semester (每学期一次). */
+async function renderDrill() {
+  const grid = me && me.unit_code;
+  const checks = grid && grid.length === 15 ? await get(`/api/drills/check?unit=${grid}`) : [];
+  $('in-drill').hidden = checks.length === 0;
+  const c = checks[0];
+  if (c) $('in-drill-status').textContent = c.done ? t('insp_drill_done', { d: c.last_drill.slice(0, 10) }) : t('insp_drill_missing');
+}
+
+async function submitDrill(e) {
+  e.preventDefault();
+  const d = await api('POST', '/api/drills', {
+    id: crypto.randomUUID(), grid_code: me.unit_code, held_on: $('in-drill-date').value,
+    scenario: $('in-drill-scenario').value, participants: Number($('in-drill-participants').value),
+  });
+  $('in-drill-result').textContent = t('insp_drill_saved');
+  $('in-drill-result').dataset.drill = d.id;
+  await renderDrill();
+}
+
 /** initInspections wires the form once. */
 export function initInspections() {
   $('in-form').addEventListener('submit', (e) => submit(e).catch((x) => { $('in-result').textContent = x.message; }));
   $('in-cancel').onclick = () => { current = null; $('in-form').hidden = true; };
+  $('in-drill').addEventListener('submit', (e) => submitDrill(e).catch((x) => { $('in-drill-result').textContent = x.message; }));
   window.addEventListener('online', () => flush().then(render).catch(() => {}));
 }
 
@@ -226,4 +247,5 @@ export async function enterInspections(user) {
   state.onClick = null;
   await flush();
   await render();
+  await renderDrill();
 }
