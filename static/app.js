@@ -13,7 +13,7 @@ import { initPatrol, enterPatrol, leavePatrol } from './patrol.js';
 import { initJurisdiction, enterJurisdiction, leaveJurisdiction } from './jurisdiction.js';
 import { initVisits, enterVisits } from './residents.js';
 import { initIncidents, enterIncidents, leaveIncidents } from './incidents.js';
-import { initInspections, enterInspections } from './inspections.js';
+import { initInspections, enterInspections, leaveInspections } from './inspections.js';
 import { initAssessment, enterAssessment, leaveAssessment } from './assessment.js';
 
 /** MODES_BY_ROLE lists each role's modes; the first is where it lands. */
@@ -34,7 +34,7 @@ const MODES = {
   staff: { panel: 'jurisdiction-panel', enter: enterJurisdiction, leave: leaveJurisdiction },
   visits: { panel: 'visits-panel', enter: () => enterVisits(me) },
   incidents: { panel: 'incidents-panel', enter: () => enterIncidents(me), leave: leaveIncidents },
-  inspections: { panel: 'inspections-panel', enter: () => enterInspections(me) },
+  inspections: { panel: 'inspections-panel', enter: () => enterInspections(me), leave: leaveInspections },
   assessment: { panel: 'assessment-panel', enter: enterAssessment, leave: leaveAssessment },
 };
 

@@ -5,6 +5,7 @@
 // and is sent again with the same UUIDs (photos first), so a retry is stored once.
 import { api, get, ApiError } from './api.js';
 import { t } from './i18n.js';
+import { state } from './gridmap.js';
 
 const PENDING = 'wangge.inspections.pending';
 let me = null;
@@ -74,6 +75,24 @@ function position() {
   });
 }
 
+/** showOnMap draws the places as points: red with an open major hazard, orange with a general one, else green. */
+function showOnMap(places, open) {
+  const map = state.map;
+  if (!map) return;
+  if (!map.getSource('in-places')) {
+    map.addSource('in-places', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
+    map.addLayer({ id: 'in-places', type: 'circle', source: 'in-places', paint: {
+      'circle-radius': 7, 'circle-stroke-color': '#000', 'circle-stroke-width': 1,
+      'circle-color': ['match', ['get', 'hazard'], 'major', '#d62828', 'general', '#f77f00', '#2a9d8f'] } });
+  }
+  map.setLayoutProperty('in-places', 'visibility', 'visible');
+  const worst = new Map();
+  for (const h of open) if (worst.get(h.place_id) !== 'major') worst.set(h.place_id, h.severity);
+  map.getSource('in-places').setData({ type: 'FeatureCollection', features: places.map((p) => ({
+    type: 'Feature', geometry: { type: 'Point', coordinates: [p.lon, p.lat] },
+    properties: { id: p.id, name: p.name, hazard: worst.get(p.id) || '' } })) });
+}
+
 async function render() {
   const grid = me && me.unit_code;
   if (!grid || grid.length !== 15) { $('in-summary').textContent = t('insp_no_grid'); return; }
@@ -99,6 +118,7 @@ async function render() {
     return li;
   }));
   const open = hazards.filter((h) => h.state !== 'closed');
+  showOnMap(places, open);
   $('in-hazards').replaceChildren(...open.map((h) => {
     const li = document.createElement('li');
     li.dataset.hazard = String(h.id);
@@ -188,16 +208,44 @@ async function submit(e) {
   }
 }
 
+/** renderDrill shows whether a school or enterprise grid held its drill this semester (每学期一次). */
+async function renderDrill() {
+  const grid = me && me.unit_code;
+  const checks = grid && grid.length === 15 ? await get(`/api/drills/check?unit=${grid}`) : [];
+  $('in-drill').hidden = checks.length === 0;
+  const c = checks[0];
+  if (c) $('in-drill-status').textContent = c.done ? t('insp_drill_done', { d: c.last_drill.slice(0, 10) }) : t('insp_drill_missing');
+}
+
+async function submitDrill(e) {
+  e.preventDefault();
+  const d = await api('POST', '/api/drills', {
+    id: crypto.randomUUID(), grid_code: me.unit_code, held_on: $('in-drill-date').value,
+    scenario: $('in-drill-scenario').value, participants: Number($('in-drill-participants').value),
+  });
+  $('in-drill-result').textContent = t('insp_drill_saved');
+  $('in-drill-result').dataset.drill = d.id;
+  await renderDrill();
+}
+
 /** initInspections wires the form once. */
 export function initInspections() {
   $('in-form').addEventListener('submit', (e) => submit(e).catch((x) => { $('in-result').textContent = x.message; }));
   $('in-cancel').onclick = () => { current = null; $('in-form').hidden = true; };
+  $('in-drill').addEventListener('submit', (e) => submitDrill(e).catch((x) => { $('in-drill-result').textContent = x.message; }));
   window.addEventListener('online', () => flush().then(render).catch(() => {}));
+}
+
+/** leaveInspections hides the places layer. */
+export function leaveInspections() {
+  if (state.map && state.map.getLayer('in-places')) state.map.setLayoutProperty('in-places', 'visibility', 'none');
 }
 
 /** enterInspections resends kept inspections, then shows the places, what is due and the open hazards. */
 export async function enterInspections(user) {
   me = user;
+  state.onClick = null;
   await flush();
   await render();
+  await renderDrill();
 }

@@ -55,3 +55,52 @@ func BenchmarkRecordVsBareInsert(b *testing.B) {
 	b.ReportMetric(float64(bare.Microseconds())/float64(b.N), "µs/bare-insert")
 	b.ReportMetric(float64(svc)/float64(bare), "ratio")
 }
+
+// BenchmarkHazardListAtCityScale measures one grid's hazard list (20
+// hazards) when the table holds only them (the reference) and again among
+// 1,000,000 hazards of 50,000 grids; the ratio shows whether the list stays
+// an index range as the city fills up.
+func BenchmarkHazardListAtCityScale(b *testing.B) {
+	w := newSchool(b)
+	ctx := context.Background()
+	id := newUUID()
+	at := w.now.Add(-time.Hour)
+	if _, _, err := w.svc.Record(ctx, w.inspector, w.submission(id, at, w.labResults()), store.AuditEntry{}); err != nil {
+		b.Fatal(err)
+	}
+	seed := func(grids, per int) {
+		if _, err := w.pool.Exec(ctx, `INSERT INTO hazards (inspection_id, place_id, grid_code, item, item_text, severity,
+                found_at, deadline, state, closed_by_inspection, closed_at, region_code)
+            SELECT $1, $2, left($3, 9) || lpad(g::text, 6, '0'), 'wiring', 'wiring', 'general', $4, $4, 'closed', $1, $4, left($3, 6)
+              FROM generate_series(1, $5) g, generate_series(1, $6) n`, id, w.lab, w.grid, at, grids, per); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := w.pool.Exec(ctx, `ANALYZE hazards`); err != nil {
+			b.Fatal(err)
+		}
+	}
+	one := w.grid[:9] + "000001"
+	list := func() time.Duration {
+		t0 := time.Now()
+		for range 200 {
+			hs, err := w.st.ListHazards(ctx, one, "closed", 5000)
+			if err != nil || len(hs) != 20 {
+				b.Fatalf("list: %d, %v", len(hs), err)
+			}
+		}
+		return time.Since(t0) / 200
+	}
+	seed(1, 20)
+	small := list()
+	if _, err := w.pool.Exec(ctx, `DELETE FROM hazards WHERE grid_code <> $1`, w.grid); err != nil {
+		b.Fatal(err)
+	}
+	seed(50000, 20)
+	var large time.Duration
+	for b.Loop() {
+		large = list()
+	}
+	b.ReportMetric(float64(small.Microseconds()), "µs/list-20-rows")
+	b.ReportMetric(float64(large.Microseconds()), "µs/list-1M-rows")
+	b.ReportMetric(float64(large)/float64(small), "ratio")
+}

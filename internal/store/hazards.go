@@ -100,10 +100,15 @@ func (s *Store) HazardsOf(ctx context.Context, q Querier, inspection string) ([]
 	return s.hazards(ctx, q, `SELECT `+hazardCols+hazardFrom+` WHERE h.inspection_id = $1 ORDER BY h.id`, inspection)
 }
 
+// Prefixes of unit codes are ranges of the text_pattern_ops indexes: every
+// code under prefix P (digits) lies in [P, P || ':'), ':' following '9', so
+// even a generic plan of a prepared statement scans only that range (a
+// LIKE with a parameter pattern, or "$1 = '' OR …", cannot use the index).
+
 // ListHazards lists the hazards under a grid-code prefix, in one state when
 // state is not empty, by deadline.
 func (s *Store) ListHazards(ctx context.Context, prefix, state string, limit int) ([]Hazard, error) {
-	return s.hazards(ctx, nil, `SELECT `+hazardCols+hazardFrom+` WHERE h.grid_code LIKE $1 || '%' AND ($2 = '' OR h.state = $2)
+	return s.hazards(ctx, nil, `SELECT `+hazardCols+hazardFrom+` WHERE h.grid_code ~>=~ $1 AND h.grid_code ~<~ ($1 || ':') AND ($2 = '' OR h.state = $2)
         ORDER BY h.deadline, h.id LIMIT $3`, prefix, state, limit)
 }
 
@@ -143,7 +148,7 @@ func (s *Store) MarkHazardsOverdue(ctx context.Context, q Querier, asOf time.Tim
 // severity ("open/major" → n).
 func (s *Store) HazardCounts(ctx context.Context, prefix string) (map[string]int, error) {
 	rows, err := s.pool.Query(ctx, `SELECT state || '/' || severity, count(*) FROM hazards
-        WHERE grid_code LIKE $1 || '%' GROUP BY 1`, prefix)
+        WHERE grid_code ~>=~ $1 AND grid_code ~<~ ($1 || ':') GROUP BY 1`, prefix)
 	if err != nil {
 		return nil, fmt.Errorf("store: hazard counts: %w", err)
 	}

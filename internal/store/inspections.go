@@ -120,7 +120,7 @@ func (s *Store) PlaceSchedules(ctx context.Context, f ScheduleFilter) ([]PlaceSc
           FROM places p JOIN t ON t.kind = p.kind
           LEFT JOIN LATERAL (SELECT i.inspected_at AS at FROM inspections i
                 WHERE i.place_id = p.id AND i.template_code = t.code ORDER BY i.inspected_at DESC LIMIT 1) last ON true
-         WHERE ($1 = '' OR p.grid_code LIKE $1 || '%') AND ($2 = 0 OR p.responsible_staff_id = $2)
+         WHERE p.grid_code ~>=~ $1 AND p.grid_code ~<~ ($1 || ':') AND ($2 = 0 OR p.responsible_staff_id = $2)
          ORDER BY p.grid_code, p.id, t.code LIMIT 20000`, f.Prefix, f.StaffID)
 	if err != nil {
 		return nil, fmt.Errorf("store: place schedules: %w", err)

@@ -49,9 +49,34 @@ export const tests = [
         `hazards ${JSON.stringify(hz)}`);
       const [[photo]] = sql(server.dsn, `SELECT count(*) FROM media m JOIN inspections i ON i.results @> jsonb_build_array(jsonb_build_object('photos', jsonb_build_array(m.id::text))) WHERE i.id = '${id}'`);
       assert(photo === '1', `the photo is not stored with the inspection (${photo})`);
+      // The map draws the place red (an open major hazard), from the rendered features.
+      await page.waitForFunction((id) => window.wangge.state.map.querySourceFeatures('in-places')
+        .some((f) => f.properties.id === Number(id) && f.properties.hazard === 'major'), place, { timeout: 10000 });
       const li = await page.locator('#in-hazards li').count();
       assert(li === 1, `${li} hazards listed, want 1`);
       await shot('inspections-phone', 'inspections');
+    },
+  },
+  {
+    name: 'inspections: in a school grid the officer records the semester fire drill on a phone; the check turns done',
+    viewport: { width: 390, height: 844 },
+    async run({ page, server }) {
+      const [[grid]] = sql(server.dsn, `SELECT unit_code FROM users WHERE username = 'officer'`);
+      sql(server.dsn, `UPDATE units SET kind = 'school' WHERE code = '${grid}'`);
+      await login(page, server, 'officer');
+      await page.click('#modes button[data-mode=inspections]');
+      await page.waitForFunction(() => document.getElementById('in-drill-status').textContent.length > 0, null, { timeout: 10000 });
+      const before = await page.textContent('#in-drill-status');
+      const today = await page.evaluate(() => { const d = new Date(); return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`; });
+      await page.fill('#in-drill-date', today);
+      await page.fill('#in-drill-scenario', '实验楼火灾疏散');
+      await page.fill('#in-drill-participants', '320');
+      await page.click('#in-drill button[type=submit]');
+      await page.waitForFunction(() => document.getElementById('in-drill-result').dataset.drill, null, { timeout: 10000 });
+      const rows = sql(server.dsn, `SELECT grid_code, scenario, participants FROM drills`);
+      assert(rows.length === 1 && rows[0][0] === grid && rows[0][1] === '实验楼火灾疏散' && rows[0][2] === '320', `drills ${JSON.stringify(rows)}`);
+      await page.waitForFunction((b) => document.getElementById('in-drill-status').textContent !== b, before, { timeout: 10000 });
+      assert((await page.textContent('#in-drill-status')).includes(today), 'the semester check does not show the drill');
     },
   },
 ];
