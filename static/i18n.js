@@ -137,6 +137,7 @@ const DICT = {
   patrol_in_grid: ['网格内小时', 'Hours in own grid'],
   patrol_coverage: ['网格覆盖率', 'Grid coverage'],
   patrol_trips_stops: ['行程 / 停留', 'Trips / stops'],
+  patrol_streets: ['街巷走过', 'Streets walked'],
   patrol_all_tracks: ['全部轨迹（按人着色）', 'All tracks (a colour per worker)'],
   patrol_positions: ['实时位置', 'Live positions'],
   patrol_blind: ['监控盲区', 'Camera blind spots'],

@@ -177,6 +177,7 @@ async function loadWorkerDay() {
     h('dt', {}, t('patrol_hours')), h('dd', { id: 'pt-hours' }, hours(d.patrol_seconds)),
     h('dt', {}, t('patrol_in_grid')), h('dd', {}, hours(d.in_grid_seconds)),
     h('dt', {}, t('patrol_coverage')), h('dd', {}, d.coverage_ratio == null ? '—' : `${(d.coverage_ratio * 100).toFixed(1)}%`),
+    h('dt', {}, t('patrol_streets')), h('dd', {}, d.street_ratio == null ? '—' : `${(d.street_ratio * 100).toFixed(1)}%`),
     h('dt', {}, t('patrol_trips_stops')), h('dd', {}, `${d.trips.length} / ${d.stops.length}`),
   ] : []));
   if (tracks.features.length) fitTo(tracks.features.map((f) => f.geometry));

@@ -117,11 +117,7 @@ func (s *Store) SaveCameras(ctx context.Context, in []CameraInput, actor *int64,
 		return s.Audit(ctx, tx, audit)
 	})
 	if err != nil {
-		var ae *apperr.Error
-		if errors.As(err, &ae) {
-			return nil, 0, err
-		}
-		return nil, 0, fmt.Errorf("store: save cameras: %w", err)
+		return nil, 0, txError(err, "save cameras")
 	}
 	return ids, created, nil
 }

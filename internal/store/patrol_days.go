@@ -45,21 +45,27 @@ ORDER BY recorded_at`
 	workerGridsSQL = `
 SELECT ST_AsBinary(ST_Multi(ST_Union(geom))) FROM units
 WHERE code IN (SELECT unit_code FROM patrol_workers WHERE user_id = $1)`
-	// quad_segs=4: the buffer's round caps need no more than 16 sides for a
-	// share of area, and it is the costly part of the sweep.
+	// The shares of the worker's grids' area and street length within the
+	// radius of the day's track, from one buffer. quad_segs=4: the buffer's
+	// round caps need no more than 16 sides for a share, and it is the
+	// costly part of the sweep. No track: 0 of each; no street in the grids:
+	// a NULL street share.
 	coverageSQL = `
-SELECT ST_Area(ST_Intersection(g, ST_Buffer(t::geography, $3, 'quad_segs=4')::geometry)::geography) / nullif(ST_Area(g::geography), 0)
-FROM (SELECT ST_GeomFromWKB($1, 4326) AS g, ST_GeomFromWKB($2, 4326) AS t) x`
+WITH x AS (SELECT ST_GeomFromWKB($1, 4326) AS g, ST_Buffer(ST_GeomFromWKB($2, 4326)::geography, $3, 'quad_segs=4')::geometry AS b),
+s AS (SELECT ST_Intersection(st.geom, x.g) AS geom FROM streets st, x WHERE st.region_code = $4 AND st.geom && x.g AND ST_Intersects(st.geom, x.g))
+SELECT coalesce(ST_Area(ST_Intersection(x.g, x.b)::geography) / nullif(ST_Area(x.g::geography), 0), 0),
+       (SELECT coalesce(sum(ST_Length(ST_Intersection(s.geom, x.b)::geography)), 0) / nullif(sum(ST_Length(s.geom::geography)), 0) FROM s)
+FROM x`
 	upsertDaySQL = `
 INSERT INTO patrol_days (user_id, day, region_code, closed, distance_m, patrol_seconds, moving_seconds,
-    stopped_seconds, in_grid_seconds, coverage_radius_m, coverage_ratio, fixes, dropped, trips, stops, track, computed_at)
-VALUES ($1, $2::date, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, ST_GeomFromWKB($16, 4326), now())
+    stopped_seconds, in_grid_seconds, coverage_radius_m, coverage_ratio, fixes, dropped, trips, stops, track, street_ratio, computed_at)
+VALUES ($1, $2::date, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, ST_GeomFromWKB($16, 4326), $17, now())
 ON CONFLICT (user_id, day) DO UPDATE SET region_code = EXCLUDED.region_code, closed = EXCLUDED.closed,
     distance_m = EXCLUDED.distance_m, patrol_seconds = EXCLUDED.patrol_seconds, moving_seconds = EXCLUDED.moving_seconds,
     stopped_seconds = EXCLUDED.stopped_seconds, in_grid_seconds = EXCLUDED.in_grid_seconds,
     coverage_radius_m = EXCLUDED.coverage_radius_m, coverage_ratio = EXCLUDED.coverage_ratio, fixes = EXCLUDED.fixes,
     dropped = EXCLUDED.dropped, trips = EXCLUDED.trips, stops = EXCLUDED.stops, track = EXCLUDED.track,
-    computed_at = now()`
+    street_ratio = EXCLUDED.street_ratio, computed_at = now()`
 	deleteDaySQL   = `DELETE FROM patrol_days WHERE user_id = $1 AND day = $2::date`
 	clearDueSQL    = `DELETE FROM patrol_dirty WHERE user_id = $1 AND day = $2::date`
 	markRebuildSQL = `
@@ -224,19 +230,11 @@ func upsertDay(ctx context.Context, tx pgx.Tx, user int64, date, region string, 
 		}
 		trackWKB = b
 	}
-	var coverage *float64
+	var coverage, streets *float64
 	if len(grids) > 0 {
-		c := 0.0
-		if trackWKB != nil {
-			var v *float64
-			if err := tx.QueryRow(ctx, coverageSQL, gridWKB, trackWKB, p.CoverageRadius).Scan(&v); err != nil {
-				return err
-			}
-			if v != nil {
-				c = *v
-			}
+		if err := tx.QueryRow(ctx, coverageSQL, gridWKB, trackWKB, p.CoverageRadius, region).Scan(&coverage, &streets); err != nil {
+			return err
 		}
-		coverage = &c
 	}
 	trips, err := json.Marshal(d.Trips)
 	if err != nil {
@@ -247,7 +245,7 @@ func upsertDay(ctx context.Context, tx pgx.Tx, user int64, date, region string, 
 		return err
 	}
 	_, err = tx.Exec(ctx, upsertDaySQL, user, date, region, closed, d.DistanceM, d.PatrolSeconds, d.MovingSeconds,
-		d.StoppedSeconds, d.InGridSeconds, p.CoverageRadius, coverage, d.Fixes, dropped, trips, stops, trackWKB)
+		d.StoppedSeconds, d.InGridSeconds, p.CoverageRadius, coverage, d.Fixes, dropped, trips, stops, trackWKB, streets)
 	return err
 }
 
@@ -263,6 +261,7 @@ type PatrolDay struct {
 	InGridSeconds  float64         `json:"in_grid_seconds"`
 	CoverageRadius float64         `json:"coverage_radius_m"`
 	CoverageRatio  *float64        `json:"coverage_ratio"`
+	StreetRatio    *float64        `json:"street_ratio"` // NULL: no streets loaded in the worker's grids
 	Fixes          int             `json:"fixes"`
 	Dropped        int             `json:"dropped"`
 	Trips          json.RawMessage `json:"trips"`
@@ -281,7 +280,7 @@ type PatrolDayQuery struct {
 
 const patrolDaysSQL = `
 SELECT u.username, d.day::text, d.closed, d.distance_m, d.patrol_seconds, d.moving_seconds, d.stopped_seconds,
-       d.in_grid_seconds, d.coverage_radius_m, d.coverage_ratio, d.fixes, d.dropped, d.trips, d.stops, tg.daily_seconds
+       d.in_grid_seconds, d.coverage_radius_m, d.coverage_ratio, d.street_ratio, d.fixes, d.dropped, d.trips, d.stops, tg.daily_seconds
 FROM patrol_days d
 JOIN users u ON u.id = d.user_id
 LEFT JOIN LATERAL (
@@ -304,7 +303,7 @@ func (s *Store) PatrolDays(ctx context.Context, q PatrolDayQuery) ([]PatrolDay, 
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (PatrolDay, error) {
 		var d PatrolDay
 		err := r.Scan(&d.Worker, &d.Day, &d.Closed, &d.DistanceM, &d.PatrolSeconds, &d.MovingSeconds, &d.StoppedSeconds,
-			&d.InGridSeconds, &d.CoverageRadius, &d.CoverageRatio, &d.Fixes, &d.Dropped, &d.Trips, &d.Stops, &d.TargetSeconds)
+			&d.InGridSeconds, &d.CoverageRadius, &d.CoverageRatio, &d.StreetRatio, &d.Fixes, &d.Dropped, &d.Trips, &d.Stops, &d.TargetSeconds)
 		if d.TargetSeconds != nil {
 			met := d.PatrolSeconds >= float64(*d.TargetSeconds)
 			d.MetTarget = &met

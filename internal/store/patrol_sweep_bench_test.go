@@ -47,7 +47,7 @@ func BenchmarkPatrolDailySweep(b *testing.B) {
 	var sweepT, sqlT time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := st.MarkPatrolDays(ctx, day, day); err != nil {
+		if _, err := st.MarkPatrolDays(ctx, day, day.AddDate(0, 0, 1)); err != nil {
 			b.Fatal(err)
 		}
 		t0 := time.Now()
