@@ -12,6 +12,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 
+	"wangge/geo/hotspot"
 	"wangge/internal/dbtest"
 	"wangge/internal/hotspots"
 	"wangge/internal/store"
@@ -126,6 +127,16 @@ func TestHotspotBenchmark(t *testing.T) {
 		var ref time.Duration
 		var refBins int
 		if q.Bins == "hex" {
+			// The other route measured: fetch every point and bin in Go.
+			var lons, lats []float64
+			fetch := timed(t, "points", func() (err error) {
+				lons, lats, err = st.HotspotPoints(ctx, store.HotspotFilter{Parent: q.Parent, From: q.From, To: q.To})
+				return err
+			})
+			g := hotspot.NewHexGrid(hotspots.HexSize(q.Zoom), 120.1, 30.09)
+			var cells int
+			bin := timed(t, "bin in Go", func() error { cells = len(g.Count(lons, lats)); return nil })
+			t.Logf("hex in Go instead: fetching %d points %v + binning %v (%d hexagons)", len(lons), fetch.Round(time.Millisecond), bin.Round(time.Millisecond), cells)
 			// The same counting in PostGIS: 125 m hexagons (ST_HexagonGrid, size = side) in
 			// Web Mercator scaled to ground metres at 30° N, cases joined by their index.
 			ref = timed(t, "reference", func() error {

@@ -189,3 +189,40 @@ func (s *Store) HotspotSeries(ctx context.Context, f HotspotFilter) (HotspotSeri
 	}
 	return out, rows.Err()
 }
+
+// HexLattice is a hotspot.HexGrid as SQL parameters: the origin, metres per
+// degree there and the hexagon size (circumradius, m).
+type HexLattice struct {
+	Lon0, Lat0, Kx, Ky, Size float64
+}
+
+// HexCount is one flat-top hexagon's (axial q, r) cases.
+type HexCount struct {
+	Q, R int32
+	N    int
+}
+
+// HotspotHexCounts bins the selected cases into the lattice's hexagons in
+// the database — the same projection and cube rounding as
+// hotspot.HexGrid.CellAt — so only one row per hexagon travels, not one per
+// case. (Points exactly on a hexagon edge may round the other way: PostgreSQL
+// rounds halves to even, Go away from zero; such points have measure zero.)
+func (s *Store) HotspotHexCounts(ctx context.Context, f HotspotFilter, h HexLattice) ([]HexCount, error) {
+	q := `WITH p AS (SELECT (ST_X(i.pt) - $6) * $8 AS x, (ST_Y(i.pt) - $7) * $9 AS y FROM incidents i
+                     WHERE ` + hotspotScope(f.Parent) + hotspotCaseFilter + `),
+             f AS (SELECT (2.0 / 3 * x) / $10 AS q, (-x / 3 + sqrt(3) / 3 * y) / $10 AS r FROM p),
+             c AS (SELECT q, r, round(q) AS rq, round(r) AS rr, round(-q - r) AS rs FROM f),
+             d AS (SELECT rq, rr, rs, abs(rq - q) AS dq, abs(rr - r) AS dr, abs(rs + q + r) AS ds FROM c)
+        SELECT CASE WHEN dq > dr AND dq > ds THEN -rr - rs ELSE rq END::int,
+               CASE WHEN dq > dr AND dq > ds THEN rr WHEN dr > ds THEN -rq - rs ELSE rr END::int, count(*)::int
+        FROM d GROUP BY 1, 2`
+	rows, err := s.pool.Query(ctx, q, prefixOf(f.Parent), f.From, f.To, f.Category, f.Type, h.Lon0, h.Lat0, h.Kx, h.Ky, h.Size)
+	if err != nil {
+		return nil, fmt.Errorf("store: hotspot hexagons: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[HexCount])
+	if err != nil {
+		return nil, fmt.Errorf("store: hotspot hexagons: %w", err)
+	}
+	return out, nil
+}
