@@ -122,12 +122,18 @@ func (s *Service) trend(ctx context.Context, r *Result, f store.HotspotFilter, i
 func (s *Service) pastCounts(ctx context.Context, r *Result, f store.HotspotFilter) ([]int, error) {
 	counts := make([]int, len(r.Bins))
 	if r.HexSizeM > 0 {
-		by, _, err := s.hexCounts(ctx, f, r.hex)
+		lons, lats, err := s.st.HotspotPoints(ctx, f)
 		if err != nil {
 			return nil, err
 		}
+		at := make(map[hotspot.Cell]int, len(r.Bins))
 		for i, b := range r.Bins {
-			counts[i] = by[b.cell]
+			at[b.cell] = i
+		}
+		for i := range lons {
+			if k, ok := at[r.hex.CellAt(r.hex.Project(lons[i], lats[i]))]; ok {
+				counts[k]++
+			}
 		}
 		return counts, nil
 	}
@@ -157,10 +163,11 @@ func (s *Service) hexBins(ctx context.Context, f store.HotspotFilter, size float
 	if len(cells) > maxHexBins {
 		return nil, tooManyBins(len(cells), size)
 	}
-	counts, total, err := s.hexCounts(ctx, f, g)
+	lons, lats, err := s.st.HotspotPoints(ctx, f)
 	if err != nil {
 		return nil, err
 	}
+	counts := g.Count(lons, lats)
 	rl, rt, people, err := s.residents(ctx, f.Parent)
 	if err != nil {
 		return nil, err
@@ -171,7 +178,7 @@ func (s *Service) hexBins(ctx context.Context, f store.HotspotFilter, size float
 	}
 	// The study area: hexagons whose centre is in the unit, and any a case
 	// of the unit falls in (its centre just outside the outline).
-	r := &Result{HexSizeM: size, Total: total, hex: g,
+	r := &Result{HexSizeM: size, Total: len(lons), hex: g,
 		Neighbours: fmt.Sprintf("distance band %.0f m (1.01 × centre spacing √3·%g m): the six touching hexagons", 1.01*g.Spacing(), size)}
 	in := make(map[hotspot.Cell]bool, len(cells))
 	add := func(c hotspot.Cell) {
@@ -191,23 +198,6 @@ func (s *Service) hexBins(ctx context.Context, f store.HotspotFilter, size float
 		}
 	}
 	return r, nil
-}
-
-// hexCounts bins the selected cases in the database (one row per hexagon:
-// measured faster than fetching a million points and binning them here).
-func (s *Service) hexCounts(ctx context.Context, f store.HotspotFilter, g hotspot.HexGrid) (map[hotspot.Cell]int, int, error) {
-	lon0, lat0, kx, ky := g.Origin()
-	rows, err := s.st.HotspotHexCounts(ctx, f, store.HexLattice{Lon0: lon0, Lat0: lat0, Kx: kx, Ky: ky, Size: g.Size})
-	if err != nil {
-		return nil, 0, err
-	}
-	counts := make(map[hotspot.Cell]int, len(rows))
-	total := 0
-	for _, r := range rows {
-		counts[hotspot.Cell{Q: r.Q, R: r.R}] += r.N
-		total += r.N
-	}
-	return counts, total, nil
 }
 
 // maxHexBins bounds one map: a district of 1,000 km² at 125 m hexagons.
