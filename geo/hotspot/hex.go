@@ -29,6 +29,10 @@ func NewHexGrid(size, lon0, lat0 float64) HexGrid {
 	return HexGrid{Size: size, lon0: lon0, lat0: lat0, kx: kx, ky: ky}
 }
 
+// Origin returns the projection's origin and its metres per degree of
+// longitude and latitude, for the same binning in SQL.
+func (g HexGrid) Origin() (lon0, lat0, kx, ky float64) { return g.lon0, g.lat0, g.kx, g.ky }
+
 // Project maps lon/lat to metres on the grid's projection.
 func (g HexGrid) Project(lon, lat float64) Point {
 	return Point{(lon - g.lon0) * g.kx, (lat - g.lat0) * g.ky}

@@ -12,6 +12,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 
+	"wangge/geo/hotspot"
 	"wangge/internal/dbtest"
 	"wangge/internal/hotspots"
 	"wangge/internal/store"
@@ -126,6 +127,24 @@ func TestHotspotBenchmark(t *testing.T) {
 		var ref time.Duration
 		var refBins int
 		if q.Bins == "hex" {
+			// The two routes of binning, warm, best of three each, alternating: every point to
+			// Go and binned there, or binned in the database (one row per hexagon).
+			f := store.HotspotFilter{Parent: q.Parent, From: q.From, To: q.To}
+			g := hotspot.NewHexGrid(hotspots.HexSize(q.Zoom), 120.1, 30.09)
+			inGo, inSQL := time.Hour, time.Hour
+			for range 3 {
+				inGo = min(inGo, timed(t, "bin in Go", func() error {
+					lons, lats, err := st.HotspotPoints(ctx, f)
+					g.Count(lons, lats)
+					return err
+				}))
+				inSQL = min(inSQL, timed(t, "bin in SQL", func() error {
+					_, err := hexCountsSQL(ctx, pool, g)
+					return err
+				}))
+			}
+			t.Logf("hex binning of %d cases, best of 3: points to Go + binning there %v, binning in SQL %v (Go/SQL %.2f)",
+				r.Total, inGo.Round(time.Millisecond), inSQL.Round(time.Millisecond), float64(inGo)/float64(inSQL))
 			// The same counting in PostGIS: 125 m hexagons (ST_HexagonGrid, size = side) in
 			// Web Mercator scaled to ground metres at 30° N, cases joined by their index.
 			ref = timed(t, "reference", func() error {
