@@ -188,11 +188,15 @@ func unitParam(c echo.Context, name string, a auth.Action) (string, error) {
 }
 
 // getCameras answers GET /api/cameras?unit=: the cameras standing in the
-// unit with their views, as GeoJSON (map data: no personal data in it).
+// unit with their views, as GeoJSON. Where cameras look is security work,
+// not map data: those who read patrols or place cameras there see them.
 func (s *Server) getCameras(c echo.Context) error {
-	u, err := unitParam(c, "unit", auth.ReadMap)
-	if err != nil {
-		return err
+	u := c.QueryParam("unit")
+	if !unitcode.IsUnitCode(u) {
+		return apperr.New(apperr.ErrInvalid, "unit %q: want a unit code", u)
+	}
+	if p := principal(c); !p.Can(auth.PlaceCameras, u) && !p.Can(auth.ReadPatrol, u) {
+		return apperr.New(apperr.ErrForbidden, "%s %s may not read the cameras of unit %s", p.Role, p.Username, u)
 	}
 	fc, err := s.opt.Store.Cameras(c.Request().Context(), u)
 	if err != nil {

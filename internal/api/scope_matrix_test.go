@@ -29,7 +29,7 @@ import (
 // case outside one's scope is not found: unit codes are public, case ids not).
 type scopeRow struct {
 	route   string // "METHOD /template", as registered
-	path    string // with {G} grid, {C} community, {I} incident, {H} household, {T} staff, {W} worker
+	path    string // with {G} grid, {C} community, {S} its street, {I} incident, {H} household, {T} staff, {W} worker
 	body    string
 	in, out string
 }
@@ -121,6 +121,49 @@ var scopeMatrix = []scopeRow{
 	{"POST /api/map-keys", "/api/map-keys", `{"bogus":1}`, "ooxox", "ooxox"},
 	{"GET /api/map-keys", "/api/map-keys", "", "22x2x", "22x2x"},
 	{"DELETE /api/map-keys/:id", "/api/map-keys/999999999", "", "44x4x", "44x4x"},
+	// Assessment (#18): leaders and admins, of a street in their unit (the
+	// community leader may not read the street's).
+	{"GET /api/assessment", "/api/assessment?unit={S}&month=2026-10", "", "2xxxx", "2xxxx"},
+	{"GET /api/assessment/export", "/api/assessment/export?unit={S}&month=2026-10&format=csv", "", "2xxxx", "2xxxx"},
+	{"GET /api/assessment/year", "/api/assessment/year?unit={S}&year=2026", "", "2xxxx", "2xxxx"},
+	{"GET /api/assessment/rules", "/api/assessment/rules?unit={S}", "", "2xxxx", "2xxxx"},
+	{"PUT /api/assessment/rules", "/api/assessment/rules?unit={S}", `{"bogus":1}`, "oxxxx", "oxxxx"},
+	{"POST /api/assessment/close", "/api/assessment/close", `{"bogus":1}`, "oxxox", "oxxox"},
+	{"POST /api/assessment/reopen", "/api/assessment/reopen", `{"bogus":1}`, "oxxox", "oxxox"},
+	{"POST /api/assessment/training", "/api/assessment/training", `{"bogus":1}`, "oxxox", "oxxox"},
+	{"POST /api/assessment/training/:id/attendance", "/api/assessment/training/999999999/attendance", `{"bogus":1}`, "oxxox", "oxxox"},
+	{"POST /api/assessment/phone-checks", "/api/assessment/phone-checks", `{"bogus":1}`, "oxxox", "oxxox"},
+	{"POST /api/assessment/dispatch-checks", "/api/assessment/dispatch-checks", `{"bogus":1}`, "oxxox", "oxxox"},
+	// Patrol tiles, positions, cameras and streets (#14).
+	{"GET /api/patrol/tiles/:z/:x/:y", "/api/patrol/tiles/14/0/0.mvt?grid={G}&from=2026-01-01", "", "2xx2x", "2xxxx"},
+	{"GET /api/patrol/positions", "/api/patrol/positions?unit={C}", "", "2xx2x", "2xxxx"},
+	{"GET /api/patrol/blind-spots", "/api/patrol/blind-spots?grid={G}", "", "2xx2x", "2xxxx"},
+	{"POST /api/cameras", "/api/cameras", `{"bogus":1}`, "ooxxx", "ooxxx"},
+	{"POST /api/cameras/import", "/api/cameras/import", `{}`, "ooxxx", "ooxxx"},
+	{"GET /api/cameras", "/api/cameras?unit={G}", "", "22x2x", "2xxxx"},
+	{"POST /api/streets/import", "/api/streets/import?region=330199", `{}`, "oxxxx", "oxxxx"},
+	// Places, inspections, hazards and drills (#16).
+	{"POST /api/places", "/api/places", `{"bogus":1}`, "oxoxx", "oxoxx"},
+	{"GET /api/places", "/api/places?grid={G}", "", "2x22x", "2xxxx"},
+	{"POST /api/places/import", "/api/places/import?grid={G}", `{}`, "oxoxx", "oxxxx"},
+	{"GET /api/inspection-templates", "/api/inspection-templates", "", "22222", "22222"},
+	{"POST /api/inspections", "/api/inspections", `{"bogus":1}`, "oxoxx", "oxoxx"},
+	{"GET /api/inspections/due", "/api/inspections/due?unit={G}", "", "2x22x", "2xxxx"},
+	{"GET /api/inspections/stats", "/api/inspections/stats?unit={G}", "", "2x22x", "2xxxx"},
+	{"GET /api/hazards", "/api/hazards?unit={G}&state=open", "", "2x22x", "2xxxx"},
+	{"GET /api/hazards/register", "/api/hazards/register?unit={G}&format=xlsx", "", "2x22x", "2xxxx"},
+	{"POST /api/hazards/:id/close", "/api/hazards/999999999/close", `{"bogus":1}`, "oxoxx", "oxoxx"},
+	{"POST /api/drills", "/api/drills", `{"bogus":1}`, "oxoxx", "oxoxx"},
+	{"GET /api/drills/check", "/api/drills/check?unit={G}", "", "2x22x", "2xxxx"},
+	// Hotspots (#17): statistics, in one's unit.
+	{"GET /api/hotspots", "/api/hotspots?parent={C}", "", "22x2x", "2xxxx"},
+	{"GET /tiles/hotspots/:z/:x/:y", "/tiles/hotspots/12/0/0.mvt?parent={C}", "", "22x2x", "2xxxx"},
+	// Incident tiles and extension requests (#13): tiles and lists are scoped by the caller's units.
+	{"GET /api/incidents/tiles/:z/:x/:y", "/api/incidents/tiles/12/0/0.mvt", "", "2x22x", "2x22x"},
+	// A body refused before the case is looked up: 400 for any case.
+	{"POST /api/incidents/:id/extensions", "/api/incidents/{I}/extensions", `{"bogus":1}`, "oxoxx", "oxoxx"},
+	{"GET /api/incidents/extensions", "/api/incidents/extensions", "", "2x22x", "2x22x"},
+	{"POST /api/incidents/extensions/:rid/decision", "/api/incidents/extensions/999999999/decision", `{"bogus":1}`, "oxoox", "oxoox"},
 }
 
 // publicRoutes need no login (the health checks, the client configuration,
@@ -189,7 +232,7 @@ SELECT p.id, $1, left($1, 6), 'volunteer', '2099-01-01', 'pending', 'scope-matri
 		if err != nil {
 			t.Fatalf("staff of %s: %v", g, err)
 		}
-		return map[string]string{"{G}": g, "{C}": comm, "{I}": inc, "{H}": hh, "{T}": staffID, "{W}": worker}
+		return map[string]string{"{G}": g, "{C}": comm, "{S}": comm[:9] + "000", "{I}": inc, "{H}": hh, "{T}": staffID, "{W}": worker}
 	}
 	inside := pick("")
 	outside := pick(inside["{C}"])
