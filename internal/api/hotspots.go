@@ -3,12 +3,10 @@ package api
 import (
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
-	"wangge/geo/tile"
 	"wangge/internal/apperr"
 	"wangge/internal/auth"
 	"wangge/internal/hotspots"
@@ -65,12 +63,9 @@ func (s *Server) getHotspots(c echo.Context) error {
 // getHotspotTile answers GET /tiles/hotspots/{z}/{x}/{y}.mvt with the same
 // query parameters as /api/hotspots (hexagons sized by the tile's zoom).
 func (s *Server) getHotspotTile(c echo.Context) error {
-	yname, ok := strings.CutSuffix(c.Param("y"), ".mvt")
-	z, errZ := tileNumber(c.Param("z"), tile.MaxZoom)
-	x, errX := tileNumber(c.Param("x"), 1<<30)
-	y, errY := tileNumber(yname, 1<<30)
-	if !ok || errZ != nil || errX != nil || errY != nil {
-		return apperr.New(apperr.ErrInvalid, "hotspot tiles are /tiles/hotspots/{z}/{x}/{y}.mvt, z at most %d", tile.MaxZoom)
+	z, x, y, err := tileCoords(c)
+	if err != nil {
+		return err
 	}
 	qp := c.QueryParams()
 	qp.Del("zoom") // the tile's zoom decides

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/paulmach/orb"
@@ -29,12 +28,9 @@ var incidentTileSpec = tile.Spec{Name: "incidents", Tolerance: -1}
 // with layer "incidents": points with id, state, category, type, level and
 // overdue. X-Incidents-Truncated says the tile hit its limit.
 func (s *Server) incidentTile(c echo.Context) error {
-	yname, ok := strings.CutSuffix(c.Param("y"), ".mvt")
-	z, errZ := tileNumber(c.Param("z"), tile.MaxZoom)
-	x, errX := tileNumber(c.Param("x"), 1<<30)
-	y, errY := tileNumber(yname, 1<<30)
-	if !ok || errZ != nil || errX != nil || errY != nil || x >= 1<<z || y >= 1<<z {
-		return apperr.New(apperr.ErrInvalid, "tile %s/%s/%s: want z/x/y.mvt inside the zoom", c.Param("z"), c.Param("x"), c.Param("y"))
+	z, x, y, err := tileCoords(c)
+	if err != nil {
+		return err
 	}
 	if z < incidentTileMinZoom {
 		return apperr.New(apperr.ErrInvalid, "incident tiles start at zoom %d", incidentTileMinZoom)

@@ -149,15 +149,19 @@ func TestIncidentTilesAreScopedFilteredAndCapped(t *testing.T) {
 	}
 
 	// Bad tiles and filters: clear 4xx; no read permission: 403.
-	for _, c := range []struct{ path, code string }{
-		{"/api/incidents/tiles/5/26/13.mvt", "invalid"},
-		{fmt.Sprintf("/api/incidents/tiles/13/%d/%d.png", tl.X, tl.Y), "invalid"},
-		{"/api/incidents/tiles/13/9000/3000.mvt", "invalid"},
-		{fmt.Sprintf("/api/incidents/tiles/13/%d/%d.mvt?from=yesterday", tl.X, tl.Y), "invalid"},
-		{fmt.Sprintf("/api/incidents/tiles/13/%d/%d.mvt?limit=0", tl.X, tl.Y), "invalid"},
+	for _, c := range []struct {
+		path   string
+		status int
+		code   string
+	}{
+		{"/api/incidents/tiles/5/26/13.mvt", 400, "invalid"},
+		{fmt.Sprintf("/api/incidents/tiles/13/%d/%d.png", tl.X, tl.Y), 404, "not_found"}, // not a tile path
+		{"/api/incidents/tiles/13/9000/3000.mvt", 400, "invalid"},
+		{fmt.Sprintf("/api/incidents/tiles/13/%d/%d.mvt?from=yesterday", tl.X, tl.Y), 400, "invalid"},
+		{fmt.Sprintf("/api/incidents/tiles/13/%d/%d.mvt?limit=0", tl.X, tl.Y), 400, "invalid"},
 	} {
 		resp, body := do(t, "GET", w.base+c.path, w.leader, "")
-		wantError(t, c.path, resp, body, 400, c.code)
+		wantError(t, c.path, resp, body, c.status, c.code)
 	}
 	resp, body := do(t, "GET", u, w.auditor, "")
 	wantError(t, "auditor tile", resp, body, 403, "forbidden")

@@ -2,12 +2,10 @@ package api
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
-	"wangge/geo/tile"
 	"wangge/internal/apperr"
 	"wangge/internal/auth"
 	unitcode "wangge/internal/unit"
@@ -21,16 +19,9 @@ const maxTracksPerTile = 5000
 // the day tracks as a vector tile (layer "tracks": worker, name, day,
 // distance_m, patrol_seconds, colour 0–11), simplified for the zoom.
 func (s *Server) patrolTile(c echo.Context) error {
-	yname, ok := strings.CutSuffix(c.Param("y"), ".mvt")
-	if !ok {
-		return apperr.New(apperr.ErrNotFound, "track tiles are /api/patrol/tiles/{z}/{x}/{y}.mvt")
-	}
-	z, errZ := tileNumber(c.Param("z"), tile.MaxZoom)
-	x, errX := tileNumber(c.Param("x"), 1<<30)
-	y, errY := tileNumber(yname, 1<<30)
-	if errZ != nil || errX != nil || errY != nil || x >= 1<<z || y >= 1<<z {
-		return apperr.New(apperr.ErrInvalid, "tile %s/%s/%s: z from 0 to %d, x and y below 2^z",
-			c.Param("z"), c.Param("x"), yname, tile.MaxZoom)
+	z, x, y, err := tileCoords(c)
+	if err != nil {
+		return err
 	}
 	q, err := s.patrolSubject(c)
 	if err != nil {

@@ -20,16 +20,9 @@ const mvtType = "application/vnd.mapbox-vector-tile"
 // getTile answers GET /tiles/{layer}/{z}/{x}/{y}.mvt from the tile cache:
 // ETag/If-None-Match → 304, the gzip variant when the client accepts it.
 func (s *Server) getTile(c echo.Context) error {
-	yname, ok := strings.CutSuffix(c.Param("y"), ".mvt")
-	if !ok {
-		return apperr.New(apperr.ErrNotFound, "tiles are /tiles/{layer}/{z}/{x}/{y}.mvt")
-	}
-	z, errZ := tileNumber(c.Param("z"), tile.MaxZoom)
-	x, errX := tileNumber(c.Param("x"), 1<<30)
-	y, errY := tileNumber(yname, 1<<30)
-	if errZ != nil || errX != nil || errY != nil {
-		return apperr.New(apperr.ErrInvalid, "tile %s/%s/%s: z, x and y must be non-negative integers, z at most %d",
-			c.Param("z"), c.Param("x"), yname, tile.MaxZoom)
+	z, x, y, err := tileCoords(c)
+	if err != nil {
+		return err
 	}
 	e, err := s.opt.Map.Tile(c.Request().Context(), c.Param("layer"), z, x, y)
 	if err != nil {
@@ -71,6 +64,23 @@ var (
 )
 
 // tileNumber parses a decimal tile coordinate in [0, limit].
+// tileCoords reads a tile route's {z}/{x}/{y}.mvt: not found without the
+// .mvt, invalid for numbers that name no tile of the zoom.
+func tileCoords(c echo.Context) (z, x, y int, err error) {
+	yname, ok := strings.CutSuffix(c.Param("y"), ".mvt")
+	if !ok {
+		return 0, 0, 0, apperr.New(apperr.ErrNotFound, "tiles are …/{z}/{x}/{y}.mvt")
+	}
+	z, errZ := tileNumber(c.Param("z"), tile.MaxZoom)
+	x, errX := tileNumber(c.Param("x"), 1<<30)
+	y, errY := tileNumber(yname, 1<<30)
+	if errZ != nil || errX != nil || errY != nil || x >= 1<<z || y >= 1<<z {
+		return 0, 0, 0, apperr.New(apperr.ErrInvalid, "tile %s/%s/%s: z from 0 to %d, x and y below 2^z",
+			c.Param("z"), c.Param("x"), yname, tile.MaxZoom)
+	}
+	return z, x, y, nil
+}
+
 func tileNumber(s string, limit int) (int, error) {
 	v, err := strconv.Atoi(s)
 	if err != nil || v < 0 || v > limit || (len(s) > 1 && s[0] == '0') {
