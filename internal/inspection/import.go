@@ -3,16 +3,15 @@ package inspection
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/xuri/excelize/v2"
 
 	"wangge/internal/apperr"
 	"wangge/internal/auth"
+	"wangge/internal/importer"
 	"wangge/internal/store"
 )
 
@@ -25,28 +24,19 @@ var importColumns = map[string]string{
 	"parent": "parent", "上级": "parent", "responsible_staff_id": "staff", "责任人id": "staff",
 }
 
-// ReadTable reads a CSV (UTF-8, optional BOM) or the first sheet of an XLSX
-// file as rows of cells.
+// ReadTable reads a places table (CSV in UTF-8 or GB18030, or the first
+// sheet of an XLSX file, unzipped within importer's cap) as rows of cells,
+// the header first; blank rows are left out.
 func ReadTable(data []byte, xlsx bool) ([][]string, error) {
+	name := "places.csv"
 	if xlsx {
-		f, err := excelize.OpenReader(bytes.NewReader(data))
-		if err != nil {
-			return nil, apperr.New(apperr.ErrInvalid, "not an XLSX file: %v", err)
-		}
-		defer f.Close()
-		rows, err := f.GetRows(f.GetSheetName(0))
-		if err != nil {
-			return nil, apperr.New(apperr.ErrInvalid, "xlsx: %v", err)
-		}
-		return rows, nil
+		name = "places.xlsx"
 	}
-	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\uFEFF"))))
-	r.FieldsPerRecord = -1
-	rows, err := r.ReadAll()
+	header, rows, _, err := importer.ReadTable(bytes.NewReader(data), name, int64(len(data)), MaxImportRows)
 	if err != nil {
-		return nil, apperr.New(apperr.ErrInvalid, "csv: %v", err)
+		return nil, apperr.New(apperr.ErrInvalid, "%v", err)
 	}
-	return rows, nil
+	return append([][]string{header}, rows...), nil
 }
 
 // ImportPlaces stores a table of places (name, kind, lon, lat, parent?,
