@@ -4,18 +4,33 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// Serializable runs fn in one SERIALIZABLE transaction and retries it (a few
-// times) when PostgreSQL reports a serialization failure or deadlock, so two
-// writers touching the same grids cannot both win with stale reads.
+// Serializable runs fn in one SERIALIZABLE transaction and retries it when
+// PostgreSQL reports a serialization failure or deadlock, so two writers
+// touching the same grids cannot both win with stale reads. Retries wait a
+// random, growing pause (up to ~0.5 s in all): retried at once, the loser
+// meets the same long transaction again (an edit beside a household import
+// after an outage, when every client retries at the same moment). A
+// conflict that outlasts the retries is Unavailable (503, Retry-After): the
+// request was right, the moment was busy.
 func (s *Store) Serializable(ctx context.Context, fn func(pgx.Tx) error) error {
-	const attempts = 5
+	const attempts = 8
 	var err error
 	for i := 0; i < attempts; i++ {
+		if i > 0 {
+			pause := time.Duration(rand.Int64N(int64(5*time.Millisecond) << i))
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("store: serialization retry: %w", ctx.Err())
+			case <-time.After(pause):
+			}
+		}
 		err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.Serializable}, fn)
 		if !retryable(err) {
 			return err

@@ -11,7 +11,8 @@ import (
 )
 
 // Unavailable reports whether err means the database cannot be reached right
-// now (down, restarting, too many connections), as opposed to a bad query:
+// now (down, restarting, too many connections, contention that outlasted the
+// retries), as opposed to a bad query:
 // such requests are answered 503 with Retry-After, and clients retry.
 func Unavailable(err error) bool {
 	if err == nil {
@@ -26,7 +27,9 @@ func Unavailable(err error) bool {
 		case "08", "57", "53": // connection exception, operator intervention, insufficient resources
 			return pgErr.Code != "57014" // 57014 is a query cancelled by its own deadline
 		}
-		return false
+		// Serialization failures and deadlocks left after Serializable's
+		// retries: contention, not a bad request or a bug.
+		return retryable(err)
 	}
 	var connErr *pgconn.ConnectError
 	var netErr net.Error
