@@ -40,3 +40,16 @@ export async function clickLngLat(page, lon, lat) {
   }, [lon, lat]);
   await page.mouse.click(p.x, p.y);
 }
+
+// sweepDemoPatrol marks the demo's bulk-loaded patrol days and sweeps them, as
+// an admin would; it returns the admin's token.
+export async function sweepDemoPatrol(server) {
+  const signin = await fetch(`${server.base}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: server.password }) });
+  const { token } = await signin.json();
+  const [[from, to]] = sql(server.dsn, `SELECT (min(recorded_at) AT TIME ZONE 'Asia/Shanghai')::date, (max(recorded_at) AT TIME ZONE 'Asia/Shanghai')::date FROM patrol_points`);
+  const sw = await fetch(`${server.base}/api/patrol/sweep`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+    body: JSON.stringify({ mark_from: from, mark_to: to }) });
+  assert(sw.status === 200, `sweep: ${sw.status} ${await sw.text()}`);
+  return token;
+}

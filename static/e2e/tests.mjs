@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { assert, clickLngLat, idle, login, rendered, sql } from './helpers.mjs';
+import { assert, clickLngLat, idle, login, rendered, sql, sweepDemoPatrol } from './helpers.mjs';
 
 export const tests = [
   {
@@ -248,13 +248,7 @@ export const tests = [
     viewport: { width: 1600, height: 900 },
     async run({ page, server, shot }) {
       // The demo's tracks were bulk-loaded: mark their days and sweep, as an admin would.
-      const signin = await fetch(`${server.base}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ username: 'admin', password: server.password }) });
-      const { token } = await signin.json();
-      const [[from, to]] = sql(server.dsn, `SELECT (min(recorded_at) AT TIME ZONE 'Asia/Shanghai')::date, (max(recorded_at) AT TIME ZONE 'Asia/Shanghai')::date FROM patrol_points`);
-      const sw = await fetch(`${server.base}/api/patrol/sweep`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-        body: JSON.stringify({ mark_from: from, mark_to: to }) });
-      assert(sw.status === 200, `sweep: ${sw.status} ${await sw.text()}`);
+      await sweepDemoPatrol(server);
       const [[worker, day, distance, fixes, grid]] = sql(server.dsn, `SELECT u.username, d.day, d.distance_m, d.fixes, w.unit_code
         FROM patrol_days d JOIN users u ON u.id = d.user_id JOIN patrol_workers w ON w.user_id = d.user_id
         WHERE d.closed AND d.fixes > 50 ORDER BY d.patrol_seconds DESC, u.username LIMIT 1`);

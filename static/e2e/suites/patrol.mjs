@@ -1,19 +1,13 @@
 // Patrol (#14): every worker's tracks of a day as vector tiles, and the last
 // known positions with their age.
-import { assert, idle, login, sql } from '../helpers.mjs';
+import { assert, idle, login, sql, sweepDemoPatrol } from '../helpers.mjs';
 
 export const tests = [
   {
     name: 'patrol: the leader sees every worker\'s tracks of a day in colour and the live positions, fading with age',
     viewport: { width: 1600, height: 900 },
     async run({ page, server, shot }) {
-      const signin = await fetch(`${server.base}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ username: 'admin', password: server.password }) });
-      const { token } = await signin.json();
-      const [[from, to]] = sql(server.dsn, `SELECT (min(recorded_at) AT TIME ZONE 'Asia/Shanghai')::date, (max(recorded_at) AT TIME ZONE 'Asia/Shanghai')::date FROM patrol_points`);
-      const sw = await fetch(`${server.base}/api/patrol/sweep`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-        body: JSON.stringify({ mark_from: from, mark_to: to }) });
-      assert(sw.status === 200, `sweep: ${sw.status} ${await sw.text()}`);
+      await sweepDemoPatrol(server);
       const [[day, workers]] = sql(server.dsn, `SELECT day, count(*) FROM patrol_days WHERE track IS NOT NULL GROUP BY day ORDER BY count(*) DESC, day LIMIT 1`);
       assert(Number(workers) >= 2, `the demo day has ${workers} tracks`);
       // A fresh fix of one worker, two minutes old: the live position.
@@ -56,12 +50,7 @@ export const tests = [
     name: 'patrol: the leader sees the camera views and blind spots of a worker\'s grid, the blind area as the database has it',
     viewport: { width: 1600, height: 900 },
     async run({ page, server, shot }) {
-      const signin = await fetch(`${server.base}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ username: 'admin', password: server.password }) });
-      const { token } = await signin.json();
-      const [[from, to]] = sql(server.dsn, `SELECT (min(recorded_at) AT TIME ZONE 'Asia/Shanghai')::date, (max(recorded_at) AT TIME ZONE 'Asia/Shanghai')::date FROM patrol_points`);
-      await fetch(`${server.base}/api/patrol/sweep`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-        body: JSON.stringify({ mark_from: from, mark_to: to }) });
+      const token = await sweepDemoPatrol(server);
       const [[worker, day, grid, lon, lat]] = sql(server.dsn, `SELECT u.username, d.day, w.unit_code, ST_X(ST_PointOnSurface(g.geom)), ST_Y(ST_PointOnSurface(g.geom))
         FROM patrol_days d JOIN users u ON u.id = d.user_id JOIN patrol_workers w ON w.user_id = d.user_id JOIN units g ON g.code = w.unit_code
         WHERE d.closed AND d.fixes > 50 ORDER BY d.patrol_seconds DESC, u.username LIMIT 1`);
