@@ -15,13 +15,14 @@ import { initVisits, enterVisits } from './residents.js';
 import { initIncidents, enterIncidents, leaveIncidents } from './incidents.js';
 import { initInspections, enterInspections, leaveInspections } from './inspections.js';
 import { initAssessment, enterAssessment, leaveAssessment } from './assessment.js';
+import { initKeys, enterKeys } from './mapkeys.js';
 
 /** MODES_BY_ROLE lists each role's modes; the first is where it lands. */
 const MODES_BY_ROLE = {
-  admin: ['map', 'lookup', 'planner', 'display', 'patrol', 'staff', 'visits', 'incidents', 'inspections', 'assessment'],
-  planner: ['planner', 'map', 'lookup', 'staff'],
+  admin: ['map', 'lookup', 'planner', 'display', 'patrol', 'staff', 'visits', 'incidents', 'inspections', 'assessment', 'keys'],
+  planner: ['planner', 'map', 'lookup', 'staff', 'keys'],
   officer: ['lookup', 'visits', 'inspections', 'map', 'incidents'],
-  leader: ['display', 'map', 'patrol', 'incidents', 'assessment'],
+  leader: ['display', 'map', 'patrol', 'incidents', 'assessment', 'keys'],
   auditor: ['map'],
 };
 
@@ -36,6 +37,7 @@ const MODES = {
   incidents: { panel: 'incidents-panel', enter: () => enterIncidents(me), leave: leaveIncidents },
   inspections: { panel: 'inspections-panel', enter: () => enterInspections(me), leave: leaveInspections },
   assessment: { panel: 'assessment-panel', enter: enterAssessment, leave: leaveAssessment },
+  keys: { panel: 'keys-panel', enter: enterKeys },
 };
 
 let me = null;
@@ -124,5 +126,6 @@ initVisits();
 initIncidents();
 initInspections();
 initAssessment();
+initKeys();
 applyTo(document);
 start().catch(showError);

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +17,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
 
 	"wangge/internal/api"
 	"wangge/internal/store"
@@ -133,6 +137,35 @@ func TestGISClientsWithGDAL(t *testing.T) {
 	}
 	if resp, body := do(t, "GET", base+"/tiles/grids/12/3430/1670.mvt?key="+made.Secret, "", ""); resp.StatusCode != 200 && resp.StatusCode != 204 {
 		t.Errorf("tile with a key: %d %s", resp.StatusCode, body)
+	}
+	// GDAL's MVT driver reads a grid tile with the key and with Basic: as many
+	// grids as the tile holds by our own decoder.
+	var lon, lat float64
+	if err := demoPool.QueryRow(context.Background(), `SELECT ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) FROM units WHERE level = 4 ORDER BY code LIMIT 1`).Scan(&lon, &lat); err != nil {
+		t.Fatal(err)
+	}
+	tl := maptile.At(orb.Point{lon, lat}, 14)
+	tilePath := fmt.Sprintf("/tiles/grids/%d/%d/%d.mvt", tl.Z, tl.X, tl.Y)
+	_, raw = do(t, "GET", base+tilePath+"?key="+made.Secret, "", "")
+	want := 0
+	for _, l := range decodeTile(t, raw, tl) {
+		if l.Name == "grids" {
+			want = len(l.Features)
+		}
+	}
+	zxy := []string{"-oo", fmt.Sprintf("Z=%d", tl.Z), "-oo", fmt.Sprintf("X=%d", tl.X), "-oo", fmt.Sprintf("Y=%d", tl.Y)}
+	for what, run := range map[string]func() (string, error){
+		"key": func() (string, error) {
+			return runGDAL(os.Environ(), ogrinfo, append([]string{"-ro", "-so", "/vsicurl/" + base + tilePath + "?key=" + made.Secret, "grids"}, zxy...)...)
+		},
+		"Basic": func() (string, error) {
+			return runGDAL(env, ogrinfo, append([]string{"-ro", "-so", "/vsicurl/" + base + tilePath, "grids"}, zxy...)...)
+		},
+	} {
+		out, err := run()
+		if m := regexp.MustCompile(`Feature Count: (\d+)`).FindStringSubmatch(out); err != nil || want == 0 || m == nil || m[1] != strconv.Itoa(want) {
+			t.Errorf("GDAL MVT with %s: %v, count %v, want %d\n%s", what, err, m, want, out)
+		}
 	}
 	// Neither a key nor Basic opens anything but the read-only map routes.
 	for _, c := range []struct{ method, path string }{
