@@ -25,6 +25,7 @@ type Validator struct {
 	status     [][][]uint8
 	pairs      map[[2]int]bool
 	defects    []Defect
+	warnings   []Defect
 	ctx        context.Context
 	err        error // ctx's, once it is done: the validation stopped
 }
@@ -77,7 +78,7 @@ func (v *Validator) stopped() bool {
 
 // Report returns the current defects.
 func (v *Validator) Report() Report {
-	r := Report{Defects: slices.Clone(v.defects), Members: len(v.ms)}
+	r := Report{Defects: slices.Clone(v.defects), Warnings: slices.Clone(v.warnings), Members: len(v.ms)}
 	for _, a := range v.areas {
 		r.Area += a
 	}
@@ -102,8 +103,13 @@ func (v *Validator) unitLength() string {
 // run validates targets (all members).
 func (v *Validator) run(targets []int) {
 	checked := make([][]Defect, len(targets))
+	warned := make([][]Defect, len(targets))
 	parallel(len(targets), func(k int) {
 		i := targets[k]
+		warned[k] = Repeats(v.geoms[i])
+		for j := range warned[k] {
+			warned[k][j].Features = []int{i}
+		}
 		ds, hard, _ := checkGeometry(v.ctx, v.geoms[i])
 		v.structural[i] = hard
 		for j := range ds {
@@ -112,8 +118,9 @@ func (v *Validator) run(targets []int) {
 		}
 		checked[k] = ds
 	})
-	for _, ds := range checked {
+	for k, ds := range checked {
 		v.defects = append(v.defects, ds...)
+		v.warnings = append(v.warnings, warned[k]...)
 	}
 	if v.stopped() {
 		return
