@@ -114,7 +114,8 @@ async function renderStats(p) {
   if (!counts) { box.lastChild.textContent = t('mapfront_stats_forbidden'); return; }
   const r = counts.rows.get(p.code);
   if (!r) { box.lastChild.textContent = t('no_result'); return; }
-  const [min, max] = counts.band.households || [];
+  // The grid's own band (its unit settings, inherited), else the report's.
+  const [min, max] = r.band ? [r.band.min_households, r.band.max_households] : counts.band.households || [];
   const over = r.households_over || r.people_over, under = r.households_under || r.people_under;
   const flag = !r.band_applies ? null : over ? 'over_target' : under ? 'under_target' : 'within_target';
   box.replaceChildren(h('h3', {}, t('card_stats')), h('dl', {},

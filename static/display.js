@@ -9,6 +9,7 @@ import { LEVELS, KIND_COLOURS, TILESETS, state, setTheme, setLevel, count, distr
 import { gridCounts, showCard, hideCard, showError, h } from './card.js';
 import { showLegend } from './legend.js';
 import { hotspotLayer } from './hotspots.js';
+import { gapsLayer } from './gaps.js';
 
 let counts = null; // the grid-counts report (card.js gridCounts), loaded when a layer needs it
 let stats = null; // GET /api/reports/unit-stats: {unit, children} of the chosen level, or null
@@ -34,6 +35,7 @@ export const LAYERS = [
   { id: 'defects', label: 'layer_defects', tiles: 'defects', keys: () => [{ colour: '#e63946', label: t('layer_defects') }],
     layer: { type: 'fill', paint: { 'fill-color': '#e63946', 'fill-opacity': 0.8 } } },
   hotspotLayer, // incident hotspots, window and category filter (hotspots.js)
+  gapsLayer, // buildings in no grid, grids without households, with counts (gaps.js)
 ];
 /** initDisplay wires the display buttons. */
 export function initDisplay() {
@@ -115,7 +117,7 @@ async function showLayer(id, on) {
   if (id === 'kind') { map.setLayoutProperty('units-grid-fill', 'visibility', on ? 'visible' : 'none'); return; }
   const layer = `dp-${id}`;
   const def = LAYERS.find((l) => l.id === id);
-  if (def.show) { await def.show(map, on); return; }
+  if (def.show) { await def.show(map, on); legend(); return; } // keys may carry what show loaded
   if (on && def.tiles && !map.getSource(layer)) {
     map.addSource(layer, { type: 'vector', url: `${location.origin}/tiles/${def.tiles}.json` });
     map.addLayer({ id: layer, source: layer, 'source-layer': def.tiles, ...def.layer }, 'units-community-line');

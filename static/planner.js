@@ -11,6 +11,8 @@
 import { api, get, ApiError } from './api.js';
 import { t, onLang } from './i18n.js';
 import { state, loadUnits, select, refreshTiles, TILESETS } from './gridmap.js';
+import { gapsLayer } from './gaps.js';
+import { showLegend, defaultKeys } from './legend.js';
 import { area, bbox, formatArea, labelPoint, polygons } from './geometry.js';
 import { showCard, hideCard, showError, errorText, h } from './card.js';
 
@@ -44,6 +46,15 @@ export function initPlanner() {
   ui['pl-now'].onclick = () => history(null).catch(showError);
   for (const r of document.querySelectorAll('input[name=edit-mode]')) /** @type {HTMLInputElement} */ (r).onchange = () => { pending = null; ui['pl-save'].disabled = true; };
   onLang(() => { hint(); if (lastResult) renderResult(lastResult); });
+  // Gaps in the records (gaps.js): a layer with its counts in the legend.
+  const gaps = h('input', { type: 'checkbox', id: 'pl-gaps', onchange: () => showGaps(gaps.checked).catch(showError) });
+  document.getElementById('planner-panel').append(h('label', { class: 'gaps' }, gaps, ' ', gapsLayer.title()));
+}
+
+/** showGaps switches the gaps layer and puts its counts in the legend. */
+async function showGaps(on) {
+  await gapsLayer.show(state.map, on);
+  showLegend(on ? [...defaultKeys(), ...gapsLayer.keys()] : null);
 }
 
 /** editMode is the visible strict/adjust choice. */
@@ -85,7 +96,11 @@ export function enterPlanner() {
 }
 
 /** leavePlanner drops any unsaved drawing. */
-export function leavePlanner() { cancel(); }
+export function leavePlanner() {
+  cancel();
+  const gaps = /** @type {HTMLInputElement|null} */ (document.getElementById('pl-gaps'));
+  if (gaps?.checked) { gaps.checked = false; showGaps(false).catch(showError); }
+}
 
 function makeDraw() {
   const { TerraDraw, TerraDrawSelectMode, TerraDrawPolygonMode, TerraDrawLineStringMode } = terraDraw;

@@ -61,6 +61,9 @@ type Defect struct {
 type Report struct {
 	// Defects sorted by kind, then first feature.
 	Defects []Defect
+	// Warnings are what is valid but worth saying (RepeatedVertex), by
+	// feature; they never make a coverage invalid.
+	Warnings []Defect
 	// Members is the number of input members.
 	Members int
 	// Area is the summed area of the members (m² or planar units²).

@@ -21,10 +21,14 @@ type Validator struct {
 	ms         []*member
 	areas      []float64
 	structural []bool
+	checked    [][]Defect // each member's own geometry defects (of the input, not its repair)
+	repaired   []bool     // analysed on its Repair copy
+	repeats    [][]Defect // RepeatedVertex warnings of the input
 	eng        *engine
 	status     [][][]uint8
 	pairs      map[[2]int]bool
 	defects    []Defect
+	warnings   []Defect
 	ctx        context.Context
 	err        error // ctx's, once it is done: the validation stopped
 }
@@ -52,10 +56,23 @@ func newValidator(ctx context.Context, members []orb.Geometry, parent orb.Geomet
 	v.ms = make([]*member, len(members))
 	v.areas = make([]float64, len(members))
 	v.structural = make([]bool, len(members))
+	v.checked = make([][]Defect, len(members))
+	v.repaired = make([]bool, len(members))
+	v.repeats = make([][]Defect, len(members))
 	all := make([]int, len(members))
 	parallel(len(members), func(i int) {
-		v.ms[i] = newMember(members[i])
-		v.areas[i] = polygonArea(members[i], opt.Planar)
+		// A structurally invalid member would hide its overlaps and gaps with
+		// its neighbours: they are judged on a repaired copy (Repair, as
+		// ST_MakeValid), its own defects on the input.
+		ds, hard, _ := checkGeometry(ctx, members[i])
+		v.checked[i], v.structural[i], v.repeats[i] = ds, hard, Repeats(members[i])
+		if hard && ctx.Err() == nil {
+			if r, ok := Repair(members[i]); ok {
+				v.geoms[i], v.structural[i], v.repaired[i] = r, false, true
+			}
+		}
+		v.ms[i] = newMember(v.geoms[i])
+		v.areas[i] = polygonArea(v.geoms[i], opt.Planar)
 		all[i] = i
 	})
 	if v.stopped() {
@@ -77,7 +94,7 @@ func (v *Validator) stopped() bool {
 
 // Report returns the current defects.
 func (v *Validator) Report() Report {
-	r := Report{Defects: slices.Clone(v.defects), Members: len(v.ms)}
+	r := Report{Defects: slices.Clone(v.defects), Warnings: slices.Clone(v.warnings), Members: len(v.ms)}
 	for _, a := range v.areas {
 		r.Area += a
 	}
@@ -102,18 +119,23 @@ func (v *Validator) unitLength() string {
 // run validates targets (all members).
 func (v *Validator) run(targets []int) {
 	checked := make([][]Defect, len(targets))
+	warned := make([][]Defect, len(targets))
 	parallel(len(targets), func(k int) {
 		i := targets[k]
-		ds, hard, _ := checkGeometry(v.ctx, v.geoms[i])
-		v.structural[i] = hard
+		warned[k] = v.repeats[i]
+		for j := range warned[k] {
+			warned[k][j].Features = []int{i}
+		}
+		ds := v.checked[i]
 		for j := range ds {
 			ds[j].Features = []int{i}
 			ds[j].Unit = v.unitArea()
 		}
 		checked[k] = ds
 	})
-	for _, ds := range checked {
+	for k, ds := range checked {
 		v.defects = append(v.defects, ds...)
+		v.warnings = append(v.warnings, warned[k]...)
 	}
 	if v.stopped() {
 		return
@@ -168,6 +190,17 @@ func (v *Validator) run(targets []int) {
 		return
 	}
 	v.gaps()
+	for j := range v.defects {
+		d := &v.defects[j]
+		if d.Kind == InvalidGeometry {
+			continue
+		}
+		for _, f := range d.Features {
+			if v.repaired[f] {
+				d.Message += fmt.Sprintf(" (feature %d judged on its repaired copy, as ST_MakeValid would repair it)", f)
+			}
+		}
+	}
 }
 
 func (v *Validator) gapNote() string {

@@ -11,13 +11,13 @@ import (
 
 // CheckGeometry reports why g is not a valid polygonal geometry, one
 // Defect of kind InvalidGeometry per problem, located at the offending
-// point: non-finite coordinates, unclosed rings, repeated consecutive
-// points, rings with fewer than three distinct points, spikes,
+// point: non-finite coordinates, unclosed rings, rings with fewer than three distinct points, spikes,
 // self-intersecting or self-touching rings, crossing rings, holes outside
 // their shell, holes oriented like their shell, and overlapping parts of a
 // MultiPolygon. Either ring orientation convention is accepted as long as
 // the holes run opposite to their shell. A nil result means valid; non-
-// polygonal geometry is one defect.
+// polygonal geometry is one defect. Repeated consecutive points are valid
+// (OGC, PostGIS): they are Repeats' warnings, not defects.
 //
 // The work is bounded whatever the input: each ring's self-intersection
 // sweep stops at its first crossing (a crossing ring is structurally
@@ -107,9 +107,6 @@ func checkGeometry(ctx context.Context, g orb.Geometry) (ds []Defect, structural
 				if math.IsNaN(q[0]) || math.IsNaN(q[1]) || math.IsInf(q[0], 0) || math.IsInf(q[1], 0) {
 					add(last, true, "%s: non-finite coordinate at vertex %d", where, i)
 					continue
-				}
-				if i > 0 && r[i-1] == q {
-					add(q, false, "%s: repeated consecutive point at vertex %d", where, i)
 				}
 				last = q
 			}

@@ -28,34 +28,52 @@ func (s *Server) balance(c echo.Context) error {
 			return err
 		}
 	}
-	band := unit.DefaultBand
-	for _, f := range []struct {
-		name string
-		dst  *int
-	}{{"min_households", &band.MinHouseholds}, {"max_households", &band.MaxHouseholds},
-		{"min_people", &band.MinPeople}, {"max_people", &band.MaxPeople}} {
-		if v := c.QueryParam(f.name); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 {
-				return apperr.New(apperr.ErrInvalid, "%s %q: want a non-negative integer", f.name, v)
+	// The query's band, field by field, overrides each grid's own (its unit
+	// settings, inherited down the tree).
+	override := func(b unit.Band) (unit.Band, error) {
+		for _, f := range []struct {
+			name string
+			dst  *int
+		}{{"min_households", &b.MinHouseholds}, {"max_households", &b.MaxHouseholds},
+			{"min_people", &b.MinPeople}, {"max_people", &b.MaxPeople}} {
+			if v := c.QueryParam(f.name); v != "" {
+				n, err := strconv.Atoi(v)
+				if err != nil || n < 0 {
+					return b, apperr.New(apperr.ErrInvalid, "%s %q: want a non-negative integer", f.name, v)
+				}
+				*f.dst = n
 			}
-			*f.dst = n
 		}
+		if b.MinHouseholds > b.MaxHouseholds || b.MinPeople > b.MaxPeople {
+			return b, apperr.New(apperr.ErrInvalid, "band: a minimum is above its maximum")
+		}
+		return b, nil
 	}
-	if band.MinHouseholds > band.MaxHouseholds || band.MinPeople > band.MaxPeople {
-		return apperr.New(apperr.ErrInvalid, "band: a minimum is above its maximum")
+	if _, err := override(unit.DefaultBand); err != nil {
+		return err // bad parameters before any work
 	}
 	loads, err := s.opt.Store.GridLoads(c.Request().Context(), parent)
 	if err != nil {
+		return err
+	}
+	bands, band, err := s.bandsOf(c, parent, len(loads), func(i int) string { return loads[i].Code })
+	if err != nil {
+		return err
+	}
+	if band, err = override(band); err != nil {
 		return err
 	}
 	fc := geojson.NewFeatureCollection()
 	for _, g := range loads {
 		f := geojson.NewFeature(g.Geom)
 		f.ID = g.Code
-		flag := band.Flag(g.Kind, g.Households, g.People)
+		gb, err := override(bands[g.Code])
+		if err != nil {
+			return err
+		}
+		flag := gb.Flag(g.Kind, g.Households, g.People)
 		f.Properties = geojson.Properties{"code": g.Code, "name": g.Name, "kind": g.Kind,
-			"households": g.Households, "people": g.People, "buildings": len(g.Buildings), "flag": flag}
+			"households": g.Households, "people": g.People, "buildings": len(g.Buildings), "flag": flag, "band": gb}
 		if flag == "over" {
 			if p, ok := boundary.ProposeSplit(g); ok {
 				f.Properties["split"] = map[string]any{

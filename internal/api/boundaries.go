@@ -14,9 +14,11 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
+	"wangge/geo/coverage"
 	"wangge/internal/apperr"
 	"wangge/internal/auth"
 	"wangge/internal/boundary"
+	"wangge/internal/grid"
 	"wangge/internal/unit"
 )
 
@@ -113,6 +115,24 @@ func (s *Server) writeEdit(c echo.Context, body []byte, err error) error {
 	return c.JSONBlob(http.StatusOK, body)
 }
 
+// withWarnings adds "warnings" (a FeatureCollection, e.g. the repeated
+// vertices the edit dropped) to an edit's JSON answer; none: body as is.
+func withWarnings(body []byte, warns []coverage.Defect) []byte {
+	if len(warns) == 0 || len(body) == 0 {
+		return body
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(body, &m) != nil {
+		return body
+	}
+	m["warnings"], _ = json.Marshal(grid.FeatureCollection(grid.FromCoverage(warns, nil, nil, "")))
+	out, err := json.Marshal(m)
+	if err != nil {
+		return body
+	}
+	return out
+}
+
 // syncWait bounds the wait for the tile cache after a save.
 const syncWait = 3 * time.Second
 
@@ -132,7 +152,7 @@ func (s *Server) replaceGrid(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	g, err := boundary.ParsePolygon(c.Request().Context(), in.Geometry, 0)
+	g, warns, err := boundary.ParsePolygonWarn(c.Request().Context(), in.Geometry, 0)
 	if err != nil {
 		return err
 	}
@@ -141,7 +161,7 @@ func (s *Server) replaceGrid(c echo.Context) error {
 		return err
 	}
 	out, err := s.editor().Replace(c.Request().Context(), code, g, in.Version, req)
-	return s.writeEdit(c, out, err)
+	return s.writeEdit(c, withWarnings(out, warns), err)
 }
 
 // createGrid answers POST /api/grids with {"parent", "name", "kind", "geometry", "reason"}.
@@ -163,7 +183,7 @@ func (s *Server) createGrid(c echo.Context) error {
 	if err := authorize(c, auth.EditBoundaries, in.Parent); err != nil {
 		return err
 	}
-	g, err := boundary.ParsePolygon(c.Request().Context(), in.Geometry, 0)
+	g, warns, err := boundary.ParsePolygonWarn(c.Request().Context(), in.Geometry, 0)
 	if err != nil {
 		return err
 	}
@@ -172,7 +192,7 @@ func (s *Server) createGrid(c echo.Context) error {
 		return err
 	}
 	out, err := s.editor().Create(c.Request().Context(), in.Parent, in.Name, in.Kind, g, req)
-	return s.writeEdit(c, out, err)
+	return s.writeEdit(c, withWarnings(out, warns), err)
 }
 
 // deleteGrid answers DELETE /api/grids/{code}?mode=&version=&reason=.

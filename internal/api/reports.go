@@ -38,11 +38,12 @@ func (s *Server) reportScope(c echo.Context) (string, int, error) {
 // gridCountRow is a grid's counts with its place against the target band.
 type gridCountRow struct {
 	store.GridCount
-	BandApplies     bool `json:"band_applies"` // basic grids only
-	HouseholdsUnder bool `json:"households_under"`
-	HouseholdsOver  bool `json:"households_over"`
-	PeopleUnder     bool `json:"people_under"`
-	PeopleOver      bool `json:"people_over"`
+	BandApplies     bool      `json:"band_applies"` // basic grids only
+	Band            unit.Band `json:"band"`         // the grid's, from the unit settings
+	HouseholdsUnder bool      `json:"households_under"`
+	HouseholdsOver  bool      `json:"households_over"`
+	PeopleUnder     bool      `json:"people_under"`
+	PeopleOver      bool      `json:"people_over"`
 }
 
 // gridCounts answers GET /api/reports/grid-counts?parent=CODE.
@@ -55,11 +56,15 @@ func (s *Server) gridCounts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	band := unit.DefaultBand
+	bands, band, err := s.bandsOf(c, scope, len(counts), func(i int) string { return counts[i].Code })
+	if err != nil {
+		return err
+	}
 	rows := make([]gridCountRow, len(counts))
 	var over, under int
 	for i, g := range counts {
-		r := gridCountRow{GridCount: g, BandApplies: band.Applies(g.Kind)}
+		band := bands[g.Code]
+		r := gridCountRow{GridCount: g, BandApplies: band.Applies(g.Kind), Band: band}
 		if r.BandApplies {
 			r.HouseholdsUnder, r.HouseholdsOver = g.Households < band.MinHouseholds, g.Households > band.MaxHouseholds
 			r.PeopleUnder, r.PeopleOver = g.People < band.MinPeople, g.People > band.MaxPeople
@@ -78,6 +83,32 @@ func (s *Server) gridCounts(c echo.Context) error {
 			"people": [2]int{band.MinPeople, band.MaxPeople}},
 		"over": over, "under": under, "grids": rows,
 	})
+}
+
+// bandsOf resolves the band (unit settings, inherited) of n grids named by
+// code(i) and of the scope unit ("": everywhere, the default band).
+func (s *Server) bandsOf(c echo.Context, scope string, n int, code func(int) string) (map[string]unit.Band, unit.Band, error) {
+	codes := make([]string, 0, n+1)
+	for i := 0; i < n; i++ {
+		codes = append(codes, code(i))
+	}
+	if scope != "" {
+		codes = append(codes, scope)
+	}
+	bands, err := s.opt.Store.Bands(c.Request().Context(), codes)
+	if err != nil {
+		return nil, unit.Band{}, err
+	}
+	for _, c := range codes {
+		if _, ok := bands[c]; !ok {
+			bands[c] = unit.DefaultBand // gone meanwhile: judged by the default
+		}
+	}
+	band := unit.DefaultBand
+	if scope != "" {
+		band = bands[scope]
+	}
+	return bands, band, nil
 }
 
 // unplaced answers GET /api/reports/unplaced: buildings and households in

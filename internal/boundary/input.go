@@ -25,9 +25,25 @@ const MaxVertices = 20000
 // message saying what and where; details of invalid geometry are a GeoJSON
 // FeatureCollection of the offending points.
 func ParsePolygon(ctx context.Context, raw json.RawMessage, maxVertices int) (orb.MultiPolygon, error) {
-	if maxVertices <= 0 {
-		maxVertices = MaxVertices
+	mp, _, err := ParsePolygonWarn(ctx, raw, maxVertices)
+	return mp, err
+}
+
+// ParsePolygonWarn is ParsePolygon that also answers the warnings about
+// what is valid but was dropped: repeated consecutive vertices (valid in OGC
+// and PostGIS), one coverage.RepeatedVertex per ring. The geometry answered
+// has them removed.
+func ParsePolygonWarn(ctx context.Context, raw json.RawMessage, maxVertices int) (orb.MultiPolygon, []coverage.Defect, error) {
+	mp, err := parsePolygon(raw)
+	if err != nil {
+		return nil, nil, err
 	}
+	warns := coverage.Repeats(mp)
+	mp, _ = coverage.DropRepeats(mp)
+	return mp, warns, CheckPolygon(ctx, mp, maxVertices)
+}
+
+func parsePolygon(raw json.RawMessage) (orb.MultiPolygon, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, apperr.New(apperr.ErrInvalid, "geometry: missing")
 	}
@@ -58,7 +74,7 @@ func ParsePolygon(ctx context.Context, raw json.RawMessage, maxVertices int) (or
 	case orb.MultiPolygon:
 		mp = x
 	}
-	return mp, CheckPolygon(ctx, mp, maxVertices)
+	return mp, nil
 }
 
 // CheckCRS accepts an absent GeoJSON crs member or one naming EPSG:4326 or

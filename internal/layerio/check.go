@@ -25,13 +25,20 @@ func ParentOf(g Grid) string {
 // (against parents[p] when known, else overlaps, invalid edges and holes
 // only). Slivers thinner than tolerance metres are reported as such. The
 // report is a FeatureCollection of defects naming the grids by code and by
-// their feature number in the file. It stops with ctx's error when ctx is
+// their feature number in the file (Grid.Feature). It stops with ctx's error when ctx is
 // done (a request's deadline).
 func Check(ctx context.Context, grids []Grid, parents map[string]orb.Geometry, tolerance float64) (*geojson.FeatureCollection, int, error) {
 	groups := map[string][]int{}
 	for i, g := range grids {
 		p := ParentOf(g)
 		groups[p] = append(groups[p], i)
+	}
+	features := func(idx []int) []int {
+		out := make([]int, len(idx))
+		for k, i := range idx {
+			out[k] = grids[i].Feature
+		}
+		return out
 	}
 	keys := make([]string, 0, len(groups))
 	for k := range groups {
@@ -50,7 +57,7 @@ func Check(ctx context.Context, grids []Grid, parents map[string]orb.Geometry, t
 		if err != nil {
 			return nil, 0, err
 		}
-		all = append(all, grid.FromCoverage(r.Defects, codes, idx, p)...)
+		all = append(all, grid.FromCoverage(r.Defects, codes, features(idx), p)...)
 	}
 	return grid.FeatureCollection(all), len(all), nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
+	"wangge/geo/coverage"
 	"wangge/geo/crs"
 	"wangge/geo/shapefile"
 	"wangge/internal/apperr"
@@ -60,17 +61,63 @@ type Options struct {
 	MaxVertices int
 }
 
-// Grid is one feature of a layer.
+// Grid is one feature of a layer; Feature is its 0-based number in the file.
 type Grid struct {
 	Code, Name, Kind, Parent string
 	Geom                     orb.MultiPolygon
+	Feature                  int
 }
+
+// BadRow is the defect kind of a feature that cannot be a grid (no or
+// wrong geometry type, bad code, parent or kind); invalid geometry is
+// coverage.InvalidGeometry.
+const BadRow coverage.Kind = "bad_row"
 
 // Decode reads a GeoJSON FeatureCollection or a zipped Shapefile (detected
 // from the content) into grids in WGS-84. Errors are apperr.ErrInvalid with
-// the feature number and what is wrong.
+// every bad feature: its number, code and what is wrong in the message, and
+// as GeoJSON defects in the details.
 func Decode(data []byte, opt Options) ([]Grid, error) {
-	return DecodeContext(context.Background(), data, opt)
+	grids, rows, err := decode(context.Background(), data, opt)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows.bad) > 0 {
+		return nil, rows.refusal()
+	}
+	return grids, nil
+}
+
+// rows collects what decoding found wrong (bad) or dropped (warn), feature
+// by feature, so that a file is refused with all of it at once.
+type rows struct {
+	bad, warn []grid.Defect
+}
+
+// add records a bad row at feature i.
+func (r *rows) add(i int, code string, at orb.Geometry, format string, args ...any) {
+	var loc orb.Geometry
+	if at != nil {
+		loc = at.Bound().Center()
+	}
+	codes := []string{}
+	if code != "" {
+		codes = []string{code}
+	}
+	r.bad = append(r.bad, grid.Defect{Kind: BadRow, Codes: codes, Features: []int{i}, Geom: loc, Message: fmt.Sprintf(format, args...)})
+}
+
+// refusal is ErrInvalid listing every bad row.
+func (r *rows) refusal() error {
+	msgs := make([]string, 0, min(len(r.bad), 5))
+	for _, d := range r.bad[:min(len(r.bad), 5)] {
+		msgs = append(msgs, fmt.Sprintf("feature %d %s: %s", d.Features[0], strings.Join(d.Codes, ","), d.Message))
+	}
+	more := ""
+	if len(r.bad) > 5 {
+		more = fmt.Sprintf("; and %d more (see details)", len(r.bad)-5)
+	}
+	return apperr.WithDetails(apperr.ErrInvalid, grid.FeatureCollection(r.bad), "layer: %d bad feature(s); nothing was loaded: %s%s", len(r.bad), strings.Join(msgs, "; "), more)
 }
 
 // DecodeFeatureCollection reads an uploaded GeoJSON file (what names it in
@@ -100,9 +147,10 @@ func DecodeFeatureCollection(data []byte, what string) (*geojson.FeatureCollecti
 	return fc, nil
 }
 
-// DecodeContext is Decode that stops when ctx is done (each feature's
-// geometry check watches it).
-func DecodeContext(ctx context.Context, data []byte, opt Options) ([]Grid, error) {
+// decode reads the good features and lists the bad ones; an error is a
+// file that cannot be read at all, or ctx done (each feature's geometry
+// check watches it).
+func decode(ctx context.Context, data []byte, opt Options) ([]Grid, *rows, error) {
 	m := opt.Mapping.withDefaults()
 	if bytes.HasPrefix(data, []byte("PK")) {
 		return decodeShapefile(ctx, data, m, opt)
@@ -110,11 +158,12 @@ func DecodeContext(ctx context.Context, data []byte, opt Options) ([]Grid, error
 	return decodeGeoJSON(ctx, data, m, opt)
 }
 
-func decodeGeoJSON(ctx context.Context, data []byte, m Mapping, opt Options) ([]Grid, error) {
+func decodeGeoJSON(ctx context.Context, data []byte, m Mapping, opt Options) ([]Grid, *rows, error) {
 	fc, err := DecodeFeatureCollection(data, "layer")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	rs := &rows{}
 	out := make([]Grid, 0, len(fc.Features))
 	for i, f := range fc.Features {
 		text := func(key string) string {
@@ -130,13 +179,15 @@ func decodeGeoJSON(ctx context.Context, data []byte, m Mapping, opt Options) ([]
 			}
 			return fmt.Sprint(v)
 		}
-		g, err := toGrid(ctx, i, f.Geometry, text, m, opt)
+		g, ok, err := toGrid(ctx, i, f.Geometry, text, m, opt, rs)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		out = append(out, g)
+		if ok {
+			out = append(out, g)
+		}
 	}
-	return out, nil
+	return out, rs, nil
 }
 
 var projcs = regexp.MustCompile(`(?i)^\s*PROJCS\["([^"]*)"`)
@@ -164,30 +215,37 @@ func CheckPRJ(prj string) error {
 	return apperr.New(apperr.ErrInvalid, "layer: the .prj declares %q, which is neither WGS-84 nor CGCS2000 longitude/latitude", name)
 }
 
-func decodeShapefile(ctx context.Context, data []byte, m Mapping, opt Options) ([]Grid, error) {
+func decodeShapefile(ctx context.Context, data []byte, m Mapping, opt Options) ([]Grid, *rows, error) {
 	l, err := shapefile.ReadZip(data)
 	if errors.Is(err, shapefile.ErrTooLarge) {
-		return nil, apperr.New(apperr.ErrTooLarge, "layer: %v", err)
+		return nil, nil, apperr.New(apperr.ErrTooLarge, "layer: %v", err)
 	}
 	if err != nil {
-		return nil, apperr.New(apperr.ErrInvalid, "layer: %v", err)
+		return nil, nil, apperr.New(apperr.ErrInvalid, "layer: %v", err)
 	}
 	if err := CheckPRJ(l.PRJ); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	rs := &rows{}
 	out := make([]Grid, 0, len(l.Features))
 	for i, f := range l.Features {
 		text := func(key string) string { return strings.TrimSpace(l.Value(f, key)) }
-		g, err := toGrid(ctx, i, f.Geometry, text, m, opt)
+		g, ok, err := toGrid(ctx, i, f.Geometry, text, m, opt, rs)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		out = append(out, g)
+		if ok {
+			out = append(out, g)
+		}
 	}
-	return out, nil
+	return out, rs, nil
 }
 
-func toGrid(ctx context.Context, i int, g orb.Geometry, text func(string) string, m Mapping, opt Options) (Grid, error) {
+// toGrid reads feature i; a bad one is recorded in rs (false), and only
+// ctx's error is an error. Repeated consecutive vertices (valid in OGC and
+// PostGIS) are dropped with a warning.
+func toGrid(ctx context.Context, i int, g orb.Geometry, text func(string) string, m Mapping, opt Options, rs *rows) (Grid, bool, error) {
+	out := Grid{Code: text(m.Code), Name: text(m.Name), Kind: text(m.Kind), Parent: text(m.Parent), Feature: i}
 	var mp orb.MultiPolygon
 	switch g := g.(type) {
 	case orb.Polygon:
@@ -195,28 +253,43 @@ func toGrid(ctx context.Context, i int, g orb.Geometry, text func(string) string
 	case orb.MultiPolygon:
 		mp = g
 	case nil:
-		return Grid{}, apperr.New(apperr.ErrInvalid, "layer: feature %d has no geometry", i)
+		rs.add(i, out.Code, nil, "no geometry")
+		return Grid{}, false, nil
 	default:
-		return Grid{}, apperr.New(apperr.ErrInvalid, "layer: feature %d is a %s, want Polygon or MultiPolygon", i, g.GeoJSONType())
+		rs.add(i, out.Code, g, "a %s, want Polygon or MultiPolygon", g.GeoJSONType())
+		return Grid{}, false, nil
 	}
 	if b := mp.Bound(); b.Min[0] < -180 || b.Max[0] > 180 || b.Min[1] < -90 || b.Max[1] > 90 {
-		return Grid{}, apperr.New(apperr.ErrInvalid, "layer: feature %d has coordinates like %v outside longitude/latitude range: a projected system? wangge needs EPSG:4326 lon/lat", i, b.Min)
+		rs.add(i, out.Code, nil, "coordinates like %v outside longitude/latitude range: a projected system? wangge needs EPSG:4326 lon/lat", b.Min)
+		return Grid{}, false, nil
 	}
 	if opt.Source != "" && opt.Source != crs.WGS84 {
 		mp = crs.MultiPolygonToWGS84(opt.Source, mp)
 	}
-	out := Grid{Code: text(m.Code), Name: text(m.Name), Kind: text(m.Kind), Parent: text(m.Parent), Geom: mp}
+	code := []string{out.Code}
+	for _, d := range grid.FromCoverage(coverage.Repeats(mp), nil, nil, "") {
+		d.Features, d.Codes = []int{i}, code
+		rs.warn = append(rs.warn, d)
+	}
+	mp, _ = coverage.DropRepeats(mp)
+	out.Geom = mp
 	if err := boundary.CheckPolygon(ctx, mp, opt.MaxVertices); err != nil {
 		if ctx.Err() != nil {
-			return Grid{}, err
+			return Grid{}, false, err
 		}
-		var details any
-		if e, ok := err.(*apperr.Error); ok {
-			details = e.Details
+		ds, _ := coverage.CheckGeometryContext(ctx, mp)
+		if len(ds) == 0 { // not the geometry itself: empty, too many vertices
+			rs.add(i, out.Code, mp, "%s", strings.TrimPrefix(err.Error(), "geometry: "))
+			return Grid{}, false, nil
 		}
-		return Grid{}, apperr.WithDetails(apperr.ErrInvalid, details, "layer: feature %d (%s %s): %s", i, out.Code, out.Name, err)
+		for _, d := range grid.FromCoverage(ds, nil, nil, "") {
+			d.Features, d.Codes = []int{i}, code
+			d.Message = fmt.Sprintf("invalid geometry of %s %s: %s", out.Code, out.Name, d.Message)
+			rs.bad = append(rs.bad, d)
+		}
+		return Grid{}, false, nil
 	}
-	return out, nil
+	return out, true, nil
 }
 
 // GeoJSON renders grids as a FeatureCollection with properties code, name,

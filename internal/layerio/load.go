@@ -40,7 +40,9 @@ type Counts struct {
 type Report struct {
 	Features int                        `json:"features"`
 	Parents  []string                   `json:"parents"`
-	Defects  *geojson.FeatureCollection `json:"defects"`
+	Defects  *geojson.FeatureCollection `json:"defects"`  // bad rows, then coverage defects
+	BadRows  int                        `json:"bad_rows"` // features that cannot be grids
+	Warnings *geojson.FeatureCollection `json:"warnings"` // valid but dropped: repeated vertices
 	DryRun   bool                       `json:"dry_run"`
 	Loaded   bool                       `json:"loaded"`
 	Counts   map[string]Counts          `json:"counts,omitempty"`
@@ -56,30 +58,38 @@ func Import(ctx context.Context, st *store.Store, data []byte, req ImportRequest
 	if req.Tolerance <= 0 {
 		req.Tolerance = 0.5
 	}
-	grids, err := DecodeContext(ctx, data, req.Options)
+	grids, rs, err := decode(ctx, data, req.Options)
 	if err != nil {
 		return nil, err
 	}
-	if len(grids) == 0 {
+	if len(grids) == 0 && len(rs.bad) == 0 {
 		return nil, apperr.New(apperr.ErrInvalid, "layer: no features")
 	}
-	seen := map[string]bool{}
+	total := len(grids) + countFeatures(rs.bad)
+	// Every bad row is listed, then the coverage of the good ones is checked
+	// too: one report holds all the work.
+	seen := map[string]int{}
 	byParent := map[string][]store.Grid{}
-	for i := range grids {
-		g := &grids[i]
+	var good []Grid
+	for _, g := range grids {
+		i := g.Feature
 		if !unit.IsGridCode(g.Code) {
-			return nil, apperr.New(apperr.ErrInvalid, "layer: feature %d: code %q is not a 15-digit grid code (map the code attribute with code_field)", i, g.Code)
+			rs.add(i, g.Code, g.Geom, "code %q is not a 15-digit grid code (map the code attribute with code_field)", g.Code)
+			continue
 		}
-		if seen[g.Code] {
-			return nil, apperr.New(apperr.ErrInvalid, "layer: code %s appears twice", g.Code)
+		if first, dup := seen[g.Code]; dup {
+			rs.add(i, g.Code, g.Geom, "code %s appears twice (features %d and %d)", g.Code, first, i)
+			continue
 		}
-		seen[g.Code] = true
-		g.Parent = ParentOf(*g)
+		seen[g.Code] = i
+		g.Parent = ParentOf(g)
 		if !unit.IsCommunityCode(g.Parent) || unit.CommunityOf(g.Code) != g.Parent {
-			return nil, apperr.New(apperr.ErrInvalid, "layer: feature %d: code %s does not extend its parent %q", i, g.Code, g.Parent)
+			rs.add(i, g.Code, g.Geom, "code %s does not extend its parent %q", g.Code, g.Parent)
+			continue
 		}
 		if g.Kind, err = unit.ParseKind(g.Kind); err != nil {
-			return nil, apperr.New(apperr.ErrInvalid, "layer: feature %d: %v", i, err)
+			rs.add(i, g.Code, g.Geom, "%v", err)
+			continue
 		}
 		if g.Name == "" {
 			g.Name = g.Code
@@ -87,11 +97,15 @@ func Import(ctx context.Context, st *store.Store, data []byte, req ImportRequest
 		if req.Allow != nil && !req.Allow(g.Parent) {
 			return nil, apperr.New(apperr.ErrForbidden, "layer: community %s is outside your scope", g.Parent)
 		}
-		byParent[g.Parent] = append(byParent[g.Parent], store.Grid{Code: g.Code, Name: g.Name, Kind: g.Kind, Parent: g.Parent, Geom: g.Geom})
+		good = append(good, g)
 	}
-	rep := Report{Features: len(grids), DryRun: req.DryRun}
-	for p := range byParent {
-		rep.Parents = append(rep.Parents, p)
+	rep := Report{Features: total, DryRun: req.DryRun, Parents: []string{}}
+	named := map[string]bool{}
+	for _, g := range good {
+		if !named[g.Parent] {
+			named[g.Parent] = true
+			rep.Parents = append(rep.Parents, g.Parent)
+		}
 	}
 	sort.Strings(rep.Parents)
 	pg, err := st.UnitGeoms(ctx, rep.Parents)
@@ -99,19 +113,31 @@ func Import(ctx context.Context, st *store.Store, data []byte, req ImportRequest
 		return nil, err
 	}
 	parents := map[string]orb.Geometry{}
-	for _, p := range rep.Parents {
-		g, ok := pg[p]
+	var checked []Grid
+	for _, g := range good {
+		pgeom, ok := pg[g.Parent]
 		if !ok {
-			return nil, apperr.New(apperr.ErrInvalid, "layer: community %s does not exist", p)
+			rs.add(g.Feature, g.Code, g.Geom, "community %s does not exist (import the units first: wangge import units)", g.Parent)
+			continue
 		}
-		parents[p] = g
+		parents[g.Parent] = pgeom
+		checked = append(checked, g)
+		byParent[g.Parent] = append(byParent[g.Parent], store.Grid{Code: g.Code, Name: g.Name, Kind: g.Kind, Parent: g.Parent, Geom: g.Geom})
 	}
-	var n int
-	if rep.Defects, n, err = Check(ctx, grids, parents, req.Tolerance); err != nil {
+	cov, n, err := Check(ctx, checked, parents, req.Tolerance)
+	if err != nil {
 		return nil, err
 	}
+	sort.SliceStable(rs.bad, func(a, b int) bool { return rs.bad[a].Features[0] < rs.bad[b].Features[0] })
+	rep.Defects = grid.FeatureCollection(rs.bad)
+	rep.Defects.Features = append(rep.Defects.Features, cov.Features...)
+	rep.BadRows = countFeatures(rs.bad)
+	rep.Warnings = grid.FeatureCollection(rs.warn)
 	if req.DryRun {
 		return json.Marshal(rep)
+	}
+	if len(rs.bad) > 0 {
+		return nil, apperr.WithDetails(apperr.ErrInvalid, rep.Defects, "layer: %d bad feature(s) and %d coverage defect(s); nothing was loaded (first: %s)", rep.BadRows, n, rs.bad[0].Message)
 	}
 	if n > 0 {
 		return nil, apperr.WithDetails(apperr.ErrTopology, rep.Defects, "layer: %d defect(s); nothing was loaded", n)
@@ -213,4 +239,15 @@ func countChanges(parents []string, changed []grid.Change) map[string]Counts {
 		out[p] = c
 	}
 	return out
+}
+
+// countFeatures is the number of distinct features named by ds.
+func countFeatures(ds []grid.Defect) int {
+	seen := map[int]bool{}
+	for _, d := range ds {
+		for _, f := range d.Features {
+			seen[f] = true
+		}
+	}
+	return len(seen)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"wangge/internal/apperr"
+	"wangge/internal/unit"
 )
 
 // Settings are a unit's own settings; nil fields inherit.
@@ -116,4 +117,40 @@ func (s *Store) PutSettings(ctx context.Context, q Querier, code string, o Setti
 		return fmt.Errorf("store: settings of %s: %w", code, err)
 	}
 	return nil
+}
+
+const bandsSQL = `
+WITH RECURSIVE up AS (
+    SELECT c AS leaf, c AS code, 0 AS depth FROM unnest($1::text[]) c
+    UNION ALL
+    SELECT up.leaf, u.parent_code, up.depth + 1 FROM up JOIN units u ON u.code = up.code
+     WHERE u.parent_code IS NOT NULL AND u.parent_code <> ''
+)
+SELECT leaf,
+    coalesce((array_agg(s.households_min ORDER BY depth) FILTER (WHERE s.households_min IS NOT NULL))[1], $2),
+    coalesce((array_agg(s.households_max ORDER BY depth) FILTER (WHERE s.households_max IS NOT NULL))[1], $3),
+    coalesce((array_agg(s.people_min ORDER BY depth) FILTER (WHERE s.people_min IS NOT NULL))[1], $4),
+    coalesce((array_agg(s.people_max ORDER BY depth) FILTER (WHERE s.people_max IS NOT NULL))[1], $5)
+FROM up LEFT JOIN unit_settings s USING (code) GROUP BY leaf`
+
+// Bands resolves the household and people band of each unit in codes (its
+// own setting, else the nearest ancestor's, else unit.DefaultBand) in one
+// query: what reports, the grid card and the leader display judge grids by.
+func (s *Store) Bands(ctx context.Context, codes []string) (map[string]unit.Band, error) {
+	d := unit.DefaultBand
+	rows, err := s.pool.Query(ctx, bandsSQL, codes, d.MinHouseholds, d.MaxHouseholds, d.MinPeople, d.MaxPeople)
+	if err != nil {
+		return nil, fmt.Errorf("store: bands: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[string]unit.Band, len(codes))
+	for rows.Next() {
+		var c string
+		var b unit.Band
+		if err := rows.Scan(&c, &b.MinHouseholds, &b.MaxHouseholds, &b.MinPeople, &b.MaxPeople); err != nil {
+			return nil, fmt.Errorf("store: bands: %w", err)
+		}
+		out[c] = b
+	}
+	return out, rows.Err()
 }

@@ -142,28 +142,6 @@ func polygonal(g orb.Geometry) (orb.MultiPolygon, string) {
 	}
 }
 
-// dropRepeats removes repeated consecutive vertices, which OGC Simple
-// Features and PostGIS's ST_IsValid accept, and counts them.
-func dropRepeats(mp orb.MultiPolygon) (orb.MultiPolygon, int) {
-	n := 0
-	out := make(orb.MultiPolygon, len(mp))
-	for i, p := range mp {
-		out[i] = make(orb.Polygon, len(p))
-		for j, r := range p {
-			nr := make(orb.Ring, 0, len(r))
-			for k, pt := range r {
-				if k > 0 && pt == r[k-1] {
-					n++
-					continue
-				}
-				nr = append(nr, pt)
-			}
-			out[i][j] = nr
-		}
-	}
-	return out, n
-}
-
 // cleanText is s if it is usable as a name: valid UTF-8, no NUL or other
 // control characters, at most max runes.
 func cleanText(s string, max int) (string, string) {

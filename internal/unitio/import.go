@@ -255,7 +255,7 @@ func Import(ctx context.Context, st *store.Store, data []byte, req Request) (Rep
 			mp = crs.MultiPolygonToWGS84(req.Source, mp)
 		}
 		mp = snap(mp)
-		mp, repeats := dropRepeats(mp)
+		mp, repeats := coverage.DropRepeats(mp)
 		if repeats > 0 {
 			add(r, Defect{Kind: "repeated_vertex", Severity: "warning", Geometry: mp.Bound().Center(),
 				Message: fmt.Sprintf("%d repeated consecutive vertices (valid in OGC Simple Features and PostGIS) dropped", repeats)})

@@ -152,3 +152,21 @@ func TestWrongCRSAcceptedWhenPlanar(t *testing.T) {
 		t.Errorf("no summary: %s", out)
 	}
 }
+
+// TestRepeatedVerticesWarn: Toronto's features 36 and 40 repeat vertices,
+// which PostGIS's ST_IsValid accepts: a warning each, and the only invalid
+// geometry left is feature 40's spike and self-intersection.
+func TestRepeatedVerticesWarn(t *testing.T) {
+	code, out, errs := run(testenv.SharedData(t, "neighborhoods-click-that-hood/toronto.geojson"))
+	if code != ExitDefects {
+		t.Fatalf("exit %d; stderr %s", code, errs)
+	}
+	for _, s := range []string{"warning repeated_vertex  features=[36]", "warning repeated_vertex  features=[40]", "3 invalid_geometry", "2 warning(s)"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("output lacks %q:\n%s", s, out)
+		}
+	}
+	if strings.Contains(out, "repeated consecutive point") {
+		t.Errorf("a repeated vertex is reported as invalid geometry:\n%s", out)
+	}
+}
