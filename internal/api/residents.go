@@ -17,6 +17,7 @@ import (
 
 	"wangge/internal/apperr"
 	"wangge/internal/auth"
+	"wangge/internal/privacy"
 	"wangge/internal/store"
 	"wangge/internal/unit"
 )
@@ -183,24 +184,54 @@ func parseMonthAsOf(c echo.Context) (time.Time, time.Time, error) {
 	return month, asOf, nil
 }
 
-// dueVisits answers GET /api/visits/due?grid=&month=&as_of=.
+// dueVisits answers GET /api/visits/due?grid=|worker=&month=&as_of=: the
+// households (and the members that make them due) of one grid, or of every
+// grid a worker serves. A sensitive rule category is shown as "sensitive".
 func (s *Server) dueVisits(c echo.Context) error {
-	grid := c.QueryParam("grid")
-	if !unit.IsGridCode(grid) {
-		return apperr.New(apperr.ErrInvalid, "grid %q: want a 15-digit grid code", grid)
-	}
-	if err := authorize(c, auth.ReadHouseholds, grid); err != nil {
-		return err
-	}
+	ctx := c.Request().Context()
 	month, asOf, err := parseMonthAsOf(c)
 	if err != nil {
 		return err
 	}
-	due, err := s.opt.Store.DueVisits(c.Request().Context(), grid, month, asOf)
+	grid, worker := c.QueryParam("grid"), c.QueryParam("worker")
+	var grids []string
+	switch {
+	case grid != "" && worker != "":
+		return apperr.New(apperr.ErrInvalid, "give grid or worker, not both")
+	case worker != "":
+		if grids, err = s.opt.Store.VisitWorkerGrids(ctx, worker, asOf); err != nil {
+			return err
+		}
+	case unit.IsGridCode(grid):
+		grids = []string{grid}
+	default:
+		return apperr.New(apperr.ErrInvalid, "grid %q: want a 15-digit grid code (or worker=USERNAME)", grid)
+	}
+	for _, g := range grids {
+		if err := authorize(c, auth.ReadHouseholds, g); err != nil {
+			return err
+		}
+	}
+	due, err := s.opt.Store.DueVisits(ctx, grids, month, asOf)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"grid": grid, "month": month.Format("2006-01"), "as_of": asOf, "due": due})
+	sensitive, err := s.opt.Store.PersonCategories(ctx)
+	if err != nil {
+		return err
+	}
+	for i := range due {
+		if sensitive[due[i].Category] {
+			due[i].Category = "sensitive"
+		}
+	}
+	out := map[string]any{"month": month.Format("2006-01"), "as_of": asOf, "grids": grids, "due": due}
+	if worker != "" {
+		out["worker"] = worker
+	} else {
+		out["grid"] = grid
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 // visitReport answers GET /api/reports/visits?parent=&month=&as_of=: per
@@ -217,9 +248,19 @@ func (s *Server) visitReport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rows, err := s.opt.Store.VisitReport(c.Request().Context(), parent, unit.PrefixLen(parent), month, asOf)
+	ctx := c.Request().Context()
+	rows, err := s.opt.Store.VisitReport(ctx, parent, unit.PrefixLen(parent), month, asOf)
 	if err != nil {
 		return err
+	}
+	sensitive, err := s.opt.Store.PersonCategories(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		for k, n := range r.Categories {
+			r.Categories[k] = privacy.Count(n, sensitive[k]) // -1: fewer than privacy.MinGroup
+		}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"parent": parent, "month": month.Format("2006-01"), "grids": rows})
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -79,6 +80,8 @@ func (s *Store) RecordVisit(ctx context.Context, v Visit, hash []byte, userID in
 // Due is one household still to be visited, with the rule that makes it due.
 type Due struct {
 	HouseholdID int64      `json:"household_id"`
+	GridCode    string     `json:"grid_code"`
+	PersonIDs   []int64    `json:"person_ids"` // the members whose category makes the household due
 	Address     string     `json:"address"`
 	Category    string     `json:"rule_category"` // '*' (every household) or the member category
 	Months      int        `json:"rule_months"`
@@ -116,6 +119,7 @@ WITH r AS (
         ORDER BY r.months, r.category LIMIT 1) rr
 )
 SELECT ruled.id, ruled.addr, ruled.grid_code, ruled.lon, ruled.lat, ruled.category, ruled.months, to_char(ruled.pstart, 'YYYY-MM-DD'),
+       coalesce((SELECT array_agg(p.id ORDER BY p.id) FROM persons p WHERE p.household_id = ruled.id AND ruled.category = ANY (p.categories)), '{}'),
        (SELECT max(v.visited_at) FROM visits v WHERE v.household_id = ruled.id AND v.recorded_at <= $4),
        EXISTS (SELECT 1 FROM visits v WHERE v.household_id = ruled.id AND v.recorded_at <= $4
                AND v.visited_at >= (ruled.pstart::timestamp AT TIME ZONE 'Asia/Shanghai')
@@ -127,7 +131,6 @@ FROM ruled ORDER BY ruled.grid_code, ruled.id`
 
 type dueRow struct {
 	Due
-	grid           string
 	done, prevDone bool
 }
 
@@ -140,7 +143,7 @@ func (s *Store) dueRows(ctx context.Context, grids []string, month time.Time, as
 		return nil, fmt.Errorf("store: due visits: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (d dueRow, err error) {
-		return d, r.Scan(&d.HouseholdID, &d.Address, &d.grid, &d.Lon, &d.Lat, &d.Category, &d.Months, &d.PeriodStart, &d.LastVisit, &d.done, &d.prevDone)
+		return d, r.Scan(&d.HouseholdID, &d.Address, &d.GridCode, &d.Lon, &d.Lat, &d.Category, &d.Months, &d.PeriodStart, &d.PersonIDs, &d.LastVisit, &d.done, &d.prevDone)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: due visits: %w", err)
@@ -148,17 +151,20 @@ func (s *Store) dueRows(ctx context.Context, grids []string, month time.Time, as
 	return out, nil
 }
 
-// DueVisits lists the grid's households not yet visited in their rule's
-// current period, as of asOf, for the month (its first day).
-func (s *Store) DueVisits(ctx context.Context, grid string, month, asOf time.Time) ([]Due, error) {
-	rows, err := s.dueRows(ctx, []string{grid}, month, asOf)
-	if err != nil {
-		return nil, err
-	}
+// DueVisits lists the grids' households not yet visited in their rule's
+// current period, as of asOf, for the month (its first day). Each grid
+// takes the rules of its own units.
+func (s *Store) DueVisits(ctx context.Context, grids []string, month, asOf time.Time) ([]Due, error) {
 	out := []Due{}
-	for _, r := range rows {
-		if !r.done {
-			out = append(out, r.Due)
+	for _, g := range grids {
+		rows, err := s.dueRows(ctx, []string{g}, month, asOf)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			if !r.done {
+				out = append(out, r.Due)
+			}
 		}
 	}
 	return out, nil
@@ -170,6 +176,12 @@ type VisitCount struct {
 	Due     int    `json:"due"`     // still to visit this period
 	Done    int    `json:"done"`    // visited this period
 	Overdue int    `json:"overdue"` // missed the previous period
+	// Coverage: households, and those visited at least once this year.
+	Households  int     `json:"households"`
+	VisitedYear int     `json:"visited_this_year"`
+	CoveragePct float64 `json:"coverage_pct"`
+	// Persons per category; the caller suppresses small sensitive counts.
+	Categories map[string]int `json:"categories"`
 }
 
 // VisitReport counts due, done and overdue per grid below parent (a unit
@@ -183,6 +195,10 @@ func (s *Store) VisitReport(ctx context.Context, parent string, prefixLen int, m
 	if err != nil {
 		return nil, err
 	}
+	stats, err := s.gridStats(ctx, grids, month, asOf)
+	if err != nil {
+		return nil, err
+	}
 	out := []VisitCount{}
 	for _, g := range grids {
 		if err := ctx.Err(); err != nil {
@@ -192,7 +208,11 @@ func (s *Store) VisitReport(ctx context.Context, parent string, prefixLen int, m
 		if err != nil {
 			return nil, err
 		}
-		c := VisitCount{Grid: g}
+		st := stats[g]
+		c := VisitCount{Grid: g, Households: st.households, VisitedYear: st.visitedYear, Categories: st.categories}
+		if st.households > 0 {
+			c.CoveragePct = math.Round(1000*float64(st.visitedYear)/float64(st.households)) / 10
+		}
 		for _, r := range drs {
 			if r.done {
 				c.Done++
