@@ -241,6 +241,7 @@ func (s *Server) routes() {
 	api.GET("/persons/:id", s.getPerson, s.may(auth.ReadHouseholds)...)
 	api.PATCH("/persons/:id", s.patchPerson, s.may(auth.WritePersons)...)
 	api.DELETE("/persons/:id", s.deletePerson, s.may(auth.WritePersons)...)
+	api.POST("/import/persons", s.importPersons, s.may(auth.WritePersons)...)
 	api.POST("/visits", s.recordVisit, s.may(auth.RecordVisits)...)
 	// Map keys for GIS clients (mapkeys.go).
 	api.POST("/map-keys", s.createMapKey, s.may(auth.UseMapKeys)...)
