@@ -36,14 +36,14 @@ func TestPersonImportAllOrNothingWithRowErrors(t *testing.T) {
 	csv := strings.Join([]string{
 		"household_id,姓名,身份证号,电话,relation,residence,人员类别,move_in",
 		fmt.Sprintf("%d,张一,%s,13800000001,head,registered,disabled;dibao,2026-01-05", h1, good1), // row 2 ok
-		fmt.Sprintf("%d,张二,%s,,spouse,registered,,", h1, wrong),                                   // 3 check digit
-		fmt.Sprintf("%d,张三,%s,,child,registered,,", h1, checkedID("33010619901332005")),           // 4 birth date
-		fmt.Sprintf("%d,张四,%s,,child,registered,,", h1, twice),                                    // 5 ok (first)
-		fmt.Sprintf("%d,张四,%s,,child,registered,,", h2, twice),                                    // 6 two households
-		fmt.Sprintf("%d,张五,%s,,child,registered,,", h1, held),                                     // 7 held elsewhere
-		fmt.Sprintf("%d,张六,,,child,registered,外星人,", h1),                                          // 8 unknown category
-		fmt.Sprintf("%d,张七,%s,,child,registered,,", hOther, good2),                                // 9 outside units
-		fmt.Sprintf("%d,张八,,,child,registered,,2026-02-30", h1),                                   // 10 bad date
+		fmt.Sprintf("%d,张二,%s,,spouse,registered,,", h1, wrong),                                  // 3 check digit
+		fmt.Sprintf("%d,张三,%s,,child,registered,,", h1, checkedID("33010619901332005")),          // 4 birth date
+		fmt.Sprintf("%d,张四,%s,,child,registered,,", h1, twice),                                   // 5 ok (first)
+		fmt.Sprintf("%d,张四,%s,,child,registered,,", h2, twice),                                   // 6 two households
+		fmt.Sprintf("%d,张五,%s,,child,registered,,", h1, held),                                    // 7 held elsewhere
+		fmt.Sprintf("%d,张六,,,child,registered,外星人,", h1),                                         // 8 unknown category
+		fmt.Sprintf("%d,张七,%s,,child,registered,,", hOther, good2),                               // 9 outside units
+		fmt.Sprintf("%d,张八,,,child,registered,,2026-02-30", h1),                                  // 10 bad date
 	}, "\n")
 	count := func() (n int) {
 		pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM persons) + (SELECT count(*) FROM person_moves)`).Scan(&n)

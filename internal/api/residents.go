@@ -13,10 +13,12 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/labstack/echo/v4"
 
 	"wangge/internal/apperr"
 	"wangge/internal/auth"
+	"wangge/internal/incidents"
 	"wangge/internal/privacy"
 	"wangge/internal/store"
 	"wangge/internal/unit"
@@ -108,7 +110,7 @@ func (s *Server) recordVisit(c echo.Context) error {
 		Lat         float64           `json:"lat"`
 		Answers     map[string]string `json:"answers"`
 		Note        string            `json:"note"`
-		FollowUp    bool              `json:"follow_up"`
+		FollowUp    json.RawMessage   `json:"follow_up"` // false | true | {"category", "description"}
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
@@ -147,11 +149,40 @@ func (s *Server) recordVisit(c echo.Context) error {
 	if err := authorize(c, auth.RecordVisits, grid); err != nil {
 		return err
 	}
+	// A follow-up with a category opens an incident (事件) at the visit's point.
+	var fu struct {
+		Category    string `json:"category"`
+		Description string `json:"description"`
+	}
+	followUp := false
+	switch t := strings.TrimSpace(string(in.FollowUp)); {
+	case t == "" || t == "null" || t == "false":
+	case t == "true":
+		followUp = true
+	default:
+		fd := json.NewDecoder(strings.NewReader(t))
+		fd.DisallowUnknownFields()
+		if err := fd.Decode(&fu); err != nil || fu.Category == "" {
+			return apperr.New(apperr.ErrInvalid, "follow_up: want true/false or {\"category\", \"description\"} with a category")
+		}
+		followUp = true
+	}
 	answers, _ := json.Marshal(in.Answers)
 	sum := sha256.Sum256(raw)
 	v := store.Visit{ID: in.ID, HouseholdID: in.HouseholdID, PersonID: in.PersonID, VisitedAt: in.VisitedAt,
-		Lon: in.Lon, Lat: in.Lat, Answers: answers, Note: in.Note, FollowUp: in.FollowUp}
-	out, created, err := s.opt.Store.RecordVisit(ctx, v, sum[:], principal(c).UserID)
+		Lon: in.Lon, Lat: in.Lat, Answers: answers, Note: in.Note, FollowUp: followUp}
+	var open func(pgx.Tx) (string, error)
+	if fu.Category != "" {
+		open = func(tx pgx.Tx) (string, error) {
+			at := in.VisitedAt
+			// The case takes the visit's UUID: a retried visit never opens a second one.
+			x, _, err := s.incidentService().SubmitTx(ctx, tx, principal(c),
+				incidents.Report{ID: in.ID, Category: fu.Category, Lon: &in.Lon, Lat: &in.Lat, Description: fu.Description, ReportedAt: &at},
+				"field", nil, auditBase(c, "incident.report", "incident", in.ID))
+			return x.ID, err
+		}
+	}
+	out, created, err := s.opt.Store.RecordVisit(ctx, v, sum[:], principal(c).UserID, open)
 	if err != nil {
 		return err
 	}

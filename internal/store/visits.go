@@ -32,12 +32,14 @@ type Visit struct {
 	Answers     []byte    `json:"-"`
 	Note        string    `json:"note"`
 	FollowUp    bool      `json:"follow_up"`
+	IncidentID  *string   `json:"incident_id,omitempty"` // the case its follow-up opened
 }
 
 // RecordVisit stores v once under its client UUID: the same id with the same
 // request (hash) returns the stored visit and created=false; with another
-// request it is a conflict.
-func (s *Store) RecordVisit(ctx context.Context, v Visit, hash []byte, userID int64) (Visit, bool, error) {
+// request it is a conflict. followUp, when set, runs in the same
+// transaction for a new visit and returns the id of the incident it opened.
+func (s *Store) RecordVisit(ctx context.Context, v Visit, hash []byte, userID int64, followUp func(pgx.Tx) (string, error)) (Visit, bool, error) {
 	created := false
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
 		var old []byte
@@ -46,8 +48,8 @@ func (s *Store) RecordVisit(ctx context.Context, v Visit, hash []byte, userID in
 			if !bytes.Equal(old, hash) {
 				return apperr.New(apperr.ErrConflict, "visit %s was recorded with a different body", v.ID)
 			}
-			return tx.QueryRow(ctx, `SELECT household_id, person_id, grid_code, visited_at, ST_X(geom), ST_Y(geom), distance_m, far, note, follow_up FROM visits WHERE id = $1`, v.ID).
-				Scan(&v.HouseholdID, &v.PersonID, &v.GridCode, &v.VisitedAt, &v.Lon, &v.Lat, &v.DistanceM, &v.Far, &v.Note, &v.FollowUp)
+			return tx.QueryRow(ctx, `SELECT household_id, person_id, grid_code, visited_at, ST_X(geom), ST_Y(geom), distance_m, far, note, follow_up, incident_id FROM visits WHERE id = $1`, v.ID).
+				Scan(&v.HouseholdID, &v.PersonID, &v.GridCode, &v.VisitedAt, &v.Lon, &v.Lat, &v.DistanceM, &v.Far, &v.Note, &v.FollowUp, &v.IncidentID)
 		}
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return err
@@ -72,6 +74,16 @@ func (s *Store) RecordVisit(ctx context.Context, v Visit, hash []byte, userID in
 			return apperr.New(apperr.ErrNotFound, "no placed household %d", v.HouseholdID)
 		}
 		created = true
+		if followUp != nil {
+			id, err := followUp(tx)
+			if err != nil {
+				return err
+			}
+			v.IncidentID = &id
+			if _, err := tx.Exec(ctx, `UPDATE visits SET incident_id = $2 WHERE id = $1`, v.ID, id); err != nil {
+				return err
+			}
+		}
 		return tx.QueryRow(ctx, `SELECT grid_code, distance_m, far FROM visits WHERE id = $1`, v.ID).Scan(&v.GridCode, &v.DistanceM, &v.Far)
 	})
 	return v, created, err
