@@ -102,9 +102,7 @@ func (s *Server) importPersons(c echo.Context) error {
 			continue
 		}
 		in.HouseholdID = hh
-		for _, k := range strings.FieldsFunc(cell("categories"), func(r rune) bool { return strings.ContainsRune(",;，；、| ", r) }) {
-			in.Categories = append(in.Categories, k)
-		}
+		in.Categories = strings.FieldsFunc(cell("categories"), func(r rune) bool { return strings.ContainsRune(",;，；、| ", r) })
 		p, err := checkPerson(in, r.sensitive, now)
 		var fe *fieldError
 		if errors.As(err, &fe) {

@@ -109,6 +109,15 @@ func TestDueListCityScale(t *testing.T) {
 	t.Logf("city: %d persons (%d in grid %s), %d households, built in %v", total, inGrid, target, len(hhs), time.Since(start).Round(time.Second))
 
 	s := store.New(pool)
+	if os.Getenv("WANGGE_DUE_EXPLAIN") != "" {
+		rows, _ := pool.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+store.DueSQLForTest, []string{target}, []string{target, target[:12], target[:9] + "000", target[:6] + "000000", ""}, "2026-06-01", time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC))
+		for rows.Next() {
+			var l string
+			rows.Scan(&l)
+			fmt.Println(l)
+		}
+		rows.Close()
+	}
 	month := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 	asOf := time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)
 	var appT, plainT []time.Duration
