@@ -13,11 +13,12 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/labstack/echo/v4"
 
 	"wangge/internal/apperr"
 	"wangge/internal/auth"
-	"wangge/internal/idnumber"
+	"wangge/internal/incidents"
 	"wangge/internal/privacy"
 	"wangge/internal/store"
 	"wangge/internal/unit"
@@ -42,140 +43,6 @@ func cleanText(field, s string, max int) (string, error) {
 		return "", apperr.New(apperr.ErrInvalid, "%s: longer than %d characters", field, max)
 	}
 	return s, nil
-}
-
-type personIn struct {
-	HouseholdID int64    `json:"household_id"`
-	Name        string   `json:"name"`
-	IDNumber    string   `json:"id_number"`
-	Phone       string   `json:"phone"`
-	Relation    string   `json:"relation"`
-	Residence   string   `json:"residence"`
-	Categories  []string `json:"categories"`
-	MoveIn      string   `json:"move_in"`
-}
-
-// maskPerson applies the masking rule (privacy) to one person for a reader
-// who is not cleared.
-func maskPerson(p store.Person, sensitive map[string]bool) store.Person {
-	p.Name = privacy.Name(p.Name)
-	p.IDNumber = privacy.IDNumber(p.IDNumber)
-	p.Phone = privacy.Phone(p.Phone)
-	p.BirthDate = nil
-	p.Categories, _ = privacy.Categories(p.Categories, sensitive, false)
-	return p
-}
-
-// createPerson answers POST /api/persons: a member into a household, with a
-// move-in event (人进户).
-func (s *Server) createPerson(c echo.Context) error {
-	var in personIn
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	ctx := c.Request().Context()
-	var err error
-	if in.Name, err = cleanText("name", in.Name, 64); err != nil {
-		return err
-	}
-	if in.Name == "" {
-		return apperr.New(apperr.ErrInvalid, "name is required")
-	}
-	if in.Phone, err = cleanText("phone", in.Phone, 20); err != nil {
-		return err
-	}
-	if !slices.Contains(relations, in.Relation) {
-		return apperr.New(apperr.ErrInvalid, "relation %q: want one of %s", in.Relation, strings.Join(relations[1:], ", "))
-	}
-	if !slices.Contains(residences, in.Residence) {
-		return apperr.New(apperr.ErrInvalid, "residence %q: want one of %s", in.Residence, strings.Join(residences, ", "))
-	}
-	now := time.Now()
-	p := store.Person{HouseholdID: &in.HouseholdID, Name: in.Name, Phone: in.Phone, Relation: in.Relation, Residence: in.Residence}
-	if in.IDNumber != "" {
-		p.IDNumber = idnumber.Normalize(in.IDNumber)
-		birth, err := idnumber.Parse(p.IDNumber, now)
-		if err != nil {
-			return apperr.New(apperr.ErrInvalid, "id_number: %v", err)
-		}
-		b := birth.Format("2006-01-02")
-		p.BirthDate = &b
-	}
-	cats, err := s.opt.Store.PersonCategories(ctx)
-	if err != nil {
-		return err
-	}
-	p.Categories = []string{}
-	for _, k := range in.Categories {
-		if _, ok := cats[k]; !ok {
-			return apperr.New(apperr.ErrInvalid, "category %q is not in the list", k)
-		}
-		if !slices.Contains(p.Categories, k) {
-			p.Categories = append(p.Categories, k)
-		}
-	}
-	if in.MoveIn == "" {
-		in.MoveIn = now.Format("2006-01-02")
-	} else if _, err := time.Parse("2006-01-02", in.MoveIn); err != nil || !dateRe.MatchString(in.MoveIn) {
-		return apperr.New(apperr.ErrInvalid, "move_in %q: want YYYY-MM-DD", in.MoveIn)
-	}
-	grid, err := s.opt.Store.HouseholdGrid(ctx, in.HouseholdID)
-	if err != nil {
-		return err
-	}
-	if err := authorize(c, auth.WritePersons, grid); err != nil {
-		return err
-	}
-	out, err := s.opt.Store.CreatePerson(ctx, p, in.MoveIn, principal(c).UserID)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, maskPerson(out, cats))
-}
-
-// householdPersons answers GET /api/households/{id}/persons: masked, the
-// sensitive categories hidden; &unmask=1&reason=… in clear, audited.
-func (s *Server) householdPersons(c echo.Context) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id < 1 {
-		return apperr.New(apperr.ErrInvalid, "household id %q: want a positive integer", c.Param("id"))
-	}
-	ctx := c.Request().Context()
-	grid, err := s.opt.Store.HouseholdGrid(ctx, id)
-	if err != nil {
-		return err
-	}
-	if err := authorize(c, auth.ReadHouseholds, grid); err != nil {
-		return err
-	}
-	unmask := c.QueryParam("unmask") == "1"
-	var entry *store.AuditEntry
-	if unmask {
-		if err := authorize(c, auth.Unmask, grid); err != nil {
-			return err
-		}
-		reason := strings.TrimSpace(c.QueryParam("reason"))
-		if reason == "" {
-			return apperr.New(apperr.ErrInvalid, "unmask needs a reason (it is recorded in the audit log)")
-		}
-		e := auditBase(c, "disclose", "person", strconv.FormatInt(id, 10))
-		e.Reason = reason
-		entry = &e
-	}
-	cats, err := s.opt.Store.PersonCategories(ctx)
-	if err != nil {
-		return err
-	}
-	ps, err := s.opt.Store.HouseholdPersons(ctx, id, entry)
-	if err != nil {
-		return err
-	}
-	if !unmask {
-		for i := range ps {
-			ps[i] = maskPerson(ps[i], cats)
-		}
-	}
-	return c.JSON(http.StatusOK, map[string]any{"household_id": id, "masked": !unmask, "persons": ps})
 }
 
 // movePerson answers POST /api/persons/{id}/moves {"kind": "in"|"out",
@@ -243,7 +110,7 @@ func (s *Server) recordVisit(c echo.Context) error {
 		Lat         float64           `json:"lat"`
 		Answers     map[string]string `json:"answers"`
 		Note        string            `json:"note"`
-		FollowUp    bool              `json:"follow_up"`
+		FollowUp    json.RawMessage   `json:"follow_up"` // false | true | {"category", "description"}
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
@@ -282,11 +149,40 @@ func (s *Server) recordVisit(c echo.Context) error {
 	if err := authorize(c, auth.RecordVisits, grid); err != nil {
 		return err
 	}
+	// A follow-up with a category opens an incident (事件) at the visit's point.
+	var fu struct {
+		Category    string `json:"category"`
+		Description string `json:"description"`
+	}
+	followUp := false
+	switch t := strings.TrimSpace(string(in.FollowUp)); {
+	case t == "" || t == "null" || t == "false":
+	case t == "true":
+		followUp = true
+	default:
+		fd := json.NewDecoder(strings.NewReader(t))
+		fd.DisallowUnknownFields()
+		if err := fd.Decode(&fu); err != nil || fu.Category == "" {
+			return apperr.New(apperr.ErrInvalid, "follow_up: want true/false or {\"category\", \"description\"} with a category")
+		}
+		followUp = true
+	}
 	answers, _ := json.Marshal(in.Answers)
 	sum := sha256.Sum256(raw)
 	v := store.Visit{ID: in.ID, HouseholdID: in.HouseholdID, PersonID: in.PersonID, VisitedAt: in.VisitedAt,
-		Lon: in.Lon, Lat: in.Lat, Answers: answers, Note: in.Note, FollowUp: in.FollowUp}
-	out, created, err := s.opt.Store.RecordVisit(ctx, v, sum[:], principal(c).UserID)
+		Lon: in.Lon, Lat: in.Lat, Answers: answers, Note: in.Note, FollowUp: followUp}
+	var open func(pgx.Tx) (string, error)
+	if fu.Category != "" {
+		open = func(tx pgx.Tx) (string, error) {
+			at := in.VisitedAt
+			// The case takes the visit's UUID: a retried visit never opens a second one.
+			x, _, err := s.incidentService().SubmitTx(ctx, tx, principal(c),
+				incidents.Report{ID: in.ID, Category: fu.Category, Lon: &in.Lon, Lat: &in.Lat, Description: fu.Description, ReportedAt: &at},
+				"field", nil, auditBase(c, "incident.report", "incident", in.ID))
+			return x.ID, err
+		}
+	}
+	out, created, err := s.opt.Store.RecordVisit(ctx, v, sum[:], principal(c).UserID, open)
 	if err != nil {
 		return err
 	}
@@ -319,24 +215,54 @@ func parseMonthAsOf(c echo.Context) (time.Time, time.Time, error) {
 	return month, asOf, nil
 }
 
-// dueVisits answers GET /api/visits/due?grid=&month=&as_of=.
+// dueVisits answers GET /api/visits/due?grid=|worker=&month=&as_of=: the
+// households (and the members that make them due) of one grid, or of every
+// grid a worker serves. A sensitive rule category is shown as "sensitive".
 func (s *Server) dueVisits(c echo.Context) error {
-	grid := c.QueryParam("grid")
-	if !unit.IsGridCode(grid) {
-		return apperr.New(apperr.ErrInvalid, "grid %q: want a 15-digit grid code", grid)
-	}
-	if err := authorize(c, auth.ReadHouseholds, grid); err != nil {
-		return err
-	}
+	ctx := c.Request().Context()
 	month, asOf, err := parseMonthAsOf(c)
 	if err != nil {
 		return err
 	}
-	due, err := s.opt.Store.DueVisits(c.Request().Context(), grid, month, asOf)
+	grid, worker := c.QueryParam("grid"), c.QueryParam("worker")
+	var grids []string
+	switch {
+	case grid != "" && worker != "":
+		return apperr.New(apperr.ErrInvalid, "give grid or worker, not both")
+	case worker != "":
+		if grids, err = s.opt.Store.VisitWorkerGrids(ctx, worker, asOf); err != nil {
+			return err
+		}
+	case unit.IsGridCode(grid):
+		grids = []string{grid}
+	default:
+		return apperr.New(apperr.ErrInvalid, "grid %q: want a 15-digit grid code (or worker=USERNAME)", grid)
+	}
+	for _, g := range grids {
+		if err := authorize(c, auth.ReadHouseholds, g); err != nil {
+			return err
+		}
+	}
+	due, err := s.opt.Store.DueVisits(ctx, grids, month, asOf)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"grid": grid, "month": month.Format("2006-01"), "as_of": asOf, "due": due})
+	sensitive, err := s.opt.Store.PersonCategories(ctx)
+	if err != nil {
+		return err
+	}
+	for i := range due {
+		if sensitive[due[i].Category] {
+			due[i].Category = "sensitive"
+		}
+	}
+	out := map[string]any{"month": month.Format("2006-01"), "as_of": asOf, "grids": grids, "due": due}
+	if worker != "" {
+		out["worker"] = worker
+	} else {
+		out["grid"] = grid
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 // visitReport answers GET /api/reports/visits?parent=&month=&as_of=: per
@@ -353,9 +279,19 @@ func (s *Server) visitReport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rows, err := s.opt.Store.VisitReport(c.Request().Context(), parent, unit.PrefixLen(parent), month, asOf)
+	ctx := c.Request().Context()
+	rows, err := s.opt.Store.VisitReport(ctx, parent, unit.PrefixLen(parent), month, asOf)
 	if err != nil {
 		return err
+	}
+	sensitive, err := s.opt.Store.PersonCategories(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		for k, n := range r.Categories {
+			r.Categories[k] = privacy.Count(n, sensitive[k]) // -1: fewer than privacy.MinGroup
+		}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"parent": parent, "month": month.Format("2006-01"), "grids": rows})
 }

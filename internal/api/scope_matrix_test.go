@@ -116,6 +116,10 @@ var scopeMatrix = []scopeRow{
 	{"GET /api/households/:id/persons", "/api/households/{H}/persons", "", "2x22x", "2xxxx"},
 	{"POST /api/persons/:id/moves", "/api/persons/999999999/moves", `{"bogus":1}`, "oxoxx", "oxoxx"},
 	{"POST /api/visits", "/api/visits", `{"bogus":1}`, "oxoxx", "oxoxx"},
+	{"GET /api/persons/:id", "/api/persons/{P}", "", "2x22x", "2xxxx"},
+	{"PATCH /api/persons/:id", "/api/persons/{P}", `{"bogus":1}`, "oxoxx", "oxxxx"},
+	{"DELETE /api/persons/:id", "/api/persons/999999999", ``, "oxoxx", "oxoxx"},
+	{"POST /api/import/persons", "/api/import/persons", `{}`, "oxoxx", "oxoxx"},
 	{"GET /api/visits/due", "/api/visits/due?grid={G}", "", "2x22x", "2xxxx"},
 	{"GET /api/reports/visits", "/api/reports/visits?parent={C}", "", "22x2x", "2xxxx"},
 	{"POST /api/map-keys", "/api/map-keys", `{"bogus":1}`, "ooxox", "ooxox"},
@@ -232,7 +236,11 @@ SELECT p.id, $1, left($1, 6), 'volunteer', '2099-01-01', 'pending', 'scope-matri
 		if err != nil {
 			t.Fatalf("staff of %s: %v", g, err)
 		}
-		return map[string]string{"{G}": g, "{C}": comm, "{S}": comm[:9] + "000", "{I}": inc, "{H}": hh, "{T}": staffID, "{W}": worker}
+		var personID string
+		if err := demoPool.QueryRow(ctx, `INSERT INTO persons (region_code, household_id, name, residence) SELECT region_code, id, '矩阵', 'registered' FROM households WHERE id = $1::bigint RETURNING id::text`, hh).Scan(&personID); err != nil {
+			t.Fatalf("person of %s: %v", g, err)
+		}
+		return map[string]string{"{G}": g, "{C}": comm, "{S}": comm[:9] + "000", "{I}": inc, "{H}": hh, "{T}": staffID, "{W}": worker, "{P}": personID}
 	}
 	inside := pick("")
 	outside := pick(inside["{C}"])

@@ -239,6 +239,10 @@ func (s *Server) routes() {
 	api.POST("/persons", s.createPerson, s.may(auth.WritePersons)...)
 	api.GET("/households/:id/persons", s.householdPersons, s.may(auth.ReadHouseholds)...)
 	api.POST("/persons/:id/moves", s.movePerson, s.may(auth.WritePersons)...)
+	api.GET("/persons/:id", s.getPerson, s.may(auth.ReadHouseholds)...)
+	api.PATCH("/persons/:id", s.patchPerson, s.may(auth.WritePersons)...)
+	api.DELETE("/persons/:id", s.deletePerson, s.may(auth.WritePersons)...)
+	api.POST("/import/persons", s.importPersons, s.may(auth.WritePersons)...)
 	api.POST("/visits", s.recordVisit, s.may(auth.RecordVisits)...)
 	// Map keys for GIS clients (mapkeys.go).
 	api.POST("/map-keys", s.createMapKey, s.may(auth.UseMapKeys)...)

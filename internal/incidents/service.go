@@ -185,12 +185,25 @@ func (s *Service) calendar(ctx context.Context, q store.Querier, region string) 
 // retry with the same id and body returns the stored case and created false;
 // the same id with another body (or another reporter) is a conflict.
 func (s *Service) Submit(ctx context.Context, p auth.Principal, r Report, source string, key *int64, audit store.AuditEntry) (store.Incident, bool, error) {
+	var out store.Incident
+	created := false
+	err := s.Store.InTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		out, created, err = s.SubmitTx(ctx, tx, p, r, source, key, audit)
+		return err
+	})
+	return out, created, err
+}
+
+// SubmitTx is Submit inside the caller's transaction tx, so another record
+// (a visit's follow-up) and its case commit together or not at all.
+func (s *Service) SubmitTx(ctx context.Context, tx pgx.Tx, p auth.Principal, r Report, source string, key *int64, audit store.AuditEntry) (store.Incident, bool, error) {
 	now := s.now()
 	pt, hash, err := s.normalise(&r, now)
 	if err != nil {
 		return store.Incident{}, false, err
 	}
-	cat, err := s.Store.IncidentCategory(ctx, nil, r.Category)
+	cat, err := s.Store.IncidentCategory(ctx, tx, r.Category)
 	if err != nil {
 		return store.Incident{}, false, err
 	}
@@ -211,7 +224,7 @@ func (s *Service) Submit(ctx context.Context, p auth.Principal, r Report, source
 	}
 	var out store.Incident
 	created := false
-	err = s.Store.InTx(ctx, func(tx pgx.Tx) error {
+	err = func() error {
 		seq, inserted, err := s.Store.InsertIncident(ctx, tx, store.NewIncident{
 			ClientID: r.ID, RequestHash: hash, Region: region, Type: cat.HandlingType, Category: cat.Code,
 			Title: title, Description: r.Description, Address: r.Address, Lon: pt[0], Lat: pt[1],
@@ -278,7 +291,7 @@ func (s *Service) Submit(ctx context.Context, p auth.Principal, r Report, source
 		created = true
 		out, err = s.Store.Incident(ctx, tx, r.ID, false)
 		return err
-	})
+	}()
 	return out, created, err
 }
 

@@ -1,6 +1,9 @@
 package privacy
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 func TestMasks(t *testing.T) {
 	cases := []struct {
@@ -55,14 +58,26 @@ func FuzzMaskNeverRevealsMost(f *testing.F) {
 }
 
 func TestSensitiveCategories(t *testing.T) {
-	sens := map[string]bool{"drug_user": true}
-	got, hidden := Categories([]string{"disabled", "drug_user"}, sens, false)
-	if len(got) != 1 || got[0] != "disabled" || !hidden {
-		t.Fatalf("masked: %v %v", got, hidden)
+	sens := map[string]bool{"drug_user": true, "key_person": true}
+	granted := map[string]bool{"drug_user": true}
+	all := []string{"disabled", "drug_user", "key_person"}
+	for _, c := range []struct {
+		granted  map[string]bool
+		unmasked bool
+		want     string
+		shown    string
+	}{
+		{granted, false, "[disabled]", "[]"},                   // masked: no sensitive category, even granted
+		{granted, true, "[disabled drug_user]", "[drug_user]"}, // unmasked: only the granted one
+		{nil, true, "[disabled]", "[]"},                        // not granted: hidden even unmasked
+	} {
+		got, shown := Categories(all, sens, c.granted, c.unmasked)
+		if fmt.Sprint(got) != c.want || fmt.Sprint(append([]string{}, shown...)) != c.shown {
+			t.Errorf("granted %v unmasked %v: %v %v, want %s %s", c.granted, c.unmasked, got, shown, c.want, c.shown)
+		}
 	}
-	got, hidden = Categories([]string{"disabled", "drug_user"}, sens, true)
-	if len(got) != 2 || hidden {
-		t.Fatalf("cleared: %v %v", got, hidden)
+	if k := Keep(all, sens, granted); fmt.Sprint(k) != "[key_person]" {
+		t.Errorf("keep: %v", k)
 	}
 	if Count(4, true) != -1 || Count(5, true) != 5 || Count(0, true) != 0 || Count(2, false) != 2 {
 		t.Fatal("small sensitive counts must be suppressed")

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -139,29 +138,14 @@ func scanPersons(rows pgx.Rows) ([]Person, error) {
 	})
 }
 
-// HouseholdPersons lists a household's current members. With audit set
-// (a clear or sensitive read), the read and the person ids are recorded in
-// the same transaction.
-func (s *Store) HouseholdPersons(ctx context.Context, householdID int64, audit *AuditEntry) ([]Person, error) {
-	var out []Person
-	err := s.InTx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+personCols+` FROM persons WHERE household_id = $1 ORDER BY id`, householdID)
-		if err != nil {
-			return err
-		}
-		if out, err = scanPersons(rows); err != nil {
-			return err
-		}
-		if audit == nil {
-			return nil
-		}
-		ids := make([]int64, len(out))
-		for i, p := range out {
-			ids[i] = p.ID
-		}
-		audit.Details, _ = json.Marshal(map[string]any{"household_id": householdID, "person_ids": ids})
-		return s.Audit(ctx, tx, *audit)
-	})
+// HouseholdPersons lists a household's current members (the caller masks
+// and audits).
+func (s *Store) HouseholdPersons(ctx context.Context, householdID int64) ([]Person, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+personCols+` FROM persons WHERE household_id = $1 ORDER BY id`, householdID)
+	if err != nil {
+		return nil, fmt.Errorf("store: persons of household %d: %w", householdID, err)
+	}
+	out, err := scanPersons(rows)
 	if err != nil {
 		return nil, fmt.Errorf("store: persons of household %d: %w", householdID, err)
 	}

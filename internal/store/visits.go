@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -31,12 +32,14 @@ type Visit struct {
 	Answers     []byte    `json:"-"`
 	Note        string    `json:"note"`
 	FollowUp    bool      `json:"follow_up"`
+	IncidentID  *string   `json:"incident_id,omitempty"` // the case its follow-up opened
 }
 
 // RecordVisit stores v once under its client UUID: the same id with the same
 // request (hash) returns the stored visit and created=false; with another
-// request it is a conflict.
-func (s *Store) RecordVisit(ctx context.Context, v Visit, hash []byte, userID int64) (Visit, bool, error) {
+// request it is a conflict. followUp, when set, runs in the same
+// transaction for a new visit and returns the id of the incident it opened.
+func (s *Store) RecordVisit(ctx context.Context, v Visit, hash []byte, userID int64, followUp func(pgx.Tx) (string, error)) (Visit, bool, error) {
 	created := false
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
 		var old []byte
@@ -45,8 +48,8 @@ func (s *Store) RecordVisit(ctx context.Context, v Visit, hash []byte, userID in
 			if !bytes.Equal(old, hash) {
 				return apperr.New(apperr.ErrConflict, "visit %s was recorded with a different body", v.ID)
 			}
-			return tx.QueryRow(ctx, `SELECT household_id, person_id, grid_code, visited_at, ST_X(geom), ST_Y(geom), distance_m, far, note, follow_up FROM visits WHERE id = $1`, v.ID).
-				Scan(&v.HouseholdID, &v.PersonID, &v.GridCode, &v.VisitedAt, &v.Lon, &v.Lat, &v.DistanceM, &v.Far, &v.Note, &v.FollowUp)
+			return tx.QueryRow(ctx, `SELECT household_id, person_id, grid_code, visited_at, ST_X(geom), ST_Y(geom), distance_m, far, note, follow_up, incident_id FROM visits WHERE id = $1`, v.ID).
+				Scan(&v.HouseholdID, &v.PersonID, &v.GridCode, &v.VisitedAt, &v.Lon, &v.Lat, &v.DistanceM, &v.Far, &v.Note, &v.FollowUp, &v.IncidentID)
 		}
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return err
@@ -71,6 +74,16 @@ func (s *Store) RecordVisit(ctx context.Context, v Visit, hash []byte, userID in
 			return apperr.New(apperr.ErrNotFound, "no placed household %d", v.HouseholdID)
 		}
 		created = true
+		if followUp != nil {
+			id, err := followUp(tx)
+			if err != nil {
+				return err
+			}
+			v.IncidentID = &id
+			if _, err := tx.Exec(ctx, `UPDATE visits SET incident_id = $2 WHERE id = $1`, v.ID, id); err != nil {
+				return err
+			}
+		}
 		return tx.QueryRow(ctx, `SELECT grid_code, distance_m, far FROM visits WHERE id = $1`, v.ID).Scan(&v.GridCode, &v.DistanceM, &v.Far)
 	})
 	return v, created, err
@@ -79,6 +92,8 @@ func (s *Store) RecordVisit(ctx context.Context, v Visit, hash []byte, userID in
 // Due is one household still to be visited, with the rule that makes it due.
 type Due struct {
 	HouseholdID int64      `json:"household_id"`
+	GridCode    string     `json:"grid_code"`
+	PersonIDs   []int64    `json:"person_ids"` // the members whose category makes the household due
 	Address     string     `json:"address"`
 	Category    string     `json:"rule_category"` // '*' (every household) or the member category
 	Months      int        `json:"rule_months"`
@@ -116,6 +131,7 @@ WITH r AS (
         ORDER BY r.months, r.category LIMIT 1) rr
 )
 SELECT ruled.id, ruled.addr, ruled.grid_code, ruled.lon, ruled.lat, ruled.category, ruled.months, to_char(ruled.pstart, 'YYYY-MM-DD'),
+       coalesce((SELECT array_agg(p.id ORDER BY p.id) FROM persons p WHERE p.household_id = ruled.id AND ruled.category = ANY (p.categories)), '{}'),
        (SELECT max(v.visited_at) FROM visits v WHERE v.household_id = ruled.id AND v.recorded_at <= $4),
        EXISTS (SELECT 1 FROM visits v WHERE v.household_id = ruled.id AND v.recorded_at <= $4
                AND v.visited_at >= (ruled.pstart::timestamp AT TIME ZONE 'Asia/Shanghai')
@@ -127,7 +143,6 @@ FROM ruled ORDER BY ruled.grid_code, ruled.id`
 
 type dueRow struct {
 	Due
-	grid           string
 	done, prevDone bool
 }
 
@@ -135,12 +150,21 @@ func (s *Store) dueRows(ctx context.Context, grids []string, month time.Time, as
 	if len(grids) == 0 {
 		return nil, nil
 	}
-	rows, err := s.pool.Query(ctx, dueSQL, grids, ruleUnits(grids[0]), month.Format("2006-01-02"), asOf)
-	if err != nil {
-		return nil, fmt.Errorf("store: due visits: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (d dueRow, err error) {
-		return d, r.Scan(&d.HouseholdID, &d.Address, &d.grid, &d.Lon, &d.Lat, &d.Category, &d.Months, &d.PeriodStart, &d.LastVisit, &d.done, &d.prevDone)
+	var out []dueRow
+	err := s.InTx(ctx, func(tx pgx.Tx) error {
+		// The per-household subplans push the cost estimate far past
+		// jit_above_cost at city scale; compiling took 1-2 s of a 0.3 s query.
+		if err := s.DisableJIT(ctx, tx); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, dueSQL, grids, ruleUnits(grids[0]), month.Format("2006-01-02"), asOf)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (d dueRow, err error) {
+			return d, r.Scan(&d.HouseholdID, &d.Address, &d.GridCode, &d.Lon, &d.Lat, &d.Category, &d.Months, &d.PeriodStart, &d.PersonIDs, &d.LastVisit, &d.done, &d.prevDone)
+		})
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: due visits: %w", err)
@@ -148,17 +172,20 @@ func (s *Store) dueRows(ctx context.Context, grids []string, month time.Time, as
 	return out, nil
 }
 
-// DueVisits lists the grid's households not yet visited in their rule's
-// current period, as of asOf, for the month (its first day).
-func (s *Store) DueVisits(ctx context.Context, grid string, month, asOf time.Time) ([]Due, error) {
-	rows, err := s.dueRows(ctx, []string{grid}, month, asOf)
-	if err != nil {
-		return nil, err
-	}
+// DueVisits lists the grids' households not yet visited in their rule's
+// current period, as of asOf, for the month (its first day). Each grid
+// takes the rules of its own units.
+func (s *Store) DueVisits(ctx context.Context, grids []string, month, asOf time.Time) ([]Due, error) {
 	out := []Due{}
-	for _, r := range rows {
-		if !r.done {
-			out = append(out, r.Due)
+	for _, g := range grids {
+		rows, err := s.dueRows(ctx, []string{g}, month, asOf)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			if !r.done {
+				out = append(out, r.Due)
+			}
 		}
 	}
 	return out, nil
@@ -170,6 +197,12 @@ type VisitCount struct {
 	Due     int    `json:"due"`     // still to visit this period
 	Done    int    `json:"done"`    // visited this period
 	Overdue int    `json:"overdue"` // missed the previous period
+	// Coverage: households, and those visited at least once this year.
+	Households  int     `json:"households"`
+	VisitedYear int     `json:"visited_this_year"`
+	CoveragePct float64 `json:"coverage_pct"`
+	// Persons per category; the caller suppresses small sensitive counts.
+	Categories map[string]int `json:"categories"`
 }
 
 // VisitReport counts due, done and overdue per grid below parent (a unit
@@ -183,6 +216,10 @@ func (s *Store) VisitReport(ctx context.Context, parent string, prefixLen int, m
 	if err != nil {
 		return nil, err
 	}
+	stats, err := s.gridStats(ctx, grids, month, asOf)
+	if err != nil {
+		return nil, err
+	}
 	out := []VisitCount{}
 	for _, g := range grids {
 		if err := ctx.Err(); err != nil {
@@ -192,7 +229,11 @@ func (s *Store) VisitReport(ctx context.Context, parent string, prefixLen int, m
 		if err != nil {
 			return nil, err
 		}
-		c := VisitCount{Grid: g}
+		st := stats[g]
+		c := VisitCount{Grid: g, Households: st.households, VisitedYear: st.visitedYear, Categories: st.categories}
+		if st.households > 0 {
+			c.CoveragePct = math.Round(1000*float64(st.visitedYear)/float64(st.households)) / 10
+		}
 		for _, r := range drs {
 			if r.done {
 				c.Done++
