@@ -11,19 +11,12 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/xuri/excelize/v2"
-
-	"wangge/internal/dbtest"
-	"wangge/internal/demo"
 )
 
 func TestPersonImportAllOrNothingWithRowErrors(t *testing.T) {
 	t.Parallel()
-	pool, _ := dbtest.Demo(t, demo.Options{Grids: 10, PatrolDays: -1, Password: demoPassword})
+	pool, base, officer, own := officerWorld(t)
 	ctx := context.Background()
-	base := ownServer(t, pool)
-	officer := loginAs(t, base, "officer")
-	var own string
-	pool.QueryRow(ctx, `SELECT unit_code FROM users WHERE username = 'officer'`).Scan(&own)
 	var h1, h2, hOther int64
 	pool.QueryRow(ctx, `SELECT min(h.id), max(h.id) FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_code = $1`, own).Scan(&h1, &h2)
 	pool.QueryRow(ctx, `SELECT min(h.id) FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_code <> $1`, own).Scan(&hOther)
@@ -115,12 +108,8 @@ func TestPersonImportAllOrNothingWithRowErrors(t *testing.T) {
 // Throughput with every check on, against a bare COPY of the same rows into
 // a copy of the persons table (same indexes), in the same run.
 func TestPersonImportThroughput(t *testing.T) {
-	pool, _ := dbtest.Demo(t, demo.Options{Grids: 10, PatrolDays: -1, Password: demoPassword})
+	pool, base, officer, own := officerWorld(t)
 	ctx := context.Background()
-	base := ownServer(t, pool)
-	officer := loginAs(t, base, "officer")
-	var own string
-	pool.QueryRow(ctx, `SELECT unit_code FROM users WHERE username = 'officer'`).Scan(&own)
 	rows, _ := pool.Query(ctx, `SELECT h.id FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_code = $1`, own)
 	hhs, _ := pgx.CollectRows(rows, pgx.RowTo[int64])
 	const n = 20000

@@ -6,19 +6,12 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-
-	"wangge/internal/dbtest"
-	"wangge/internal/demo"
 )
 
 func TestPersonGetPatchDeleteMaskedScopedAudited(t *testing.T) {
 	t.Parallel()
-	pool, _ := dbtest.Demo(t, demo.Options{Grids: 10, PatrolDays: -1, Password: demoPassword})
+	pool, base, officer, own := officerWorld(t)
 	ctx := context.Background()
-	base := ownServer(t, pool)
-	officer := loginAs(t, base, "officer")
-	var own string
-	pool.QueryRow(ctx, `SELECT unit_code FROM users WHERE username = 'officer'`).Scan(&own)
 	var h1, h2, hOther int64
 	if err := pool.QueryRow(ctx, `SELECT min(h.id), max(h.id) FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_code = $1`, own).Scan(&h1, &h2); err != nil {
 		t.Fatal(err)
@@ -119,12 +112,8 @@ func TestPersonGetPatchDeleteMaskedScopedAudited(t *testing.T) {
 // unmasked read; an editor who cannot see them cannot drop them.
 func TestSensitiveCategoriesGrantedOnly(t *testing.T) {
 	t.Parallel()
-	pool, _ := dbtest.Demo(t, demo.Options{Grids: 10, PatrolDays: -1, Password: demoPassword})
+	pool, base, officer, own := officerWorld(t)
 	ctx := context.Background()
-	base := ownServer(t, pool)
-	officer := loginAs(t, base, "officer")
-	var own string
-	pool.QueryRow(ctx, `SELECT unit_code FROM users WHERE username = 'officer'`).Scan(&own)
 	var h1 int64
 	pool.QueryRow(ctx, `SELECT min(h.id) FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_code = $1`, own).Scan(&h1)
 	resp, b := do(t, "POST", base+"/api/persons", officer, fmt.Sprintf(`{"household_id":%d,"name":"赵六","residence":"registered","categories":["disabled","key_person","drug_user"]}`, h1))

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"wangge/internal/dbtest"
 	"wangge/internal/demo"
 )
@@ -24,14 +26,8 @@ func checkedID(s17 string) string {
 
 func TestPersonsChecksMovesAndSensitiveCategories(t *testing.T) {
 	t.Parallel()
-	pool, _ := dbtest.Demo(t, demo.Options{Grids: 10, PatrolDays: -1, Password: demoPassword})
+	pool, base, officer, own := officerWorld(t)
 	ctx := context.Background()
-	base := ownServer(t, pool)
-	officer := loginAs(t, base, "officer")
-	var own string
-	if err := pool.QueryRow(ctx, `SELECT unit_code FROM users WHERE username = 'officer'`).Scan(&own); err != nil {
-		t.Fatal(err)
-	}
 	var h1, h2, hOther int64
 	if err := pool.QueryRow(ctx, `SELECT min(h.id), max(h.id) FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_code = $1`, own).Scan(&h1, &h2); err != nil || h1 == h2 {
 		t.Fatalf("need two households in %s: %v", own, err)
@@ -142,12 +138,8 @@ func TestPersonsChecksMovesAndSensitiveCategories(t *testing.T) {
 
 func TestVisitsIdempotentAndDueList(t *testing.T) {
 	t.Parallel()
-	pool, _ := dbtest.Demo(t, demo.Options{Grids: 10, PatrolDays: -1, Password: demoPassword})
+	pool, base, officer, own := officerWorld(t)
 	ctx := context.Background()
-	base := ownServer(t, pool)
-	officer := loginAs(t, base, "officer")
-	var own string
-	pool.QueryRow(ctx, `SELECT unit_code FROM users WHERE username = 'officer'`).Scan(&own)
 	var hh, hOther int64
 	var lon, lat float64
 	if err := pool.QueryRow(ctx, `SELECT h.id, ST_X(b.pt), ST_Y(b.pt) FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_code = $1 ORDER BY h.id LIMIT 1`, own).Scan(&hh, &lon, &lat); err != nil {
@@ -298,4 +290,17 @@ func TestVisitsIdempotentAndDueList(t *testing.T) {
 	if !found {
 		t.Errorf("own grid missing from the report: %s", b)
 	}
+}
+
+// officerWorld is a private 10-grid demo on a server of its own (these tests
+// change its people and visits), with the officer's token and grid.
+func officerWorld(t *testing.T) (pool *pgxpool.Pool, base, officer, own string) {
+	t.Helper()
+	pool, _ = dbtest.Demo(t, demo.Options{Grids: 10, PatrolDays: -1, Password: demoPassword})
+	base = ownServer(t, pool)
+	officer = loginAs(t, base, "officer")
+	if err := pool.QueryRow(context.Background(), `SELECT unit_code FROM users WHERE username = 'officer'`).Scan(&own); err != nil {
+		t.Fatal(err)
+	}
+	return pool, base, officer, own
 }

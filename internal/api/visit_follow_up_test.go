@@ -6,21 +6,14 @@ import (
 	"fmt"
 	"testing"
 	"time"
-
-	"wangge/internal/dbtest"
-	"wangge/internal/demo"
 )
 
 // A visit's follow-up opens an incident in the same transaction, once,
 // under the visit's UUID; a bad follow-up stores neither.
 func TestVisitFollowUpOpensIncidentOnce(t *testing.T) {
 	t.Parallel()
-	pool, _ := dbtest.Demo(t, demo.Options{Grids: 10, PatrolDays: -1, Password: demoPassword})
+	pool, base, officer, own := officerWorld(t)
 	ctx := context.Background()
-	base := ownServer(t, pool)
-	officer := loginAs(t, base, "officer")
-	var own string
-	pool.QueryRow(ctx, `SELECT unit_code FROM users WHERE username = 'officer'`).Scan(&own)
 	var hh int64
 	var lon, lat float64
 	if err := pool.QueryRow(ctx, `SELECT h.id, ST_X(b.pt), ST_Y(b.pt) FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_code = $1 ORDER BY h.id LIMIT 1`, own).Scan(&hh, &lon, &lat); err != nil {
