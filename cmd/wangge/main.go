@@ -247,6 +247,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		defer cancel()
 		_ = timers.Stop(stop) //nolint:errcheck // shutting down; jobs left running are retried
 	}()
+	if cfg.MetricsAddr != "" {
+		if err := serveMetrics(ctx, cfg.MetricsAddr, srv.MetricsHandler(), log); err != nil {
+			return err
+		}
+	}
 	log.Info("serving", "addr", cfg.Addr)
 	return srv.Start(ctx, cfg.Addr)
 }

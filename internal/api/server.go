@@ -63,6 +63,7 @@ type Server struct {
 	sessions sessionCache
 	gis      gisAuth
 	hotspots *hotspots.Service
+	metrics  *metrics // Prometheus series (metrics.go)
 }
 
 // New builds the Echo instance with middleware and every route.
@@ -116,6 +117,8 @@ func New(opt Options) *Server {
 	e.IPExtractor = clientIP(opt.TrustedProxies)
 	e.Use(middleware.RequestID())
 	e.Use(s.requestLogger())
+	s.metrics = newMetrics(s)
+	e.Use(s.metrics.middleware)
 	e.Use(s.errorsToJSON)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}))
 	e.Use(middleware.BodyLimit(fmt.Sprintf("%dB", opt.BodyLimit)))
