@@ -250,6 +250,8 @@ func (s *Server) routes() {
 	api.GET("/reports/visits", s.visitReport, s.may(auth.ReadStats)...)
 	// Grid worker assessment (assessment.go).
 	s.assessmentRoutes(api)
+	// Change feed for the district platform and other systems (changefeed.go, issue 21).
+	s.changeFeedRoutes(api)
 }
 
 // errorsToJSON writes a handler's error inside the middleware chain, so the
