@@ -10,6 +10,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"wangge/internal/store"
 )
 
 // metrics are the server's Prometheus series, in a registry of its own (one
@@ -57,6 +59,16 @@ func (m *metrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		m.requests.WithLabelValues(method, route, strconv.Itoa(c.Response().Status)).Inc()
 		m.latency.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
 		return err
+	}
+}
+
+// requestIDToSQL hands the request id to the store, which puts it in the
+// database session's application_name (store.WithRequestID).
+func requestIDToSQL(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		c.SetRequest(r.WithContext(store.WithRequestID(r.Context(), c.Response().Header().Get(echo.HeaderXRequestID))))
+		return next(c)
 	}
 }
 

@@ -1,10 +1,13 @@
 package api_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -108,5 +111,35 @@ func TestMetricsShowTheRequestJustMade(t *testing.T) {
 	}
 	if v := value(fams["wangge_tile_cache_events_total"], map[string]string{"event": "miss"}); v < 0 {
 		t.Errorf("no tile cache counters")
+	}
+}
+
+// The request id reaches the database session: the connection the login
+// query used is named after the request in pg_stat_activity.
+func TestRequestIDInApplicationName(t *testing.T) {
+	demoServer(t)
+	srv := httptest.NewServer(api.New(api.Options{Store: store.New(demoPool), Static: static.FS, Logger: quiet}).Handler())
+	defer srv.Close()
+	req, _ := http.NewRequest("POST", srv.URL+"/api/login", strings.NewReader(`{"username":"nobody-trace","password":"x"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Request-ID", "trace-me-4711")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	// A connection of its own: one from the pool would be renamed on acquire.
+	conn, err := pgx.Connect(context.Background(), demoPool.Config().ConnString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var n int
+	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+		WHERE datname = current_database() AND application_name = 'wangge req=trace-me-4711'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		t.Fatal("no database session carries the request id")
 	}
 }

@@ -116,6 +116,7 @@ func New(opt Options) *Server {
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = clientIP(opt.TrustedProxies)
 	e.Use(middleware.RequestID())
+	e.Use(requestIDToSQL)
 	e.Use(s.requestLogger())
 	s.metrics = newMetrics(s)
 	e.Use(s.metrics.middleware)
