@@ -46,6 +46,7 @@ const usage = `usage: wangge <command> [flags]
 commands:
   serve     migrate the database, then serve the API and the grid map
   migrate   apply database migrations
+  check     verify configuration, database, PostGIS, migrations and disk before start [--min-free-mb N]
   demo      load the demo district (flags: --seed, --scale, --patrol-days)
   validate  check a GeoJSON grid layer offline (wangge validate --help)
   user      add or reset an account: user add --username U --role R [--unit CODE]
@@ -76,6 +77,8 @@ func run(ctx context.Context, cmd string, args []string, stdout, stderr io.Write
 		err = serve(ctx, args, stderr)
 	case "migrate":
 		err = migrateCmd(ctx, stderr)
+	case "check":
+		err = checkCmd(ctx, args, stdout, stderr)
 	case "demo":
 		err = demoCmd(ctx, args, stdout, stderr)
 	case "dburl":
@@ -244,6 +247,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		defer cancel()
 		_ = timers.Stop(stop) //nolint:errcheck // shutting down; jobs left running are retried
 	}()
+	if cfg.MetricsAddr != "" {
+		if err := serveMetrics(ctx, cfg.MetricsAddr, srv.MetricsHandler(), log); err != nil {
+			return err
+		}
+	}
 	log.Info("serving", "addr", cfg.Addr)
 	return srv.Start(ctx, cfg.Addr)
 }

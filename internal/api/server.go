@@ -63,6 +63,7 @@ type Server struct {
 	sessions sessionCache
 	gis      gisAuth
 	hotspots *hotspots.Service
+	metrics  *metrics // Prometheus series (metrics.go)
 }
 
 // New builds the Echo instance with middleware and every route.
@@ -115,7 +116,10 @@ func New(opt Options) *Server {
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = clientIP(opt.TrustedProxies)
 	e.Use(middleware.RequestID())
+	e.Use(requestIDToSQL)
 	e.Use(s.requestLogger())
+	s.metrics = newMetrics(s)
+	e.Use(s.metrics.middleware)
 	e.Use(s.errorsToJSON)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}))
 	e.Use(middleware.BodyLimit(fmt.Sprintf("%dB", opt.BodyLimit)))
@@ -252,6 +256,8 @@ func (s *Server) routes() {
 	api.GET("/reports/visits", s.visitReport, s.may(auth.ReadStats)...)
 	// Grid worker assessment (assessment.go).
 	s.assessmentRoutes(api)
+	// Change feed for the district platform and other systems (changefeed.go, issue 21).
+	s.changeFeedRoutes(api)
 }
 
 // errorsToJSON writes a handler's error inside the middleware chain, so the

@@ -97,6 +97,7 @@ func (s *Server) checkPassword(c echo.Context, username, password string) (store
 const maxUsername = 64
 
 func (s *Server) loginRefused(c echo.Context, username string, userID *int64) error {
+	s.metrics.failedLogins.Inc()
 	e := auditBase(c, "login_failed", "user", username)
 	e.UserID = userID
 	if err := s.opt.Store.Audit(c.Request().Context(), nil, e); err != nil {

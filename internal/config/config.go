@@ -19,6 +19,7 @@ import (
 // Config holds every setting; see README "Configuration".
 type Config struct {
 	Addr           string        // WANGGE_ADDR, default :8080
+	MetricsAddr    string        // WANGGE_METRICS_ADDR: where /metrics is served; empty: not served
 	DatabaseURL    string        // DATABASE_URL; empty: the private cluster
 	PGDataDir      string        // WANGGE_PGDATA, default <repo>/.pgdata
 	PGPort         int           // WANGGE_PG_PORT, default derived from PGDataDir (55000–55899)
@@ -38,6 +39,7 @@ type Config struct {
 func Load() (Config, error) {
 	c := Config{
 		Addr:           env("WANGGE_ADDR", ":8080"),
+		MetricsAddr:    os.Getenv("WANGGE_METRICS_ADDR"),
 		DatabaseURL:    os.Getenv("DATABASE_URL"),
 		PGDataDir:      env("WANGGE_PGDATA", filepath.Join(RepoRoot(), ".pgdata")),
 		BasemapURL:     os.Getenv("WANGGE_BASEMAP_URL"),
@@ -97,6 +99,11 @@ func Load() (Config, error) {
 	}
 	if err := c.ValidateAddr(); err != nil {
 		errs = append(errs, err)
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			errs = append(errs, fmt.Errorf("WANGGE_METRICS_ADDR=%q: want HOST:PORT, e.g. 127.0.0.1:9108", c.MetricsAddr))
+		}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -173,3 +173,36 @@ func Current(ctx context.Context, pool *pgxpool.Pool) error {
 	}
 	return nil
 }
+
+// Pending lists the embedded migrations the database has not recorded, in
+// order (all of them when schema_migrations does not exist yet); used by
+// `wangge check` to name what an upgrade would apply.
+func Pending(ctx context.Context, pool *pgxpool.Pool) ([]Migration, error) {
+	ms, err := Load()
+	if err != nil {
+		return nil, err
+	}
+	var exists bool
+	if err := pool.QueryRow(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&exists); err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	if !exists {
+		return ms, nil
+	}
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	defer conn.Release()
+	applied, err := appliedChecksums(ctx, conn.Conn())
+	if err != nil {
+		return nil, err
+	}
+	var out []Migration
+	for _, m := range ms {
+		if _, ok := applied[m.Version]; !ok {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}

@@ -26,11 +26,43 @@ func OpenPool(ctx context.Context, dsn string) (*pgxpool.Pool, error) {
 	}
 	cfg.ConnConfig.ConnectTimeout = 5 * time.Second
 	cfg.AfterConnect = registerGeometry
+	cfg.PrepareConn = tagRequest
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	return pool, nil
+}
+
+type requestIDKey struct{}
+
+// WithRequestID marks ctx as serving the request id: the connections its
+// queries use carry application_name "wangge req=ID", so a slow query in
+// pg_stat_activity or the server log (%a) leads to the request's log line.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	if len(id) > 40 { // application_name keeps 63 bytes
+		id = id[:40]
+	}
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// tagRequest sets application_name when it differs from what the server last
+// reported for the connection (a ParameterStatus, so no round trip to ask):
+// one round trip per request that touches the database, none for jobs.
+func tagRequest(ctx context.Context, conn *pgx.Conn) (bool, error) {
+	want := "wangge"
+	if id, _ := ctx.Value(requestIDKey{}).(string); id != "" {
+		want = "wangge req=" + id
+	}
+	if conn.PgConn().ParameterStatus("application_name") == want {
+		return true, nil
+	}
+	if _, err := conn.Exec(ctx, `SELECT set_config('application_name', $1, false)`, want); err != nil {
+		// The connection is unusable now: drop it. A cancelled request fails
+		// with its context's error; otherwise the query retries on another.
+		return false, ctx.Err()
+	}
+	return true, nil
 }
 
 // registerGeometry maps PostGIS geometry to a bytea codec. Before the postgis
