@@ -12,32 +12,10 @@ import (
 
 func TestPatrolDaysGapsAndSweepOverHTTP(t *testing.T) {
 	base := demoServer(t)
-	ctx := context.Background()
 	officer, leader, admin := tokenFor(t, base, "officer"), tokenFor(t, base, "leader"), tokenFor(t, base, "admin")
-	var grid string
-	var lon, lat float64
-	if err := demoPool.QueryRow(ctx, `
-SELECT u.code, ST_X(ST_PointOnSurface(u.geom)), ST_Y(ST_PointOnSurface(u.geom))
-FROM users s JOIN units u ON u.code = s.unit_code WHERE s.username = 'officer'`).Scan(&grid, &lon, &lat); err != nil {
-		t.Fatal(err)
-	}
-	cst := time.FixedZone("CST", 8*3600)
-	y, m, d := time.Now().In(cst).AddDate(0, 0, -3).Date()
-	day := time.Date(y, m, d, 0, 0, 0, 0, cst)
-	date := day.Format(time.DateOnly)
 	// Half an hour eastwards at 0.8 m/s through the officer's grid.
-	var b strings.Builder
-	b.WriteString(`{"points":[`)
-	for i := 0; i < 180; i++ {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, `{"t":%q,"lon":%.7f,"lat":%.7f,"accuracy_m":5}`, day.Add(10*time.Hour+time.Duration(i)*10*time.Second).Format(time.RFC3339), lon-0.005+float64(i)*8/96000, lat)
-	}
-	b.WriteString(`]}`)
-	if resp, out := do(t, "POST", base+"/api/patrol/points", officer, b.String()); resp.StatusCode != 200 {
-		t.Fatalf("upload: %d %s", resp.StatusCode, out)
-	}
+	grid, _, _, day := officerWalk(t, base, officer, 3, 10*time.Hour, 180, 0.005)
+	date := day.Format(time.DateOnly)
 	// Uploading for someone else is not a thing the batch can say.
 	if resp, out := do(t, "POST", base+"/api/patrol/points", officer, `{"user_id":1,"points":[]}`); resp.StatusCode != 400 {
 		t.Errorf("batch naming a user: %d %s", resp.StatusCode, out)
@@ -154,4 +132,33 @@ FROM users s JOIN units u ON u.code = s.unit_code WHERE s.username = 'officer'`)
 			t.Errorf("%s reads patrol days: %d", role, resp.StatusCode)
 		}
 	}
+}
+
+// officerWalk uploads, as the officer, n fixes 10 s apart walking east at
+// 0.8 m/s from west degrees west of a point of the officer's grid, from hour
+// h of the China day daysAgo days back. It returns the grid, the point and
+// the day.
+func officerWalk(t *testing.T, base, officer string, daysAgo int, h time.Duration, n int, west float64) (grid string, lon, lat float64, day time.Time) {
+	t.Helper()
+	if err := demoPool.QueryRow(context.Background(), `
+SELECT u.code, ST_X(ST_PointOnSurface(u.geom)), ST_Y(ST_PointOnSurface(u.geom))
+FROM users s JOIN units u ON u.code = s.unit_code WHERE s.username = 'officer'`).Scan(&grid, &lon, &lat); err != nil {
+		t.Fatal(err)
+	}
+	cst := time.FixedZone("CST", 8*3600)
+	y, m, d := time.Now().In(cst).AddDate(0, 0, -daysAgo).Date()
+	day = time.Date(y, m, d, 0, 0, 0, 0, cst)
+	var b strings.Builder
+	b.WriteString(`{"points":[`)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"t":%q,"lon":%.7f,"lat":%.7f,"accuracy_m":5}`, day.Add(h+time.Duration(i)*10*time.Second).Format(time.RFC3339), lon-west+float64(i)*8/96000, lat)
+	}
+	b.WriteString(`]}`)
+	if resp, out := do(t, "POST", base+"/api/patrol/points", officer, b.String()); resp.StatusCode != 200 {
+		t.Fatalf("upload: %d %s", resp.StatusCode, out)
+	}
+	return grid, lon, lat, day
 }

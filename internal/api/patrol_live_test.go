@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"strings"
 	"testing"
 	"time"
 
@@ -21,29 +20,8 @@ func TestPatrolTrackTilesAndPositions(t *testing.T) {
 	base := demoServer(t)
 	ctx := context.Background()
 	officer, leader, admin := tokenFor(t, base, "officer"), tokenFor(t, base, "leader"), tokenFor(t, base, "admin")
-	var grid string
-	var lon, lat float64
-	if err := demoPool.QueryRow(ctx, `
-SELECT u.code, ST_X(ST_PointOnSurface(u.geom)), ST_Y(ST_PointOnSurface(u.geom))
-FROM users s JOIN units u ON u.code = s.unit_code WHERE s.username = 'officer'`).Scan(&grid, &lon, &lat); err != nil {
-		t.Fatal(err)
-	}
-	cst := time.FixedZone("CST", 8*3600)
-	y, m, d := time.Now().In(cst).AddDate(0, 0, -5).Date()
-	day := time.Date(y, m, d, 0, 0, 0, 0, cst)
+	grid, lon, lat, day := officerWalk(t, base, officer, 5, 9*time.Hour, 120, 0.003)
 	date := day.Format(time.DateOnly)
-	var b strings.Builder
-	b.WriteString(`{"points":[`)
-	for i := 0; i < 120; i++ {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, `{"t":%q,"lon":%.7f,"lat":%.7f,"accuracy_m":5}`, day.Add(9*time.Hour+time.Duration(i)*10*time.Second).Format(time.RFC3339), lon-0.003+float64(i)*8/96000, lat)
-	}
-	b.WriteString(`]}`)
-	if resp, out := do(t, "POST", base+"/api/patrol/points", officer, b.String()); resp.StatusCode != 200 {
-		t.Fatalf("upload: %d %s", resp.StatusCode, out)
-	}
 	if resp, out := do(t, "POST", base+"/api/patrol/sweep", admin, `{}`); resp.StatusCode != 200 {
 		t.Fatalf("sweep: %d %s", resp.StatusCode, out)
 	}
