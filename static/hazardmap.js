@@ -1,6 +1,6 @@
 // hazardmap: open safety hazards on the leader's display (issue #16) — each
 // open or overdue hazard a point at its place, coloured by severity, overdue
-// ones outlined; the legend and a summary give the share of places'
+// ones outlined (one point per place); the legend and a summary give the share of places'
 // checklists kept on schedule, for the district and per unit below it.
 import { get } from './api.js';
 import { getLang } from './i18n.js';
@@ -32,11 +32,24 @@ let loaded = null; // null until loaded
 /** pct writes a share as a percentage ("—" without places). */
 const pct = (s) => (s == null ? '—' : `${Math.round(s * 1000) / 10}%`);
 
-/** features makes the hazards GeoJSON points at their places. */
+/**
+ * features makes one GeoJSON point per place: its worst severity, overdue
+ * when any of its hazards is (hazards of one place share its point, so one
+ * drawn over another would hide it).
+ */
 function features(list) {
-  return { type: 'FeatureCollection', features: list.map((z) => ({ type: 'Feature', id: z.id,
-    geometry: { type: 'Point', coordinates: [z.lon, z.lat] },
-    properties: { id: z.id, severity: z.severity, state: z.state, place: z.place_name, item: z.item_text } })) };
+  /** @type {Map<number, any>} */
+  const byPlace = new Map();
+  for (const z of list) {
+    const f = byPlace.get(z.place_id) || { type: 'Feature', id: z.place_id, geometry: { type: 'Point', coordinates: [z.lon, z.lat] },
+      properties: { place_id: z.place_id, place: z.place_name, severity: 'general', state: 'open', hazards: 0 } };
+    const p = f.properties;
+    if (z.severity === 'major') p.severity = 'major';
+    if (z.state === 'overdue') p.state = 'overdue';
+    p.hazards++;
+    byPlace.set(z.place_id, f);
+  }
+  return { type: 'FeatureCollection', features: [...byPlace.values()] };
 }
 
 /** summary lists the share on schedule of the district and each unit below it. */
