@@ -10,6 +10,7 @@ import { gridCounts, showCard, hideCard, showError, h } from './card.js';
 import { showLegend } from './legend.js';
 import { hotspotLayer } from './hotspots.js';
 import { gapsLayer } from './gaps.js';
+import { hazardLayer } from './hazardmap.js';
 
 let counts = null; // the grid-counts report (card.js gridCounts), loaded when a layer needs it
 let stats = null; // GET /api/reports/unit-stats: {unit, children} of the chosen level, or null
@@ -36,6 +37,7 @@ export const LAYERS = [
     layer: { type: 'fill', paint: { 'fill-color': '#e63946', 'fill-opacity': 0.8 } } },
   hotspotLayer, // incident hotspots, window and category filter (hotspots.js)
   gapsLayer, // buildings in no grid, grids without households, with counts (gaps.js)
+  hazardLayer, // open safety hazards by severity, overdue outlined, share inspected on schedule (hazardmap.js)
 ];
 /** initDisplay wires the display buttons. */
 export function initDisplay() {

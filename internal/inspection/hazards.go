@@ -2,6 +2,7 @@ package inspection
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"wangge/internal/apperr"
 	"wangge/internal/auth"
+	"wangge/internal/incidents"
 	"wangge/internal/media"
 	"wangge/internal/store"
 	"wangge/internal/unit"
@@ -109,7 +111,8 @@ func deref(s *string) string {
 }
 
 // Sweep marks every open hazard whose deadline passed by asOf overdue
-// (escalated as of asOf), in batches that commit on their own. It is
+// (escalated as of asOf) and opens an incident for each at its place, in
+// batches that commit on their own. It is
 // idempotent: only open hazards are touched, so a second sweep as of the
 // same moment changes nothing.
 func (s *Service) Sweep(ctx context.Context, asOf time.Time) (int, error) {
@@ -123,7 +126,11 @@ func (s *Service) Sweep(ctx context.Context, asOf time.Time) (int, error) {
 			}
 			n = len(ids)
 			for _, id := range ids {
-				det, _ := json.Marshal(map[string]any{"as_of": asOf})
+				x, err := s.openIncident(ctx, tx, id, asOf)
+				if err != nil {
+					return err
+				}
+				det, _ := json.Marshal(map[string]any{"as_of": asOf, "incident": x})
 				if err := s.Store.Audit(ctx, tx, store.AuditEntry{Username: "system", Role: "system", Action: "hazard.overdue",
 					ObjectType: "hazard", ObjectID: itoa(id), Details: det}); err != nil {
 					return err
@@ -140,4 +147,49 @@ func (s *Service) Sweep(ctx context.Context, asOf time.Time) (int, error) {
 		}
 	}
 	return total, fmt.Errorf("inspection: sweep as of %s did not finish", asOf)
+}
+
+// IncidentCategory is the incident catalogue's category of the cases an
+// overdue hazard opens: 消防隐患 fire hazards.
+const IncidentCategory = "fire"
+
+// incidentID is the UUID of the case hazard id opens, derived from the id so
+// that the case is one per hazard even if a sweep were repeated.
+func incidentID(id int64) string {
+	b := sha256.Sum256([]byte("wangge/hazard-incident/" + itoa(id)))
+	b[6] = b[6]&0x0f | 0x50 // version 5 (name-based, here SHA-256)
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// openIncident opens the case of hazard id, just marked overdue, at its
+// place's point in tx and stores it on the hazard; it returns the case's id.
+func (s *Service) openIncident(ctx context.Context, tx pgx.Tx, id int64, asOf time.Time) (string, error) {
+	h, err := s.Store.HazardByID(ctx, tx, id, false)
+	if err != nil {
+		return "", err
+	}
+	if h.IncidentID != nil {
+		return *h.IncidentID, nil
+	}
+	// Reported as of the sweep's moment, kept within what a report may claim.
+	now := s.now()
+	at := asOf
+	if at.After(now) || at.Before(now.Add(-incidents.MaxAge/2)) {
+		at = now
+	}
+	inc := &incidents.Service{Store: s.Store, Now: s.Now}
+	lon, lat := h.Lon, h.Lat
+	x, _, err := inc.SubmitTx(ctx, tx, auth.Principal{Username: "system", Role: "system"}, incidents.Report{
+		ID: incidentID(id), Category: IncidentCategory, Lon: &lon, Lat: &lat, ReportedAt: &at, Address: h.PlaceName,
+		Title:       "隐患逾期未整改 Overdue hazard: " + h.PlaceName,
+		Description: fmt.Sprintf("%s（%s）整改期限 %s 已过 deadline passed; 隐患 hazard #%d", h.ItemText, h.Severity, h.Deadline.In(incidents.CST).Format("2006-01-02 15:04"), id),
+	}, "field", nil, store.AuditEntry{Username: "system", Role: "system"})
+	if err != nil {
+		return "", fmt.Errorf("inspection: incident of hazard %d: %w", id, err)
+	}
+	if _, err := s.Store.SetHazardIncident(ctx, tx, id, x.Seq); err != nil {
+		return "", err
+	}
+	return x.ID, nil
 }

@@ -33,19 +33,21 @@ type Hazard struct {
 	ClosedAt           *time.Time `json:"closed_at"`
 	EscalatedAt        *time.Time `json:"escalated_at"`
 	RegionCode         string     `json:"region_code"`
+	IncidentID         *string    `json:"incident_id"` // the case opened when it went overdue
 }
 
 const hazardCols = `h.id, h.inspection_id::text, h.place_id, p.name, ST_X(p.pt), ST_Y(p.pt), h.grid_code, h.item, h.item_text, h.severity, h.note,
     h.responsible_staff_id, coalesce(s.name, ''), h.found_at, h.deadline, h.state, h.closed_by_inspection::text,
-    h.closed_at, h.escalated_at, h.region_code`
+    h.closed_at, h.escalated_at, h.region_code, i.client_id::text`
 
-const hazardFrom = ` FROM hazards h JOIN places p ON p.id = h.place_id LEFT JOIN staff s ON s.id = h.responsible_staff_id `
+const hazardFrom = ` FROM hazards h JOIN places p ON p.id = h.place_id LEFT JOIN staff s ON s.id = h.responsible_staff_id
+    LEFT JOIN incidents i ON i.id = h.incident_id `
 
 func scanHazard(row pgx.Row) (Hazard, error) {
 	var h Hazard
 	err := row.Scan(&h.ID, &h.InspectionID, &h.PlaceID, &h.PlaceName, &h.Lon, &h.Lat, &h.GridCode, &h.Item, &h.ItemText, &h.Severity,
 		&h.Note, &h.ResponsibleStaffID, &h.ResponsibleName, &h.FoundAt, &h.Deadline, &h.State, &h.ClosedBy,
-		&h.ClosedAt, &h.EscalatedAt, &h.RegionCode)
+		&h.ClosedAt, &h.EscalatedAt, &h.RegionCode, &h.IncidentID)
 	return h, err
 }
 
@@ -166,4 +168,14 @@ func (s *Store) HazardCounts(ctx context.Context, prefix string) (map[string]int
 		return nil, fmt.Errorf("store: hazard counts: %w", err)
 	}
 	return out, nil
+}
+
+// SetHazardIncident records the case (by its sequence number) an overdue
+// hazard opened; a hazard that has one keeps it (false).
+func (s *Store) SetHazardIncident(ctx context.Context, q Querier, id, seq int64) (bool, error) {
+	tag, err := q.Exec(ctx, `UPDATE hazards SET incident_id = $2 WHERE id = $1 AND incident_id IS NULL`, id, seq)
+	if err != nil {
+		return false, fmt.Errorf("store: hazard incident: %w", err)
+	}
+	return tag.RowsAffected() == 1, nil
 }
