@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
@@ -8,6 +9,7 @@ import (
 
 	"wangge/internal/apperr"
 	"wangge/internal/auth"
+	"wangge/internal/tilecache"
 	unitcode "wangge/internal/unit"
 )
 
@@ -30,14 +32,26 @@ func (s *Server) patrolTile(c echo.Context) error {
 	if q.From, q.To, err = patrolPeriod(c); err != nil {
 		return err
 	}
-	data, err := s.opt.Store.PatrolTile(c.Request().Context(), z, x, y, q, maxTracksPerTile)
+	// Cached under the generation of the days it draws: a sweep that
+	// recomputes one of them moves the generation, and old entries age out.
+	ctx := c.Request().Context()
+	gen, err := s.opt.Store.PatrolTracksVersion(ctx, q)
 	if err != nil {
 		return err
 	}
-	// The sweep recomputes days every few minutes: a minute's reuse.
-	c.Response().Header().Set("Cache-Control", "private, max-age=60")
-	return c.Blob(http.StatusOK, mvtTypeValue[0], data)
+	key := tilecache.Key{Layer: fmt.Sprintf("tracks|%d|%s|%s|%s|%d", q.UserID, q.Unit, q.From, q.To, gen.UnixNano()),
+		Z: uint8(z), X: uint32(x), Y: uint32(y)}
+	e, err := s.opt.Map.Cache().GetOrRender(key, func() ([]byte, error) {
+		return s.opt.Store.PatrolTile(ctx, z, x, y, q, maxTracksPerTile)
+	})
+	if err != nil {
+		return err
+	}
+	return writeTile(c, e, trackTileCacheControl)
 }
+
+// The browser may reuse a track tile for a minute: the sweep runs every five.
+var trackTileCacheControl = []string{"private, max-age=60"}
 
 // patrolPositions answers GET /api/patrol/positions?unit=&max_age_s=: the
 // last fix of each worker patrolling within the unit, with its age,

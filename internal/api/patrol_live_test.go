@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/http"
 	"testing"
 	"time"
 
@@ -43,6 +44,28 @@ func TestPatrolTrackTilesAndPositions(t *testing.T) {
 	// The drawn track lies where it was walked (within a tile pixel at z15).
 	if bd := f.Geometry.Bound(); bd.Min[1] < lat-0.0001 || bd.Max[1] > lat+0.0001 {
 		t.Errorf("track drawn at %v, walked at lat %f", bd, lat)
+	}
+	// Cached: the same tile again carries its ETag and answers 304 to it; a
+	// sweep that recomputes a day of the region makes a new tile.
+	tileURL := fmt.Sprintf("%s/api/patrol/tiles/%d/%d/%d.mvt%s", base, here.Z, here.X, here.Y, q)
+	etag := resp.Header.Get("Etag")
+	if etag == "" {
+		t.Fatal("track tile without an ETag")
+	}
+	req, _ := http.NewRequest("GET", tileURL, nil)
+	req.Header.Set("Authorization", "Bearer "+leader)
+	req.Header.Set("If-None-Match", etag)
+	if r, err := http.DefaultClient.Do(req); err != nil || r.StatusCode != 304 {
+		t.Fatalf("If-None-Match of the cached tile: %v %v", r, err)
+	} else {
+		r.Body.Close()
+	}
+	officerWalk(t, base, officer, 5, 11*time.Hour, 60, 0.001)
+	if resp, out := do(t, "POST", base+"/api/patrol/sweep", admin, `{}`); resp.StatusCode != 200 {
+		t.Fatalf("sweep: %d %s", resp.StatusCode, out)
+	}
+	if r, _ := do(t, "GET", tileURL, leader, ""); r.Header.Get("Etag") == etag {
+		t.Error("the track tile stayed the same after its day was recomputed with more fixes")
 	}
 	far := maptile.At(orb.Point{lon + 0.2, lat + 0.2}, 15)
 	if resp, data := do(t, "GET", fmt.Sprintf("%s/api/patrol/tiles/%d/%d/%d.mvt%s", base, far.Z, far.X, far.Y, q), leader, ""); resp.StatusCode != 200 || len(data) != 0 {

@@ -9,6 +9,7 @@ import (
 
 	"wangge/geo/tile"
 	"wangge/internal/apperr"
+	"wangge/internal/tilecache"
 )
 
 // tileCacheControl lets the browser reuse a tile briefly; freshness comes
@@ -28,11 +29,17 @@ func (s *Server) getTile(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	return writeTile(c, e, tileCacheControlValue)
+}
+
+// writeTile answers with a cached tile: its ETag (304 on If-None-Match) and
+// the gzip variant when the client accepts it.
+func writeTile(c echo.Context, e tilecache.Entry, cacheControl []string) error {
 	// Header values are assigned directly (canonical keys, shared value
 	// slices that nothing modifies): cached tiles are served at tens of
 	// thousands a second and Header.Set allocates for every call.
 	h := c.Response().Header()
-	h["Cache-Control"] = tileCacheControlValue
+	h["Cache-Control"] = cacheControl
 	h["Vary"] = varyAcceptEncoding
 	gz := acceptsGzip(c.Request().Header.Get("Accept-Encoding"))
 	etag := e.ETag
@@ -52,7 +59,7 @@ func (s *Server) getTile(c echo.Context) error {
 	h["Content-Type"] = mvtTypeValue
 	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	c.Response().WriteHeader(http.StatusOK)
-	_, err = c.Response().Write(body)
+	_, err := c.Response().Write(body)
 	return err
 }
 

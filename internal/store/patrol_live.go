@@ -57,6 +57,24 @@ func (s *Store) PatrolTile(ctx context.Context, z, x, y int, q PatrolDayQuery, l
 	return tile, nil
 }
 
+// PatrolTracksVersion is the time of the newest worker-day computation of
+// the query's worker, or of its unit's region: track tiles cached under it
+// stay good while it stands (one probe of an index either way).
+func (s *Store) PatrolTracksVersion(ctx context.Context, q PatrolDayQuery) (time.Time, error) {
+	var v *time.Time
+	sql, arg := `SELECT max(computed_at) FROM patrol_days WHERE region_code = left($1, 6)`, any(q.Unit)
+	if q.UserID != 0 {
+		sql, arg = `SELECT max(computed_at) FROM patrol_days WHERE user_id = $1`, q.UserID
+	}
+	if err := s.pool.QueryRow(ctx, sql, arg).Scan(&v); err != nil {
+		return time.Time{}, fmt.Errorf("store: patrol tracks version: %w", err)
+	}
+	if v == nil {
+		return time.Time{}, nil
+	}
+	return *v, nil
+}
+
 // Position is a worker's last known fix.
 type Position struct {
 	Worker    string    `json:"worker"`
