@@ -35,7 +35,8 @@ func (s *Server) workReport(c echo.Context) error {
 	if err := authorize(c, auth.ReadStats, code); err != nil {
 		return err
 	}
-	p, err := workreport.ParsePeriod(c.QueryParam("period"), time.Now())
+	now := time.Now()
+	p, err := workreport.ParsePeriod(c.QueryParam("period"), now)
 	if err != nil {
 		return err
 	}
@@ -43,7 +44,7 @@ func (s *Server) workReport(c echo.Context) error {
 	if format != "" && format != "json" && format != "xlsx" && format != "pdf" {
 		return apperr.New(apperr.ErrInvalid, "format %q: want json, xlsx or pdf", format)
 	}
-	r, err := workreport.Compute(c.Request().Context(), s.opt.Store.Pool(), code, p)
+	r, err := workreport.Compute(c.Request().Context(), s.opt.Store, code, p, now)
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@
 package workreport
 
 import (
-	"fmt"
 	"regexp"
 	"strconv"
 	"time"
@@ -47,8 +46,4 @@ func ParsePeriod(s string, now time.Time) (Period, error) {
 		return Period{}, apperr.New(apperr.ErrInvalid, "period %s is in the future", s)
 	}
 	return Period{Label: s, From: from, To: from.AddDate(0, months, 0)}, nil
-}
-
-func (p Period) String() string {
-	return fmt.Sprintf("%s (%s – %s)", p.Label, p.From.Format("2006-01-02"), p.To.AddDate(0, 0, -1).Format("2006-01-02"))
 }

@@ -13,7 +13,7 @@ import (
 
 // Header names the columns of Table, in Chinese and English.
 var Header = []string{"code 代码", "unit 单位", "cases 事件上报", "closed 办结", "overdue 超期", "closure rate 办结率",
-	"patrol hours 巡查时长", "worker-days 巡查人日", "visits 走访", "households visited 走访户数",
+	"patrol hours 巡查时长", "worker-days 巡查人日", "visits 走访", "households visited 走访户数", "visits due 待走访",
 	"hazards opened 新增隐患", "hazards closed 整改隐患", "hazards open 未整改", "grid changes 网格调整", "staff changes 人员变动"}
 
 // Table is the report's rows as cells (numbers as float64), header first.
@@ -30,7 +30,7 @@ func (r Report) Table() [][]any {
 			name += " 合计"
 		}
 		out = append(out, []any{w.Code, name, float64(w.CasesReported), float64(w.CasesClosed), float64(w.CasesOverdue),
-			w.ClosureRate, w.PatrolHours, float64(w.PatrolWorkerDays), float64(w.Visits), float64(w.VisitedHouseholds),
+			w.ClosureRate, w.PatrolHours, float64(w.PatrolWorkerDays), float64(w.Visits), float64(w.VisitedHouseholds), float64(w.VisitsDue),
 			float64(w.HazardsOpened), float64(w.HazardsClosed), float64(w.HazardsOpenAtEnd),
 			float64(w.GridChanges), float64(w.StaffChanges)})
 	}
@@ -77,7 +77,7 @@ func (r Report) PDF() ([]byte, error) {
 	pdf.SetFont("cjk", "", 9)
 	pdf.CellFormat(0, 6, fmt.Sprintf("unit %s · period %s – %s (China time, end exclusive)", r.Unit, r.From, r.To), "", 1, "L", false, 0, "")
 	pdf.Ln(2)
-	widths := []float64{27, 34, 15, 14, 14, 16, 18, 16, 14, 18, 18, 18, 16, 16, 16}
+	widths := []float64{25, 32, 14, 13, 13, 15, 17, 15, 13, 17, 15, 17, 17, 15, 15, 15}
 	pdf.SetFont("cjk", "", 6.5)
 	for i, row := range r.Table() {
 		for j, v := range row {

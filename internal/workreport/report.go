@@ -3,11 +3,14 @@ package workreport
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"wangge/internal/apperr"
 	"wangge/internal/store"
+	"wangge/internal/unit"
 )
 
 // Row is one unit's figures for the period.
@@ -26,6 +29,9 @@ type Row struct {
 
 	Visits            int `json:"visits"`             // visits logged in the period
 	VisitedHouseholds int `json:"visited_households"` // distinct households visited
+	// Households still due a visit under the visit rules at the period's
+	// end (its last month, as GET /api/reports/visits counts them).
+	VisitsDue int `json:"visits_due"`
 
 	HazardsOpened    int `json:"hazards_opened"`
 	HazardsClosed    int `json:"hazards_closed"`
@@ -89,9 +95,11 @@ UNION ALL SELECT code, name, level, unit_scope(code), 1 FROM units WHERE parent_
 ORDER BY 5, 1`
 )
 
-// Compute builds the report of a street or community (level 2 or 3) for p.
-// The caller has checked the unit against the principal's scope.
-func Compute(ctx context.Context, q store.Querier, code string, p Period) (Report, error) {
+// Compute builds the report of a street or community (level 2 or 3) for p,
+// with the records as they stand at now. The caller has checked the unit
+// against the principal's scope.
+func Compute(ctx context.Context, st *store.Store, code string, p Period, now time.Time) (Report, error) {
+	q := st.Pool()
 	rows, err := q.Query(ctx, unitsSQL, code)
 	if err != nil {
 		return Report{}, fmt.Errorf("workreport: units: %w", err)
@@ -140,12 +148,37 @@ func Compute(ctx context.Context, q store.Querier, code string, p Period) (Repor
 			return Report{}, fmt.Errorf("workreport: %s: %w", k.name, err)
 		}
 	}
+	if err := visitsDue(ctx, st, code, p, now, prefixes, r.Rows); err != nil {
+		return Report{}, err
+	}
 	for i := range r.Rows {
 		if w := &r.Rows[i]; w.CasesReported > 0 {
 			w.ClosureRate = float64(w.CasesClosed) / float64(w.CasesReported)
 		}
 	}
 	return r, nil
+}
+
+// visitsDue sums the visit report's due households of the period's last
+// month over each row's grids (the rules are resolved per grid there).
+func visitsDue(ctx context.Context, st *store.Store, code string, p Period, now time.Time, prefixes []string, rows []Row) error {
+	last := p.To.AddDate(0, -1, 0)
+	asOf := now
+	if p.To.Before(now) {
+		asOf = p.To
+	}
+	grids, err := st.VisitReport(ctx, code, unit.PrefixLen(code), time.Date(last.Year(), last.Month(), 1, 0, 0, 0, 0, time.UTC), asOf)
+	if err != nil {
+		return fmt.Errorf("workreport: visits due: %w", err)
+	}
+	for _, g := range grids {
+		for i, pre := range prefixes {
+			if strings.HasPrefix(g.Grid, pre) {
+				rows[i].VisitsDue += g.Due
+			}
+		}
+	}
+	return nil
 }
 
 func scanKind(ctx context.Context, q store.Querier, sql string, prefixes []string, p Period, by map[string]*Row, dest func(*Row) []any) error {

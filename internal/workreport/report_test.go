@@ -61,7 +61,7 @@ func TestComputeAgainstSQL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := workreport.Compute(ctx, pool, street, period)
+	r, err := workreport.Compute(ctx, st, street, period, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,9 +93,10 @@ func TestComputeAgainstSQL(t *testing.T) {
 			t.Errorf("%s: report %v, SQL %v", k, got[k], w)
 		}
 	}
-	if tot.CasesReported == 0 || tot.PatrolWorkerDays == 0 || tot.GridChanges == 0 {
+	if tot.CasesReported == 0 || tot.PatrolWorkerDays == 0 || tot.GridChanges == 0 || tot.VisitsDue == 0 {
 		t.Fatalf("the demo should give cases, patrol days and grids in the period: %+v", tot)
 	}
+	t.Logf("%s %s total: %+v", street, period.Label, tot)
 	var sumCases int
 	for _, w := range r.Rows[:len(r.Rows)-1] {
 		sumCases += w.CasesReported
@@ -115,10 +116,6 @@ func TestComputeAgainstSQL(t *testing.T) {
 	for _, sql := range []string{
 		`INSERT INTO incidents (region_code, grid_code, community_code, type, title, pt, reported_at)
          SELECT left($1, 6), $1, $2, 'routine', 'test 测试', ST_PointOnSurface(geom), $3 FROM units WHERE code = $1`,
-		`INSERT INTO visits (id, region_code, request_hash, household_id, grid_code, visited_at, geom, distance_m, far)
-         SELECT gen_random_uuid(), left($1, 6), '\x00', h.id, $1, $3, ST_PointOnSurface(u.geom), 0, false
-         FROM households h JOIN buildings b ON b.id = h.building_id, units u WHERE b.grid_code = $1 AND u.code = $1
-         AND $2 <> '' LIMIT 1`,
 		`WITH p AS (INSERT INTO places (grid_code, kind, name, pt, region_code)
              SELECT $1, 'shop', 'test 测试', ST_PointOnSurface(geom), left($1, 6) FROM units WHERE code = $1 AND $2 <> '' RETURNING id, pt),
          i AS (INSERT INTO inspections (id, request_hash, place_id, template_code, template_version, inspector_name,
@@ -133,7 +130,18 @@ func TestComputeAgainstSQL(t *testing.T) {
 			t.Fatalf("%s: %v %v", sql, tag, err)
 		}
 	}
-	r2, err := workreport.Compute(ctx, pool, street, period)
+	// The visit is to a household due this month: visits move up, due down by one.
+	last := period.To.AddDate(0, -1, 0)
+	due, err := st.DueVisits(ctx, []string{grid}, time.Date(last.Year(), last.Month(), 1, 0, 0, 0, 0, time.UTC), time.Now())
+	if err != nil || len(due) == 0 {
+		t.Fatalf("due visits of %s: %d %v", grid, len(due), err)
+	}
+	if tag, err := pool.Exec(ctx, `INSERT INTO visits (id, region_code, request_hash, household_id, grid_code, visited_at, geom, distance_m, far)
+         SELECT gen_random_uuid(), left($1, 6), '\x00', $2, $1, $3, ST_PointOnSurface(geom), 0, false FROM units WHERE code = $1`,
+		grid, due[0].HouseholdID, time.Now().Add(-time.Minute)); err != nil || tag.RowsAffected() != 1 {
+		t.Fatalf("visit: %v %v", tag, err)
+	}
+	r2, err := workreport.Compute(ctx, st, street, period, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,13 +150,13 @@ func TestComputeAgainstSQL(t *testing.T) {
 		if w.Code == community || w.Total {
 			d = 1
 		}
-		if w.CasesReported != old.CasesReported+d || w.Visits != old.Visits+d || w.HazardsOpened != old.HazardsOpened+d ||
+		if w.CasesReported != old.CasesReported+d || w.Visits != old.Visits+d || w.VisitsDue != old.VisitsDue-d || w.HazardsOpened != old.HazardsOpened+d ||
 			w.HazardsOpenAtEnd != old.HazardsOpenAtEnd+d || w.HazardsClosed != old.HazardsClosed {
 			t.Errorf("%s: before %+v after %+v", w.Code, old, w)
 		}
 	}
 	// A grid is not a unit a work report is made for.
-	if _, err := workreport.Compute(ctx, pool, grid, period); err == nil {
+	if _, err := workreport.Compute(ctx, st, grid, period, time.Now()); err == nil {
 		t.Error("a grid: want an error")
 	}
 }
