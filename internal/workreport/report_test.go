@@ -105,7 +105,7 @@ func TestComputeAgainstSQL(t *testing.T) {
 		t.Errorf("children's cases %d, total %d", sumCases, tot.CasesReported)
 	}
 
-	// A hand-made case, visit and hazard in the first community's grid move
+	// A hand-made case, staff assignment, visit and hazard in the first community's grid move
 	// that community and the total by one.
 	var grid, community string
 	if err := pool.QueryRow(ctx, `SELECT g.code, g.parent_code FROM units g JOIN units c ON c.code = g.parent_code
@@ -116,6 +116,9 @@ func TestComputeAgainstSQL(t *testing.T) {
 	for _, sql := range []string{
 		`INSERT INTO incidents (region_code, grid_code, community_code, type, title, pt, reported_at)
          SELECT left($1, 6), $1, $2, 'routine', 'test 测试', ST_PointOnSurface(geom), $3 FROM units WHERE code = $1`,
+		`WITH s AS (INSERT INTO staff (name, phone) VALUES ('测试', '13800000000') RETURNING id)
+         INSERT INTO staff_assignments (staff_id, unit_code, region_code, role, from_date, requested_by)
+         SELECT s.id, $1, left($1, 6), 'grid_worker', ($3::timestamptz AT TIME ZONE 'Asia/Shanghai')::date, 'test' FROM s WHERE $2 <> ''`,
 		`WITH p AS (INSERT INTO places (grid_code, kind, name, pt, region_code)
              SELECT $1, 'shop', 'test 测试', ST_PointOnSurface(geom), left($1, 6) FROM units WHERE code = $1 AND $2 <> '' RETURNING id, pt),
          i AS (INSERT INTO inspections (id, request_hash, place_id, template_code, template_version, inspector_name,
@@ -151,7 +154,8 @@ func TestComputeAgainstSQL(t *testing.T) {
 			d = 1
 		}
 		if w.CasesReported != old.CasesReported+d || w.Visits != old.Visits+d || w.VisitsDue != old.VisitsDue-d || w.HazardsOpened != old.HazardsOpened+d ||
-			w.HazardsOpenAtEnd != old.HazardsOpenAtEnd+d || w.HazardsClosed != old.HazardsClosed {
+			w.HazardsOpenAtEnd != old.HazardsOpenAtEnd+d || w.HazardsClosed != old.HazardsClosed ||
+			w.StaffChanges != old.StaffChanges+d {
 			t.Errorf("%s: before %+v after %+v", w.Code, old, w)
 		}
 	}
