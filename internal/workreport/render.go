@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"codeberg.org/go-pdf/fpdf"
 	"github.com/xuri/excelize/v2"
@@ -79,9 +80,13 @@ func (r Report) PDF() ([]byte, error) {
 	pdf.Ln(2)
 	widths := []float64{25, 32, 14, 13, 13, 15, 17, 15, 13, 17, 15, 17, 17, 15, 15, 15}
 	pdf.SetFont("cjk", "", 6.5)
+	pdf.SetFillColor(225, 225, 225)
 	for i, row := range r.Table() {
 		for j, v := range row {
 			s := cellText(v, j)
+			if i == 0 { // the Chinese name: the English one does not fit the column
+				s = s[strings.LastIndex(s, " ")+1:]
+			}
 			align := "R"
 			if j < 2 || i == 0 {
 				align = "L"
