@@ -44,7 +44,7 @@ func (s *Server) hotspotQuery(c echo.Context) (hotspots.Query, error) {
 	return q, s.hotspots.Check(c.Request().Context(), q)
 }
 
-// getHotspots answers GET /api/hotspots?parent=&category=&type=&from=&to=&bins=hex|grid&zoom=&value=count|rate.
+// getHotspots answers GET /api/hotspots?parent=&category=&type=&from=&to=&bins=hex|grid&zoom=&value=count|rate[&format=xlsx].
 func (s *Server) getHotspots(c echo.Context) error {
 	q, err := s.hotspotQuery(c)
 	if err != nil {
@@ -56,6 +56,14 @@ func (s *Server) getHotspots(c echo.Context) error {
 	}
 	c.Response().Header().Set("X-Cache", map[bool]string{true: "hit", false: "miss"}[cached])
 	c.Response().Header().Set("Cache-Control", "private, no-cache")
+	if c.QueryParam("format") == "xlsx" { // the table, for a meeting (work_reports.go)
+		b, err := hotspotXLSX(r.GeoJSON())
+		if err != nil {
+			return err
+		}
+		c.Response().Header().Set("Content-Disposition", `attachment; filename="hotspots.xlsx"`)
+		return c.Blob(http.StatusOK, xlsxType, b)
+	}
 	c.Response().Header().Set(echo.HeaderContentType, "application/geo+json")
 	return c.JSON(http.StatusOK, r.GeoJSON())
 }

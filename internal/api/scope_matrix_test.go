@@ -122,6 +122,7 @@ var scopeMatrix = []scopeRow{
 	{"POST /api/import/persons", "/api/import/persons", `{}`, "oxoxx", "oxoxx"},
 	{"GET /api/visits/due", "/api/visits/due?grid={G}", "", "2x22x", "2xxxx"},
 	{"GET /api/reports/visits", "/api/reports/visits?parent={C}", "", "22x2x", "2xxxx"},
+	{"GET /api/reports/work", "/api/reports/work?unit={C}&period=2026-01", "", "22x2x", "2xxxx"},
 	{"POST /api/map-keys", "/api/map-keys", `{"bogus":1}`, "ooxox", "ooxox"},
 	{"GET /api/map-keys", "/api/map-keys", "", "22x2x", "22x2x"},
 	{"DELETE /api/map-keys/:id", "/api/map-keys/999999999", "", "44x4x", "44x4x"},

@@ -192,6 +192,8 @@ func (s *Server) routes() {
 	s.incidentRoutes(api)
 	// Hotspot maps and their tiles (hotspots.go, issue #17).
 	s.hotspotRoutes(api)
+	// Periodic work reports 工作月报/季报 (work_reports.go, issue #17).
+	s.workReportRoutes(api)
 
 	// Safety inspections and hazards (安全检查与隐患整改, inspections.go).
 	s.inspectionRoutes(api)
