@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"wangge/internal/dbtest"
 	"wangge/internal/demo"
 	"wangge/internal/store"
@@ -18,22 +20,9 @@ import (
 //
 //	go test -run '^$' -bench PatrolGaps -benchtime 3x ./internal/store/
 func BenchmarkPatrolGaps(b *testing.B) {
-	pool, _ := dbtest.Demo(b, demo.Options{Grids: 40, PatrolDays: 30})
+	pool, st := sweptDemo(b, 40, 30)
 	ctx := context.Background()
-	st := store.New(pool)
 	now := time.Now()
-	if _, err := st.MarkPatrolDays(ctx, now.AddDate(0, 0, -31), now.AddDate(0, 0, 1)); err != nil {
-		b.Fatal(err)
-	}
-	for {
-		res, err := st.SweepPatrolDays(ctx, now, store.DefaultPatrolParams, 5000)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if res.Computed == 0 {
-			break
-		}
-	}
 	var community string
 	var days int
 	if err := pool.QueryRow(ctx, `
@@ -69,4 +58,26 @@ WHERE g.code = $1 AND d.region_code = left($1, 6) AND d.day BETWEEN $2::date AND
 	b.ReportMetric(per(floorT), "buffers_only_ms")
 	fmt.Printf("gaps of community %s over 30 days (%d worker-day tracks, gap share %.2f): %.0f ms; buffering the same tracks alone %.0f ms; ratio %.1f\n",
 		community, days, area, per(gapT), per(floorT), gapT.Seconds()/floorT.Seconds())
+}
+
+// sweptDemo loads a demo district of grids grids with days days of patrol
+// tracks and sweeps every worker-day, as the server's timer would.
+func sweptDemo(b *testing.B, grids, days int) (*pgxpool.Pool, *store.Store) {
+	b.Helper()
+	pool, _ := dbtest.Demo(b, demo.Options{Grids: grids, PatrolDays: days})
+	ctx := context.Background()
+	st := store.New(pool)
+	now := time.Now()
+	if _, err := st.MarkPatrolDays(ctx, now.AddDate(0, 0, -days-1), now.AddDate(0, 0, 1)); err != nil {
+		b.Fatal(err)
+	}
+	for {
+		res, err := st.SweepPatrolDays(ctx, now, store.DefaultPatrolParams, 5000)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Computed == 0 {
+			return pool, st
+		}
+	}
 }

@@ -9,8 +9,6 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 
-	"wangge/internal/dbtest"
-	"wangge/internal/demo"
 	"wangge/internal/store"
 	"wangge/internal/tilecache"
 )
@@ -22,16 +20,9 @@ import (
 //
 //	go test -run '^$' -bench PatrolTrackTiles -benchtime 20x ./internal/store/
 func BenchmarkPatrolTrackTiles(b *testing.B) {
-	pool, _ := dbtest.Demo(b, demo.Options{Grids: 16, PatrolDays: 3})
+	pool, st := sweptDemo(b, 16, 3)
 	ctx := context.Background()
-	st := store.New(pool)
 	now := time.Now()
-	if _, err := st.MarkPatrolDays(ctx, now.AddDate(0, 0, -4), now.AddDate(0, 0, 1)); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := st.SweepPatrolDays(ctx, now, store.DefaultPatrolParams, 5000); err != nil {
-		b.Fatal(err)
-	}
 	var street string
 	var lon, lat float64
 	if err := pool.QueryRow(ctx, `SELECT code, ST_X(ST_Centroid(geom)), ST_Y(ST_Centroid(geom)) FROM units WHERE level = 2 ORDER BY code LIMIT 1`).Scan(&street, &lon, &lat); err != nil {
