@@ -2,13 +2,11 @@ package api
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/paulmach/orb"
@@ -97,20 +95,11 @@ func versionParam(c echo.Context) (int, error) {
 	return n, nil
 }
 
-// writeEdit answers a grid edit. A saved one is answered once this
-// instance's map tiles no longer hold what it changed (mapdata.Sync, a few
-// milliseconds), so the planner refetches the touched tiles once, at once;
-// if that takes longer than syncWait the answer goes anyway.
+// writeEdit answers a grid edit (held until the readers caught up:
+// mayEdit).
 func (s *Server) writeEdit(c echo.Context, body []byte, err error) error {
 	if err != nil {
 		return err
-	}
-	if dry, _ := strconv.ParseBool(c.QueryParam("dry_run")); !dry {
-		ctx, cancel := context.WithTimeout(c.Request().Context(), syncWait)
-		defer cancel()
-		if err := s.opt.Map.Sync(ctx); err != nil {
-			s.opt.Logger.Warn("grid edit answered before the tile cache caught up", "err", err)
-		}
 	}
 	return c.JSONBlob(http.StatusOK, body)
 }
@@ -132,9 +121,6 @@ func withWarnings(body []byte, warns []coverage.Defect) []byte {
 	}
 	return out
 }
-
-// syncWait bounds the wait for the tile cache after a save.
-const syncWait = 3 * time.Second
 
 // replaceGrid answers PUT /api/grids/{code}?mode=strict|adjust&dry_run=&gaps=
 // with body {"geometry", "version", "reason"}.

@@ -42,7 +42,9 @@ type Service struct {
 	applyMu sync.Mutex // serializes loads and event applications
 	loaded  atomic.Bool
 
-	queue *changes.Queue[changes.Event]
+	queue      *changes.Queue[changes.Event]
+	subscribed bool
+	syncs      changes.Syncs
 }
 
 // New returns an empty service reading from st; call Load (or let the first
@@ -58,7 +60,21 @@ func New(st *store.Store, log *slog.Logger) *Service {
 
 // Subscribe feeds the hub's events to the service. Subscribe before Load so
 // that nothing committed between the two is missed.
-func (s *Service) Subscribe(h *changes.Hub) { h.Subscribe(s.queue.Push) }
+func (s *Service) Subscribe(h *changes.Hub) {
+	s.subscribed = true
+	h.Subscribe(s.queue.Push)
+}
+
+// Sync returns once this instance's answers reflect every unit and staff
+// change committed before the call (changes.Syncs): a writer calls it before
+// answering, so the next lookup shows what was just saved. Unsubscribed,
+// there is nothing to wait for.
+func (s *Service) Sync(ctx context.Context) error {
+	if !s.subscribed {
+		return nil
+	}
+	return s.syncs.Wait(ctx, s.store)
+}
 
 // Load reads every grid, unit and staff card and swaps them in.
 func (s *Service) Load(ctx context.Context) error {
@@ -129,6 +145,13 @@ func (s *Service) WaitVersion(ctx context.Context, v uint64) error {
 func (s *Service) apply(ctx context.Context, batch []changes.Event) {
 	s.applyMu.Lock()
 	defer s.applyMu.Unlock()
+	defer func() {
+		for _, e := range batch {
+			if e.Op == changes.OpSync {
+				s.syncs.Done(e.Code)
+			}
+		}
+	}()
 	reload := false
 	seen := map[string]bool{}
 	var codes []string

@@ -16,7 +16,8 @@ import (
 	"wangge/internal/store"
 )
 
-// Every kind of unit change reaches the in-memory lookup through NOTIFY:
+// Every kind of unit change reaches the in-memory lookup through NOTIFY, and
+// Sync returns only once it has:
 // a grid's geometry (upsert), a community's name (chains), a deleted grid,
 // a new grid, and a Reload. Readers run throughout (for -race).
 func TestEventsKeepTheLookupCurrent(t *testing.T) {
@@ -71,13 +72,14 @@ func TestEventsKeepTheLookupCurrent(t *testing.T) {
 		}
 		return a
 	}
+	// Each change is followed by Sync, as a writer's answer is: the next
+	// lookup must already see it.
 	exec := func(sql string, args ...any) {
 		t.Helper()
-		v := svc.Version()
 		if _, err := pool.Exec(ctx, sql, args...); err != nil {
 			t.Fatal(err)
 		}
-		if err := svc.WaitVersion(ctx, v+1); err != nil {
+		if err := svc.Sync(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}

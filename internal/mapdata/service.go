@@ -78,8 +78,7 @@ type Service struct {
 	queue *changes.Queue[event]
 
 	subscribed bool // unit events come from Options.Changes
-	syncMu     sync.Mutex
-	syncs      map[string]chan struct{} // Sync token → closed once applied
+	syncs      changes.Syncs
 }
 
 // event is one queued change.
