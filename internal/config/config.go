@@ -22,7 +22,7 @@ type Config struct {
 	MetricsAddr    string        // WANGGE_METRICS_ADDR: where /metrics is served; empty: not served
 	DatabaseURL    string        // DATABASE_URL; empty: the private cluster
 	PGDataDir      string        // WANGGE_PGDATA, default <repo>/.pgdata
-	PGPort         int           // WANGGE_PG_PORT, default derived from PGDataDir (55000–55899)
+	PGPort         int           // WANGGE_PG_PORT, default derived from PGDataDir (25000–25899)
 	BodyLimit      int64         // WANGGE_BODY_LIMIT_MB, default 32 (MiB)
 	RequestTimeout time.Duration // WANGGE_REQUEST_TIMEOUT, default 30s
 	BasemapURL     string        // WANGGE_BASEMAP_URL, an XYZ raster tile template; empty: no basemap
@@ -115,6 +115,9 @@ func Load() (Config, error) {
 
 // DefaultPGPort derives the private cluster's port from its data directory,
 // so two checkouts on one machine (a developer's and CI's) never share one.
+// It lies below Linux's ephemeral range (32768–60999): an outgoing
+// connection's local port can never hold it when the cluster starts (seen
+// with 55390 while tests talked to another cluster).
 func DefaultPGPort(dataDir string) int {
 	abs, err := filepath.Abs(dataDir)
 	if err != nil {
@@ -122,7 +125,7 @@ func DefaultPGPort(dataDir string) int {
 	}
 	h := fnv.New32a()
 	h.Write([]byte(abs))
-	return 55000 + int(h.Sum32()%900)
+	return 25000 + int(h.Sum32()%900)
 }
 
 // ValidateAddr checks that Addr is HOST:PORT.
