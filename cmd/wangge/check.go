@@ -96,6 +96,13 @@ func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fail("migrations", fmt.Errorf("%d pending: %s (run `wangge migrate` first)", len(pending), strings.Join(names, ", ")))
 	}
 	ok("migrations", "schema at version %d", migrate.Latest())
+	if cfg.ReadURL != "" {
+		lag, err := checkReplica(cctx, pool, cfg.ReadURL)
+		if err != nil {
+			return fail("replica", err)
+		}
+		ok("replica", "DATABASE_READ_URL is a standby of this database, %s behind", lag)
+	}
 
 	dir := cfg.PGDataDir
 	if cfg.DatabaseURL != "" {
@@ -121,6 +128,36 @@ func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	ok("disk", "%s: %d MiB free", dir, free>>20)
 	return nil
+}
+
+// checkReplica says whether readURL is a hot standby of the primary's own
+// cluster (same system identifier), and how far its replay lags.
+func checkReplica(ctx context.Context, primary *pgxpool.Pool, readURL string) (string, error) {
+	rpool, err := pgxpool.New(ctx, readURL)
+	if err == nil {
+		err = rpool.Ping(ctx)
+	}
+	if err != nil {
+		return "", fmt.Errorf("cannot reach DATABASE_READ_URL: %w", err)
+	}
+	defer rpool.Close()
+	var standby bool
+	var lag string
+	if err := rpool.QueryRow(ctx, `SELECT pg_is_in_recovery(), coalesce((now() - pg_last_xact_replay_timestamp())::text, 'nothing replayed yet')`).
+		Scan(&standby, &lag); err != nil {
+		return "", err
+	}
+	if !standby {
+		return "", fmt.Errorf("DATABASE_READ_URL is not a standby (pg_is_in_recovery() is false): point it at a streaming replica of DATABASE_URL")
+	}
+	// The system identifier needs pg_read_all_stats or superuser; without it
+	// the cluster's identity is not compared.
+	var p, r int64
+	if primary.QueryRow(ctx, `SELECT system_identifier FROM pg_control_system()`).Scan(&p) == nil &&
+		rpool.QueryRow(ctx, `SELECT system_identifier FROM pg_control_system()`).Scan(&r) == nil && p != r {
+		return "", fmt.Errorf("DATABASE_READ_URL is a standby of another cluster (system identifier %d, the primary's is %d)", r, p)
+	}
+	return lag, nil
 }
 
 // extensionVersion is the installed version of ext in this database, or an

@@ -87,3 +87,24 @@ func TestCheckFailsOnPendingMigration(t *testing.T) {
 		t.Errorf("failure does not name %s:\n%s", want, out)
 	}
 }
+
+// DATABASE_READ_URL pointing at the primary itself is refused: it is no
+// standby.
+func TestCheckRefusesAReadURLThatIsNoStandby(t *testing.T) {
+	_, dsn := dbtest.New(t)
+	t.Setenv("DATABASE_READ_URL", dsn)
+	code, out := runCheck(t, dsn)
+	if code != 1 || !strings.Contains(out, "FAIL  replica") || !strings.Contains(out, "not a standby") {
+		t.Fatalf("check exit %d, want 1 naming the replica:\n%s", code, out)
+	}
+}
+
+// A real standby of the database passes, with its lag.
+func TestCheckAcceptsAStandby(t *testing.T) {
+	primary, standby := dbtest.Standby(t)
+	t.Setenv("DATABASE_READ_URL", standby)
+	code, out := runCheck(t, primary)
+	if code != 0 || !strings.Contains(out, "ok    replica") || !strings.Contains(out, "standby of this database") {
+		t.Fatalf("check exit %d, want 0 with the replica ok:\n%s", code, out)
+	}
+}

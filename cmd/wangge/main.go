@@ -167,6 +167,19 @@ func openDatabaseDSN(ctx context.Context, cfg config.Config, log *slog.Logger) (
 	return pool, dsn, err
 }
 
+// openReplica opens DATABASE_READ_URL as st's replica store, or returns st
+// without one.
+func openReplica(ctx context.Context, cfg config.Config, st *store.Store) (*store.Store, error) {
+	if cfg.ReadURL == "" {
+		return st, nil
+	}
+	rpool, err := store.OpenPool(ctx, cfg.ReadURL)
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_READ_URL: %w", err)
+	}
+	return st.Replica(rpool), nil
+}
+
 func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	cfg, err := config.Load()
 	if err != nil {
@@ -191,9 +204,16 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	listening := make(chan struct{})
 	go hub.Listen(ctx, dsn, log, listening)
 	st := store.New(pool)
+	read, err := openReplica(ctx, cfg, st)
+	if err != nil {
+		return err
+	}
+	if read != st {
+		defer read.Pool().Close()
+	}
 	// Map layers: loaded now, kept current by unit events (hub) and place
 	// notifications (its own listener).
-	maps := mapdata.New(st, mapdata.Options{Changes: hub, Logger: log})
+	maps := mapdata.New(read, mapdata.Options{Changes: hub, Logger: log})
 	go maps.Run(ctx, nil)
 	// Grid lookups from memory: loaded once LISTEN is up (or after 10 s
 	// without it), so no edit committed after the load is missed.
@@ -201,7 +221,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	hot := hotspots.New(st, hotspots.Options{Logger: log})
 	hot.Subscribe(hub)
 	go hot.Listen(ctx, dsn, nil)
-	grids := lookup.New(st, log)
+	grids := lookup.New(read, log)
 	grids.Subscribe(hub)
 	select {
 	case <-listening:
@@ -214,6 +234,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	log.Info("grid lookups loaded", "grids", grids.Len())
 	srv := api.New(api.Options{
 		Store:          st,
+		Read:           read,
 		Changes:        hub,
 		Map:            maps,
 		Hotspots:       hot,

@@ -281,7 +281,7 @@ func (s *Server) ogcItems(c echo.Context) error {
 	bw := bufio.NewWriterSize(&lazyWriter{c: c}, 64<<10)
 	io.WriteString(bw, `{"type":"FeatureCollection","features":[`)
 	n, last, more := 0, "", false
-	err = s.opt.Store.StreamFeatures(c.Request().Context(), q, func(id string, feature []byte) error {
+	err = s.opt.Read.StreamFeatures(c.Request().Context(), q, func(id string, feature []byte) error {
 		if n == limit {
 			more = true
 			return nil
@@ -347,7 +347,7 @@ func (s *Server) ogcItem(c echo.Context) error {
 		return apperr.New(apperr.ErrNotFound, "no feature %q in %s", fid, col.ID)
 	}
 	var feature []byte
-	err = s.opt.Store.StreamFeatures(c.Request().Context(), store.FeatureQuery{Level: col.Level, ID: fid, Limit: 1},
+	err = s.opt.Read.StreamFeatures(c.Request().Context(), store.FeatureQuery{Level: col.Level, ID: fid, Limit: 1},
 		func(_ string, f []byte) error { feature = f; return nil })
 	if err != nil {
 		return err

@@ -29,7 +29,7 @@ func (s *Server) reportScope(c echo.Context) (string, int, error) {
 	if scope == "" {
 		return "", 0, nil
 	}
-	if err := s.opt.Store.UnitExists(c.Request().Context(), scope); err != nil {
+	if err := s.opt.Read.UnitExists(c.Request().Context(), scope); err != nil {
 		return "", 0, err
 	}
 	return scope, unit.PrefixLen(scope), nil
@@ -52,7 +52,7 @@ func (s *Server) gridCounts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	counts, err := s.opt.Store.GridCounts(c.Request().Context(), scope, n)
+	counts, err := s.opt.Read.GridCounts(c.Request().Context(), scope, n)
 	if err != nil {
 		return err
 	}
@@ -95,7 +95,7 @@ func (s *Server) bandsOf(c echo.Context, scope string, n int, code func(int) str
 	if scope != "" {
 		codes = append(codes, scope)
 	}
-	bands, err := s.opt.Store.Bands(c.Request().Context(), codes)
+	bands, err := s.opt.Read.Bands(c.Request().Context(), codes)
 	if err != nil {
 		return nil, unit.Band{}, err
 	}
@@ -118,7 +118,7 @@ func (s *Server) unplaced(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	u, err := s.opt.Store.UnplacedBuildings(c.Request().Context(), scope, n == 6)
+	u, err := s.opt.Read.UnplacedBuildings(c.Request().Context(), scope, n == 6)
 	if err != nil {
 		return err
 	}
@@ -132,7 +132,7 @@ func (s *Server) emptyGrids(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	gs, err := s.opt.Store.EmptyGrids(c.Request().Context(), scope, n)
+	gs, err := s.opt.Read.EmptyGrids(c.Request().Context(), scope, n)
 	if err != nil {
 		return err
 	}

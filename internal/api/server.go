@@ -28,6 +28,7 @@ import (
 // Options configure the server.
 type Options struct {
 	Store          *store.Store
+	Read           *store.Store     // map, lookup, OGC and report reads: a replica store (store.Replica) or nil: Store
 	Changes        *changes.Hub     // unit change events from every instance (NOTIFY); may be nil in tests
 	Lookup         *lookup.Service  // in-memory grid lookups; nil: built from Store (subscribed to Changes when set)
 	Map            *mapdata.Service // map layers and tile cache; nil: built from Store and Changes
@@ -95,13 +96,16 @@ func New(opt Options) *Server {
 	if opt.LockFor == 0 {
 		opt.LockFor = 15 * time.Minute
 	}
+	if opt.Read == nil {
+		opt.Read = opt.Store
+	}
 	if opt.Map == nil {
-		opt.Map = mapdata.New(opt.Store, mapdata.Options{Changes: opt.Changes, Logger: opt.Logger})
+		opt.Map = mapdata.New(opt.Read, mapdata.Options{Changes: opt.Changes, Logger: opt.Logger})
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	if opt.Lookup == nil {
-		opt.Lookup = lookup.New(opt.Store, opt.Logger)
+		opt.Lookup = lookup.New(opt.Read, opt.Logger)
 		if opt.Changes != nil {
 			opt.Lookup.Subscribe(opt.Changes)
 		}
@@ -126,6 +130,7 @@ func New(opt Options) *Server {
 	e.Use(securityHeaders)
 	e.Use(validText)
 	e.Use(middleware.ContextTimeout(opt.RequestTimeout))
+	e.Use(s.readYourWrites)
 	s.routes()
 	return s
 }

@@ -27,7 +27,7 @@ func (s *Server) unitStats(c echo.Context) error {
 	if scope == "" {
 		return apperr.New(apperr.ErrInvalid, "unit: a unit code is required")
 	}
-	self, children, err := store.UnitStats(c.Request().Context(), s.opt.Store.Pool(), scope)
+	self, children, err := store.UnitStats(c.Request().Context(), s.opt.Read.Pool(), scope)
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,7 @@ type Config struct {
 	Addr           string        // WANGGE_ADDR, default :8080
 	MetricsAddr    string        // WANGGE_METRICS_ADDR: where /metrics is served; empty: not served
 	DatabaseURL    string        // DATABASE_URL; empty: the private cluster
+	ReadURL        string        // DATABASE_READ_URL: a hot standby of DatabaseURL for map, lookup, OGC and report reads; empty: none
 	PGDataDir      string        // WANGGE_PGDATA, default <repo>/.pgdata
 	PGPort         int           // WANGGE_PG_PORT, default derived from PGDataDir (25000–25899)
 	BodyLimit      int64         // WANGGE_BODY_LIMIT_MB, default 32 (MiB)
@@ -41,6 +42,7 @@ func Load() (Config, error) {
 		Addr:           env("WANGGE_ADDR", ":8080"),
 		MetricsAddr:    os.Getenv("WANGGE_METRICS_ADDR"),
 		DatabaseURL:    os.Getenv("DATABASE_URL"),
+		ReadURL:        os.Getenv("DATABASE_READ_URL"),
 		PGDataDir:      env("WANGGE_PGDATA", filepath.Join(RepoRoot(), ".pgdata")),
 		BasemapURL:     os.Getenv("WANGGE_BASEMAP_URL"),
 		PublicURL:      strings.TrimRight(os.Getenv("WANGGE_PUBLIC_URL"), "/"),

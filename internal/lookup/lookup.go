@@ -152,6 +152,7 @@ func (s *Service) apply(ctx context.Context, batch []changes.Event) {
 			}
 		}
 	}()
+	s.store.AwaitReplica(ctx, s.log) // reading from a standby: it has what the events announce
 	reload := false
 	seen := map[string]bool{}
 	var codes []string

@@ -32,7 +32,7 @@ func (s *Service) Run(ctx context.Context, ready chan<- struct{}) {
 		}
 	}
 	connect := func(ctx context.Context) (*pgx.Conn, error) {
-		return pgx.ConnectConfig(ctx, s.st.Pool().Config().ConnConfig.Copy())
+		return pgx.ConnectConfig(ctx, s.st.Primary().Config().ConnConfig.Copy())
 	}
 	changes.ListenLoop(ctx, connect, PlaceChannel, s.log, func(first bool) {
 		switch {

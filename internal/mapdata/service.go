@@ -286,6 +286,7 @@ func (s *Service) apply(batch []event) {
 	if !s.loaded.Load() {
 		return // the first use loads the current state
 	}
+	s.st.AwaitReplica(ctx, s.log) // reading from a standby: it has what the events announce
 	var sources Source
 	for _, e := range batch {
 		switch {

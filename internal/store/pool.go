@@ -80,7 +80,8 @@ func registerGeometry(ctx context.Context, conn *pgx.Conn) error {
 
 // Store runs wangge's queries.
 type Store struct {
-	pool *pgxpool.Pool
+	pool    *pgxpool.Pool
+	primary *pgxpool.Pool // a replica store's primary (replica.go); nil: pool is the primary
 }
 
 // New wraps pool.
