@@ -92,6 +92,12 @@ var (
 		"bytes":   prometheus.NewDesc("wangge_tile_cache_bytes", "Bytes held by the tile cache.", nil, nil),
 		"entries": prometheus.NewDesc("wangge_tile_cache_entries", "Tiles held by the tile cache.", nil, nil),
 	}
+	lookupDesc = map[string]*prometheus.Desc{
+		"grids":   prometheus.NewDesc("wangge_lookup_grids", "Grids in this instance's in-memory lookup index.", nil, nil),
+		"loaded":  prometheus.NewDesc("wangge_lookup_loaded_timestamp_seconds", "When the lookup index was last loaded in full.", nil, nil),
+		"changed": prometheus.NewDesc("wangge_lookup_changed_timestamp_seconds", "When the lookup index last applied a unit or staff change.", nil, nil),
+	}
+	lagDesc   = prometheus.NewDesc("wangge_change_lag_seconds", "Time for a change event sent now to be applied by this instance's tiles (map) and lookups (lookup): a sync marker's round trip through NOTIFY, the change queue and, with a replica, its replay.", []string{"consumer"}, nil)
 	queueDesc = prometheus.NewDesc("wangge_job_queue_available", "River jobs waiting to run (state available), by queue.", []string{"queue"}, nil)
 )
 
@@ -100,12 +106,13 @@ var (
 type dbCollector struct{ s *Server }
 
 func (d *dbCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, m := range []map[string]*prometheus.Desc{poolDesc, tileDesc} {
+	for _, m := range []map[string]*prometheus.Desc{poolDesc, tileDesc, lookupDesc} {
 		for _, desc := range m {
 			ch <- desc
 		}
 	}
 	ch <- queueDesc
+	ch <- lagDesc
 }
 
 func (d *dbCollector) Collect(ch chan<- prometheus.Metric) {
@@ -126,6 +133,13 @@ func (d *dbCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(tileDesc["bytes"], gauge, float64(tc.Bytes))
 	ch <- prometheus.MustNewConstMetric(tileDesc["entries"], gauge, float64(tc.Entries))
+
+	ch <- prometheus.MustNewConstMetric(lookupDesc["grids"], gauge, float64(d.s.opt.Lookup.Len()))
+	if loaded, changed := d.s.opt.Lookup.Age(); !loaded.IsZero() {
+		ch <- prometheus.MustNewConstMetric(lookupDesc["loaded"], gauge, float64(loaded.UnixNano())/1e9)
+		ch <- prometheus.MustNewConstMetric(lookupDesc["changed"], gauge, float64(changed.UnixNano())/1e9)
+	}
+	d.collectLag(ch)
 
 	// river_job's (state, queue, priority, scheduled_at, id) index answers
 	// this without a scan of finished jobs.
@@ -150,5 +164,25 @@ func (d *dbCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	if !seen {
 		ch <- prometheus.MustNewConstMetric(queueDesc, gauge, 0, "default")
+	}
+}
+
+// collectLag measures the change-event lag at scrape time: a sync marker
+// sent now, timed until each consumer has applied it (one NOTIFY per
+// consumer and scrape). A consumer stuck for 5 s reports an invalid metric.
+func (d *dbCollector) collectLag(ch chan<- prometheus.Metric) {
+	for _, c := range []struct {
+		name string
+		sync func(context.Context) error
+	}{{"map", d.s.opt.Map.Sync}, {"lookup", d.s.opt.Lookup.Sync}} {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		start := time.Now()
+		err := c.sync(ctx)
+		cancel()
+		if err != nil {
+			ch <- prometheus.NewInvalidMetric(lagDesc, err)
+			continue
+		}
+		ch <- prometheus.MustNewConstMetric(lagDesc, prometheus.GaugeValue, time.Since(start).Seconds(), c.name)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	dto "github.com/prometheus/client_model/go"
@@ -13,6 +14,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"wangge/internal/api"
+	"wangge/internal/changes"
 	"wangge/internal/store"
 	"wangge/static"
 )
@@ -65,7 +67,13 @@ series:
 
 func TestMetricsShowTheRequestJustMade(t *testing.T) {
 	demoServer(t)
-	srv := api.New(api.Options{Store: store.New(demoPool), Static: static.FS, Logger: quiet})
+	ctx, cancel := context.WithCancel(context.Background())
+	hub := &changes.Hub{}
+	ready, done := make(chan struct{}), make(chan struct{})
+	go func() { defer close(done); hub.Listen(ctx, demoPool.Config().ConnString(), quiet, ready) }()
+	defer func() { cancel(); <-done }()
+	<-ready
+	srv := api.New(api.Options{Store: store.New(demoPool), Changes: hub, Static: static.FS, Logger: quiet})
 	pub := httptest.NewServer(srv.Handler())
 	defer pub.Close()
 	mon := httptest.NewServer(srv.MetricsHandler())
@@ -80,6 +88,9 @@ func TestMetricsShowTheRequestJustMade(t *testing.T) {
 	}
 	if resp, _ := do(t, "POST", pub.URL+"/api/login", "", `{"username":"nobody-metrics","password":"wrong"}`); resp.StatusCode != 401 {
 		t.Fatalf("bad login: %d", resp.StatusCode)
+	}
+	if resp, body := do(t, "GET", pub.URL+"/api/locate?lon=120.1&lat=30.2", token, ""); resp.StatusCode != 200 {
+		t.Fatalf("locate: %d %s", resp.StatusCode, body)
 	}
 	// Not on the public listener.
 	if resp, _ := get(t, pub.URL+"/metrics"); resp.StatusCode == 200 {
@@ -111,6 +122,22 @@ func TestMetricsShowTheRequestJustMade(t *testing.T) {
 	}
 	if v := value(fams["wangge_tile_cache_events_total"], map[string]string{"event": "miss"}); v < 0 {
 		t.Errorf("no tile cache counters")
+	}
+	var grids float64
+	if err := demoPool.QueryRow(ctx, `SELECT count(*) FROM units WHERE level = 4`).Scan(&grids); err != nil {
+		t.Fatal(err)
+	}
+	if v := value(fams["wangge_lookup_grids"], nil); v != grids {
+		t.Errorf("wangge_lookup_grids %v, the database has %v grids", v, grids)
+	}
+	if v := value(fams["wangge_lookup_loaded_timestamp_seconds"], nil); v < float64(time.Now().Add(-time.Hour).Unix()) {
+		t.Errorf("wangge_lookup_loaded_timestamp_seconds %v: the index was loaded by the locate just made", v)
+	}
+	for _, consumer := range []string{"map", "lookup"} {
+		// A real round trip through NOTIFY takes some time, never none.
+		if v := value(fams["wangge_change_lag_seconds"], map[string]string{"consumer": consumer}); v <= 0 {
+			t.Errorf("wangge_change_lag_seconds{consumer=%q} = %v", consumer, v)
+		}
 	}
 }
 

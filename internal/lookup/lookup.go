@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/paulmach/orb"
 
@@ -43,6 +44,8 @@ type Service struct {
 	loaded  atomic.Bool
 
 	queue      *changes.Queue[changes.Event]
+	loadedAt   atomic.Int64 // unix ns of the last full load
+	changedAt  atomic.Int64 // unix ns of the last applied change (or load)
 	subscribed bool
 	syncs      changes.Syncs
 }
@@ -110,6 +113,9 @@ func (s *Service) loadLocked(ctx context.Context) error {
 	s.metaMu.Unlock()
 	s.idx.Replace(cells)
 	s.loaded.Store(true)
+	now := time.Now().UnixNano()
+	s.loadedAt.Store(now)
+	s.changedAt.Store(now)
 	return nil
 }
 
@@ -127,6 +133,18 @@ func (s *Service) ensure(ctx context.Context) error {
 		return fmt.Errorf("lookup: load: %w", err)
 	}
 	return nil
+}
+
+// Age is when the index was last loaded in full and when it last applied
+// a change (zero before the first load), for the metrics.
+func (s *Service) Age() (loaded, changed time.Time) {
+	at := func(ns int64) time.Time {
+		if ns == 0 {
+			return time.Time{}
+		}
+		return time.Unix(0, ns)
+	}
+	return at(s.loadedAt.Load()), at(s.changedAt.Load())
 }
 
 // Len is the number of grids in the index.
@@ -181,6 +199,9 @@ func (s *Service) apply(ctx context.Context, batch []changes.Event) {
 			}
 			return
 		}
+	}
+	if len(codes) > 0 {
+		s.changedAt.Store(time.Now().UnixNano())
 	}
 }
 
