@@ -256,7 +256,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		jobs.Timer{Name: "patrol", Every: 5 * time.Minute, Sweeper: patrolTimer{st}},
 		jobs.Timer{Name: "staff", Every: time.Hour, Sweeper: staff.New(st)},
 		jobs.Timer{Name: "unit-stats", Every: 10 * time.Minute, Sweeper: statsTimer{pool}},
-		jobs.Timer{Name: "partitions", Every: time.Hour, Sweeper: partitionsTimer{pool}})
+		jobs.Timer{Name: "partitions", Every: time.Hour, Sweeper: partitionsTimer{pool}},
+		jobs.Timer{Name: "change-feed", Every: time.Hour, Sweeper: changeFeedTimer{st, time.Duration(cfg.ChangeFeedDays) * 24 * time.Hour}})
 	if err != nil {
 		return err
 	}

@@ -34,3 +34,23 @@ type partitionsTimer struct{ q store.Querier }
 func (t partitionsTimer) Sweep(ctx context.Context, _ time.Time) (int, error) {
 	return store.MaintainPatrolPartitions(ctx, t.q)
 }
+
+// changeFeedTimer deletes changes older than the feed keeps
+// (WANGGE_CHANGE_FEED_DAYS), in transactions of 10,000, as a timer of
+// `wangge serve`.
+type changeFeedTimer struct {
+	st   *store.Store
+	keep time.Duration
+}
+
+func (t changeFeedTimer) Sweep(ctx context.Context, asOf time.Time) (int, error) {
+	total := 0
+	for ctx.Err() == nil {
+		n, err := t.st.PurgeChanges(ctx, asOf.Add(-t.keep), 10000)
+		total += n
+		if err != nil || n < 10000 {
+			return total, err
+		}
+	}
+	return total, ctx.Err()
+}

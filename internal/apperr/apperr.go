@@ -18,6 +18,7 @@ var (
 	ErrNotFound     = errors.New("not found")                       // 404
 	ErrMethod       = errors.New("method not allowed")              // 405
 	ErrConflict     = errors.New("conflict")                        // 409
+	ErrGone         = errors.New("gone")                            // 410
 	ErrTooLarge     = errors.New("payload too large")               // 413
 	ErrUnsupported  = errors.New("unsupported media type")          // 415
 	ErrTopology     = errors.New("topology rule broken")            // 422
@@ -59,6 +60,7 @@ var kinds = []struct {
 	{ErrNotFound, http.StatusNotFound, "not_found"},
 	{ErrMethod, http.StatusMethodNotAllowed, "method_not_allowed"},
 	{ErrConflict, http.StatusConflict, "conflict"},
+	{ErrGone, http.StatusGone, "gone"},
 	{ErrTooLarge, http.StatusRequestEntityTooLarge, "too_large"},
 	{ErrUnsupported, http.StatusUnsupportedMediaType, "unsupported_media_type"},
 	{ErrTopology, http.StatusUnprocessableEntity, "topology"},

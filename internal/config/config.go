@@ -30,6 +30,7 @@ type Config struct {
 	PublicURL      string        // WANGGE_PUBLIC_URL, the base of links in OGC answers, TileJSON and QR codes; empty: the request's host
 	LogLevel       string        // WANGGE_LOG_LEVEL: debug, info, warn, error
 	PositionMaxAge time.Duration // WANGGE_POSITION_MAX_AGE, default 30m: older last positions are not shown
+	ChangeFeedDays int           // WANGGE_CHANGE_FEED_DAYS, default 90: how long the change feed keeps a change
 	// WANGGE_TRUSTED_PROXIES: comma-separated addresses or CIDR ranges of the
 	// reverse proxies whose X-Forwarded-For is believed; empty: none, the
 	// client address is the connection's.
@@ -50,6 +51,7 @@ func Load() (Config, error) {
 		BodyLimit:      32 << 20,
 		RequestTimeout: 30 * time.Second,
 		PositionMaxAge: 30 * time.Minute,
+		ChangeFeedDays: 90,
 	}
 	c.PGPort = DefaultPGPort(c.PGDataDir)
 	var errs []error
@@ -98,6 +100,13 @@ func Load() (Config, error) {
 			errs = append(errs, fmt.Errorf("WANGGE_POSITION_MAX_AGE=%q: want a duration such as 30m, at most 24h", v))
 		}
 		c.PositionMaxAge = d
+	}
+	if v := os.Getenv("WANGGE_CHANGE_FEED_DAYS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 3650 {
+			errs = append(errs, fmt.Errorf("WANGGE_CHANGE_FEED_DAYS=%q: want a number of days, 1–3650", v))
+		}
+		c.ChangeFeedDays = n
 	}
 	if err := c.ValidateAddr(); err != nil {
 		errs = append(errs, err)

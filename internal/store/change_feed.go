@@ -3,10 +3,15 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"wangge/internal/apperr"
 )
 
 // Change is one row of the change feed (migration 000130).
@@ -65,6 +70,9 @@ func (s *Store) ChangesAfter(ctx context.Context, cur ChangeCursor, f ChangeFilt
 	if len(f.Types) > 0 {
 		types = f.Types
 	}
+	if err := s.checkPurged(ctx, cur); err != nil {
+		return nil, err
+	}
 	region := ""
 	if len(f.Prefix) >= 6 {
 		region = f.Prefix[:6]
@@ -106,4 +114,48 @@ LIMIT $6`, strconv.FormatUint(cur.XID, 10), cur.Seq, region, f.Prefix, types, f.
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// PurgeChanges deletes at most limit changes from before before (oldest
+// first) and moves the purge horizon past them, in one transaction; it
+// returns how many went. A reader behind the horizon is refused (checkPurged).
+func (s *Store) PurgeChanges(ctx context.Context, before time.Time, limit int) (int, error) {
+	var n int
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `
+WITH gone AS (
+    DELETE FROM change_feed WHERE seq IN (SELECT seq FROM change_feed WHERE at < $1 ORDER BY seq LIMIT $2)
+    RETURNING xid, seq),
+last AS (SELECT xid, seq FROM gone ORDER BY xid DESC, seq DESC LIMIT 1),
+moved AS (
+    INSERT INTO change_feed_purged (xid, seq, before) SELECT xid, seq, $1 FROM last
+    ON CONFLICT (one) DO UPDATE SET xid = EXCLUDED.xid, seq = EXCLUDED.seq, before = EXCLUDED.before
+    WHERE (change_feed_purged.xid, change_feed_purged.seq) < (EXCLUDED.xid, EXCLUDED.seq))
+SELECT count(*) FROM gone`, before, limit).Scan(&n)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: purge change feed: %w", err)
+	}
+	return n, nil
+}
+
+// checkPurged refuses (410 Gone) a cursor before the purge horizon: changes
+// after it may have been deleted, and the reader must start again from a
+// full copy rather than skip them. The start of the feed ("") is not:
+// a new reader takes what is kept.
+func (s *Store) checkPurged(ctx context.Context, cur ChangeCursor) error {
+	if cur == (ChangeCursor{}) {
+		return nil
+	}
+	var before time.Time
+	err := s.pool.QueryRow(ctx, `SELECT before FROM change_feed_purged
+        WHERE ($1::text::xid8, $2::bigint) < (xid, seq)`, strconv.FormatUint(cur.XID, 10), cur.Seq).Scan(&before)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil
+	case err != nil:
+		return fmt.Errorf("store: change feed horizon: %w", err)
+	}
+	return apperr.New(apperr.ErrGone, "after: changes after cursor %s were removed by the feed's retention (it keeps changes from %s on); start again from a full copy",
+		cur, before.Format(time.RFC3339))
 }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"wangge/internal/apperr"
 	"wangge/internal/dbtest"
 	"wangge/internal/store"
 )
@@ -300,5 +302,45 @@ func TestChangeFeedScopeAndNoPersonalFields(t *testing.T) {
 	}
 	if all := drain(t, st, cur, "", 10); len(all) != 2 {
 		t.Errorf("unscoped feed: %d rows, want 2", len(all))
+	}
+}
+
+// Retention: changes older than the kept window go in batches, oldest
+// first; a cursor before the furthest deleted position is refused (410),
+// one at or after it reads on, and the start of the feed reads what is kept.
+func TestChangeFeedRetention(t *testing.T) {
+	pool, _ := dbtest.New(t)
+	st := store.New(pool)
+	ctx := context.Background()
+	feedUnits(t, pool, "330101000000", "330102000000", "330103000000", "330104000000")
+	all := drain(t, st, store.ChangeCursor{}, "", 100)
+	// The first three are 100 days old.
+	if _, err := pool.Exec(ctx, `UPDATE change_feed SET at = now() - interval '100 days' WHERE seq <= $1`, all[2].Seq); err != nil {
+		t.Fatal(err)
+	}
+	cutoff := time.Now().AddDate(0, 0, -90)
+	if n, err := st.PurgeChanges(ctx, cutoff, 2); err != nil || n != 2 {
+		t.Fatalf("first batch: %d, %v; want 2", n, err)
+	}
+	if n, err := st.PurgeChanges(ctx, cutoff, 2); err != nil || n != 1 {
+		t.Fatalf("second batch: %d, %v; want 1", n, err)
+	}
+	if n, err := st.PurgeChanges(ctx, cutoff, 2); err != nil || n != 0 {
+		t.Fatalf("nothing left to purge: %d, %v", n, err)
+	}
+	kept := drain(t, st, store.ChangeCursor{}, "", 100)
+	if len(kept) != 1 || kept[0].Seq != all[3].Seq {
+		t.Fatalf("kept %+v, want only the newest", kept)
+	}
+	for i, c := range all[:2] {
+		cur, _ := store.ParseChangeCursor(c.Cursor)
+		_, err := st.ChangesAfter(ctx, cur, store.ChangeFilter{Limit: 10})
+		if !errors.Is(err, apperr.ErrGone) || !strings.Contains(err.Error(), "full copy") {
+			t.Errorf("cursor %d before the horizon: %v, want 410 Gone", i, err)
+		}
+	}
+	cur, _ := store.ParseChangeCursor(all[2].Cursor) // the furthest deleted: nothing after it is gone
+	if page, err := st.ChangesAfter(ctx, cur, store.ChangeFilter{Limit: 10}); err != nil || len(page) != 1 || page[0].Seq != all[3].Seq {
+		t.Errorf("cursor at the horizon: %+v, %v", page, err)
 	}
 }
