@@ -38,6 +38,7 @@ import (
 	"wangge/internal/staff"
 	"wangge/internal/store"
 	"wangge/internal/validatecli"
+	"wangge/internal/webhook"
 	"wangge/static"
 )
 
@@ -257,6 +258,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		jobs.Timer{Name: "staff", Every: time.Hour, Sweeper: staff.New(st)},
 		jobs.Timer{Name: "unit-stats", Every: 10 * time.Minute, Sweeper: statsTimer{pool}},
 		jobs.Timer{Name: "partitions", Every: time.Hour, Sweeper: partitionsTimer{pool}},
+		jobs.Timer{Name: "webhooks", Every: 30 * time.Second, Sweeper: &webhook.Deliverer{Store: st}},
 		jobs.Timer{Name: "change-feed", Every: time.Hour, Sweeper: changeFeedTimer{st, time.Duration(cfg.ChangeFeedDays) * 24 * time.Hour}})
 	if err != nil {
 		return err

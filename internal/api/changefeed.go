@@ -9,9 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"wangge/internal/apperr"
-	"wangge/internal/auth"
 	"wangge/internal/store"
-	"wangge/internal/unit"
 )
 
 // changeTypes are the feed's types (the CHECK of change_feed.type).
@@ -40,8 +38,17 @@ func (s *Server) listChanges(c echo.Context) error {
 			f.Types = append(f.Types, t)
 		}
 	}
-	if scope := principal(c).Unit; scope != "" {
-		f.Prefix = scope[:unit.PrefixLen(scope)]
+	f.Prefix = scopePrefix(principal(c))
+	if sys, ok := c.Get(systemCtxKey).(store.System); ok {
+		// A system reads only its types: what it asks for among them, or all of them.
+		if len(f.Types) == 0 {
+			f.Types = sys.Types
+		}
+		for _, t := range f.Types {
+			if !slices.Contains(sys.Types, t) {
+				return apperr.New(apperr.ErrForbidden, "types: this system may read %s, not %q", strings.Join(sys.Types, ", "), t)
+			}
+		}
 	}
 	list, err := s.opt.Store.ChangesAfter(c.Request().Context(), cur, f)
 	if err != nil {
@@ -57,5 +64,6 @@ func (s *Server) listChanges(c echo.Context) error {
 // changeFeedRoutes: the change feed for other systems (issue 21); field
 // activity, so bound to the caller's unit like incidents.
 func (s *Server) changeFeedRoutes(api *echo.Group) {
-	api.GET("/changes", s.listChanges, s.may(auth.ReadIncidents)...)
+	api.GET("/changes", s.listChanges, s.mayReadChanges()...)
+	s.systemRoutes(api)
 }

@@ -171,6 +171,9 @@ var scopeMatrix = []scopeRow{
 	{"POST /api/incidents/extensions/:rid/decision", "/api/incidents/extensions/999999999/decision", `{"bogus":1}`, "oxoox", "oxoox"},
 	// The change feed filters by the caller's unit rather than refusing (changefeed_test.go checks the filter).
 	{"GET /api/changes", "/api/changes?limit=1", "", "2x22x", "2x22x"},
+	{"POST /api/systems", "/api/systems", `{"bogus":1}`, "oxxxx", "oxxxx"},
+	{"GET /api/systems", "/api/systems", "", "2xxxx", "2xxxx"},
+	{"DELETE /api/systems/:id", "/api/systems/999999999", "", "4xxxx", "4xxxx"},
 }
 
 // publicRoutes need no login (the health checks, the client configuration,
