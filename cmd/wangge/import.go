@@ -34,8 +34,11 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if len(args) > 0 && args[0] == "units" {
 		return importUnitsCmd(ctx, args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "persons" {
+		return importPersonsCmd(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "households" {
-		return usageError{errors.New("usage: wangge import households FILE [--map HEADER=FIELD ...] [--crs wgs84|gcj02|bd09] [--dry-run]\n       wangge import units FILE [--map SOURCE=FIELD ...] [--crs wgs84|cgcs2000|gcj02|bd09] [--dry-run] [--json]")}
+		return usageError{errors.New("usage: wangge import households FILE [--map HEADER=FIELD ...] [--crs wgs84|gcj02|bd09] [--dry-run]\n       wangge import units FILE [--map SOURCE=FIELD ...] [--crs wgs84|cgcs2000|gcj02|bd09] [--dry-run] [--json]\n       wangge import persons FILE")}
 	}
 	var maps stringList
 	var crsName string

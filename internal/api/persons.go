@@ -14,77 +14,10 @@ import (
 
 	"wangge/internal/apperr"
 	"wangge/internal/auth"
-	"wangge/internal/idnumber"
 	"wangge/internal/privacy"
+	"wangge/internal/residents"
 	"wangge/internal/store"
 )
-
-type personIn struct {
-	HouseholdID int64    `json:"household_id"`
-	Name        string   `json:"name"`
-	IDNumber    string   `json:"id_number"`
-	Phone       string   `json:"phone"`
-	Relation    string   `json:"relation"`
-	Residence   string   `json:"residence"`
-	Categories  []string `json:"categories"`
-	MoveIn      string   `json:"move_in"`
-}
-
-// fieldError is a refusal naming the field (the import reports it as the column).
-type fieldError struct {
-	field string
-	err   error
-}
-
-func (e *fieldError) Error() string { return e.err.Error() }
-func (e *fieldError) Unwrap() error { return e.err }
-
-func badField(field, format string, args ...any) error {
-	return &fieldError{field, apperr.New(apperr.ErrInvalid, format, args...)}
-}
-
-// checkPerson validates and normalises one person (POST, PATCH and import
-// share it): text, relation, residence, the ID number's check digit and
-// birth date, categories from the controlled list.
-func checkPerson(in personIn, cats map[string]bool, now time.Time) (store.Person, error) {
-	var err error
-	if in.Name, err = cleanText("name", in.Name, 64); err != nil {
-		return store.Person{}, &fieldError{"name", err}
-	}
-	if in.Name == "" {
-		return store.Person{}, badField("name", "name is required")
-	}
-	if in.Phone, err = cleanText("phone", in.Phone, 20); err != nil {
-		return store.Person{}, &fieldError{"phone", err}
-	}
-	if !slices.Contains(relations, in.Relation) {
-		return store.Person{}, badField("relation", "relation %q: want one of %s", in.Relation, strings.Join(relations[1:], ", "))
-	}
-	if !slices.Contains(residences, in.Residence) {
-		return store.Person{}, badField("residence", "residence %q: want one of %s", in.Residence, strings.Join(residences, ", "))
-	}
-	hh := in.HouseholdID
-	p := store.Person{HouseholdID: &hh, Name: in.Name, Phone: in.Phone, Relation: in.Relation, Residence: in.Residence}
-	if in.IDNumber != "" {
-		p.IDNumber = idnumber.Normalize(in.IDNumber)
-		birth, err := idnumber.Parse(p.IDNumber, now)
-		if err != nil {
-			return store.Person{}, badField("id_number", "id_number: %v", err)
-		}
-		b := birth.Format("2006-01-02")
-		p.BirthDate = &b
-	}
-	p.Categories = []string{}
-	for _, k := range in.Categories {
-		if _, ok := cats[k]; !ok {
-			return store.Person{}, badField("categories", "category %q is not in the list", k)
-		}
-		if !slices.Contains(p.Categories, k) {
-			p.Categories = append(p.Categories, k)
-		}
-	}
-	return p, nil
-}
 
 // reader is what the caller may see of persons: the sensitive list, their
 // grants, and whether this request is an unmasked (reasoned) read.
@@ -153,7 +86,7 @@ func (s *Server) show(c echo.Context, r reader, objectID string, ps []store.Pers
 // createPerson answers POST /api/persons: a member into a household, with a
 // move-in event (人进户).
 func (s *Server) createPerson(c echo.Context) error {
-	var in personIn
+	var in residents.Input
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
@@ -163,17 +96,15 @@ func (s *Server) createPerson(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := checkPerson(in, r.sensitive, now)
+	p, err := residents.Check(in, r.sensitive, now)
 	if err != nil {
 		return err
 	}
-	if err := grantedAll(p.Categories, r); err != nil {
+	if err := residents.Granted(p.Categories, r.sensitive, r.granted); err != nil {
 		return err
 	}
-	if in.MoveIn == "" {
-		in.MoveIn = now.Format("2006-01-02")
-	} else if _, err := time.Parse("2006-01-02", in.MoveIn); err != nil || !dateRe.MatchString(in.MoveIn) {
-		return apperr.New(apperr.ErrInvalid, "move_in %q: want YYYY-MM-DD", in.MoveIn)
+	if in.MoveIn, err = residents.CheckMoveIn(in.MoveIn, now); err != nil {
+		return err
 	}
 	grid, err := s.opt.Store.HouseholdGrid(ctx, in.HouseholdID)
 	if err != nil {
@@ -191,16 +122,6 @@ func (s *Server) createPerson(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusCreated, ps[0])
-}
-
-// grantedAll refuses setting a sensitive category the caller may not see.
-func grantedAll(cats []string, r reader) error {
-	for _, k := range cats {
-		if r.sensitive[k] && !r.granted[k] {
-			return apperr.New(apperr.ErrForbidden, "category %q is sensitive and not granted to you", k)
-		}
-	}
-	return nil
 }
 
 // householdPersons answers GET /api/households/{id}/persons: masked, the
@@ -298,18 +219,18 @@ func (s *Server) patchPerson(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in := personIn{Name: old.Name, IDNumber: old.IDNumber, Phone: old.Phone, Relation: old.Relation, Residence: old.Residence, Categories: old.Categories}
+	in := residents.Input{Name: old.Name, IDNumber: old.IDNumber, Phone: old.Phone, Relation: old.Relation, Residence: old.Residence, Categories: old.Categories}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
 		return apperr.New(apperr.ErrInvalid, "request body: %v", err)
 	}
-	p, err := checkPerson(in, r.sensitive, time.Now())
+	p, err := residents.Check(in, r.sensitive, time.Now())
 	if err != nil {
 		return err
 	}
 	if _, ok := keys["categories"]; ok {
-		if err := grantedAll(p.Categories, r); err != nil {
+		if err := residents.Granted(p.Categories, r.sensitive, r.granted); err != nil {
 			return err
 		}
 		for _, k := range privacy.Keep(old.Categories, r.sensitive, r.granted) {

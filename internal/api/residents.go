@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/labstack/echo/v4"
@@ -29,21 +28,6 @@ var (
 	dateRe  = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
 	monthRe = regexp.MustCompile(`^[0-9]{4}-(0[1-9]|1[0-2])$`)
 )
-
-var relations = []string{"", "head", "spouse", "child", "parent", "grandchild", "sibling", "tenant", "other"}
-var residences = []string{"registered", "floating", "separated", "foreign"}
-
-// cleanText refuses invalid UTF-8 and NUL before SQL.
-func cleanText(field, s string, max int) (string, error) {
-	if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
-		return "", apperr.New(apperr.ErrInvalid, "%s: not valid text", field)
-	}
-	s = strings.TrimSpace(s)
-	if utf8.RuneCountInString(s) > max {
-		return "", apperr.New(apperr.ErrInvalid, "%s: longer than %d characters", field, max)
-	}
-	return s, nil
-}
 
 // movePerson answers POST /api/persons/{id}/moves {"kind": "in"|"out",
 // "household_id", "on_date", "note"}: appended, never overwritten.
@@ -64,7 +48,7 @@ func (s *Server) movePerson(c echo.Context) error {
 	if _, err := time.Parse("2006-01-02", in.OnDate); err != nil || !dateRe.MatchString(in.OnDate) {
 		return apperr.New(apperr.ErrInvalid, "on_date %q: want YYYY-MM-DD", in.OnDate)
 	}
-	if in.Note, err = cleanText("note", in.Note, 500); err != nil {
+	if in.Note, err = incidents.CleanText("note", in.Note, 500); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
@@ -131,11 +115,11 @@ func (s *Server) recordVisit(c echo.Context) error {
 		if !slices.Contains(visitQuestions, k) {
 			return apperr.New(apperr.ErrInvalid, "answers: %q is not one of the four questions (%s)", k, strings.Join(visitQuestions, ", "))
 		}
-		if _, err := cleanText("answers."+k, v, 1000); err != nil {
+		if _, err := incidents.CleanText("answers."+k, v, 1000); err != nil {
 			return err
 		}
 	}
-	if in.Note, err = cleanText("note", in.Note, 2000); err != nil {
+	if in.Note, err = incidents.CleanText("note", in.Note, 2000); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
