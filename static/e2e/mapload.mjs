@@ -12,15 +12,24 @@
 // run on the same (warm) server: the ratio is what the page adds to the
 // transfer (scripts, style, decoding, drawing).
 //
-//   node static/e2e/mapload.mjs [--scale 10000] [--runs 3] [--planner-only]
+//   node static/e2e/mapload.mjs [--scale 10000] [--runs 3] [--timeout 300] [--planner-only]
+//
+// Each measured step (a first load, a refresh) stops after --timeout seconds:
+// it is then reported as "did not finish in N s" (a figure: the page was not
+// drawn in that time), with the stage it had reached, and the page is
+// closed so its leftover work does not slow the next step. The GeoJSON side
+// also records when its four answers had arrived and been parsed (fetched),
+// which separates the server and transfer from MapLibre's parsing and
+// drawing.
 //
 // Without WANGGE_E2E_URL it loads the demo district at that scale into a
 // database of its own (see run.mjs) and drops it afterwards.
+import os from 'node:os';
 import { chromium } from 'playwright-core';
 import { startServer, cleanup } from './run.mjs';
 
 const arg = (name, def) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : def; };
-const scale = arg('scale', '10000'), runs = Number(arg('runs', '3'));
+const scale = arg('scale', '10000'), runs = Number(arg('runs', '3')), timeout = Number(arg('timeout', '300'));
 
 // measure runs in the page: builds the map the way `mode` says, waits until
 // it is drawn, then refreshes it as after an edit of grid `code`.
@@ -35,6 +44,7 @@ async function measure({ mode, code }) {
   document.body.append(el);
   performance.clearResourceTimings();
   const t0 = performance.now();
+  window.stage = { step: 'first load', t0, fetched: null };
   // Refreshed tiles get ?r=1, as the page does (gridmap.js), so no cache answers for them.
   const refreshed = new Set();
   const transformRequest = (url) => {
@@ -47,6 +57,7 @@ async function measure({ mode, code }) {
   let bounds;
   if (mode === 'geojson') {
     const all = await Promise.all(LEVELS.map((l) => getJSON(`/api/grids?level=${l}`)));
+    window.stage.fetched = performance.now() - t0;
     LEVELS.forEach((l, i) => map.addSource(`u-${l}`, { type: 'geojson', data: all[i] }));
     const b = [180, 90, -180, -90];
     for (const f of all[0].features) for (const p of f.geometry.coordinates.flat(2)) { b[0] = Math.min(b[0], p[0]); b[1] = Math.min(b[1], p[1]); b[2] = Math.max(b[2], p[0]); b[3] = Math.max(b[3], p[1]); }
@@ -61,7 +72,7 @@ async function measure({ mode, code }) {
   map.fitBounds([[bounds[0], bounds[1]], [bounds[2], bounds[3]]], { padding: 40, duration: 0 });
   await idle(map);
   window.bench = { map, refreshed, mode, code };
-  return performance.now() - t0;
+  return { ms: performance.now() - t0, fetched: window.stage.fetched };
 }
 
 // refresh, in the page, edits grid `code` and redraws the map as the page did (GeoJSON) or does (tiles).
@@ -79,8 +90,10 @@ async function refresh() {
   if (!edit.ok) throw new Error(`edit ${code}: ${edit.status} ${await edit.text()}`);
   await new Promise((resolve) => setTimeout(resolve, 200)); // the server's change notification
   const t1 = performance.now();
+  window.stage = { step: 'after edit', t0: t1, fetched: null };
   if (mode === 'geojson') {
     const all = await Promise.all(LEVELS.map((l) => getJSON(`/api/grids?level=${l}`)));
+    window.stage.fetched = performance.now() - t1;
     LEVELS.forEach((l, i) => map.getSource(`u-${l}`).setData(all[i]));
   } else {
     const pts = unit.geometry.coordinates.flat(2);
@@ -96,10 +109,15 @@ async function refresh() {
   await idle();
   const ms = performance.now() - t1;
   map.remove();
-  return ms;
+  return { ms, fetched: window.stage.fetched };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+// medianStep is the median step by time (a step that timed out counts as its
+// timeout, the least it took), keeping its bytes and fetch time with it.
+const medianStep = (steps) => (steps.length ? [...steps].sort((a, b) => a.ms - b.ms)[Math.floor(steps.length / 2)] : null);
+const show = (r) => `${(r.bytes / 1e6).toFixed(2)} MB ${r.timedOut ? `did not finish in ${(r.ms / 1000).toFixed(0)} s` : `${r.ms.toFixed(0)} ms`}` +
+  (r.fetched != null ? ` (answers fetched and parsed at ${r.fetched.toFixed(0)} ms)` : r.timedOut ? ' (answers not yet all fetched)' : '');
 
 // plannerLoad opens the app as the planner (cookie session) with an empty
 // browser cache and returns ms from navigation to the first drawn grid and to
@@ -177,10 +195,16 @@ async function main() {
   cleanups.push(() => browser.close());
   if (process.argv.includes('--planner-only')) return plannerFigures(browser, server, runs);
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  await page.goto(`${server.base}/vendor/LICENSE.txt`);
-  await page.setContent('<!doctype html><html><body style="margin:0"><script src="/vendor/maplibre-gl.js"></script></body></html>');
-  await page.waitForFunction(() => typeof maplibregl !== 'undefined');
+  // openPage gives a blank page with MapLibre on the server's origin (the
+  // login cookie is the context's); a step that timed out gets a new one.
+  const openPage = async () => {
+    const p = await context.newPage();
+    await p.goto(`${server.base}/vendor/LICENSE.txt`);
+    await p.setContent('<!doctype html><html><body style="margin:0"><script src="/vendor/maplibre-gl.js"></script></body></html>');
+    await p.waitForFunction(() => typeof maplibregl !== 'undefined');
+    return p;
+  };
+  let page = await openPage();
   const login = await page.evaluate(async (pw) => (await fetch('/api/login', { method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: pw }) })).status, server.password);
   if (login !== 200) throw new Error(`login: ${login}`);
   // An inner grid of the district, edited (same shape, new version) between runs so the server re-renders its tiles.
@@ -197,15 +221,30 @@ async function main() {
   const pending = [];
   context.on('requestfinished', (r) => {
     if (!counting || !/\/(api\/grids\?|tiles\/)/.test(r.url())) return;
-    pending.push(r.sizes().then((s) => { bytes += s.responseBodySize + s.responseHeadersSize; }));
+    pending.push(r.sizes().then((s) => { bytes += s.responseBodySize + s.responseHeadersSize; }).catch(() => {}));
   });
+  // phase runs f in the page for at most `timeout` s; a step that does not
+  // finish is a result too ({ timedOut }), with the stage it had reached.
   const phase = async (f, a) => {
     bytes = 0; counting = true; pending.length = 0;
-    const ms = await page.evaluate(f, a);
-    await page.waitForTimeout(300);
+    let timer;
+    const out = await Promise.race([
+      page.evaluate(f, a).then((r) => ({ ...r, timedOut: false })),
+      new Promise((resolve) => { timer = setTimeout(resolve, timeout * 1000, null); }),
+    ]);
+    clearTimeout(timer);
+    let res = out;
+    if (!out) {
+      const st = await page.evaluate(() => window.stage).catch(() => null);
+      res = { ms: timeout * 1000, fetched: st?.fetched ?? null, timedOut: true };
+      await page.close().catch(() => {});
+      page = await openPage();
+    } else {
+      await page.waitForTimeout(300);
+    }
     await Promise.all(pending);
     counting = false;
-    return { ms, bytes };
+    return { ...res, bytes };
   };
   const res = { geojson: [], tiles: [] };
   for (let i = 0; i < runs; i++) {
@@ -215,15 +254,18 @@ async function main() {
       await cdp.send('Network.clearBrowserCache');
       await cdp.detach();
       const first = await phase(measure, { mode, code });
-      res[mode].push({ first, refresh: await phase(refresh) });
+      // No refresh of a map that was never drawn.
+      const refreshed = first.timedOut ? null : await phase(refresh);
+      res[mode].push({ first, refresh: refreshed });
+      console.log(`  run ${i + 1} ${mode}: first ${show(first)}; after edit ${refreshed ? show(refreshed) : 'not measured (no map)'}`);
     }
   }
-  const fmt = (b) => `${(b / 1e6).toFixed(2)} MB`;
-  console.log(`map load, ${grids} grids, 1280×800, headless Chromium, medians of ${runs} runs (same server, same run):`);
-  for (const phase of ['first', 'refresh']) {
-    const m = (mode, k) => median(res[mode].map((r) => r[phase][k]));
-    const [gb, tb, gm, tm] = [m('geojson', 'bytes'), m('tiles', 'bytes'), m('geojson', 'ms'), m('tiles', 'ms')];
-    console.log(`  ${phase === 'first' ? 'first load ' : 'after edit '}  GeoJSON ${fmt(gb)} ${gm.toFixed(0)} ms   tiles ${fmt(tb)} ${tm.toFixed(0)} ms   bytes ×${(gb / Math.max(tb, 1)).toFixed(1)} fewer, time ×${(gm / tm).toFixed(1)} faster`);
+  console.log(`map load, ${grids} grids, 1280×800, headless Chromium, medians of ${runs} runs (same server, same run), load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}:`);
+  for (const ph of ['first', 'refresh']) {
+    const [g, t] = ['geojson', 'tiles'].map((mode) => medianStep(res[mode].map((r) => r[ph]).filter(Boolean)));
+    if (!g || !t) { console.log(`  ${ph}: not measured`); continue; }
+    const ratio = (g.timedOut ? '>' : '×') + (g.ms / t.ms).toFixed(1);
+    console.log(`  ${ph === 'first' ? 'first load ' : 'after edit '}  GeoJSON ${show(g)}   tiles ${show(t)}   bytes ×${(g.bytes / Math.max(t.bytes, 1)).toFixed(1)} fewer, time ${ratio} faster`);
   }
   await plannerFigures(browser, server, runs);
 }
