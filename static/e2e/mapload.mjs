@@ -1,8 +1,8 @@
 // Map-load measurement: the grid map drawn from GeoJSON (every unit of the
 // four levels, as the page did before it used tiles) against the same map
 // drawn from the server's vector tiles, in headless Chromium, on one server
-// in one run: bytes transferred and time until the map is drawn (MapLibre
-// idle) on first load, and after an edit (GeoJSON: everything again; tiles:
+// in one run: bytes transferred and time until the map is drawn (the first
+// frame with every tile of every source loaded) on first load, and after an edit (GeoJSON: everything again; tiles:
 // only those under the edited grid). Prints the medians and their ratio.
 //
 // Then the planner page itself (the app, logged in, landing on its map):
@@ -12,15 +12,24 @@
 // run on the same (warm) server: the ratio is what the page adds to the
 // transfer (scripts, style, decoding, drawing).
 //
-//   node static/e2e/mapload.mjs [--scale 10000] [--runs 3] [--planner-only]
+//   node static/e2e/mapload.mjs [--scale 10000] [--runs 3] [--timeout 300] [--planner-only]
+//
+// Each measured step (a first load, a refresh) stops after --timeout seconds:
+// it is then reported as "did not finish in N s" (a figure: the page was not
+// drawn in that time), with the stage it had reached, and the page is
+// closed so its leftover work does not slow the next step. The GeoJSON side
+// also records when its four answers had arrived and been parsed (fetched),
+// which separates the server and transfer from MapLibre's parsing and
+// drawing.
 //
 // Without WANGGE_E2E_URL it loads the demo district at that scale into a
 // database of its own (see run.mjs) and drops it afterwards.
+import os from 'node:os';
 import { chromium } from 'playwright-core';
 import { startServer, cleanup } from './run.mjs';
 
 const arg = (name, def) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : def; };
-const scale = arg('scale', '10000'), runs = Number(arg('runs', '3'));
+const scale = arg('scale', '10000'), runs = Number(arg('runs', '3')), timeout = Number(arg('timeout', '300'));
 
 // measure runs in the page: builds the map the way `mode` says, waits until
 // it is drawn, then refreshes it as after an edit of grid `code`.
@@ -28,13 +37,23 @@ async function measure({ mode, code }) {
   const LEVELS = ['district', 'street', 'community', 'grid'];
   const SETS = { district: 'districts', street: 'streets', community: 'communities', grid: 'grids' };
   const getJSON = async (u) => (await fetch(u, { credentials: 'same-origin' })).json();
-  const idle = (map) => new Promise((resolve) => { map.once('idle', resolve); map.triggerRepaint(); });
+  // drawn: the first frame with every tile of every source loaded, checked per
+  // frame as the planner figures below do. Not MapLibre's 'idle' event: the
+  // tiles come with max-age=5, so MapLibre revalidates each loaded tile
+  // every 5 s, and once a map is older than that a loaded machine may never
+  // have a frame with nothing in flight and no render pending.
+  const drawn = (map) => new Promise((resolve) => {
+    const frame = () => (map.loaded() && !map.isMoving() && map.areTilesLoaded() ? resolve() : requestAnimationFrame(frame));
+    map.triggerRepaint();
+    requestAnimationFrame(frame);
+  });
   document.getElementById('m')?.remove();
   const el = Object.assign(document.createElement('div'), { id: 'm' });
   el.style.cssText = 'position:absolute;inset:0';
   document.body.append(el);
   performance.clearResourceTimings();
   const t0 = performance.now();
+  window.stage = { step: 'first load', t0, fetched: null };
   // Refreshed tiles get ?r=1, as the page does (gridmap.js), so no cache answers for them.
   const refreshed = new Set();
   const transformRequest = (url) => {
@@ -47,6 +66,7 @@ async function measure({ mode, code }) {
   let bounds;
   if (mode === 'geojson') {
     const all = await Promise.all(LEVELS.map((l) => getJSON(`/api/grids?level=${l}`)));
+    window.stage.fetched = performance.now() - t0;
     LEVELS.forEach((l, i) => map.addSource(`u-${l}`, { type: 'geojson', data: all[i] }));
     const b = [180, 90, -180, -90];
     for (const f of all[0].features) for (const p of f.geometry.coordinates.flat(2)) { b[0] = Math.min(b[0], p[0]); b[1] = Math.min(b[1], p[1]); b[2] = Math.max(b[2], p[0]); b[3] = Math.max(b[3], p[1]); }
@@ -59,9 +79,9 @@ async function measure({ mode, code }) {
   for (const l of LEVELS) map.addLayer({ id: `${l}-fill`, type: 'fill', ...src(l), paint: { 'fill-color': '#a8dadc', 'fill-opacity': l === 'grid' ? 0.5 : 0.1 } });
   for (const l of LEVELS) map.addLayer({ id: `${l}-line`, type: 'line', ...src(l), paint: { 'line-color': '#1d3557', 'line-width': 1 } });
   map.fitBounds([[bounds[0], bounds[1]], [bounds[2], bounds[3]]], { padding: 40, duration: 0 });
-  await idle(map);
+  await drawn(map);
   window.bench = { map, refreshed, mode, code };
-  return performance.now() - t0;
+  return { ms: performance.now() - t0, fetched: window.stage.fetched };
 }
 
 // refresh, in the page, edits grid `code` and redraws the map as the page did (GeoJSON) or does (tiles).
@@ -69,7 +89,11 @@ async function refresh() {
   const { map, refreshed, mode, code } = window.bench;
   const LEVELS = ['district', 'street', 'community', 'grid'];
   const getJSON = async (u) => (await fetch(u, { credentials: 'same-origin' })).json();
-  const idle = () => new Promise((resolve) => { map.once('idle', resolve); map.triggerRepaint(); });
+  const drawn = () => new Promise((resolve) => { // as in measure
+    const frame = () => (map.loaded() && !map.isMoving() && map.areTilesLoaded() ? resolve() : requestAnimationFrame(frame));
+    map.triggerRepaint();
+    requestAnimationFrame(frame);
+  });
   const unit = await getJSON(`/api/grids/${code}`);
   // The same shape without repeated consecutive vertices (which the server refuses on input).
   const dedupe = (g) => ({ ...g, coordinates: g.coordinates.map((poly) => poly.map((ring) => ring.filter((p, i) => !i || p[0] !== ring[i - 1][0] || p[1] !== ring[i - 1][1]))) });
@@ -79,8 +103,10 @@ async function refresh() {
   if (!edit.ok) throw new Error(`edit ${code}: ${edit.status} ${await edit.text()}`);
   await new Promise((resolve) => setTimeout(resolve, 200)); // the server's change notification
   const t1 = performance.now();
+  window.stage = { step: 'after edit', t0: t1, fetched: null };
   if (mode === 'geojson') {
     const all = await Promise.all(LEVELS.map((l) => getJSON(`/api/grids?level=${l}`)));
+    window.stage.fetched = performance.now() - t1;
     LEVELS.forEach((l, i) => map.getSource(`u-${l}`).setData(all[i]));
   } else {
     const pts = unit.geometry.coordinates.flat(2);
@@ -93,13 +119,18 @@ async function refresh() {
     }
     map.refreshTiles('u-grid', ids);
   }
-  await idle();
+  await drawn();
   const ms = performance.now() - t1;
   map.remove();
-  return ms;
+  return { ms, fetched: window.stage.fetched };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+// medianStep is the median step by time (a step that timed out counts as its
+// timeout, the least it took), keeping its bytes and fetch time with it.
+const medianStep = (steps) => (steps.length ? [...steps].sort((a, b) => a.ms - b.ms)[Math.floor(steps.length / 2)] : null);
+const show = (r) => `${(r.bytes / 1e6).toFixed(2)} MB ${r.timedOut ? `did not finish in ${(r.ms / 1000).toFixed(0)} s` : `${r.ms.toFixed(0)} ms`}` +
+  (r.fetched != null ? ` (answers fetched and parsed at ${r.fetched.toFixed(0)} ms)` : r.timedOut ? ' (answers not yet all fetched)' : '');
 
 // plannerLoad opens the app as the planner (cookie session) with an empty
 // browser cache and returns ms from navigation to the first drawn grid and to
@@ -177,10 +208,16 @@ async function main() {
   cleanups.push(() => browser.close());
   if (process.argv.includes('--planner-only')) return plannerFigures(browser, server, runs);
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  await page.goto(`${server.base}/vendor/LICENSE.txt`);
-  await page.setContent('<!doctype html><html><body style="margin:0"><script src="/vendor/maplibre-gl.js"></script></body></html>');
-  await page.waitForFunction(() => typeof maplibregl !== 'undefined');
+  // openPage gives a blank page with MapLibre on the server's origin (the
+  // login cookie is the context's); a step that timed out gets a new one.
+  const openPage = async () => {
+    const p = await context.newPage();
+    await p.goto(`${server.base}/vendor/LICENSE.txt`);
+    await p.setContent('<!doctype html><html><body style="margin:0"><script src="/vendor/maplibre-gl.js"></script></body></html>');
+    await p.waitForFunction(() => typeof maplibregl !== 'undefined');
+    return p;
+  };
+  let page = await openPage();
   const login = await page.evaluate(async (pw) => (await fetch('/api/login', { method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: pw }) })).status, server.password);
   if (login !== 200) throw new Error(`login: ${login}`);
   // An inner grid of the district, edited (same shape, new version) between runs so the server re-renders its tiles.
@@ -197,15 +234,33 @@ async function main() {
   const pending = [];
   context.on('requestfinished', (r) => {
     if (!counting || !/\/(api\/grids\?|tiles\/)/.test(r.url())) return;
-    pending.push(r.sizes().then((s) => { bytes += s.responseBodySize + s.responseHeadersSize; }));
+    pending.push(r.sizes().then((s) => { bytes += s.responseBodySize + s.responseHeadersSize; }).catch(() => {}));
   });
+  // phase runs f in the page for at most `timeout` s; a step that does not
+  // finish is a result too ({ timedOut }), with the stage it had reached.
   const phase = async (f, a) => {
     bytes = 0; counting = true; pending.length = 0;
-    const ms = await page.evaluate(f, a);
-    await page.waitForTimeout(300);
+    let timer;
+    const ev = page.evaluate(f, a).then((r) => ({ ...r, timedOut: false }));
+    const out = await Promise.race([
+      ev,
+      new Promise((resolve) => { timer = setTimeout(resolve, timeout * 1000, null); }),
+    ]);
+    clearTimeout(timer);
+    let res = out;
+    if (!out) {
+      ev.catch(() => {}); // it fails when its page is closed below
+      // A page whose main thread is busy would not answer: wait 5 s at most.
+      const st = await Promise.race([page.evaluate(() => window.stage).catch(() => null), new Promise((resolve) => setTimeout(resolve, 5000, null))]);
+      res = { ms: timeout * 1000, fetched: st?.fetched ?? null, timedOut: true };
+      await page.close().catch(() => {});
+      page = await openPage();
+    } else {
+      await page.waitForTimeout(300);
+    }
     await Promise.all(pending);
     counting = false;
-    return { ms, bytes };
+    return { ...res, bytes };
   };
   const res = { geojson: [], tiles: [] };
   for (let i = 0; i < runs; i++) {
@@ -215,15 +270,18 @@ async function main() {
       await cdp.send('Network.clearBrowserCache');
       await cdp.detach();
       const first = await phase(measure, { mode, code });
-      res[mode].push({ first, refresh: await phase(refresh) });
+      // No refresh of a map that was never drawn.
+      const refreshed = first.timedOut ? null : await phase(refresh);
+      res[mode].push({ first, refresh: refreshed });
+      console.log(`  run ${i + 1} ${mode}: first ${show(first)}; after edit ${refreshed ? show(refreshed) : 'not measured (no map)'}`);
     }
   }
-  const fmt = (b) => `${(b / 1e6).toFixed(2)} MB`;
-  console.log(`map load, ${grids} grids, 1280×800, headless Chromium, medians of ${runs} runs (same server, same run):`);
-  for (const phase of ['first', 'refresh']) {
-    const m = (mode, k) => median(res[mode].map((r) => r[phase][k]));
-    const [gb, tb, gm, tm] = [m('geojson', 'bytes'), m('tiles', 'bytes'), m('geojson', 'ms'), m('tiles', 'ms')];
-    console.log(`  ${phase === 'first' ? 'first load ' : 'after edit '}  GeoJSON ${fmt(gb)} ${gm.toFixed(0)} ms   tiles ${fmt(tb)} ${tm.toFixed(0)} ms   bytes ×${(gb / Math.max(tb, 1)).toFixed(1)} fewer, time ×${(gm / tm).toFixed(1)} faster`);
+  console.log(`map load, ${grids} grids, 1280×800, headless Chromium, medians of ${runs} runs (same server, same run), load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}:`);
+  for (const ph of ['first', 'refresh']) {
+    const [g, t] = ['geojson', 'tiles'].map((mode) => medianStep(res[mode].map((r) => r[ph]).filter(Boolean)));
+    if (!g || !t) { console.log(`  ${ph}: not measured`); continue; }
+    const ratio = (g.timedOut ? '>' : '×') + (g.ms / t.ms).toFixed(1);
+    console.log(`  ${ph === 'first' ? 'first load ' : 'after edit '}  GeoJSON ${show(g)}   tiles ${show(t)}   bytes ×${(g.bytes / Math.max(t.bytes, 1)).toFixed(1)} fewer, time ${ratio} faster`);
   }
   await plannerFigures(browser, server, runs);
 }
