@@ -92,6 +92,34 @@ func TestHotspotReport(t *testing.T) {
 		}
 	})
 
+	t.Run("PDF with the trend", func(t *testing.T) {
+		resp, b := do(t, "GET", base+"/api/hotspots?"+query+"&trend=1", admin, "")
+		var tc hotspotAnswer
+		if resp.StatusCode != 200 || json.Unmarshal(b, &tc) != nil {
+			t.Fatalf("geojson: %d %.300s", resp.StatusCode, b)
+		}
+		bins, cases := map[string]int{}, map[string]int{}
+		for _, f := range tc.Features {
+			k := f.Properties["trend"].(string)
+			bins[k]++
+			cases[k] += int(f.Properties["count"].(float64))
+		}
+		if bins["new"] == 0 {
+			t.Errorf("no new hot spot in the demo's recent cluster: %v", bins)
+		}
+		resp, pdf := do(t, "GET", base+"/api/hotspots/report.pdf?"+query+"&trend=1", admin, "")
+		if resp.StatusCode != 200 {
+			t.Fatalf("%d %.200s", resp.StatusCode, pdf)
+		}
+		text := strings.Join(strings.Fields(pdfText(t, pdf)), " ")
+		for _, c := range printable.HotspotTrends {
+			m := regexp.MustCompile(regexp.QuoteMeta(c.Label) + ` (\d+) (\d+) `).FindStringSubmatch(text)
+			if m == nil || m[1] != strconv.Itoa(bins[c.Key]) || m[2] != strconv.Itoa(cases[c.Key]) {
+				t.Errorf("%s: PDF row %q, GeoJSON %d bins %d cases", c.Key, m, bins[c.Key], cases[c.Key])
+			}
+		}
+	})
+
 	t.Run("PNG", func(t *testing.T) {
 		resp, b := do(t, "GET", base+"/api/hotspots/report.png?"+query, admin, "")
 		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/png" {
