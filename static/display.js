@@ -11,6 +11,8 @@ import { showLegend } from './legend.js';
 import { hotspotLayer } from './hotspots.js';
 import { gapsLayer } from './gaps.js';
 import { hazardLayer } from './hazardmap.js';
+import { patrolLayers } from './patrollayers.js';
+import { workReportBox } from './workreport.js';
 
 let counts = null; // the grid-counts report (card.js gridCounts), loaded when a layer needs it
 let stats = null; // GET /api/reports/unit-stats: {unit, children} of the chosen level, or null
@@ -38,12 +40,14 @@ export const LAYERS = [
   hotspotLayer, // incident hotspots, window and category filter (hotspots.js)
   gapsLayer, // buildings in no grid, grids without households, with counts (gaps.js)
   hazardLayer, // open safety hazards by severity, overdue outlined, share inspected on schedule (hazardmap.js)
+  ...patrolLayers, // every worker's tracks of a day, last positions, coverage gaps of the chosen unit (patrollayers.js)
 ];
 /** initDisplay wires the display buttons. */
 export function initDisplay() {
   document.getElementById('dp-fullscreen').onclick = () => document.documentElement.requestFullscreen?.().catch(() => {});
   document.getElementById('dp-print').onclick = () => printMap().catch(showError);
   onLang(() => { if (document.body.classList.contains('dark')) render(); });
+  document.addEventListener('dp-legend', () => { if (document.body.classList.contains('dark')) legend(); }); // a layer's keys changed
 }
 
 /** enterDisplay switches to the dark theme and loads the statistics. */
@@ -68,6 +72,8 @@ async function loadStats(unit) {
     if (e.status !== 403) throw e;
     stats = null; // the role may not read statistics
   }
+  // Layers drawn for the chosen unit follow the drill-down.
+  if (stats) for (const l of LAYERS) await l.setUnit?.(stats.unit.code);
   render();
 }
 
@@ -82,7 +88,7 @@ function statsTable() {
     h('td', {}, n(c, 'households')), h('td', {}, n(c, 'people'))));
   const up = trail.length ? h('button', { id: 'dp-up', onclick: () => loadStats(trail.pop()).catch(showError) }, t('level_up')) : '';
   return h('div', { id: 'dp-level', 'data-unit': u.code, 'data-level': u.level }, up,
-    h('table', {}, head, total, ...rows));
+    h('table', {}, head, total, ...rows), u.level <= 3 ? workReportBox(u.code) : '');
 }
 
 /** leaveDisplay restores the light theme. */

@@ -30,6 +30,8 @@ const WORDS = {
   hs_trend_diminishing: ['减弱热点', 'Diminishing hot spot'],
   hs_weeks: ['每周事件数', 'Cases per week'],
   hs_by_category: ['按类别', 'By category'],
+  hs_pdf: ['导出报告 PDF', 'Report PDF'],
+  hs_png: ['导出图片 PNG', 'Map PNG'],
   hs_insufficient: ['事件太少，不作显著性判断：{why}', 'Too few cases, no significance claimed: {why}'],
 };
 
@@ -79,6 +81,9 @@ function panel() {
       // Through the layer's own checkbox, so the display redraws the legend with the trend keys.
       onchange: (e) => { opts.trend = e.target.checked; document.querySelector('#dp-layers input[data-layer=hotspots]')?.dispatchEvent(new Event('change')); } }), ' ', w('hs_trend')),
     h('p', { id: 'hs-summary', class: 'muted' }, ''),
+    // The meeting report of the same query, drawn by the server (/api/hotspots/report.*).
+    h('div', { class: 'actions' }, h('a', { id: 'hs-pdf', class: 'button', download: '' }, w('hs_pdf')),
+      h('a', { id: 'hs-png', class: 'button', download: '' }, w('hs_png'))),
     h('div', { id: 'hs-trend', class: 'hs-chart', style: 'height:160px' }),
     h('div', { id: 'hs-cats', class: 'hs-chart', style: 'height:180px' }));
   document.getElementById('dp-layers').after(box);
@@ -92,6 +97,7 @@ async function refresh() {
   const src = map.getSource('dp-hotspots');
   if (src) src.setTiles([`${location.origin}/tiles/hotspots/{z}/{x}/{y}.mvt?${p}`]);
   p.set('zoom', String(Math.min(16, Math.max(10, Math.floor(map.getZoom())))));
+  for (const ext of ['pdf', 'png']) /** @type {HTMLAnchorElement} */ (document.getElementById(`hs-${ext}`)).href = `/api/hotspots/report.${ext}?${p}`;
   const r = await get(`/api/hotspots?${p}`);
   const hot = r.features.filter((f) => String(f.properties.class).startsWith('hot')).length;
   const line = document.getElementById('hs-summary');

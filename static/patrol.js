@@ -60,24 +60,60 @@ function ensureLayers() {
   const map = state.map;
   if (map.getSource('pt-track')) return;
   for (const s of ['pt-gaps', 'pt-visits', 'pt-track', 'pt-head', 'pt-positions', 'pt-blind', 'pt-cameras']) map.addSource(s, { type: 'geojson', data: empty() });
-  map.addSource('pt-all', { type: 'vector', tiles: [allTracksURL()], minzoom: 0, maxzoom: 18 });
-  map.addLayer({ id: 'pt-all', type: 'line', source: 'pt-all', 'source-layer': 'tracks', layout: { visibility: 'none' },
-    paint: { 'line-color': ['match', ['get', 'colour'], ...WORKER_COLOURS.flatMap((c, i) => [i, c]), '#555'], 'line-width': 2, 'line-opacity': 0.8 } });
+  addTrackTiles(map, 'pt-all', allTracksURL());
+  map.setLayoutProperty('pt-all', 'visibility', 'none');
   map.addLayer({ id: 'pt-visits', type: 'fill', source: 'pt-visits', paint: {
     'fill-color': ['step', ['get', 'days'], VISIT_COLOURS[0], 1, VISIT_COLOURS[1], 2, VISIT_COLOURS[2], 3, VISIT_COLOURS[3]], 'fill-opacity': 0.6 } });
   map.addLayer({ id: 'pt-blind', type: 'fill', source: 'pt-blind', paint: { 'fill-color': '#6a4c93', 'fill-opacity': 0.4, 'fill-outline-color': '#3c096c' } });
   map.addLayer({ id: 'pt-cameras', type: 'fill', source: 'pt-cameras', paint: { 'fill-color': '#80ed99', 'fill-opacity': 0.5, 'fill-outline-color': '#1b4332' } });
-  map.addLayer({ id: 'pt-gaps', type: 'fill', source: 'pt-gaps', paint: { 'fill-color': '#e63946', 'fill-opacity': 0.45, 'fill-outline-color': '#9d0208' } });
+  addGapLayer(map, 'pt-gaps');
   map.addLayer({ id: 'pt-track', type: 'line', source: 'pt-track', paint: { 'line-color': '#2a9d8f', 'line-width': 3 } });
   map.addLayer({ id: 'pt-head', type: 'circle', source: 'pt-head', paint: { 'circle-radius': 7, 'circle-color': '#ffb703', 'circle-stroke-color': '#000', 'circle-stroke-width': 1 } });
-  map.addLayer({ id: 'pt-positions', type: 'circle', source: 'pt-positions', paint: {
-    'circle-radius': 6, 'circle-color': '#1d3557', 'circle-stroke-color': '#fff', 'circle-stroke-width': 2,
+  addPositionLayers(map, 'pt-positions');
+}
+
+/**
+ * addTrackTiles draws the track tiles of url (/api/patrol/tiles) as layer id,
+ * a colour per worker; the patrol mode and the leader's display share it.
+ */
+export function addTrackTiles(map, id, url, before = undefined) {
+  map.addSource(id, { type: 'vector', tiles: [url], minzoom: 0, maxzoom: 18 });
+  map.addLayer({ id, type: 'line', source: id, 'source-layer': 'tracks',
+    paint: { 'line-color': ['match', ['get', 'colour'], ...WORKER_COLOURS.flatMap((c, i) => [i, c]), '#555'], 'line-width': 2, 'line-opacity': 0.8 } }, before);
+}
+
+/** GAP_COLOUR fills the coverage gaps (/api/patrol/gaps). */
+export const GAP_COLOUR = '#e63946';
+
+/** addGapLayer draws the coverage gaps of the GeoJSON source id (the layer has the same id). */
+export function addGapLayer(map, id, before = undefined) {
+  map.addLayer({ id, type: 'fill', source: id, paint: { 'fill-color': GAP_COLOUR, 'fill-opacity': 0.45, 'fill-outline-color': '#9d0208' } }, before);
+}
+
+/** POSITION_COLOUR is the dot of a last known position. */
+export const POSITION_COLOUR = '#1d3557';
+
+/** addPositionLayers draws the positions of the GeoJSON source id: dots fading with age, and their labels (id-label). */
+export function addPositionLayers(map, id) {
+  map.addLayer({ id, type: 'circle', source: id, paint: {
+    'circle-radius': 6, 'circle-color': POSITION_COLOUR, 'circle-stroke-color': '#fff', 'circle-stroke-width': 2,
     // Fading with age: a fix at the configured limit is nearly transparent.
     'circle-opacity': ['get', 'opacity'] } });
-  map.addLayer({ id: 'pt-positions-label', type: 'symbol', source: 'pt-positions', layout: {
+  map.addLayer({ id: `${id}-label`, type: 'symbol', source: id, layout: {
     'text-field': ['get', 'label'], 'text-size': 11, 'text-offset': [0, 1.2], 'text-anchor': 'top' },
   paint: { 'text-halo-color': '#fff', 'text-halo-width': 1 } });
 }
+
+/** positionFeatures turns a GET /api/patrol/positions answer into the positions layers' GeoJSON. */
+export function positionFeatures(r) {
+  return { type: 'FeatureCollection', features: r.positions.map((p) => ({ type: 'Feature',
+    geometry: { type: 'Point', coordinates: [p.lon, p.lat] },
+    properties: { worker: p.worker, age_s: p.age_s, opacity: 1 - 0.75 * Math.min(1, p.age_s / r.max_age_s),
+      label: t('patrol_position_age', { name: p.name || p.worker, min: Math.floor(p.age_s / 60) }) } })) };
+}
+
+/** trackKey is the legend's key of the track tiles (a colour per worker, the label says so). */
+export const trackKey = () => ({ colour: WORKER_COLOURS[0], shape: /** @type {'line'} */ ('line'), label: t('patrol_all_tracks') });
 
 // allTracksURL is the track tiles of the chosen day for the district's workers.
 function allTracksURL() {
@@ -104,10 +140,7 @@ async function loadPositions() {
   }
   const unit = (await district())?.code || '';
   const r = await get(`/api/patrol/positions?unit=${encodeURIComponent(unit)}`);
-  src.setData({ type: 'FeatureCollection', features: r.positions.map((p) => ({ type: 'Feature',
-    geometry: { type: 'Point', coordinates: [p.lon, p.lat] },
-    properties: { worker: p.worker, age_s: p.age_s, opacity: 1 - 0.75 * Math.min(1, p.age_s / r.max_age_s),
-      label: t('patrol_position_age', { name: p.name || p.worker, min: Math.floor(p.age_s / 60) }) } })) });
+  src.setData(positionFeatures(r));
   document.getElementById('pt-legend').dataset.positions = String(r.positions.length);
   positionsTimer = window.setTimeout(() => loadPositions().catch(showError), POSITIONS_EVERY_MS);
 }
@@ -217,10 +250,10 @@ function renderLegend(gaps = lastGaps) {
   const sw = (c) => h('span', { class: 'swatch', style: `display:inline-block;width:12px;height:12px;background:${c}` });
   box.replaceChildren(
     h('div', {}, sw('#2a9d8f'), ' ', t('patrol_track')),
-    h('div', {}, sw('#e63946'), ' ', t('patrol_gaps'), gaps ? ` · ${t('patrol_gap_area', { m2: Math.round(gaps.summary.gap_area_m2), pct: (gaps.summary.gap_ratio * 100).toFixed(1) })}` : ''),
+    h('div', {}, sw(GAP_COLOUR), ' ', t('patrol_gaps'), gaps ? ` · ${t('patrol_gap_area', { m2: Math.round(gaps.summary.gap_area_m2), pct: (gaps.summary.gap_ratio * 100).toFixed(1) })}` : ''),
     h('div', {}, ...VISIT_COLOURS.map((c, i) => h('span', {}, sw(c), ` ${i}${i === 3 ? '+' : ''} `)), t('patrol_visit_days')),
     h('div', {}, ...WORKER_COLOURS.slice(0, 6).map((c) => sw(c)), ' ', t('patrol_all_tracks')),
-    h('div', {}, sw('#1d3557'), ' ', t('patrol_positions')),
+    h('div', {}, sw(POSITION_COLOUR), ' ', t('patrol_positions')),
     h('div', {}, sw('#6a4c93'), ' ', t('patrol_blind'), lastBlind ? ` · ${t('patrol_blind_area', { m2: Math.round(lastBlind.summary.blind_area_m2), pct: (lastBlind.summary.blind_ratio * 100).toFixed(1), n: lastBlind.summary.cameras })}` : ''),
     h('div', {}, sw('#80ed99'), ' ', t('patrol_camera_views')));
 }

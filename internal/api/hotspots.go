@@ -1,8 +1,11 @@
 package api
 
 import (
+	"bytes"
+	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -10,12 +13,16 @@ import (
 	"wangge/internal/apperr"
 	"wangge/internal/auth"
 	"wangge/internal/hotspots"
+	"wangge/internal/printable"
 	"wangge/internal/unit"
 )
 
 // hotspotRoutes: hotspot maps of incidents (issue #17), as GeoJSON and tiles.
 func (s *Server) hotspotRoutes(api *echo.Group) {
 	api.GET("/hotspots", s.getHotspots, s.may(auth.ReadStats)...)
+	// The map and its statistics for a meeting (PDF, PNG), same query.
+	api.GET("/hotspots/report.pdf", s.hotspotReport, s.may(auth.ReadStats)...)
+	api.GET("/hotspots/report.png", s.hotspotReport, s.may(auth.ReadStats)...)
 	s.echo.GET("/tiles/hotspots/:z/:x/:y", s.getHotspotTile, s.may(auth.ReadStats)...)
 }
 
@@ -66,6 +73,34 @@ func (s *Server) getHotspots(c echo.Context) error {
 	}
 	c.Response().Header().Set(echo.HeaderContentType, "application/geo+json")
 	return c.JSON(http.StatusOK, r.GeoJSON())
+}
+
+// hotspotReport answers GET /api/hotspots/report.pdf and report.png with the
+// query of /api/hotspots: the map drawn from the same bins, and the table.
+func (s *Server) hotspotReport(c echo.Context) error {
+	q, err := s.hotspotQuery(c)
+	if err != nil {
+		return err
+	}
+	rep, err := s.hotspots.Report(c.Request().Context(), q, time.Now())
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	typ, ext := "application/pdf", "pdf"
+	if strings.HasSuffix(c.Path(), ".png") {
+		typ, ext = "image/png", "png"
+		err = printable.HotspotPNG(&b, rep)
+	} else {
+		err = printable.HotspotPDF(&b, rep)
+	}
+	if err != nil {
+		return err
+	}
+	name := fmt.Sprintf("hotspots-%s-%s.%s", q.Parent, q.To.In(cstZone).Format("20060102"), ext)
+	c.Response().Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	c.Response().Header().Set("Cache-Control", "private, no-cache")
+	return c.Blob(http.StatusOK, typ, b.Bytes())
 }
 
 // getHotspotTile answers GET /tiles/hotspots/{z}/{x}/{y}.mvt with the same

@@ -163,6 +163,8 @@ var scopeMatrix = []scopeRow{
 	// Hotspots (#17): statistics, in one's unit.
 	{"GET /api/hotspots", "/api/hotspots?parent={C}", "", "22x2x", "2xxxx"},
 	{"GET /tiles/hotspots/:z/:x/:y", "/tiles/hotspots/12/0/0.mvt?parent={C}", "", "22x2x", "2xxxx"},
+	{"GET /api/hotspots/report.pdf", "/api/hotspots/report.pdf?parent={C}", "", "22x2x", "2xxxx"},
+	{"GET /api/hotspots/report.png", "/api/hotspots/report.png?parent={C}", "", "22x2x", "2xxxx"},
 	// Incident tiles and extension requests (#13): tiles and lists are scoped by the caller's units.
 	{"GET /api/incidents/tiles/:z/:x/:y", "/api/incidents/tiles/12/0/0.mvt", "", "2x22x", "2x22x"},
 	// A body refused before the case is looked up: 400 for any case.

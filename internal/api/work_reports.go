@@ -30,7 +30,7 @@ func (s *Server) workReport(c echo.Context) error {
 		code = principal(c).Unit
 	}
 	if !unit.IsUnitCode(code) {
-		return apperr.New(apperr.ErrInvalid, "unit %q: want the 12-digit code of a street or community", code)
+		return apperr.New(apperr.ErrInvalid, "unit %q: want the 12-digit code of a district, street or community", code)
 	}
 	if err := authorize(c, auth.ReadStats, code); err != nil {
 		return err

@@ -108,10 +108,17 @@ func TestWorkReportFormats(t *testing.T) {
 		}
 	}
 
-	// Bad input (the scope is the matrix's, scope_matrix_test.go). The demo
-	// leader's own unit, the default, is the district: not a unit reported on.
+	// The demo leader's own unit, the default, is the district: a row per
+	// street, then the district's total.
 	resp, b = do(t, "GET", base+"/api/reports/work?period="+period, leader, "")
-	wantError(t, "the district", resp, b, 400, "invalid")
+	var rd workreport.Report
+	if resp.StatusCode != 200 || json.Unmarshal(b, &rd) != nil || len(rd.Rows) < 2 {
+		t.Fatalf("district: %d %.300s", resp.StatusCode, b)
+	}
+	if dt := rd.Rows[len(rd.Rows)-1]; !dt.Total || dt.CasesReported < tot.CasesReported || rd.Rows[0].Code[:6] != dt.Code[:6] {
+		t.Errorf("district report %+v", rd.Rows)
+	}
+	// Bad input (the scope is the matrix's, scope_matrix_test.go).
 	future := time.Now().AddDate(0, 2, 0).In(time.FixedZone("", 8*3600)).Format("2006-01")
 	for what, query := range map[string]string{
 		"future month": "unit=" + street + "&period=" + future,

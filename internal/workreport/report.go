@@ -95,7 +95,7 @@ UNION ALL SELECT code, name, level, unit_scope(code), 1 FROM units WHERE parent_
 ORDER BY 5, 1`
 )
 
-// Compute builds the report of a street or community (level 2 or 3) for p,
+// Compute builds the report of a district, street or community (level 1–3) for p,
 // with the records as they stand at now. The caller has checked the unit
 // against the principal's scope.
 func Compute(ctx context.Context, st *store.Store, code string, p Period, now time.Time) (Report, error) {
@@ -118,8 +118,8 @@ func Compute(ctx context.Context, st *store.Store, code string, p Period, now ti
 	if len(us) == 0 || us[0].ord != 0 {
 		return Report{}, apperr.New(apperr.ErrNotFound, "unit %s not found", code)
 	}
-	if us[0].level != 2 && us[0].level != 3 {
-		return Report{}, apperr.New(apperr.ErrInvalid, "unit %s: a work report is for a street or a community", code)
+	if us[0].level < unit.LevelDistrict || us[0].level > unit.LevelCommunity {
+		return Report{}, apperr.New(apperr.ErrInvalid, "unit %s: a work report is for a district, a street or a community", code)
 	}
 	// Children first, the unit's own row (the total) last.
 	us = append(us[1:], us[0])

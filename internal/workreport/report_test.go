@@ -159,6 +159,45 @@ func TestComputeAgainstSQL(t *testing.T) {
 			t.Errorf("%s: before %+v after %+v", w.Code, old, w)
 		}
 	}
+	// The district's report: a row per street, each the street's own
+	// report's total, and the district's total the sum of them (the demo's
+	// records all lie in a street).
+	var district string
+	if err := pool.QueryRow(ctx, `SELECT parent_code FROM units WHERE code = $1`, street).Scan(&district); err != nil {
+		t.Fatal(err)
+	}
+	rd, err := workreport.Compute(ctx, st, district, period, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var streets int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM units WHERE parent_code = $1`, district).Scan(&streets); err != nil {
+		t.Fatal(err)
+	}
+	if len(rd.Rows) != streets+1 || !rd.Rows[streets].Total || rd.Rows[streets].Code != district {
+		t.Fatalf("district rows: %+v", rd.Rows)
+	}
+	var sum workreport.Row
+	for _, w := range rd.Rows[:streets] {
+		rs, err := workreport.Compute(ctx, st, w.Code, period, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		own := rs.Rows[len(rs.Rows)-1]
+		own.Total = false
+		if own != w {
+			t.Errorf("district row %+v, the street's own total %+v", w, own)
+		}
+		sum.CasesReported += w.CasesReported
+		sum.Visits += w.Visits
+		sum.VisitsDue += w.VisitsDue
+		sum.HazardsOpened += w.HazardsOpened
+		sum.StaffChanges += w.StaffChanges
+	}
+	if dt := rd.Rows[streets]; dt.CasesReported != sum.CasesReported || dt.Visits != sum.Visits || dt.VisitsDue != sum.VisitsDue ||
+		dt.HazardsOpened != sum.HazardsOpened || dt.StaffChanges != sum.StaffChanges || dt.CasesReported == 0 {
+		t.Errorf("district total %+v, sum of the streets %+v", dt, sum)
+	}
 	// A grid is not a unit a work report is made for.
 	if _, err := workreport.Compute(ctx, st, grid, period, time.Now()); err == nil {
 		t.Error("a grid: want an error")
