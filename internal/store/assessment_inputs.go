@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -229,32 +228,12 @@ func (s *Store) missedVisits(ctx context.Context, workers []assessment.Worker, m
 		list = append(list, g)
 	}
 	slices.Sort(list)
-	rows, err := s.pool.Query(ctx, `SELECT DISTINCT unit_code FROM visit_rules`)
+	batches, err := s.ruleBatches(ctx, list)
 	if err != nil {
 		return nil, err
-	}
-	units, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, err
-	}
-	batches := map[string][]string{}
-	var keys []string
-	for _, g := range list {
-		var key []string
-		for _, u := range ruleUnits(g) {
-			if slices.Contains(units, u) {
-				key = append(key, u)
-			}
-		}
-		k := strings.Join(key, ",")
-		if _, ok := batches[k]; !ok {
-			keys = append(keys, k)
-		}
-		batches[k] = append(batches[k], g)
 	}
 	var out []assessment.MissedVisit
-	for _, k := range keys {
-		b := batches[k]
+	for _, b := range batches {
 		rows, err := s.pool.Query(ctx, missedVisitsSQL, b, ruleUnits(b[0]), month.Format(time.DateOnly), asOf)
 		if err != nil {
 			return nil, err

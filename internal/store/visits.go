@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -109,6 +111,39 @@ func ruleUnits(grid string) []string {
 	return []string{grid, grid[:12], grid[:9] + "000", grid[:6] + "000000", ""}
 }
 
+// ruleBatches groups grids (sorted) whose visit rules come from the same
+// units, in order: one due query per batch reads them all with one rule
+// chain. Rules are set high up, so a city is a few batches, not one a grid.
+func (s *Store) ruleBatches(ctx context.Context, grids []string) ([][]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT DISTINCT unit_code FROM visit_rules`)
+	if err != nil {
+		return nil, fmt.Errorf("store: visit rules: %w", err)
+	}
+	units, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("store: visit rules: %w", err)
+	}
+	index := map[string]int{}
+	var out [][]string
+	for _, g := range grids {
+		var key []string
+		for _, u := range ruleUnits(g) {
+			if slices.Contains(units, u) {
+				key = append(key, u)
+			}
+		}
+		k := strings.Join(key, ",")
+		i, ok := index[k]
+		if !ok {
+			i = len(out)
+			index[k] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], g)
+	}
+	return out, nil
+}
+
 // The strictest rule per household: among '*' and its current members'
 // categories, each category's rule from the most specific unit. The period
 // is the calendar month/quarter/half/year containing the month; visits count
@@ -176,18 +211,36 @@ func (s *Store) dueRows(ctx context.Context, grids []string, month time.Time, as
 // current period, as of asOf, for the month (its first day). Each grid
 // takes the rules of its own units.
 func (s *Store) DueVisits(ctx context.Context, grids []string, month, asOf time.Time) ([]Due, error) {
+	rows, err := s.dueByBatch(ctx, grids, month, asOf)
+	if err != nil {
+		return nil, err
+	}
 	out := []Due{}
-	for _, g := range grids {
-		rows, err := s.dueRows(ctx, []string{g}, month, asOf)
+	for _, r := range rows {
+		if !r.done {
+			out = append(out, r.Due)
+		}
+	}
+	return out, nil
+}
+
+// dueByBatch is dueRows for grids of any rules: one query per rule batch,
+// the rows in grid order.
+func (s *Store) dueByBatch(ctx context.Context, grids []string, month, asOf time.Time) ([]dueRow, error) {
+	sorted := slices.Sorted(slices.Values(grids))
+	batches, err := s.ruleBatches(ctx, slices.Compact(sorted))
+	if err != nil {
+		return nil, err
+	}
+	var out []dueRow
+	for _, b := range batches {
+		rows, err := s.dueRows(ctx, b, month, asOf)
 		if err != nil {
 			return nil, err
 		}
-		for _, r := range rows {
-			if !r.done {
-				out = append(out, r.Due)
-			}
-		}
+		out = append(out, rows...)
 	}
+	slices.SortStableFunc(out, func(a, b dueRow) int { return strings.Compare(a.GridCode, b.GridCode) })
 	return out, nil
 }
 
@@ -220,15 +273,17 @@ func (s *Store) VisitReport(ctx context.Context, parent string, prefixLen int, m
 	if err != nil {
 		return nil, err
 	}
+	all, err := s.dueByBatch(ctx, grids, month, asOf)
+	if err != nil {
+		return nil, err
+	}
+	byGrid := map[string][]dueRow{}
+	for _, r := range all {
+		byGrid[r.GridCode] = append(byGrid[r.GridCode], r)
+	}
 	out := []VisitCount{}
 	for _, g := range grids {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		drs, err := s.dueRows(ctx, []string{g}, month, asOf)
-		if err != nil {
-			return nil, err
-		}
+		drs := byGrid[g]
 		st := stats[g]
 		c := VisitCount{Grid: g, Households: st.households, VisitedYear: st.visitedYear, Categories: st.categories}
 		if st.households > 0 {
