@@ -12,6 +12,7 @@ import (
 	"wangge/geo/coverage"
 	"wangge/internal/apperr"
 	"wangge/internal/store"
+	"wangge/internal/unit"
 )
 
 // Change is one grid before and after a write (nil Before: created; nil
@@ -45,9 +46,14 @@ type Summary struct {
 	Details              map[string]any
 }
 
-// ChangeSet is what a writer of grid geometry computed: the grids as they
-// are (read and locked in the same transaction) and as they shall be.
+// ChangeSet is what a writer of unit geometry computed: the units of one
+// level as they are (read and locked in the same transaction) and as they
+// shall be.
 type ChangeSet struct {
+	// Level of every unit in the set; 0 means grids (4). Buildings,
+	// households and incidents are re-assigned only when grids change: they
+	// point at grids.
+	Level   int
 	Action  string           // audit action of every change: grid.replace, layer.import…
 	Reason  string           // why (unit_versions and the audit log)
 	Actor   store.AuditEntry // who, from where: the template of the audit entries
@@ -64,8 +70,9 @@ type ChangeSet struct {
 	Delete []string
 	// MinPartArea (m²): smaller parts of a multi-part result are dropped.
 	MinPartArea float64
-	// AcceptGaps lets the PostGIS re-check pass gaps the writer reports
-	// itself (an adjust-mode edit with gaps=report).
+	// AcceptGaps lets the PostGIS re-check pass gaps: those the writer
+	// reports itself (an adjust-mode edit with gaps=report), or between
+	// units that need not fill their parent (estates).
 	AcceptGaps bool
 	// Allow reports whether the actor may change a grid; nil allows all.
 	Allow func(code string) bool
@@ -83,12 +90,14 @@ type Committed struct {
 // refuses, the editor's default sliver area.
 const RecheckMinArea = 1
 
-// Commit is the one write path of grid geometry, inside the caller's
-// (serializable) transaction: JIT off, the actor set for the unit_versions
-// trigger, grids created, updated and deleted, buildings (and so households)
-// and incidents re-assigned by location, one audit entry per changed grid,
-// and a PostGIS re-check (coverage_defects) of every community touched:
-// a defect naming a changed grid is ErrTopology and the caller's
+// Commit is the one write path of unit geometry (grids from the boundary
+// editor and the layer import; districts, streets, communities and estates
+// from the units import), inside the caller's (serializable) transaction:
+// JIT off, the actor set for the unit_versions trigger, units created,
+// updated and deleted, buildings (and so households) and incidents
+// re-assigned by location when grids change, one audit entry per changed
+// unit, and a PostGIS re-check (coverage_defects_near) of every parent
+// touched: a defect naming a changed unit is ErrTopology and the caller's
 // transaction must roll back.
 func Commit(ctx context.Context, st *store.Store, tx pgx.Tx, cs ChangeSet) (Committed, error) {
 	changed, next, err := diff(cs)
@@ -101,9 +110,10 @@ func Commit(ctx context.Context, st *store.Store, tx pgx.Tx, cs ChangeSet) (Comm
 		// found nothing to change) is still on the record.
 		return res, summarise(ctx, st, tx, cs, changed)
 	}
+	level := cs.level()
 	for _, ch := range changed {
 		if cs.Allow != nil && !cs.Allow(ch.Code) {
-			return Committed{}, apperr.New(apperr.ErrForbidden, "the change touches grid %s, outside your scope", ch.Code)
+			return Committed{}, apperr.New(apperr.ErrForbidden, "the change touches %s %s, outside your scope", unit.LevelName(level), ch.Code)
 		}
 	}
 	if err := st.DisableJIT(ctx, tx); err != nil {
@@ -119,11 +129,11 @@ func Commit(ctx context.Context, st *store.Store, tx pgx.Tx, cs ChangeSet) (Comm
 		g := next[ch.Code]
 		switch {
 		case ch.Before == nil:
-			if err := st.InsertGrid(ctx, tx, g); err != nil {
+			if err := st.InsertUnit(ctx, tx, level, g); err != nil {
 				return Committed{}, err
 			}
 		case ch.After != nil:
-			if err := st.UpdateGrid(ctx, tx, g); err != nil {
+			if err := st.UpdateUnit(ctx, tx, level, g); err != nil {
 				return Committed{}, err
 			}
 		}
@@ -139,20 +149,22 @@ func Commit(ctx context.Context, st *store.Store, tx pgx.Tx, cs ChangeSet) (Comm
 	}
 	for _, ch := range changed {
 		if ch.After == nil {
-			if err := st.DeleteGrid(ctx, tx, ch.Code); err != nil {
+			if err := st.DeleteUnit(ctx, tx, level, ch.Code); err != nil {
 				return Committed{}, err
 			}
 		}
 	}
-	if res.Moved, err = st.Reassign(ctx, tx, area, touched); err != nil {
-		return Committed{}, err
+	if level == unit.LevelGrid {
+		if res.Moved, err = st.Reassign(ctx, tx, area, touched); err != nil {
+			return Committed{}, err
+		}
 	}
 	for _, ch := range changed {
 		d := map[string]any{"change": ch}
 		for k, v := range cs.Details {
 			d[k] = v
 		}
-		if err := audit(ctx, st, tx, cs, "grid", ch.Code, d); err != nil {
+		if err := audit(ctx, st, tx, cs, unit.LevelName(level), ch.Code, d); err != nil {
 			return Committed{}, err
 		}
 	}
@@ -164,6 +176,13 @@ func Commit(ctx context.Context, st *store.Store, tx pgx.Tx, cs ChangeSet) (Comm
 		env = env.Union(g.Bound())
 	}
 	return res, recheck(ctx, st, tx, cs, communities, touched, env)
+}
+
+func (cs ChangeSet) level() int {
+	if cs.Level == 0 {
+		return unit.LevelGrid
+	}
+	return cs.Level
 }
 
 func summarise(ctx context.Context, st *store.Store, tx pgx.Tx, cs ChangeSet, changed []Change) error {
@@ -192,19 +211,19 @@ func diff(cs ChangeSet) ([]Change, map[string]store.Grid, error) {
 	var codes []string
 	for c, g := range cs.Next {
 		if slices.Contains(cs.Delete, c) {
-			return nil, nil, apperr.New(apperr.ErrInvalid, "grid %s is both kept and deleted", c)
+			return nil, nil, apperr.New(apperr.ErrInvalid, "%s %s is both kept and deleted", unit.LevelName(cs.level()), c)
 		}
 		g.Code = c
 		g.Geom = DropSmallParts(onGrid(g.Geom), cs.MinPartArea)
 		if len(g.Geom) == 0 {
-			return nil, nil, apperr.New(apperr.ErrTopology, "the change would leave grid %s with no area; delete or merge it instead", c)
+			return nil, nil, apperr.New(apperr.ErrTopology, "the change would leave %s %s with no area; delete or merge it instead", unit.LevelName(cs.level()), c)
 		}
 		next[c] = g
 		codes = append(codes, c)
 	}
 	for _, c := range cs.Delete {
 		if _, ok := cs.Current[c]; !ok {
-			return nil, nil, apperr.New(apperr.ErrNotFound, "grid %s to delete is not among the current grids", c)
+			return nil, nil, apperr.New(apperr.ErrNotFound, "%s %s to delete is not among the current ones", unit.LevelName(cs.level()), c)
 		}
 		codes = append(codes, c)
 	}
@@ -252,7 +271,7 @@ func onGrid(g orb.MultiPolygon) orb.MultiPolygon {
 	return r
 }
 
-// recheck runs PostGIS's coverage rules over each community touched, on its
+// recheck runs PostGIS's coverage rules over each parent touched, on its
 // grids within env (the box of every old and new shape: the write changed
 // nothing outside it; coverage_defects_near), and refuses defects that name
 // a changed grid (gaps too, unless accepted): the Go checks before the write

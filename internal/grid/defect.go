@@ -28,6 +28,9 @@ type Defect struct {
 	Message  string
 	Parent   string // the unit whose children overlap, leave a gap…; "" if not known
 	Level    string // level name of the units concerned; "" if not known
+	// Severity is said where a report mixes both: "error" refuses the
+	// file, "warning" does not; "" (not written) is an error.
+	Severity string
 }
 
 // FromCoverage turns geo/coverage defects of members (member i has code
@@ -56,7 +59,7 @@ func FromCoverage(ds []coverage.Defect, codes []string, features []int, parent s
 }
 
 // Feature is the defect as a GeoJSON Feature: properties kind, codes, size,
-// unit, message, and features, parent and level when known.
+// unit, message, and features, parent, level and severity when known.
 func (d Defect) Feature() *geojson.Feature {
 	g := d.Geom
 	if g == nil {
@@ -84,6 +87,9 @@ func (d Defect) Feature() *geojson.Feature {
 	}
 	if d.Level != "" {
 		f.Properties["level"] = d.Level
+	}
+	if d.Severity != "" {
+		f.Properties["severity"] = d.Severity
 	}
 	return f
 }

@@ -1,21 +1,25 @@
 package store
 
-// Grid rows of table units (level 4): what the boundary editor and the layer
-// import lock, read and write.
+// Rows of table units as geometry writers see them: what the boundary
+// editor, the layer import and the units import (through grid.Commit) lock,
+// read and write.
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/paulmach/orb"
 
 	"wangge/internal/apperr"
 	"wangge/internal/unit"
 )
 
-// Grid is one row of units as the boundary editor sees it: a grid, or the
-// community it belongs to (LockUnit).
+// Grid is one row of units as a geometry writer sees it: a grid, or a unit
+// of another level (LockUnit, LockUnits); the level is the caller's.
 type Grid struct {
 	Code, Parent, Name, Kind string
 	Version                  int
@@ -79,36 +83,58 @@ func (s *Store) GridsNear(ctx context.Context, q Querier, parent string, area or
 	return collectGrids(ctx, q, "grids near", siblingsNearSQL, parent, encodeWKB(area), margin)
 }
 
-// UpdateGrid replaces a grid's geometry, and its name and kind unless ""
-// (the triggers bump its version and keep the old row in unit_versions).
-func (s *Store) UpdateGrid(ctx context.Context, q Querier, g Grid) error {
+// UpdateUnit replaces the geometry of a unit of the given level, and its
+// name, kind and parent unless "".
+func (s *Store) UpdateUnit(ctx context.Context, q Querier, level int, g Grid) error {
 	_, err := q.Exec(ctx, `UPDATE units SET geom = ST_Multi(ST_GeomFromWKB($2, 4326)), name = coalesce(nullif($3, ''), name),
-        kind = coalesce(nullif($4, ''), kind), updated_by = NULL, reason = NULL WHERE code = $1 AND level = 4`,
-		g.Code, encodeWKB(g.Geom), g.Name, g.Kind)
+        kind = coalesce(nullif($4, ''), kind), parent_code = coalesce(nullif($5, ''), parent_code),
+        updated_by = NULL, reason = NULL WHERE code = $1 AND level = $6`,
+		g.Code, encodeWKB(g.Geom), g.Name, g.Kind, g.Parent, level)
 	if err != nil {
-		return fmt.Errorf("store: update %s: %w", g.Code, err)
+		return unitWriteError("update", g.Code, err)
 	}
 	return nil
 }
 
-// InsertGrid adds a grid under parent.
-func (s *Store) InsertGrid(ctx context.Context, q Querier, g Grid) error {
+// InsertUnit adds a unit of the given level under g.Parent ("" for a
+// district).
+func (s *Store) InsertUnit(ctx context.Context, q Querier, level int, g Grid) error {
 	_, err := q.Exec(ctx, `INSERT INTO units (code, parent_code, level, name, kind, region_code, geom)
-        VALUES ($1, $2, 4, $3, $4, left($1, 6), ST_Multi(ST_GeomFromWKB($5, 4326)))`,
-		g.Code, g.Parent, g.Name, g.Kind, encodeWKB(g.Geom))
+        VALUES ($1, nullif($2, ''), $3, $4, $5, left($1, 6), ST_Multi(ST_GeomFromWKB($6, 4326)))`,
+		g.Code, g.Parent, level, g.Name, g.Kind, encodeWKB(g.Geom))
 	if err != nil {
-		return fmt.Errorf("store: insert %s: %w", g.Code, err)
+		return unitWriteError("insert", g.Code, err)
 	}
 	return nil
 }
 
-// DeleteGrid removes a grid (its staff go with it; buildings and incidents
-// keep their rows and are re-assigned by location).
-func (s *Store) DeleteGrid(ctx context.Context, q Querier, code string) error {
-	if _, err := q.Exec(ctx, `DELETE FROM units WHERE code = $1 AND level = 4`, code); err != nil {
-		return fmt.Errorf("store: delete %s: %w", code, err)
+// DeleteUnit removes a unit of the given level (a grid's staff go with it;
+// buildings and incidents keep their rows and are re-assigned by location).
+func (s *Store) DeleteUnit(ctx context.Context, q Querier, level int, code string) error {
+	if _, err := q.Exec(ctx, `DELETE FROM units WHERE code = $1 AND level = $2`, code, level); err != nil {
+		return unitWriteError("delete", code, err)
 	}
 	return nil
+}
+
+// unitWriteError turns a refused constraint (a code taken at another level,
+// a parent that does not exist, a code that does not extend its parent's)
+// into ErrInvalid naming the unit.
+func unitWriteError(op, code string, err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && strings.HasPrefix(pgErr.Code, "23") {
+		return apperr.New(apperr.ErrInvalid, "unit %s: %s", code, pgErr.Message)
+	}
+	return fmt.Errorf("store: %s %s: %w", op, code, err)
+}
+
+const lockUnitsSQL = `
+SELECT ` + gridColumns + `
+FROM units WHERE code = ANY($1) AND level = $2 ORDER BY code FOR UPDATE`
+
+// LockUnits locks and returns those of codes that exist at level.
+func (s *Store) LockUnits(ctx context.Context, q Querier, level int, codes []string) ([]Grid, error) {
+	return collectGrids(ctx, q, "lock units", lockUnitsSQL, codes, level)
 }
 
 const lockGridsSQL = `

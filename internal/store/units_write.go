@@ -98,39 +98,6 @@ func scanUnitRef(r pgx.CollectableRow) (u UnitRef, err error) {
 	return u, r.Scan(&u.Code, &u.Parent, &u.Name, &u.Kind, &u.Level, multiPolygonCol{&u.Geom})
 }
 
-const upsertUnitSQL = `
-INSERT INTO units (code, parent_code, level, name, kind, region_code, geom)
-VALUES ($1, nullif($2, ''), $3, $4, $5, left($1, 6), ST_Multi(ST_GeomFromWKB($6, 4326)))
-ON CONFLICT (code) DO UPDATE SET parent_code = EXCLUDED.parent_code, name = EXCLUDED.name,
-    geom = EXCLUDED.geom, updated_by = NULL, reason = NULL
-WHERE units.level = EXCLUDED.level AND (units.parent_code IS DISTINCT FROM EXCLUDED.parent_code OR
-      units.name <> EXCLUDED.name OR NOT ST_Equals(units.geom, EXCLUDED.geom))
-RETURNING xmax = 0`
-
-// UpsertUnits inserts the units, or updates those whose code exists at the
-// same level (a new version in the unit history when anything differs).
-// Callers pass parents before children. It counts inserted and updated rows.
-func (s *Store) UpsertUnits(ctx context.Context, tx pgx.Tx, us []UnitRef) (inserted, updated int, err error) {
-	for _, u := range us {
-		var fresh bool
-		err := tx.QueryRow(ctx, upsertUnitSQL, u.Code, u.Parent, u.Level, u.Name, u.Kind, encodeWKB(u.Geom)).Scan(&fresh)
-		switch {
-		case errors.Is(err, pgx.ErrNoRows): // unchanged
-		case err != nil:
-			var pgErr *pgconn.PgError
-			if errors.As(err, &pgErr) && pgErr.Code[:2] == "23" {
-				return 0, 0, apperr.New(apperr.ErrInvalid, "unit %s: %s", u.Code, pgErr.Message)
-			}
-			return 0, 0, fmt.Errorf("store: upsert unit %s: %w", u.Code, err)
-		case fresh:
-			inserted++
-		default:
-			updated++
-		}
-	}
-	return inserted, updated, nil
-}
-
 // UnitAttrs is what a rename or re-kind changes.
 type UnitAttrs struct {
 	Name, Kind string // "" keeps the current value

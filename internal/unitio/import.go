@@ -17,6 +17,7 @@ import (
 	"wangge/geo/crs"
 	"wangge/internal/apperr"
 	"wangge/internal/boundary"
+	"wangge/internal/grid"
 	"wangge/internal/store"
 	"wangge/internal/unit"
 )
@@ -254,8 +255,12 @@ func Import(ctx context.Context, st *store.Store, data []byte, req Request) (Rep
 		if req.Source != "" && req.Source != crs.WGS84 {
 			mp = crs.MultiPolygonToWGS84(req.Source, mp)
 		}
-		mp = snap(mp)
 		mp, repeats := coverage.DropRepeats(mp)
+		if mp = grid.Round(mp); len(mp) == 0 {
+			r.badGeom = true
+			add(r, Defect{Kind: "invalid_geometry", Message: "no area is left on the 1e-7° grid wangge stores"})
+			continue
+		}
 		if repeats > 0 {
 			add(r, Defect{Kind: "repeated_vertex", Severity: "warning", Geometry: mp.Bound().Center(),
 				Message: fmt.Sprintf("%d repeated consecutive vertices (valid in OGC Simple Features and PostGIS) dropped", repeats)})
@@ -310,24 +315,25 @@ func Import(ctx context.Context, st *store.Store, data []byte, req Request) (Rep
 	if req.DryRun {
 		return rep, nil
 	}
-	load := make([]store.UnitRef, 0, len(rows))
+	byLevel := map[int][]*row{}
 	for _, r := range rows {
-		r.unit.Geom = r.geom
-		load = append(load, r.unit)
+		byLevel[r.unit.Level] = append(byLevel[r.unit.Level], r)
 	}
-	sort.SliceStable(load, func(i, j int) bool { return load[i].Level < load[j].Level })
 	err = st.Serializable(ctx, func(tx pgx.Tx) error {
-		if err := st.SetActor(ctx, tx, req.Audit.Username, req.Reason); err != nil {
-			return err
+		rep.Inserted, rep.Updated = 0, 0
+		// Parents before children: each level is one change set through
+		// the one write path of unit geometry, in this transaction.
+		for level := unit.LevelDistrict; level <= unit.LevelEstate; level++ {
+			if len(byLevel[level]) == 0 {
+				continue
+			}
+			if err := commitLevel(ctx, st, tx, level, byLevel[level], req, &rep); err != nil {
+				return err
+			}
 		}
-		ins, upd, err := st.UpsertUnits(ctx, tx, load)
-		if err != nil {
-			return err
-		}
-		rep.Inserted, rep.Updated = ins, upd
 		e := req.Audit
 		e.Action, e.ObjectType, e.Reason = "units.import", "unit", req.Reason
-		e.Details, _ = json.Marshal(map[string]any{"features": rep.Features, "levels": rep.Levels, "inserted": ins, "updated": upd})
+		e.Details, _ = json.Marshal(map[string]any{"features": rep.Features, "levels": rep.Levels, "inserted": rep.Inserted, "updated": rep.Updated})
 		return st.Audit(ctx, tx, e)
 	})
 	if err != nil {
@@ -335,6 +341,40 @@ func Import(ctx context.Context, st *store.Store, data []byte, req Request) (Rep
 	}
 	rep.Loaded = true
 	return rep, nil
+}
+
+// commitLevel writes the file's units of one level through grid.Commit:
+// the stored ones locked as they are, the file's as they shall be (none is
+// deleted). Estates need not fill their grid, so their gaps pass the
+// re-check; districts have no parent to check against.
+func commitLevel(ctx context.Context, st *store.Store, tx pgx.Tx, level int, rs []*row, req Request, rep *Report) error {
+	codes := make([]string, len(rs))
+	next := make(map[string]store.Grid, len(rs))
+	for i, r := range rs {
+		codes[i] = r.unit.Code
+		next[r.unit.Code] = store.Grid{Code: r.unit.Code, Parent: r.unit.Parent, Name: r.unit.Name, Kind: r.unit.Kind, Geom: r.geom}
+	}
+	locked, err := st.LockUnits(ctx, tx, level, codes)
+	if err != nil {
+		return err
+	}
+	current := make(map[string]store.Grid, len(locked))
+	for _, g := range locked {
+		current[g.Code] = g
+	}
+	res, err := grid.Commit(ctx, st, tx, grid.ChangeSet{Level: level, Action: "units.import", Reason: req.Reason,
+		Actor: req.Audit, Current: current, Next: next, AcceptGaps: level == unit.LevelEstate, Allow: req.Allow})
+	if err != nil {
+		return err
+	}
+	for _, ch := range res.Changed {
+		if ch.Before == nil {
+			rep.Inserted++
+		} else {
+			rep.Updated++
+		}
+	}
+	return nil
 }
 
 // checkPartitions validates every group of siblings with geo/coverage: the
@@ -459,18 +499,6 @@ func checkPartitions(ctx context.Context, st *store.Store, rows []*row, tol floa
 	return nil
 }
 
-// snap rounds coordinates to the 1e-7° grid wangge stores.
-func snap(mp orb.MultiPolygon) orb.MultiPolygon {
-	for _, p := range mp {
-		for _, r := range p {
-			for k, pt := range r {
-				r[k] = orb.Point{math.Round(pt[0]*1e7) / 1e7, math.Round(pt[1]*1e7) / 1e7}
-			}
-		}
-	}
-	return mp
-}
-
 func vertexCount(mp orb.MultiPolygon) int {
 	n := 0
 	for _, p := range mp {
@@ -481,19 +509,21 @@ func vertexCount(mp orb.MultiPolygon) int {
 	return n
 }
 
-// defectsGeoJSON renders the defects as features (those without a place as
-// empty geometry collections), so the list opens in QGIS as a layer.
+// defectsGeoJSON is the list in the one GeoJSON encoding of defects
+// (grid.Defect: codes, features, message; those without a place as empty
+// geometry collections), so the list opens in QGIS as a layer.
 func defectsGeoJSON(ds []Defect) *geojson.FeatureCollection {
-	fc := geojson.NewFeatureCollection()
-	for _, d := range ds {
-		g := d.Geometry
-		if g == nil {
-			g = orb.Collection{}
+	out := make([]grid.Defect, len(ds))
+	for i, d := range ds {
+		x := grid.Defect{Kind: coverage.Kind(d.Kind), Codes: d.Codes, Features: []int{}, Geom: d.Geometry,
+			Message: d.Message, Severity: d.Severity}
+		if x.Codes == nil && d.Code != "" {
+			x.Codes = []string{d.Code}
 		}
-		f := geojson.NewFeature(g)
-		f.Properties = geojson.Properties{"feature": d.Feature, "code": d.Code, "name": d.Name, "kind": d.Kind,
-			"severity": d.Severity, "message": d.Message, "codes": d.Codes}
-		fc.Append(f)
+		if d.Feature >= 0 {
+			x.Features = []int{d.Feature}
+		}
+		out[i] = x
 	}
-	return fc
+	return grid.FeatureCollection(out)
 }
