@@ -105,6 +105,42 @@ func (s *Server) importUnits(c echo.Context) error {
 	return c.JSON(http.StatusOK, rep)
 }
 
+// replaceUnitGeometry answers PUT /api/units/{code}/geometry {"geometry",
+// "name"?, "crs"?, "reason"?, "dry_run"?}: one unit's shape (an estate drawn
+// on the map) through the units import's checks and write path; the answer
+// is the import's report.
+func (s *Server) replaceUnitGeometry(c echo.Context) error {
+	code, err := codeParam(c)
+	if err != nil {
+		return err
+	}
+	if err := authorize(c, auth.EditBoundaries, code); err != nil {
+		return err
+	}
+	var in struct {
+		unitio.Shape
+		CRS    string `json:"crs"`
+		Reason string `json:"reason"`
+		DryRun bool   `json:"dry_run"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	req := unitio.Request{Reason: in.Reason, DryRun: in.DryRun, Audit: auditBase(c, "units.import", "unit", code)}
+	if in.CRS != "" {
+		if req.Source, err = crs.Parse(in.CRS); err != nil {
+			return apperr.New(apperr.ErrInvalid, "crs %q: want wgs84, cgcs2000, gcj02 or bd09", in.CRS)
+		}
+	}
+	p := principal(c)
+	req.Allow = func(code string) bool { return p.Can(auth.EditBoundaries, code) }
+	rep, err := unitio.Replace(c.Request().Context(), s.opt.Store, code, in.Shape, req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, rep)
+}
+
 // exportUnits answers GET /api/units/export?level=&parent=&format=geojson|shapefile.
 func (s *Server) exportUnits(c echo.Context) error {
 	level, err := unit.ParseLevel(c.QueryParam("level"))

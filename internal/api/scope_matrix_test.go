@@ -96,6 +96,7 @@ var scopeMatrix = []scopeRow{
 	{"POST /api/units/import", "/api/units/import", `{}`, "ooxxx", "ooxxx"},
 	{"GET /api/units/export", "/api/units/export?level=grid&parent={C}", "", "22222", "22222"},
 	{"PATCH /api/units/:code", "/api/units/{G}", `{"bogus":1}`, "ooxxx", "oxxxx"},
+	{"PUT /api/units/:code/geometry", "/api/units/{G}/geometry", `{"bogus":1}`, "ooxxx", "oxxxx"},
 	{"GET /api/units/:code/settings", "/api/units/{C}/settings", "", "22222", "22222"},
 	{"PUT /api/units/:code/settings", "/api/units/{C}/settings", `{"bogus":1}`, "ooxxx", "oxxxx"},
 	{"GET /api/units/:code/boards.pdf", "/api/units/{C}/boards.pdf", "", "22222", "22222"},

@@ -228,6 +228,7 @@ func (s *Server) routes() {
 	api.POST("/units/import", s.importUnits, s.mayEdit(auth.EditBoundaries)...)
 	api.GET("/units/export", s.exportUnits, s.may(auth.ReadMap)...)
 	api.PATCH("/units/:code", s.patchUnit, s.mayEdit(auth.EditBoundaries)...)
+	api.PUT("/units/:code/geometry", s.replaceUnitGeometry, s.mayEdit(auth.EditBoundaries)...)
 	api.GET("/units/:code/settings", s.unitSettings, s.may(auth.ReadMap)...)
 	api.PUT("/units/:code/settings", s.putUnitSettings, s.may(auth.EditBoundaries)...)
 	api.GET("/units/:code/boards.pdf", s.unitBoards, s.may(auth.ReadMap)...)

@@ -2,8 +2,11 @@ package unitio_test
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"testing"
 
+	"wangge/internal/apperr"
 	"wangge/internal/dbtest"
 	"wangge/internal/store"
 	"wangge/internal/unitio"
@@ -78,5 +81,37 @@ func TestImportWritesThroughCommit(t *testing.T) {
 	}
 	if n := count(t, st, `SELECT count(*) FROM audit_log WHERE action = 'units.import' AND object_type = 'estate'`); n != 2 {
 		t.Errorf("%d estate audit entries, want 2", n)
+	}
+
+	// An estate edited by hand: the same checks and write path.
+	shape := func(x0, y0, x1, y1 float64) unitio.Shape {
+		return unitio.Shape{Geometry: json.RawMessage(square(x0, y0, x1, y1))}
+	}
+	rep, err = unitio.Replace(ctx, st, "330106001001001001", shape(120.001, 30.001, 120.010, 30.005), unitio.Request{Reason: "扩建"})
+	if err != nil || rep.Updated != 1 {
+		t.Fatalf("estate grown: %+v %v, want 1 updated", rep, err)
+	}
+	versions := count(t, st, `SELECT count(*) FROM unit_versions`)
+	for what, sh := range map[string]unitio.Shape{
+		"overlapping its neighbour": shape(120.001, 30.001, 120.015, 30.005),
+		"reaching out of its grid":  shape(120.001, 29.999, 120.009, 30.005),
+		"not a polygon":             {Geometry: json.RawMessage(`{"type":"Point","coordinates":[120.005,30.003]}`)},
+	} {
+		_, err := unitio.Replace(ctx, st, "330106001001001001", sh, unitio.Request{})
+		if !errors.Is(err, apperr.ErrTopology) && !errors.Is(err, apperr.ErrInvalid) {
+			t.Errorf("estate %s: %v, want refused", what, err)
+		}
+		t.Logf("estate %s: %v", what, err)
+	}
+	if _, err := unitio.Replace(ctx, st, "330106001001001003", shape(120.001, 30.0055, 120.009, 30.0059), unitio.Request{}); err == nil {
+		t.Error("a new estate without a name: accepted")
+	}
+	if n := count(t, st, `SELECT count(*) FROM unit_versions`); n != versions {
+		t.Errorf("%d versions after refused edits, want %d", n, versions)
+	}
+	sh := shape(120.001, 30.0055, 120.009, 30.0059)
+	sh.Name = "北苑"
+	if rep, err = unitio.Replace(ctx, st, "330106001001001003", sh, unitio.Request{}); err != nil || rep.Inserted != 1 {
+		t.Fatalf("new estate drawn: %+v %v, want 1 inserted", rep, err)
 	}
 }
