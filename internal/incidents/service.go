@@ -21,6 +21,7 @@ import (
 	"wangge/internal/media"
 	"wangge/internal/store"
 	"wangge/internal/unit"
+	"wangge/internal/workcal"
 )
 
 // Service runs the workflow over the store. Now is the clock (tests pass a
@@ -176,11 +177,6 @@ func Visible(p auth.Principal, x store.Incident) bool {
 	return p.Can(auth.ReadIncidents, unitOf(x))
 }
 
-func (s *Service) calendar(ctx context.Context, q store.Querier, region string) (Calendar, error) {
-	days, err := s.Store.CalendarDays(ctx, q, region)
-	return Calendar{Days: days}, err
-}
-
 // Submit stores a report made by p (or, for Open311, by a client key). A
 // retry with the same id and body returns the stored case and created false;
 // the same id with another body (or another reporter) is a conflict.
@@ -253,7 +249,7 @@ func (s *Service) SubmitTx(ctx context.Context, tx pgx.Tx, p auth.Principal, r R
 		if p.Unit != "" && len(p.Unit) >= 6 && x.RegionCode != p.Unit[:6] {
 			return apperr.New(apperr.ErrForbidden, "the point lies in region %s, outside %s's region %s", x.RegionCode, p.Username, p.Unit[:6])
 		}
-		cal, err := s.calendar(ctx, tx, x.RegionCode)
+		cal, err := s.Store.WorkCalendar(ctx, tx, unitOf(x))
 		if err != nil {
 			return err
 		}
@@ -390,7 +386,7 @@ func (s *Service) move(ctx context.Context, tx pgx.Tx, p auth.Principal, id stri
 		case m.NeedHours && t.Hours == 0:
 			return apperr.New(apperr.ErrInvalid, "extended needs hours (working hours to add)")
 		}
-		cal, err := s.calendar(ctx, tx, x.RegionCode)
+		cal, err := s.Store.WorkCalendar(ctx, tx, unitOf(x))
 		if err != nil {
 			return err
 		}
@@ -548,7 +544,7 @@ func (s *Service) SweepBatches(ctx context.Context, asOf time.Time, batch int, a
 
 func (s *Service) sweep(ctx context.Context, asOf time.Time, batch int, afterBatch func(int) error) (int, error) {
 	total := 0
-	cals := map[string]Calendar{}
+	cals := map[string]workcal.Calendar{}
 	limits := map[string]time.Duration{}
 	// Each case moves at most three levels and is marked once at the top, so
 	// the passes are bounded by the cases due; the cap guards against a bug.
@@ -561,12 +557,12 @@ func (s *Service) sweep(ctx context.Context, asOf time.Time, batch int, afterBat
 			}
 			n = len(due)
 			for _, d := range due {
-				cal, ok := cals[d.Region]
+				cal, ok := cals[d.Unit]
 				if !ok {
-					if cal, err = s.calendar(ctx, tx, d.Region); err != nil {
+					if cal, err = s.Store.WorkCalendar(ctx, tx, d.Unit); err != nil {
 						return err
 					}
-					cals[d.Region] = cal
+					cals[d.Unit] = cal
 				}
 				limit, ok := limits[d.Category]
 				if !ok {
@@ -601,7 +597,7 @@ func (s *Service) sweep(ctx context.Context, asOf time.Time, batch int, afterBat
 	return total, fmt.Errorf("incidents: sweep as of %s did not finish", asOf)
 }
 
-func (s *Service) escalateDue(ctx context.Context, tx pgx.Tx, d store.DueIncident, cal Calendar, limit time.Duration, asOf time.Time) error {
+func (s *Service) escalateDue(ctx context.Context, tx pgx.Tx, d store.DueIncident, cal workcal.Calendar, limit time.Duration, asOf time.Time) error {
 	x, err := s.Store.IncidentBySeq(ctx, tx, d.Seq)
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package incidents_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -19,6 +20,7 @@ import (
 	"wangge/internal/demo"
 	"wangge/internal/incidents"
 	"wangge/internal/store"
+	"wangge/internal/workcal"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -377,13 +379,13 @@ func TestSweepEscalatesOverdueOnTheCalendar(t *testing.T) {
 		t.Errorf("parked case escalated: level %d overdue %v", p.Level, p.Overdue)
 	}
 	// Resumed a month later, it keeps the working time it had left.
-	left := incidents.Calendar{Days: map[string]bool{"2026-10-10": true, "2026-10-12": false}}.Between(*p.PausedAt, *p.DueAt)
+	left := workcal.Calendar{Days: map[string]bool{"2026-10-10": true, "2026-10-12": false}}.Between(*p.PausedAt, *p.DueAt)
 	w.now = wantDue.AddDate(0, 1, 0)
 	r := mustMove(t, w, w.centre, parked.ID, incidents.Accepted, incidents.Transition{})
 	if r.PausedAt != nil || !r.DueAt.After(w.now) {
 		t.Fatalf("resumed: paused %v due %v", r.PausedAt, r.DueAt)
 	}
-	if got := (incidents.Calendar{}).Between(w.now, *r.DueAt); got != left {
+	if got := (workcal.Calendar{}).Between(w.now, *r.DueAt); got != left {
 		t.Errorf("resumed with %s left, had %s", got, left)
 	}
 }
@@ -452,5 +454,27 @@ func TestSweepSurvivesRestartAndRaces(t *testing.T) {
 	// A fresh sweep as of the same T after all that: nothing to do.
 	if k, _ := w.svc.Sweep(ctx, asOf); k != 0 {
 		t.Errorf("re-sweep changed %d", k)
+	}
+}
+
+// A case's deadline runs on its grid's calendar, set in the settings of a
+// unit above it (inherited): the street closes on Monday 12 October; hours
+// running backwards are refused.
+func TestDeadlineOnTheUnitsOwnCalendar(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	cal := json.RawMessage(`{"week":[1,2,3,4,5],"hours":[["09:00","12:00"],["13:30","18:30"]],"closed":["2026-10-12"]}`)
+	if err := w.st.PutSettings(ctx, w.pool, w.street, store.Settings{Calendar: cal}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	// Reported Friday 16:00, 8 working hours: 2.5 h on Friday, Monday closed,
+	// Tuesday 09:00–12:00 and 13:30–16:00.
+	x := w.report(t, w.worker, "sanitation.litter")
+	if want := time.Date(2026, 10, 13, 16, 0, 0, 0, incidents.CST); !x.DueAt.Equal(want) {
+		t.Errorf("due %s, want %s (Monday closed by the street)", x.DueAt.In(incidents.CST), want)
+	}
+	bad := json.RawMessage(`{"hours":[["18:00","09:00"]]}`)
+	if err := w.st.PutSettings(ctx, w.pool, w.street, store.Settings{Calendar: bad}, "test"); !errors.Is(err, apperr.ErrInvalid) {
+		t.Errorf("hours running backwards: %v, want ErrInvalid", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"wangge/internal/apperr"
+	"wangge/internal/workcal"
 )
 
 // States of a case.
@@ -277,3 +278,7 @@ func decideApproval(c Case, a Actor, to string) (Move, error) {
 	m.State, m.Resume = Verified, true
 	return m, nil
 }
+
+// CST is the working calendar's zone (workcal.CST), in which case times are
+// shown.
+var CST = workcal.CST

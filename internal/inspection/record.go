@@ -181,15 +181,14 @@ func (s *Service) replay(ctx context.Context, tx pgx.Tx, p auth.Principal, old s
 }
 
 // rectify opens a hazard for each failed item (unless one is open already)
-// with its deadline in working days on the region's calendar, and closes the
+// with its deadline in working days on the grid's calendar, and closes the
 // open hazards of each passed item.
 func (s *Service) rectify(ctx context.Context, tx pgx.Tx, place store.Place, tpl store.InspectionTemplate, x store.Inspection, deadlines map[string]time.Time) (Recorded, error) {
 	out := Recorded{Inspection: x, Opened: []store.Hazard{}, Closed: []int64{}}
-	days, err := s.Store.CalendarDays(ctx, tx, place.RegionCode)
+	cal, err := s.Store.WorkCalendar(ctx, tx, place.GridCode)
 	if err != nil {
 		return out, err
 	}
-	cal := incidents.Calendar{Days: days}
 	staff, err := s.Store.PlaceResponsible(ctx, tx, place.ID)
 	if err != nil {
 		return out, err

@@ -90,19 +90,11 @@ func (s *Store) AssessmentInputs(ctx context.Context, unit string, month, asOf t
 		ids[i] = w.ID
 	}
 
-	days, err := s.CalendarDays(ctx, q, unit[:6])
+	cal, err := s.WorkCalendar(ctx, q, unit)
 	if err != nil {
 		return fail("calendar", err)
 	}
-	for d := start; d.Before(end); d = d.AddDate(0, 0, 1) {
-		if w, ok := days[d.Format(time.DateOnly)]; ok {
-			if w {
-				in.WorkDays++
-			}
-		} else if d.Weekday() != time.Saturday && d.Weekday() != time.Sunday {
-			in.WorkDays++
-		}
-	}
+	in.WorkDays = cal.WorkDays(start, end)
 
 	rows, err = q.Query(ctx, assessPatrolSQL, ids, d0, d1)
 	if err != nil {

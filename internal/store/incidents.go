@@ -324,6 +324,7 @@ type DueIncident struct {
 	Seq         int64
 	ClientID    string
 	Region      string
+	Unit        string // its grid, else its community, else its district: whose calendar counts
 	Category    string
 	Level       int
 	State       string
@@ -333,7 +334,8 @@ type DueIncident struct {
 }
 
 const dueIncidentsSQL = `
-SELECT i.id, coalesce(i.client_id::text, ''), i.region_code, i.category, i.level, i.status, i.version, i.due_at, i.escalations
+SELECT i.id, coalesce(i.client_id::text, ''), i.region_code, coalesce(i.grid_code, i.community_code, i.region_code || '000000'),
+       i.category, i.level, i.status, i.version, i.due_at, i.escalations
 FROM incidents i
 WHERE i.due_at <= $1 AND i.status IN ('reported', 'accepted', 'dispatched', 'handled', 'verified') AND i.paused_at IS NULL
   AND (i.level > 1 OR NOT i.overdue)

@@ -11,6 +11,7 @@ import (
 
 	"wangge/internal/apperr"
 	"wangge/internal/unit"
+	"wangge/internal/workcal"
 )
 
 // Settings are a unit's own settings; nil fields inherit.
@@ -56,16 +57,19 @@ SELECT count(*),
     coalesce((array_agg(s.patrol_hours_week ORDER BY depth) FILTER (WHERE s.patrol_hours_week IS NOT NULL))[1], 20)::float8,
     coalesce((array_agg(s.staff_min_age ORDER BY depth) FILTER (WHERE s.staff_min_age IS NOT NULL))[1], 18),
     coalesce((array_agg(s.staff_max_age ORDER BY depth) FILTER (WHERE s.staff_max_age IS NOT NULL))[1], 55),
-    coalesce((array_agg(s.calendar ORDER BY depth) FILTER (WHERE s.calendar IS NOT NULL))[1],
-             '{"workdays":[1,2,3,4,5],"start":"08:30","end":"17:30","holidays":[]}'::jsonb),
+    coalesce((array_agg(s.calendar ORDER BY depth) FILTER (WHERE s.calendar IS NOT NULL))[1], $2::jsonb),
     coalesce((array_agg(s.supervision_phone ORDER BY depth) FILTER (WHERE s.supervision_phone IS NOT NULL))[1], '')
 FROM up LEFT JOIN unit_settings s USING (code)`
 
 // EffectiveSettings resolves the settings of unit code through its chain.
 func (s *Store) EffectiveSettings(ctx context.Context, code string) (Effective, error) {
+	return s.effectiveSettings(ctx, s.pool, code)
+}
+
+func (s *Store) effectiveSettings(ctx context.Context, q Querier, code string) (Effective, error) {
 	var e Effective
 	var n int
-	err := s.pool.QueryRow(ctx, effectiveSQL, code).Scan(&n, &e.HouseholdsMin, &e.HouseholdsMax, &e.PeopleMin, &e.PeopleMax,
+	err := q.QueryRow(ctx, effectiveSQL, code, workcal.DefaultSettings).Scan(&n, &e.HouseholdsMin, &e.HouseholdsMax, &e.PeopleMin, &e.PeopleMax,
 		&e.PatrolHoursWeek, &e.StaffMinAge, &e.StaffMaxAge, &e.Calendar, &e.SupervisionPhone)
 	if err != nil {
 		return e, fmt.Errorf("store: settings of %s: %w", code, err)
@@ -94,6 +98,9 @@ func (s *Store) OwnSettings(ctx context.Context, code string) (Settings, error) 
 func (s *Store) PutSettings(ctx context.Context, q Querier, code string, o Settings, by string) error {
 	var cal any
 	if len(o.Calendar) > 0 && string(o.Calendar) != "null" {
+		if _, err := workcal.Parse(o.Calendar, nil); err != nil {
+			return apperr.New(apperr.ErrInvalid, "%v", err)
+		}
 		cal = string(o.Calendar)
 	}
 	_, err := q.Exec(ctx, `INSERT INTO unit_settings (code, households_min, households_max, people_min, people_max,

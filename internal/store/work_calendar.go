@@ -6,7 +6,31 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"wangge/internal/workcal"
 )
+
+// WorkCalendar is the working calendar of unit code: its region's holidays
+// and 调休 workdays, under the week, hours and own days of the nearest
+// unit up its chain that sets a calendar (workcal.Parse).
+func (s *Store) WorkCalendar(ctx context.Context, q Querier, code string) (workcal.Calendar, error) {
+	if q == nil {
+		q = s.pool
+	}
+	days, err := s.CalendarDays(ctx, q, code[:min(6, len(code))])
+	if err != nil {
+		return workcal.Calendar{}, err
+	}
+	e, err := s.effectiveSettings(ctx, q, code)
+	if err != nil {
+		return workcal.Calendar{}, err
+	}
+	cal, err := workcal.Parse(e.Calendar, days)
+	if err != nil {
+		return workcal.Calendar{}, fmt.Errorf("store: calendar of %s: %w", code, err)
+	}
+	return cal, nil
+}
 
 // CalendarDays returns the exceptions of a region's working calendar (the
 // '000000' defaults, overridden by the region's own rows) as day → workday.

@@ -1,4 +1,4 @@
-package incidents
+package workcal
 
 import (
 	"testing"
@@ -57,5 +57,41 @@ func TestCalendarBoundsLongLimits(t *testing.T) {
 	}
 	if _, err := allOff.Add(cst("2026-01-01 09:00"), time.Hour); err == nil {
 		t.Fatal("a calendar without working days gave a deadline")
+	}
+}
+
+// A unit's settings: its week and hours replace the defaults, its own days
+// override its region's, and bad settings are refused with the reason.
+func TestParseSettings(t *testing.T) {
+	region := map[string]bool{"2026-10-01": false}
+	c, err := Parse([]byte(`{"week":[1,2,3,4,5,6],"hours":[["08:00","12:00"],["14:00","18:00"]],"closed":["2026-10-07"],"open":["2026-10-01"]}`), region)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Friday 17:00 + 3h: an hour on Friday, Saturday works from 08:00.
+	if got, _ := c.Add(cst("2026-10-09 17:00"), 3*time.Hour); !got.Equal(cst("2026-10-10 10:00")) {
+		t.Errorf("six-day week: %s, want Saturday 10:00", got.In(CST))
+	}
+	if !c.Workday(cst("2026-10-01 10:00")) || c.Workday(cst("2026-10-07 10:00")) {
+		t.Error("the unit's own open and closed days do not override its region's")
+	}
+	if n := c.WorkDays(cst("2026-10-01 00:00"), cst("2026-11-01 00:00")); n != 26 {
+		t.Errorf("October: %d working days, want 26 (27 Monday–Saturday, 7 October closed)", n)
+	}
+	def, err := Parse(nil, nil)
+	if err != nil || def.WorkDays(cst("2026-10-01 00:00"), cst("2026-11-01 00:00")) != 22 {
+		t.Errorf("default calendar: %v, want 22 working days in October", err)
+	}
+	if got, _ := def.Add(cst("2026-10-12 11:00"), 2*time.Hour); !got.Equal(cst("2026-10-12 14:30")) {
+		t.Errorf("default hours: %s, want 14:30 (the lunch break is not working time)", got.In(CST))
+	}
+	for _, bad := range []string{
+		`{"week":[0]}`, `{"week":[1,1]}`, `{"week":[]}`, `{"hours":[["12:00","09:00"]]}`,
+		`{"hours":[["09:00","12:00"],["11:00","13:00"]]}`, `{"hours":[["9am","12:00"]]}`, `{"hours":[]}`,
+		`{"closed":["2026-13-01"]}`, `{"week":"weekdays"}`, `[1]`,
+	} {
+		if _, err := Parse([]byte(bad), nil); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
 	}
 }
