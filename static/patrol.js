@@ -186,8 +186,15 @@ function renderSummary() {
 
 function workerLine() { return summary?.workers.find((w) => w.worker === /** @type {HTMLSelectElement} */ (document.getElementById('pt-worker')).value); }
 
+// Generations of the day and layer loads: an answer to an earlier choice of
+// worker or day (the summary loads the first worker while the leader picks
+// another) arriving late must not replace the later one's.
+let dayLoads = 0;
+let layerLoads = 0;
+
 async function loadWorkerDay() {
   pausePlay();
+  const seq = ++dayLoads;
   const worker = /** @type {HTMLSelectElement} */ (document.getElementById('pt-worker')).value;
   const date = /** @type {HTMLInputElement} */ (document.getElementById('pt-date')).value;
   const src = (id) => state.map.getSource(id);
@@ -200,6 +207,7 @@ async function loadWorkerDay() {
   const q = `worker=${encodeURIComponent(worker)}&from=${date}&to=${date}`;
   const [tracks, days, pb] = await Promise.all([get(`/api/patrol/tracks?${q}`), get(`/api/patrol/days?${q}`),
     get(`/api/patrol/playback?worker=${encodeURIComponent(worker)}&date=${date}`)]);
+  if (seq !== dayLoads) return;
   src('pt-track').setData(tracks);
   src('pt-head').setData(empty());
   play = { fixes: pb.fixes.map((f) => ({ t: Date.parse(f.t), c: [f.lon, f.lat] })), i: 0, simT: 0, speed: Number(/** @type {HTMLSelectElement} */ (document.getElementById('pt-speed')).value), running: false, raf: 0 };
@@ -218,6 +226,7 @@ async function loadWorkerDay() {
 }
 
 async function loadLayers() {
+  const seq = ++layerLoads;
   const w = workerLine();
   const date = /** @type {HTMLInputElement} */ (document.getElementById('pt-date')).value;
   const radius = /** @type {HTMLInputElement} */ (document.getElementById('pt-radius')).value;
@@ -229,6 +238,7 @@ async function loadLayers() {
     on('visits') && q ? get(`/api/patrol/visits?${q}`) : null,
     on('blind') && grid ? get(`/api/patrol/blind-spots?grid=${grid}`) : null,
     on('blind') && grid ? get(`/api/cameras?unit=${grid}`) : null]);
+  if (seq !== layerLoads) return;
   state.map.getSource('pt-gaps').setData(gaps || empty());
   state.map.getSource('pt-visits').setData(visits || empty());
   state.map.getSource('pt-blind').setData(blind || empty());
@@ -238,6 +248,7 @@ async function loadLayers() {
   await refreshAllTracks();
   state.map.setLayoutProperty('pt-all', 'visibility', on('all') ? 'visible' : 'none');
   await loadPositions();
+  if (seq !== layerLoads) return;
   document.getElementById('pt-legend').dataset.gapArea = gaps ? String(Math.round(gaps.summary.gap_area_m2)) : '';
   renderLegend(gaps);
 }
