@@ -80,12 +80,16 @@ async function loadStats(unit) {
 function statsTable() {
   if (!stats) return h('p', { class: 'muted' }, t('mapfront_stats_forbidden'));
   const n = (c, k) => (c.counts[k] ?? 0).toLocaleString('en');
+  // The kept counts of field work: open cases and hazards, and this China-time month's visits.
+  const month = `visits_${new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 7)}`;
+  const work = [['incidents_open', 'stats_cases_open'], ['hazards_open', 'stats_hazards_open'], [month, 'stats_visits_month']];
   const u = stats.unit;
-  const head = h('tr', {}, h('th', {}, ''), h('th', {}, t('households')), h('th', {}, t('population')));
-  const total = h('tr', { class: 'dp-total' }, h('th', {}, u.name), h('td', { id: 'dp-households' }, n(u, 'households')), h('td', { id: 'dp-people' }, n(u, 'people')));
+  const head = h('tr', {}, h('th', {}, ''), h('th', {}, t('households')), h('th', {}, t('population')), ...work.map(([, label]) => h('th', {}, t(label))));
+  const total = h('tr', { class: 'dp-total' }, h('th', {}, u.name), h('td', { id: 'dp-households' }, n(u, 'households')), h('td', { id: 'dp-people' }, n(u, 'people')),
+    ...work.map(([key]) => h('td', { 'data-key': key.startsWith('visits_') ? 'visits_month' : key }, n(u, key))));
   const rows = stats.children.map((c) => h('tr', { 'data-code': c.code },
     h('td', {}, c.level < 4 ? h('a', { href: '#', 'data-unit': c.code, onclick: (e) => { e.preventDefault(); trail.push(u.code); loadStats(c.code).catch(showError); } }, c.name) : c.name),
-    h('td', {}, n(c, 'households')), h('td', {}, n(c, 'people'))));
+    h('td', {}, n(c, 'households')), h('td', {}, n(c, 'people')), ...work.map(([key]) => h('td', {}, n(c, key)))));
   const up = trail.length ? h('button', { id: 'dp-up', onclick: () => loadStats(trail.pop()).catch(showError) }, t('level_up')) : '';
   return h('div', { id: 'dp-level', 'data-unit': u.code, 'data-level': u.level }, up,
     h('table', {}, head, total, ...rows), u.level <= 3 ? workReportBox(u.code) : '');

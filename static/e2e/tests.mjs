@@ -218,6 +218,10 @@ export const tests = [
       await page.waitForSelector('#dp-level[data-level="1"] #dp-households');
       const [[n]] = sql(server.dsn, 'SELECT count(*) FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_code IS NOT NULL');
       assert((await page.textContent('#dp-households')).replace(/,/g, '') === n, `households ${await page.textContent('#dp-households')}, database ${n}`);
+      const [[open]] = sql(server.dsn, "SELECT count(*) FROM incidents WHERE status NOT IN ('closed', 'invalid') AND coalesce(grid_code, community_code) IS NOT NULL");
+      assert(open !== '0', 'the demo has no open case');
+      const shownOpen = (await page.textContent('#dp-level .dp-total td[data-key=incidents_open]')).replace(/,/g, '');
+      assert(shownOpen === open, `open cases ${shownOpen}, database ${open}`);
       const streets = sql(server.dsn, 'SELECT count(*) FROM units WHERE level = 2')[0][0];
       assert(String(await page.locator('#dp-level tr[data-code]').count()) === streets, `district rows ${await page.locator('#dp-level tr[data-code]').count()}, streets ${streets}`);
       const street = await page.getAttribute('#dp-level a[data-unit]', 'data-unit');
