@@ -15,6 +15,7 @@ import (
 	"wangge/internal/staff"
 	"wangge/internal/store"
 	"wangge/internal/unitio"
+	"wangge/internal/workcal"
 )
 
 // importUnitsCmd runs `wangge import units FILE [--map SOURCE=FIELD ...]
@@ -111,7 +112,7 @@ func staffCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer pool.Close()
 	svc := staff.New(store.New(pool))
-	day := time.Now().In(time.FixedZone("CST", 8*3600))
+	day := time.Now().In(workcal.CST)
 	day = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
 	if *dayFlag != "" {
 		if day, err = time.Parse("2006-01-02", *dayFlag); err != nil {

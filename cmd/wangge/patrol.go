@@ -12,6 +12,7 @@ import (
 	"wangge/geo/crs"
 	"wangge/internal/ingest"
 	"wangge/internal/store"
+	"wangge/internal/workcal"
 )
 
 // importTracksCmd runs `wangge import tracks FILE… --worker NAME [--crs S]`:
@@ -112,7 +113,7 @@ func patrolCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		asOf = t
 	}
-	cst := time.FixedZone("CST", 8*3600)
+	cst := workcal.CST
 	var from, to time.Time
 	if markFrom != "" || markTo != "" {
 		var err1, err2 error

@@ -15,6 +15,7 @@ import (
 	"wangge/internal/assessment/service"
 	"wangge/internal/auth"
 	"wangge/internal/store"
+	"wangge/internal/workcal"
 )
 
 // assessmentRoutes: grid worker assessment (网格员效能评价, issue 18).
@@ -110,7 +111,7 @@ func (s *Server) assessmentYear(c echo.Context) error {
 	}
 	svc := s.assessmentService()
 	year, err := strconv.Atoi(c.QueryParam("year"))
-	if err != nil || year < 2000 || year > svc.Now().In(service.CST).Year() {
+	if err != nil || year < 2000 || year > svc.Now().In(workcal.CST).Year() {
 		return apperr.New(apperr.ErrInvalid, "year %q: want a year from 2000 to this one", c.QueryParam("year"))
 	}
 	y, err := svc.Year(c.Request().Context(), unit, year)

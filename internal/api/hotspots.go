@@ -15,6 +15,7 @@ import (
 	"wangge/internal/hotspots"
 	"wangge/internal/printable"
 	"wangge/internal/unit"
+	"wangge/internal/workcal"
 )
 
 // hotspotRoutes: hotspot maps of incidents (issue #17), as GeoJSON and tiles.
@@ -97,7 +98,7 @@ func (s *Server) hotspotReport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	name := fmt.Sprintf("hotspots-%s-%s.%s", q.Parent, q.To.In(cstZone).Format("20060102"), ext)
+	name := fmt.Sprintf("hotspots-%s-%s.%s", q.Parent, q.To.In(workcal.CST).Format("20060102"), ext)
 	c.Response().Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	c.Response().Header().Set("Cache-Control", "private, no-cache")
 	return c.Blob(http.StatusOK, typ, b.Bytes())

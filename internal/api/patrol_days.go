@@ -12,12 +12,11 @@ import (
 	"wangge/internal/auth"
 	"wangge/internal/store"
 	unitcode "wangge/internal/unit"
+	"wangge/internal/workcal"
 )
 
 // maxPatrolRange bounds a query's days: a quarter at most.
 const maxPatrolRange = 92
-
-var cstZone = time.FixedZone("CST", 8*3600)
 
 // patrolPeriod reads from/to (China dates, inclusive; to defaults to from).
 func patrolPeriod(c echo.Context) (string, string, error) {
@@ -203,8 +202,8 @@ func (s *Server) patrolSweep(c echo.Context) error {
 	}
 	marked := 0
 	if in.MarkFrom != "" || in.MarkTo != "" {
-		from, err1 := time.ParseInLocation(time.DateOnly, in.MarkFrom, cstZone)
-		to, err2 := time.ParseInLocation(time.DateOnly, in.MarkTo, cstZone)
+		from, err1 := time.ParseInLocation(time.DateOnly, in.MarkFrom, workcal.CST)
+		to, err2 := time.ParseInLocation(time.DateOnly, in.MarkTo, workcal.CST)
 		if err1 != nil || err2 != nil || to.Before(from) || to.Sub(from) > maxPatrolRange*24*time.Hour {
 			return apperr.New(apperr.ErrInvalid, "mark_from/mark_to: want two dates YYYY-MM-DD, at most %d days apart", maxPatrolRange)
 		}
@@ -258,7 +257,7 @@ func (s *Server) patrolSummary(c echo.Context) error {
 	}
 	date := c.QueryParam("date")
 	if date == "" {
-		date = time.Now().In(cstZone).Format(time.DateOnly)
+		date = time.Now().In(workcal.CST).Format(time.DateOnly)
 	} else if _, err := time.Parse(time.DateOnly, date); err != nil {
 		return apperr.New(apperr.ErrInvalid, "date %q: want YYYY-MM-DD", date)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"wangge/internal/workcal"
 )
 
 // assessment records what supervisors would have noted in the last full
@@ -12,7 +14,7 @@ import (
 // checks per worker (some unanswered) and a few missed dispatch calls.
 func (l *loader) assessment(ctx context.Context, grids []*grid) error {
 	y, m, _ := l.opt.Today.Date()
-	month := time.Date(y, m, 1, 0, 0, 0, 0, cst).AddDate(0, -1, 0)
+	month := time.Date(y, m, 1, 0, 0, 0, 0, workcal.CST).AddDate(0, -1, 0)
 	streets := map[string]bool{}
 	var sUnits []string
 	for _, g := range grids {

@@ -17,6 +17,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
+
+	"wangge/internal/workcal"
 )
 
 // Options shape the district.
@@ -40,9 +42,6 @@ type Summary struct {
 	Elapsed                                  time.Duration
 }
 
-// China Standard Time: the demo's days are local days.
-var cst = time.FixedZone("CST", 8*3600)
-
 func (o *Options) defaults() {
 	if o.Grids <= 0 {
 		o.Grids = 72
@@ -62,8 +61,8 @@ func (o *Options) defaults() {
 	if o.Today.IsZero() {
 		o.Today = time.Now()
 	}
-	y, m, d := o.Today.In(cst).Date()
-	o.Today = time.Date(y, m, d, 0, 0, 0, 0, cst)
+	y, m, d := o.Today.In(workcal.CST).Date()
+	o.Today = time.Date(y, m, d, 0, 0, 0, 0, workcal.CST)
 	if o.Log == nil {
 		o.Log = func(string, ...any) {}
 	}

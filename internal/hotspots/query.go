@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"wangge/internal/apperr"
+	"wangge/internal/workcal"
 )
 
 // Limits of a query.
@@ -127,7 +128,5 @@ func parseTime(s string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
 	}
-	return time.ParseInLocation(time.DateOnly, s, cst)
+	return time.ParseInLocation(time.DateOnly, s, workcal.CST)
 }
-
-var cst = time.FixedZone("CST", 8*3600)

@@ -9,6 +9,7 @@ import (
 
 	"wangge/internal/apperr"
 	"wangge/internal/printable"
+	"wangge/internal/workcal"
 )
 
 // typeNames are the handling types as the report prints them.
@@ -56,7 +57,7 @@ func (s *Service) Report(ctx context.Context, q Query, now time.Time) (printable
 	}
 	const tf = "2006-01-02 15:04"
 	rep := printable.HotspotReport{UnitCode: q.Parent, UnitName: u.Name, Outline: u.Geom,
-		Window:   q.From.In(cst).Format(tf) + " – " + q.To.In(cst).Format(tf) + " (北京时间 China time)",
+		Window:   q.From.In(workcal.CST).Format(tf) + " – " + q.To.In(workcal.CST).Format(tf) + " (北京时间 China time)",
 		Category: category, Type: typeNames[q.Type], Bins: bins, Value: value, Total: r.Total, Insufficient: r.Insufficient,
 		Statistic: "Getis-Ord Gi*（二值权重，含自身 binary weights, self included），双侧正态 p，Benjamini–Hochberg FDR；邻域 weights: " + r.Neighbours,
 		Printed:   now}

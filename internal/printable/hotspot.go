@@ -9,6 +9,8 @@ import (
 
 	"codeberg.org/go-pdf/fpdf"
 	"github.com/paulmach/orb"
+
+	"wangge/internal/workcal"
 )
 
 // HotspotClass is one Gi* class (or emerging trend) as the report and the
@@ -248,14 +250,12 @@ func HotspotPDF(w io.Writer, r HotspotReport) error {
 	}
 	pdf.SetFont(fontName, "", 7)
 	pdf.SetTextColor(110, 110, 110)
-	pdf.Text(pw-m-50, ph-m+4, "打印 Printed "+r.Printed.In(cst).Format("2006-01-02 15:04"))
+	pdf.Text(pw-m-50, ph-m+4, "打印 Printed "+r.Printed.In(workcal.CST).Format("2006-01-02 15:04"))
 	if err := pdf.Error(); err != nil {
 		return fmt.Errorf("printable: hotspot report: %w", err)
 	}
 	return pdf.Output(w)
 }
-
-var cst = time.FixedZone("CST", 8*3600)
 
 // mapBound is the unit's bound (the cells' when the unit has no outline).
 func (r HotspotReport) mapBound() orb.Bound {

@@ -16,6 +16,8 @@ import (
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/fixed"
 	"golang.org/x/image/vector"
+
+	"wangge/internal/workcal"
 )
 
 // The PNG's layout: a title band, the map on the left, the key on the right.
@@ -214,6 +216,6 @@ func hotspotPNGText(img *image.RGBA, r HotspotReport) error {
 		text(small, color.RGBA{180, 30, 40, 255}, pngKeyX, y+17, "不作显著性判断 No significance claimed")
 		y += pngKeyHeight
 	}
-	text(small, color.Gray{110}, pngKeyX, pngH-24, "打印 Printed "+r.Printed.In(cst).Format("2006-01-02 15:04"))
+	text(small, color.Gray{110}, pngKeyX, pngH-24, "打印 Printed "+r.Printed.In(workcal.CST).Format("2006-01-02 15:04"))
 	return nil
 }

@@ -28,6 +28,7 @@ import (
 	"wangge/internal/auth"
 	"wangge/internal/store"
 	"wangge/internal/unit"
+	"wangge/internal/workcal"
 )
 
 // Roles at each level: grid and estate staff (网格长, 专职/兼职网格员, 信息员,
@@ -57,10 +58,8 @@ type Service struct {
 // New returns the service.
 func New(st *store.Store) *Service { return &Service{st: st, Now: time.Now} }
 
-var cst = time.FixedZone("CST", 8*3600)
-
 func (s *Service) today() time.Time {
-	t := s.Now().In(cst)
+	t := s.Now().In(workcal.CST)
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }
 

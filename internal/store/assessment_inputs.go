@@ -11,6 +11,7 @@ import (
 	"wangge/internal/assessment"
 	"wangge/internal/auth"
 	unitcode "wangge/internal/unit"
+	"wangge/internal/workcal"
 )
 
 // The grid workers of a unit in a month: those on a grid's card with an
@@ -66,7 +67,7 @@ WHERE c.user_id = ANY($1) AND c.checked_at >= $2 AND c.checked_at < $3 ORDER BY 
 // code) from the records; month is its first day in China time, asOf the
 // moment visits must have been recorded by.
 func (s *Store) AssessmentInputs(ctx context.Context, unit string, month, asOf time.Time) (assessment.Inputs, error) {
-	start := time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, cst)
+	start := time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, workcal.CST)
 	end := start.AddDate(0, 1, 0)
 	in := assessment.Inputs{Month: start.Format("2006-01"), PatrolSeconds: map[int64]float64{}}
 	d0, d1 := start.Format(time.DateOnly), end.Format(time.DateOnly)

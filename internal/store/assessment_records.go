@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"wangge/internal/apperr"
+	"wangge/internal/workcal"
 )
 
 // WorkerGrids lists the grids user serves as a grid worker on day: on a
@@ -20,7 +21,7 @@ UNION
 SELECT a.unit_code FROM staff_assignments a JOIN staff st ON st.id = a.staff_id
 WHERE st.user_id = $1 AND a.role = 'grid_worker' AND a.status = 'active' AND length(a.unit_code) = 15
   AND a.from_date <= $2::date AND (a.to_date IS NULL OR a.to_date >= $2::date)
-ORDER BY 1`, user, day.In(cst).Format(time.DateOnly))
+ORDER BY 1`, user, day.In(workcal.CST).Format(time.DateOnly))
 	if err != nil {
 		return nil, fmt.Errorf("store: grids of worker %d: %w", user, err)
 	}

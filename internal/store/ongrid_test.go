@@ -14,6 +14,7 @@ import (
 	"wangge/internal/demo"
 	"wangge/internal/ingest"
 	"wangge/internal/store"
+	"wangge/internal/workcal"
 )
 
 // jitter is a displacement below half the 1e-7° grid that depends only on
@@ -164,7 +165,7 @@ func TestPatrolFixesAreStoredOnTheGrid(t *testing.T) {
 	ctx := context.Background()
 	st := store.New(pool)
 	ids := workers(t, pool, 2)
-	start := time.Date(2026, 11, 20, 9, 0, 0, 0, cst)
+	start := time.Date(2026, 11, 20, 9, 0, 0, 0, workcal.CST)
 	noisy := func(fs []ingest.Fix) []ingest.Fix {
 		for i := range fs {
 			fs[i].Point[0] += 3.3e-9

@@ -13,10 +13,8 @@ import (
 	"github.com/paulmach/orb"
 
 	"wangge/internal/ingest"
+	"wangge/internal/workcal"
 )
-
-// cst is China Standard Time, the zone of the daily partitions.
-var cst = time.FixedZone("CST", 8*3600)
 
 const (
 	ensurePatrolDaysSQL = `SELECT ensure_patrol_partitions($1::date, $2::date)`
@@ -73,8 +71,8 @@ func (s *Store) AddFixes(ctx context.Context, region string, userID int64, fixes
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
 		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-			from := first.In(cst).Format(time.DateOnly)
-			to := last.In(cst).AddDate(0, 0, 1).Format(time.DateOnly)
+			from := first.In(workcal.CST).Format(time.DateOnly)
+			to := last.In(workcal.CST).AddDate(0, 0, 1).Format(time.DateOnly)
 			if _, err := tx.Exec(ctx, ensurePatrolDaysSQL, from, to); err != nil {
 				return err
 			}
@@ -158,7 +156,7 @@ func (s *Store) CopyFixes(ctx context.Context, fixes []BulkFix) (int, error) {
 func (s *Store) copyFixesOnce(ctx context.Context, fixes []BulkFix, first, last time.Time) (int64, error) {
 	var added int64
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, ensurePatrolDaysSQL, first.In(cst).Format(time.DateOnly), last.In(cst).AddDate(0, 0, 1).Format(time.DateOnly)); err != nil {
+		if _, err := tx.Exec(ctx, ensurePatrolDaysSQL, first.In(workcal.CST).Format(time.DateOnly), last.In(workcal.CST).AddDate(0, 0, 1).Format(time.DateOnly)); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, createStageSQL); err != nil {

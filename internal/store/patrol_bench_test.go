@@ -15,6 +15,7 @@ import (
 	"wangge/internal/dbtest"
 	"wangge/internal/ingest"
 	"wangge/internal/store"
+	"wangge/internal/workcal"
 )
 
 // workers inserts n patrol accounts and returns their ids.
@@ -53,7 +54,7 @@ func TestCopyFixesStoresOnceAndMarksDays(t *testing.T) {
 	ctx := context.Background()
 	st := store.New(pool)
 	ids := workers(t, pool, 3)
-	start := time.Date(2026, 11, 20, 23, 50, 0, 0, cst) // across midnight
+	start := time.Date(2026, 11, 20, 23, 50, 0, 0, workcal.CST) // across midnight
 	fixes := fleet(ids, start, 120, rand.New(rand.NewSource(1)))
 	n, err := st.CopyFixes(ctx, fixes)
 	if err != nil || n != 360 {
@@ -95,7 +96,7 @@ func BenchmarkPatrolIngest(b *testing.B) {
 	ids := workers(b, pool, 200)
 	const perWorker = 1000 // 200k fixes a way
 	r := rand.New(rand.NewSource(1))
-	day := time.Date(2026, 6, 1, 8, 0, 0, 0, cst)
+	day := time.Date(2026, 6, 1, 8, 0, 0, 0, workcal.CST)
 	var bare, staged, unnest time.Duration
 	total := 0
 	for i := 0; i < b.N; i++ {
@@ -159,7 +160,7 @@ func TestConcurrentSameUploadStoresOnce(t *testing.T) {
 	st := store.New(pool)
 	ids := workers(t, pool, 1)
 	var batch []ingest.Fix
-	for _, f := range fleet(ids, time.Date(2026, 11, 21, 9, 0, 0, 0, cst), 2000, rand.New(rand.NewSource(2))) {
+	for _, f := range fleet(ids, time.Date(2026, 11, 21, 9, 0, 0, 0, workcal.CST), 2000, rand.New(rand.NewSource(2))) {
 		batch = append(batch, f.Fix)
 	}
 	for round := 0; round < 5; round++ {

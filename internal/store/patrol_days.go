@@ -14,6 +14,7 @@ import (
 
 	"wangge/geo/track"
 	"wangge/internal/apperr"
+	"wangge/internal/workcal"
 )
 
 // PatrolParams are the cleaning rules and the coverage radius of the sweep.
@@ -88,8 +89,8 @@ func (s *Store) MarkPatrolDays(ctx context.Context, from, to time.Time) (int, er
 }
 
 func dayStart(t time.Time) time.Time {
-	y, m, d := t.In(cst).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, cst)
+	y, m, d := t.In(workcal.CST).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, workcal.CST)
 }
 
 // SweepPatrolDays computes the worker-days marked as changed, as of asOf:
@@ -101,7 +102,7 @@ func dayStart(t time.Time) time.Time {
 // At most limit worker-days are taken per call.
 func (s *Store) SweepPatrolDays(ctx context.Context, asOf time.Time, p PatrolParams, limit int) (SweepResult, error) {
 	var res SweepResult
-	rows, err := s.pool.Query(ctx, dueDaysSQL, asOf.In(cst).Format(time.DateOnly), limit)
+	rows, err := s.pool.Query(ctx, dueDaysSQL, asOf.In(workcal.CST).Format(time.DateOnly), limit)
 	if err != nil {
 		return res, fmt.Errorf("store: patrol sweep: %w", err)
 	}
@@ -136,7 +137,7 @@ func (s *Store) SweepPatrolDays(ctx context.Context, asOf time.Time, p PatrolPar
 }
 
 func (s *Store) sweepOne(ctx context.Context, user int64, date string, asOf time.Time, p PatrolParams) (done, closed bool, err error) {
-	day, err := time.ParseInLocation(time.DateOnly, date, cst)
+	day, err := time.ParseInLocation(time.DateOnly, date, workcal.CST)
 	if err != nil {
 		return false, false, fmt.Errorf("store: patrol sweep: %w", err)
 	}
@@ -185,7 +186,7 @@ func (s *Store) sweepOne(ctx context.Context, user int64, date string, asOf time
 			}
 			grids, _ = g.(orb.MultiPolygon)
 		}
-		days, why := track.Days(fixes, p.Track, cst, grids)
+		days, why := track.Days(fixes, p.Track, workcal.CST, grids)
 		var d *track.Day
 		for i := range days {
 			if days[i].Date == date {

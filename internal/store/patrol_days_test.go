@@ -14,11 +14,10 @@ import (
 	"wangge/internal/demo"
 	"wangge/internal/ingest"
 	"wangge/internal/store"
+	"wangge/internal/workcal"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
-
-var cst = time.FixedZone("CST", 8*3600)
 
 // seven is p with 7 decimals, as a device sends it and as the database
 // stores every point (the 1e-7° grid, migration 000030).
@@ -57,7 +56,7 @@ FROM grid_staff s JOIN units u ON u.code = s.unit_code
 WHERE s.role = 'grid_worker' AND s.user_id IS NOT NULL ORDER BY s.unit_code LIMIT 1`).Scan(&user, &grid, &centre[0], &centre[1]); err != nil {
 		t.Fatal(err)
 	}
-	day := time.Date(2026, 11, 20, 0, 0, 0, 0, cst)
+	day := time.Date(2026, 11, 20, 0, 0, 0, 0, workcal.CST)
 	morning := walk(centre, day.Add(9*time.Hour), 180) // 30 min
 	if n, err := st.AddFixes(ctx, grid[:6], user, morning); err != nil || n != 180 {
 		t.Fatalf("add: %d %v", n, err)
@@ -75,7 +74,7 @@ WHERE s.role = 'grid_worker' AND s.user_id IS NOT NULL ORDER BY s.unit_code LIMI
 		}
 		return days[0]
 	}
-	want, _ := track.Days(asTrack(morning), track.DefaultParams, cst, nil)
+	want, _ := track.Days(asTrack(morning), track.DefaultParams, workcal.CST, nil)
 	d := got()
 	if math.Abs(d.DistanceM-want[0].DistanceM) > 1e-6 || d.PatrolSeconds != 1790 || !d.Closed || d.Fixes != 180 {
 		t.Errorf("day %+v, want distance %.3f, 1790 s", d, want[0].DistanceM)

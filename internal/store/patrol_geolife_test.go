@@ -16,6 +16,7 @@ import (
 	"wangge/internal/demo"
 	"wangge/internal/ingest"
 	"wangge/internal/store"
+	"wangge/internal/workcal"
 )
 
 // The GeoLife sample tracks (Beijing, 2008–09) import, and their day figures
@@ -78,10 +79,10 @@ func TestGeoLifeTracksImportAndSweep(t *testing.T) {
 	sum := map[string]float64{}
 	for i := 1; i < len(kept); i++ {
 		a, b := kept[i-1], kept[i]
-		if b.At.Sub(a.At) > track.DefaultParams.MaxGap || a.At.In(cst).Format(time.DateOnly) != b.At.In(cst).Format(time.DateOnly) {
+		if b.At.Sub(a.At) > track.DefaultParams.MaxGap || a.At.In(workcal.CST).Format(time.DateOnly) != b.At.In(workcal.CST).Format(time.DateOnly) {
 			continue
 		}
-		sum[a.At.In(cst).Format(time.DateOnly)] += geo.Distance(a.Point, b.Point)
+		sum[a.At.In(workcal.CST).Format(time.DateOnly)] += geo.Distance(a.Point, b.Point)
 	}
 	stops := 0
 	for _, d := range days {

@@ -11,6 +11,7 @@ import (
 
 	"wangge/geo/track"
 	"wangge/internal/apperr"
+	"wangge/internal/workcal"
 )
 
 // Feature is a GeoJSON feature with its geometry as PostGIS wrote it.
@@ -171,7 +172,7 @@ type PlaybackFix struct {
 // PatrolPlayback returns the kept fixes of one worker-day in time order
 // (the same cleaning rules as the sweep).
 func (s *Store) PatrolPlayback(ctx context.Context, user int64, date string, p PatrolParams) ([]PlaybackFix, error) {
-	day, err := time.ParseInLocation(time.DateOnly, date, cst)
+	day, err := time.ParseInLocation(time.DateOnly, date, workcal.CST)
 	if err != nil {
 		return nil, apperr.New(apperr.ErrInvalid, "date %q: want YYYY-MM-DD", date)
 	}

@@ -10,6 +10,7 @@ import (
 	"wangge/internal/dbtest"
 	"wangge/internal/ingest"
 	"wangge/internal/store"
+	"wangge/internal/workcal"
 )
 
 // TestPatrolPartitionsKeptByPartman: the daily partitions of patrol_points
@@ -35,8 +36,8 @@ func TestPatrolPartitionsKeptByPartman(t *testing.T) {
 	if err := pool.QueryRow(ctx, `INSERT INTO users (username, password_hash, role) VALUES ('walker', 'x', 'officer') RETURNING id`).Scan(&user); err != nil {
 		t.Fatal(err)
 	}
-	today := time.Now().In(cst)
-	today = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, cst)
+	today := time.Now().In(workcal.CST)
+	today = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, workcal.CST)
 	partition := func(day time.Time) string { return "patrol_points_p" + day.Format("2006_01_02") }
 
 	// Made ahead: today and the next days exist, bounded by CST midnights.

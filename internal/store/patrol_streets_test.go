@@ -10,6 +10,7 @@ import (
 	"wangge/internal/dbtest"
 	"wangge/internal/demo"
 	"wangge/internal/store"
+	"wangge/internal/workcal"
 )
 
 // TestPatrolDayStreetShare: a worker walks the whole of one street of their
@@ -30,7 +31,7 @@ FROM grid_staff s JOIN units u ON u.code = s.unit_code
 WHERE s.role = 'grid_worker' AND s.user_id IS NOT NULL ORDER BY ST_Area(u.geom) DESC LIMIT 1`).Scan(&user, &grid, &start[0], &start[1]); err != nil {
 		t.Fatal(err)
 	}
-	day := time.Date(2026, 11, 21, 0, 0, 0, 0, cst)
+	day := time.Date(2026, 11, 21, 0, 0, 0, 0, workcal.CST)
 	fixes := walk(start, day.Add(9*time.Hour), 13) // 12 steps of about 8 m eastwards
 	sweep := func() store.PatrolDay {
 		t.Helper()

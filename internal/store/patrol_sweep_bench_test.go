@@ -11,6 +11,7 @@ import (
 
 	"wangge/internal/dbtest"
 	"wangge/internal/store"
+	"wangge/internal/workcal"
 )
 
 // BenchmarkPatrolDailySweep is the issue's daily processing: W workers × 10 h
@@ -30,7 +31,7 @@ func BenchmarkPatrolDailySweep(b *testing.B) {
 	ctx := context.Background()
 	st := store.New(pool)
 	ids := workers(b, pool, n)
-	day := time.Date(2026, 11, 20, 0, 0, 0, 0, cst)
+	day := time.Date(2026, 11, 20, 0, 0, 0, 0, workcal.CST)
 	fixes := fleet(ids, day.Add(8*time.Hour), 3600, rand.New(rand.NewSource(7))) // 10 h at 10 s
 	if _, err := pool.Exec(ctx, `SELECT ensure_patrol_partitions($1::date, $2::date)`, "2026-11-20", "2026-11-21"); err != nil {
 		b.Fatal(err)

@@ -12,7 +12,8 @@ import (
 	"time"
 )
 
-// CST is China Standard Time: the zone working days and hours are counted in.
+// CST is China Standard Time, the one zone of every China-time day, month and
+// period in wangge (working time, patrol days, reports, assessment months).
 var CST = time.FixedZone("CST", 8*3600)
 
 // DefaultSpans are the working hours of a working day unless a unit sets

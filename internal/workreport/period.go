@@ -11,9 +11,8 @@ import (
 	"time"
 
 	"wangge/internal/apperr"
+	"wangge/internal/workcal"
 )
-
-var china = time.FixedZone("CST", 8*3600)
 
 // Period is a month (2026-11) or a quarter (2026-Q4), [From, To) in China time.
 type Period struct {
@@ -41,7 +40,7 @@ func ParsePeriod(s string, now time.Time) (Period, error) {
 	} else {
 		return Period{}, apperr.New(apperr.ErrInvalid, "period %q: want a month YYYY-MM or a quarter YYYY-Qn", s)
 	}
-	from := time.Date(y, time.Month(m), 1, 0, 0, 0, 0, china)
+	from := time.Date(y, time.Month(m), 1, 0, 0, 0, 0, workcal.CST)
 	if from.After(now) {
 		return Period{}, apperr.New(apperr.ErrInvalid, "period %s is in the future", s)
 	}

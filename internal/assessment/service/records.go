@@ -16,6 +16,7 @@ import (
 	"wangge/internal/auth"
 	"wangge/internal/store"
 	unitcode "wangge/internal/unit"
+	"wangge/internal/workcal"
 )
 
 func text(field, v string, max int, required bool) (string, error) {
@@ -43,7 +44,7 @@ func (s *Service) workerGrid(ctx context.Context, q store.Querier, worker int64,
 		return "", err
 	}
 	if len(grids) == 0 {
-		return "", apperr.New(apperr.ErrInvalid, "user %d is not a grid worker on %s", worker, day.In(CST).Format(time.DateOnly))
+		return "", apperr.New(apperr.ErrInvalid, "user %d is not a grid worker on %s", worker, day.In(workcal.CST).Format(time.DateOnly))
 	}
 	for _, g := range grids {
 		if auth.Within(g, a.Scope) && (within == "" || auth.Within(g, within)) {
@@ -57,10 +58,10 @@ func (s *Service) workerGrid(ctx context.Context, q store.Querier, worker int64,
 // (or any unit above it) needs a stated reason, and is audited with it.
 func (s *Service) closedFor(ctx context.Context, q store.Querier, grid string, at time.Time, reason string) error {
 	var unit string
-	m := at.In(CST)
+	m := at.In(workcal.CST)
 	err := q.QueryRow(ctx, `SELECT unit_code FROM assessment_months WHERE state = 'closed' AND month = $2::date
         AND left($1, length(unit_scope(unit_code))) = unit_scope(unit_code) LIMIT 1`,
-		grid, time.Date(m.Year(), m.Month(), 1, 0, 0, 0, 0, CST).Format(time.DateOnly)).Scan(&unit)
+		grid, time.Date(m.Year(), m.Month(), 1, 0, 0, 0, 0, workcal.CST).Format(time.DateOnly)).Scan(&unit)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil
 	}
@@ -94,7 +95,7 @@ func (s *Service) RecordTraining(ctx context.Context, tx pgx.Tx, in TrainingInpu
 	if in.Reason, err = text("reason", in.Reason, 1000, false); err != nil {
 		return out, err
 	}
-	day, err := time.ParseInLocation(time.DateOnly, in.HeldOn, CST)
+	day, err := time.ParseInLocation(time.DateOnly, in.HeldOn, workcal.CST)
 	if err != nil {
 		return out, apperr.New(apperr.ErrInvalid, "held_on %q: want YYYY-MM-DD", in.HeldOn)
 	}
@@ -148,7 +149,7 @@ func (s *Service) RecordAttendance(ctx context.Context, tx pgx.Tx, session int64
 	if in.Reason, err = text("reason", in.Reason, 1000, false); err != nil {
 		return t, err
 	}
-	day, _ := time.ParseInLocation(time.DateOnly, t.HeldOn, CST)
+	day, _ := time.ParseInLocation(time.DateOnly, t.HeldOn, workcal.CST)
 	if err := s.attend(ctx, tx, session, t.Unit, day, in.Attendance, in.Reason, a); err != nil {
 		return t, err
 	}

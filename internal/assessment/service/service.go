@@ -17,10 +17,8 @@ import (
 	"wangge/internal/assessment"
 	"wangge/internal/store"
 	unitcode "wangge/internal/unit"
+	"wangge/internal/workcal"
 )
-
-// CST is the zone months are counted in.
-var CST = time.FixedZone("CST", 8*3600)
 
 // Service computes and keeps assessments.
 type Service struct {
@@ -52,7 +50,7 @@ func (s *Service) ParseMonth(v string) (time.Time, error) {
 	if !monthRe.MatchString(v) {
 		return time.Time{}, apperr.New(apperr.ErrInvalid, "month %q: want YYYY-MM", v)
 	}
-	m, _ := time.ParseInLocation("2006-01", v, CST)
+	m, _ := time.ParseInLocation("2006-01", v, workcal.CST)
 	if m.After(s.Now()) {
 		return time.Time{}, apperr.New(apperr.ErrInvalid, "month %s is in the future", v)
 	}
@@ -287,7 +285,7 @@ func (s *Service) Year(ctx context.Context, unit string, year int) (map[string]a
 	var order []int64
 	var last time.Time
 	for mo := 1; mo <= 12; mo++ {
-		month := time.Date(year, time.Month(mo), 1, 0, 0, 0, 0, CST)
+		month := time.Date(year, time.Month(mo), 1, 0, 0, 0, 0, workcal.CST)
 		if month.AddDate(0, 1, 0).After(now) {
 			break
 		}

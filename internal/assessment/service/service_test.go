@@ -15,6 +15,7 @@ import (
 	"wangge/internal/assessment/service"
 	"wangge/internal/dbtest"
 	"wangge/internal/store"
+	"wangge/internal/workcal"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -38,7 +39,6 @@ func TestSeededDefaultIsTheScheme(t *testing.T) {
 	}
 }
 
-var cst = time.FixedZone("CST", 8*3600)
 
 // city loads a synthetic district of n grid workers (one per grid, 25 grids
 // a community, 10 communities a street) with a month of records for October
@@ -186,7 +186,7 @@ func reference(tb testing.TB, pool *pgxpool.Pool) map[int64]float64 {
 
 func newService(pool *pgxpool.Pool) *service.Service {
 	svc := service.New(store.New(pool))
-	svc.Now = func() time.Time { return time.Date(2026, 11, 15, 12, 0, 0, 0, cst) }
+	svc.Now = func() time.Time { return time.Date(2026, 11, 15, 12, 0, 0, 0, workcal.CST) }
 	return svc
 }
 
@@ -195,7 +195,7 @@ func TestCityMatchesReference(t *testing.T) {
 	pool, _ := dbtest.New(t)
 	city(t, pool, 300)
 	svc := newService(pool)
-	m, err := svc.Month(context.Background(), "330188000000", time.Date(2026, 10, 1, 0, 0, 0, 0, cst))
+	m, err := svc.Month(context.Background(), "330188000000", time.Date(2026, 10, 1, 0, 0, 0, 0, workcal.CST))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +227,7 @@ func BenchmarkScoreCity(b *testing.B) {
 	city(b, pool, 5000)
 	svc := newService(pool)
 	ctx := context.Background()
-	oct := time.Date(2026, 10, 1, 0, 0, 0, 0, cst)
+	oct := time.Date(2026, 10, 1, 0, 0, 0, 0, workcal.CST)
 	since := func(f func()) time.Duration { t0 := time.Now(); f(); return time.Since(t0) }
 	month := func() {
 		if m, err := svc.Month(ctx, "330188000000", oct); err != nil || len(m.Workers) != 5000 {
@@ -254,7 +254,7 @@ func BenchmarkScoreCity(b *testing.B) {
 	b.StopTimer()
 	openT, refOpen, openRatio := rounds()
 	for _, mo := range []int{8, 9} {
-		if _, err := svc.Close(ctx, "330188000000", time.Date(2026, time.Month(mo), 1, 0, 0, 0, 0, cst), service.Actor{Audit: store.AuditEntry{Username: "bench"}}); err != nil {
+		if _, err := svc.Close(ctx, "330188000000", time.Date(2026, time.Month(mo), 1, 0, 0, 0, 0, workcal.CST), service.Actor{Audit: store.AuditEntry{Username: "bench"}}); err != nil {
 			b.Fatal(err)
 		}
 	}
