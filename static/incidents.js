@@ -292,14 +292,26 @@ export function initIncidents() {
   onLang(() => { showWhere(); renderCategories(); });
 }
 
-function renderCategories() {
+/**
+ * categoryOptions fills sel with the catalogue's categories grouped under
+ * their top-level ones (the catalogue is loaded once), keeping its choice;
+ * the visit form's follow-up picks from it too.
+ * @param {HTMLSelectElement} sel
+ */
+export async function categoryOptions(sel) {
+  if (!categories.length) categories = (await get('/api/incidents/categories')).categories;
   const leaves = categories.filter((c) => c.parent_code);
   const name = (c) => (getLang() === 'en' ? c.name_en : c.name_zh);
   const groups = categories.filter((c) => !c.parent_code).map((p) => h('optgroup', { label: name(p) },
     ...leaves.filter((c) => c.parent_code === p.code).map((c) => h('option', { value: c.code }, name(c)))));
-  const sel = $('inc-category'), had = sel.value;
+  const had = sel.value;
   sel.replaceChildren(...groups);
   if (had) sel.value = had;
+}
+
+function renderCategories() {
+  categoryOptions(/** @type {HTMLSelectElement} */ (document.getElementById('inc-category')));
+  const name = (c) => (getLang() === 'en' ? c.name_en : c.name_zh);
   const layer = $('inc-layer-category'), lhad = layer.value;
   layer.replaceChildren(h('option', { value: '' }, t('inc_state_all')), ...categories.filter((c) => !c.parent_code).map((c) => h('option', { value: c.code }, name(c))));
   layer.value = lhad;
@@ -311,7 +323,7 @@ export async function enterIncidents(user) {
   const worker = me.role === 'officer' && levelOf(me) === 4;
   $('inc-form').hidden = !['officer', 'admin'].includes(me.role);
   document.getElementById('inc-list-title').textContent = t(worker ? 'inc_mine' : 'inc_queue_title');
-  if (!categories.length) { categories = (await get('/api/incidents/categories')).categories; renderCategories(); }
+  if (!categories.length) { await categoryOptions(/** @type {HTMLSelectElement} */ (document.getElementById('inc-category'))); renderCategories(); }
   $('inc-state').value = worker ? '' : $('inc-state').value || 'open';
   showWhere();
   // A tap on the map places the report there.

@@ -4,6 +4,7 @@
 // sent again with the same UUID, so a retry is stored once.
 import { api, get, ApiError } from './api.js';
 import { t } from './i18n.js';
+import { categoryOptions } from './incidents.js';
 
 const PENDING = 'wangge.visits.pending';
 let me = null;
@@ -83,7 +84,16 @@ function openForm(row) {
   $('rv-address').textContent = row.address;
   $('rv-result').textContent = '';
   f.hidden = false;
+  $('rv-follow-up-case').hidden = true;
   $('rv-troubles').focus();
+}
+
+/** followUp is the visit's follow_up: a case to open (category and description), true, or false. */
+function followUp() {
+  if (!$('rv-follow-up').checked) return false;
+  const category = $('rv-follow-up-category').value;
+  if (!category) return true;
+  return { category, description: $('rv-follow-up-description').value || $('rv-troubles').value };
 }
 
 async function submit(e) {
@@ -102,12 +112,13 @@ async function submit(e) {
       suggestions: $('rv-suggestions').value, needs_help: $('rv-needs-help').value,
     },
     note: $('rv-note').value,
-    follow_up: $('rv-follow-up').checked,
+    follow_up: followUp(),
   };
   try {
     const r = await send(v);
     if (!r) { out.textContent = t('residents_queued'); return; }
     out.textContent = r.far ? t('residents_saved_far', { m: Math.round(r.distance_m) }) : t('residents_saved');
+    if (r.incident_id) { out.textContent += ` · ${t('residents_saved_case', { id: r.incident_id })}`; out.dataset.incident = r.incident_id; }
     out.dataset.visit = r.id;
     current = null;
     $('rv-form').hidden = true;
@@ -122,6 +133,11 @@ async function submit(e) {
 export function initVisits() {
   $('rv-form').addEventListener('submit', (e) => submit(e).catch((x) => { $('rv-result').textContent = x.message; }));
   $('rv-cancel').onclick = () => { current = null; $('rv-form').hidden = true; };
+  // Follow-up needed: the officer may report the case at once, from the catalogue.
+  $('rv-follow-up').onchange = () => {
+    $('rv-follow-up-case').hidden = !$('rv-follow-up').checked;
+    if ($('rv-follow-up').checked) categoryOptions(/** @type {HTMLSelectElement} */ (document.getElementById('rv-follow-up-category'))).catch(() => {});
+  };
   window.addEventListener('online', () => flush().then(renderDue).catch(() => {}));
 }
 
