@@ -18,7 +18,7 @@ import (
 // each place and checklist by max() (an index probe each), the periods in SQL
 // as of $2.
 const (
-	plainUnitPlaces = `pl AS (SELECT id, kind, created_at FROM places WHERE grid_code LIKE $1 || '%' AND $3::bigint = 0),`
+	plainUnitPlaces  = `pl AS (SELECT id, kind, created_at FROM places WHERE grid_code LIKE $1 || '%' AND $3::bigint = 0),`
 	plainStaffPlaces = `mine AS (
     SELECT p.id FROM places p WHERE p.responsible_staff_id = $3
     UNION ALL
