@@ -114,6 +114,9 @@ func TestBadInspectionsAndPlacesStoreNothing(t *testing.T) {
 		if _, err := w.svc.CreatePlace(ctx, p, c.np, store.AuditEntry{}); !errors.Is(err, c.want) {
 			t.Errorf("place %s: %v; want %v", c.name, err, c.want)
 		}
+		if n := w.count(t, "places"); n != places {
+			t.Fatalf("place %s: stored (%d places, want %d)", c.name, n, places)
+		}
 	}
 	if n := w.count(t, "places"); n != places {
 		t.Fatalf("bad places stored: %d, want %d", n, places)

@@ -73,6 +73,9 @@ func TestImportPlacesFromCSVAndXLSXAllOrNothing(t *testing.T) {
 		if _, err := w.svc.ImportPlaces(ctx, p, w.grid, "", c.rows, store.AuditEntry{}); !errors.Is(err, c.want) {
 			t.Errorf("%s: %v; want %v", c.name, err, c.want)
 		}
+		if n := w.count(t, "places"); n != before+3 {
+			t.Fatalf("%s: %d places; want %d (the good CSV only)", c.name, n, before+3)
+		}
 	}
 	if n := w.count(t, "places"); n != before+3 {
 		t.Fatalf("%d places; want %d (the good CSV only)", n, before+3)

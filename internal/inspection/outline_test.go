@@ -131,9 +131,9 @@ func TestPlaceOutlinesInGridAndParent(t *testing.T) {
 		if !errors.Is(err, apperr.ErrInvalid) || !strings.Contains(err.Error(), x.want) {
 			t.Errorf("%s: %v; want invalid saying %q", x.name, err, x.want)
 		}
-	}
-	if n := w.count(t, "places"); n != before {
-		t.Fatalf("%d places after refused outlines; want %d", n, before)
+		if n := w.count(t, "places"); n != before {
+			t.Fatalf("%s: %d places; want %d (nothing stored)", x.name, n, before)
+		}
 	}
 
 	// A places table with WKT outlines (no lon/lat needed); a bad outline
@@ -158,6 +158,9 @@ func TestPlaceOutlinesInGridAndParent(t *testing.T) {
 	} {
 		if _, err := w.svc.ImportPlaces(ctx, w.inspector, w.grid, "", rows, store.AuditEntry{}); !errors.Is(err, apperr.ErrInvalid) {
 			t.Errorf("import %q: %v; want invalid", rows[1][2], err)
+		}
+		if n := w.count(t, "places"); n != before+1 {
+			t.Fatalf("import %q: %d places; want %d", rows[1][2], n, before+1)
 		}
 	}
 	if _, err := w.svc.ImportPlaces(ctx, w.inspector, w.grid, "mercator", rows, store.AuditEntry{}); !errors.Is(err, apperr.ErrInvalid) {
