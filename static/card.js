@@ -4,6 +4,7 @@
 import { get, ApiError, NetworkError } from './api.js';
 import { t, getLang, onLang } from './i18n.js';
 import { LEVELS, setLevel, select, fitTo } from './gridmap.js';
+import { gridPlaces, kindName } from './places.js';
 
 const el = () => document.getElementById('card');
 const countsByParent = new Map(); // parent code → Promise<{band, over, under, rows}> | null (no permission)
@@ -79,6 +80,7 @@ async function render() {
     p.level === 'grid' ? h('section', { class: 'staff-list' }, h('h3', {}, t('card_staff')), staff.length ? h('ul', {}, staff) : h('p', {}, t('no_staff'))) : null,
     p.level === 'grid' ? h('section', { class: 'stats', id: 'card-stats' }, h('h3', {}, t('card_stats')), h('p', { class: 'muted' }, t('loading'))) : null,
     p.level === 'grid' ? h('section', { class: 'activity', id: 'card-activity' }, h('h3', {}, t('card_activity')), h('p', { class: 'muted' }, t('loading'))) : null,
+    dedicated(p) ? h('section', { class: 'places', id: 'card-places' }, h('h3', {}, t('card_places')), h('p', { class: 'muted' }, t('loading'))) : null,
     children.length ? h('section', { class: 'children' }, h('h3', {}, `${t('card_children')} · ${children.length}`),
       h('ul', {}, children.map((f) => h('li', {}, h('a', { href: '#', onclick: (e) => { e.preventDefault(); goto(f.properties.code, below)(); } }, f.properties.name))))) : null,
   ].filter(Boolean));
@@ -86,6 +88,34 @@ async function render() {
     renderStats(p).catch(showError);
     renderActivity(p).catch(showError);
   }
+  if (dedicated(p)) renderPlaces(p).catch(showError);
+}
+
+/** dedicated: a school or enterprise grid, whose rooms and posts (定人、定岗、定责) the card lists. */
+const dedicated = (p) => p.level === 'grid' && (p.kind === 'school' || p.kind === 'enterprise');
+
+let templates = null;
+
+// renderPlaces lists the grid's places: kind, name, the person responsible,
+// whether an inspection is due or overdue, and the open hazards.
+async function renderPlaces(p) {
+  let d;
+  try {
+    templates ??= await get('/api/inspection-templates');
+    d = await gridPlaces(p.code, templates);
+  } catch (e) {
+    // Places and hazards are for the roles that read hazards, within their scope.
+    if (!(e instanceof ApiError && e.status === 403)) throw e;
+  }
+  const box = document.getElementById('card-places');
+  if (!box || current?.properties.code !== p.code) return;
+  if (!d) { box.lastChild.textContent = t('card_places_forbidden'); return; }
+  if (!d.places.length) { box.lastChild.textContent = t('card_places_none'); return; }
+  box.replaceChildren(h('h3', {}, `${t('card_places')} · ${d.places.length}`), h('ul', {}, d.places.map((x) => h('li', { class: `place ${x.worst}`, 'data-place': x.id },
+    h('span', { class: 'kind' }, kindName(x.kind)), ' ', h('span', { class: 'name' }, x.name), ' ',
+    h('small', { class: 'who' }, x.responsible || t('no_staff')), ' ',
+    x.due ? h('small', { class: `due ${x.due}` }, t(`insp_${x.due}`)) : '', ' ',
+    x.major + x.general ? h('small', { class: 'hazards' }, t('card_place_hazards', { n: x.major + x.general, m: x.major })) : ''))));
 }
 
 // renderActivity shows open incidents and the grid workers' patrols.

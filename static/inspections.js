@@ -1,11 +1,15 @@
 // inspections: the inspector's safety checks (安全检查) on a phone — the places
 // of their grid with what is due, the checklist of the picked place, and the
-// open hazards (隐患). Each inspection gets its UUID on the phone; photos are
-// shrunk and kept with it, and one that cannot be sent stays in localStorage
-// and is sent again with the same UUIDs (photos first), so a retry is stored once.
+// open hazards (隐患). Each inspection and drill gets its UUID on the phone;
+// photos are shrunk and kept with it, and one that cannot be sent stays in
+// localStorage and is sent again with the same UUIDs (photos first), so a
+// retry is stored once. A new place's outline is drawn on the map with the
+// map's terra-draw (the planner's) and saved through POST /api/places.
 import { api, get, ApiError } from './api.js';
 import { t } from './i18n.js';
 import { state } from './gridmap.js';
+import { mapDraw } from './planner.js';
+import { gridPlaces, kindName, PLACE_KINDS } from './places.js';
 
 const PENDING = 'wangge.inspections.pending';
 let me = null;
@@ -39,11 +43,14 @@ async function upload(p) {
   }
 }
 
-/** send uploads the photos and posts the inspection; a network failure keeps it, an answer (even 4xx) settles it. */
+/**
+ * send uploads the photos and posts the inspection (or the drill, entry.url
+ * /api/drills); a network failure keeps it, an answer (even 4xx) settles it.
+ */
 async function send(entry) {
   try {
     for (const p of entry.photos) await upload(p);
-    const r = await api('POST', '/api/inspections', entry.body);
+    const r = await api('POST', entry.url || '/api/inspections', entry.body);
     setPending(pending().filter((x) => x.body.id !== entry.body.id));
     return r;
   } catch (e) {
@@ -57,6 +64,7 @@ async function flush() {
   for (const entry of pending()) {
     const r = await send(entry).catch(() => null);
     if (!r) continue;
+    if (entry.url === '/api/drills') { drillSaved(r); continue; }
     $('in-summary').dataset.saved = r.id;
     if (current && r.place_id === current.place.id) {
       current = null;
@@ -75,32 +83,38 @@ function position() {
   });
 }
 
-/** showOnMap draws the places as points: red with an open major hazard, orange with a general one, else green. */
-function showOnMap(places, open) {
+const HAZARD_COLOUR = ['match', ['get', 'hazard'], 'major', '#d62828', 'general', '#f77f00', '#2a9d8f'];
+
+/**
+ * showOnMap draws the places — outlines filled, and every place's point —
+ * red with an open major hazard, orange with a general one, else green.
+ */
+function showOnMap(places) {
   const map = state.map;
   if (!map) return;
   if (!map.getSource('in-places')) {
+    map.addSource('in-outlines', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
+    map.addLayer({ id: 'in-outlines', type: 'fill', source: 'in-outlines', paint: { 'fill-color': HAZARD_COLOUR, 'fill-opacity': 0.35 } });
+    map.addLayer({ id: 'in-outlines-line', type: 'line', source: 'in-outlines', paint: { 'line-color': HAZARD_COLOUR, 'line-width': 2 } });
     map.addSource('in-places', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
     map.addLayer({ id: 'in-places', type: 'circle', source: 'in-places', paint: {
-      'circle-radius': 7, 'circle-stroke-color': '#000', 'circle-stroke-width': 1,
-      'circle-color': ['match', ['get', 'hazard'], 'major', '#d62828', 'general', '#f77f00', '#2a9d8f'] } });
+      'circle-radius': 7, 'circle-stroke-color': '#000', 'circle-stroke-width': 1, 'circle-color': HAZARD_COLOUR } });
   }
-  map.setLayoutProperty('in-places', 'visibility', 'visible');
-  const worst = new Map();
-  for (const h of open) if (worst.get(h.place_id) !== 'major') worst.set(h.place_id, h.severity);
+  for (const id of ['in-outlines', 'in-outlines-line', 'in-places']) map.setLayoutProperty(id, 'visibility', 'visible');
+  const props = (p) => ({ id: p.id, name: p.name, hazard: p.worst });
+  map.getSource('in-outlines').setData({ type: 'FeatureCollection', features: places.filter((p) => p.geometry).map((p) => ({
+    type: 'Feature', geometry: p.geometry, properties: props(p) })) });
   map.getSource('in-places').setData({ type: 'FeatureCollection', features: places.map((p) => ({
-    type: 'Feature', geometry: { type: 'Point', coordinates: [p.lon, p.lat] },
-    properties: { id: p.id, name: p.name, hazard: worst.get(p.id) || '' } })) });
+    type: 'Feature', geometry: { type: 'Point', coordinates: [p.lon, p.lat] }, properties: props(p) })) });
 }
 
 async function render() {
   const grid = me && me.unit_code;
   if (!grid || grid.length !== 15) { $('in-summary').textContent = t('insp_no_grid'); return; }
   if (!templates.length) templates = await get('/api/inspection-templates');
-  const [places, due, hazards] = await Promise.all([
-    get(`/api/places?grid=${grid}`), get(`/api/inspections/due?unit=${grid}`), get(`/api/hazards?unit=${grid}`)]);
-  const dueOf = new Map(due.map((d) => [d.place_id, d.state]));
-  const checked = places.filter((p) => templates.some((x) => x.kind === p.kind));
+  const { places, due, hazards: open } = await gridPlaces(grid, templates);
+  const checked = places.filter((p) => p.due);
+  fillParents(places);
   $('in-summary').textContent = t('insp_due_n', { n: due.length, m: checked.length });
   $('in-places').replaceChildren(...checked.map((p) => {
     const li = document.createElement('li');
@@ -108,17 +122,15 @@ async function render() {
     const name = document.createElement('span');
     name.className = 'addr'; name.textContent = p.name;
     const st = document.createElement('small');
-    const s = dueOf.get(p.id);
-    st.textContent = s ? t(`insp_${s}`) : t('insp_done');
-    st.className = s || 'done';
+    st.textContent = t(`insp_${p.due}`);
+    st.className = p.due;
     const b = document.createElement('button');
     b.textContent = t('insp_check');
     b.onclick = () => openForm(p);
     li.append(name, st, b);
     return li;
   }));
-  const open = hazards.filter((h) => h.state !== 'closed');
-  showOnMap(places, open);
+  showOnMap(places);
   $('in-hazards').replaceChildren(...open.map((h) => {
     const li = document.createElement('li');
     li.dataset.hazard = String(h.id);
@@ -217,15 +229,89 @@ async function renderDrill() {
   if (c) $('in-drill-status').textContent = c.done ? t('insp_drill_done', { d: c.last_drill.slice(0, 10) }) : t('insp_drill_missing');
 }
 
-async function submitDrill(e) {
-  e.preventDefault();
-  const d = await api('POST', '/api/drills', {
-    id: crypto.randomUUID(), grid_code: me.unit_code, held_on: $('in-drill-date').value,
-    scenario: $('in-drill-scenario').value, participants: Number($('in-drill-participants').value),
-  });
+/** drillSaved shows a drill the server stored. */
+function drillSaved(d) {
   $('in-drill-result').textContent = t('insp_drill_saved');
   $('in-drill-result').dataset.drill = d.id;
-  await renderDrill();
+  renderDrill().catch(() => {});
+}
+
+/** submitDrill records the semester drill with its photos, kept and resent like an inspection when offline. */
+async function submitDrill(e) {
+  e.preventDefault();
+  const photos = [];
+  for (const file of $('in-drill-photos').files) photos.push({ id: crypto.randomUUID(), data: await shrink(file) });
+  const body = {
+    id: crypto.randomUUID(), grid_code: me.unit_code, held_on: $('in-drill-date').value,
+    scenario: $('in-drill-scenario').value, participants: Number($('in-drill-participants').value), photos: photos.map((p) => p.id),
+  };
+  const d = await send({ url: '/api/drills', body, photos });
+  if (!d) { $('in-drill-result').textContent = t('insp_drill_queued'); return; }
+  $('in-drill-photos').value = '';
+  drillSaved(d);
+}
+
+// Drawing a new place's outline: the terra-draw feature once finished.
+let outlining = false;
+let outlineId = null;
+let listening = false; // the finish handler is on the shared instance
+
+/** fillParents offers the grid's places as the new place's parent (a room inside its building). */
+function fillParents(places) {
+  const sel = /** @type {HTMLSelectElement} */ (document.getElementById('in-np-parent'));
+  const keep = sel.value;
+  const none = document.createElement('option');
+  none.value = ''; none.textContent = t('insp_place_none');
+  sel.replaceChildren(none, ...places.map((p) => {
+    const o = document.createElement('option');
+    o.value = String(p.id); o.textContent = `${kindName(p.kind)} · ${p.name}`;
+    return o;
+  }));
+  sel.value = keep;
+}
+
+/** startOutline lets the officer click the outline's corners on the map. */
+function startOutline() {
+  const d = mapDraw();
+  if (!listening) {
+    listening = true;
+    d.on('finish', (id) => {
+      if (!outlining) return;
+      outlineId = id;
+      d.setMode('static');
+      $('in-np-save').disabled = false;
+    });
+  }
+  outlining = true; outlineId = null;
+  d.clear();
+  d.setMode('polygon');
+  $('in-np-save').disabled = true;
+  $('in-np-result').textContent = t('insp_draw_hint');
+}
+
+function stopOutline() {
+  if (!outlining) return;
+  const d = mapDraw();
+  d.clear();
+  d.setMode('static');
+  outlining = false; outlineId = null;
+  $('in-np-save').disabled = true;
+}
+
+/** savePlace posts the new place with its drawn outline (its point: one on the outline, chosen by the server). */
+async function savePlace(e) {
+  e.preventDefault();
+  const f = outlineId != null && mapDraw().getSnapshotFeature(outlineId);
+  if (!f) return;
+  const parent = /** @type {HTMLSelectElement} */ (document.getElementById('in-np-parent')).value;
+  const body = { grid_code: me.unit_code, kind: $('in-np-kind').value, name: $('in-np-name').value, geometry: f.geometry };
+  if (parent) body.parent_id = Number(parent);
+  const r = await api('POST', '/api/places', body);
+  stopOutline();
+  $('in-np-result').textContent = t('insp_place_saved');
+  $('in-np-result').dataset.place = String(r.id);
+  $('in-np-name').value = '';
+  await render();
 }
 
 /** initInspections wires the form once. */
@@ -233,12 +319,19 @@ export function initInspections() {
   $('in-form').addEventListener('submit', (e) => submit(e).catch((x) => { $('in-result').textContent = x.message; }));
   $('in-cancel').onclick = () => { current = null; $('in-form').hidden = true; };
   $('in-drill').addEventListener('submit', (e) => submitDrill(e).catch((x) => { $('in-drill-result').textContent = x.message; }));
+  const kinds = /** @type {HTMLSelectElement} */ (document.getElementById('in-np-kind'));
+  kinds.replaceChildren(...PLACE_KINDS.map((k) => { const o = document.createElement('option'); o.value = k; o.textContent = kindName(k); return o; }));
+  $('in-np-draw').onclick = startOutline;
+  $('in-new-place').addEventListener('submit', (e) => savePlace(e).catch((x) => { $('in-np-result').textContent = x.message; }));
   window.addEventListener('online', () => flush().then(render).catch(() => {}));
 }
 
 /** leaveInspections hides the places layer. */
 export function leaveInspections() {
-  if (state.map && state.map.getLayer('in-places')) state.map.setLayoutProperty('in-places', 'visibility', 'none');
+  stopOutline();
+  for (const id of ['in-outlines', 'in-outlines-line', 'in-places']) {
+    if (state.map && state.map.getLayer(id)) state.map.setLayoutProperty(id, 'visibility', 'none');
+  }
 }
 
 /** enterInspections resends kept inspections, then shows the places, what is due and the open hazards. */

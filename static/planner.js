@@ -60,8 +60,13 @@ async function showGaps(on) {
 /** editMode is the visible strict/adjust choice. */
 export function editMode() { return /** @type {HTMLInputElement} */ (document.querySelector('input[name=edit-mode]:checked')).value; }
 
-/** enterPlanner starts terra-draw and makes a click select a grid (or add it to a merge). */
-export function enterPlanner() {
+/**
+ * mapDraw is the map's one terra-draw instance, started on first use: the
+ * planner's, also drawing place outlines in the inspections mode (a second
+ * instance would add the same sources to the map). Its modes: static,
+ * select, polygon, linestring.
+ */
+export function mapDraw() {
   if (!draw) {
     draw = makeDraw();
     draw.start();
@@ -76,6 +81,12 @@ export function enterPlanner() {
     });
     draw.on('change', (ids, type) => { if (type === 'update' && pending) { pending = null; ui['pl-save'].disabled = true; } });
   }
+  return draw;
+}
+
+/** enterPlanner starts terra-draw and makes a click select a grid (or add it to a merge). */
+export function enterPlanner() {
+  mapDraw();
   state.onClick = (e, f) => {
     // While a shape is edited or drawn, clicks belong to the drawing: the
     // double-click that finishes a split line must not select the neighbour.

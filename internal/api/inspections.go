@@ -201,7 +201,7 @@ func (s *Server) inspectionStats(c echo.Context) error {
 	return c.JSON(http.StatusOK, st)
 }
 
-// importPlaces answers POST /api/places/import?grid= with a CSV (text/csv)
+// importPlaces answers POST /api/places/import?grid=&crs= with a CSV (text/csv)
 // or XLSX body: 201 {"ids"}, or 400 naming the bad line and nothing stored.
 func (s *Server) importPlaces(c echo.Context) error {
 	// The grid's scope first: a file for someone else's grid is not read.
@@ -225,7 +225,7 @@ func (s *Server) importPlaces(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ids, err := s.inspectionService().ImportPlaces(c.Request().Context(), principal(c), c.QueryParam("grid"), rows,
+	ids, err := s.inspectionService().ImportPlaces(c.Request().Context(), principal(c), c.QueryParam("grid"), c.QueryParam("crs"), rows,
 		auditBase(c, "place.create", "place", ""))
 	if err != nil {
 		return err

@@ -12,8 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paulmach/orb"
 	"github.com/xuri/excelize/v2"
 
+	"wangge/geo/crs"
 	"wangge/internal/auth"
 )
 
@@ -211,5 +213,97 @@ func TestInspectionsOverHTTP(t *testing.T) {
 	wantError(t, "import as text/plain", resp, b, 415, "unsupported_media_type")
 	if n := w.count(t, `SELECT count(*) FROM places`); n != places+1 {
 		t.Fatalf("%d places after the imports, want %d", n, places+1)
+	}
+}
+
+// POST /api/places with an outline: GeoJSON in GCJ-02 stored in WGS-84
+// inside the grid, its point on the outline; an outline outside the grid or
+// its parent, or in an unknown crs, 400 with nothing stored; a table with a
+// WKT outline column.
+func TestPlaceOutlinesOverHTTP(t *testing.T) {
+	w := newInspWorld(t)
+	ctx := context.Background()
+	var cx, cy, r float64
+	if err := w.pool.QueryRow(ctx, `SELECT ST_X(center), ST_Y(center), radius FROM units, ST_MaximumInscribedCircle(geom) WHERE code = $1`, w.grid).Scan(&cx, &cy, &r); err != nil {
+		t.Fatal(err)
+	}
+	ring := func(x, y, h float64) string {
+		return fmt.Sprintf(`[[[%[1]v,%[2]v],[%[3]v,%[2]v],[%[3]v,%[4]v],[%[1]v,%[4]v],[%[1]v,%[2]v]]]`, x-h, y-h, x+h, y+h)
+	}
+	resp, b := do(t, "POST", w.base+"/api/places", w.officer, fmt.Sprintf(`{"grid_code":%q,"kind":"building","name":"办公楼 Office block",
+        "geometry":{"type":"Polygon","coordinates":%s},"crs":"wgs84"}`, w.grid, ring(cx, cy, r/3)))
+	var block struct{ ID int64 }
+	if resp.StatusCode != 201 || json.Unmarshal(b, &block) != nil {
+		t.Fatalf("building with an outline: %d %s", resp.StatusCode, b)
+	}
+	places := w.count(t, `SELECT count(*) FROM places`)
+	audits := w.count(t, `SELECT count(*) FROM audit_log WHERE action = 'place.create'`)
+	for _, c := range []struct{ what, body, says string }{
+		{"outline outside the grid", fmt.Sprintf(`{"grid_code":%q,"kind":"post","name":"x","geometry":{"type":"Polygon","coordinates":%s}}`, w.grid, ring(cx+3, cy, r/3)), "outside grid"},
+		{"outline outside its parent", fmt.Sprintf(`{"grid_code":%q,"parent_id":%d,"kind":"post","name":"x","geometry":{"type":"Polygon","coordinates":%s}}`, w.grid, block.ID, ring(cx+r/3, cy, r/6)), "outside its parent"},
+		{"unknown crs", fmt.Sprintf(`{"grid_code":%q,"kind":"post","name":"x","geometry":{"type":"Polygon","coordinates":%s},"crs":"EPSG:3857"}`, w.grid, ring(cx, cy, r/6)), "crs"},
+		{"a line as outline", fmt.Sprintf(`{"grid_code":%q,"kind":"post","name":"x","geometry":{"type":"LineString","coordinates":[[%v,%v],[%v,%v]]}}`, w.grid, cx, cy, cx+r/6, cy), "Polygon"},
+		{"neither point nor outline", fmt.Sprintf(`{"grid_code":%q,"kind":"post","name":"x"}`, w.grid), "required"},
+	} {
+		resp, b := do(t, "POST", w.base+"/api/places", w.officer, c.body)
+		wantError(t, c.what, resp, b, 400, "invalid")
+		if !strings.Contains(string(b), c.says) {
+			t.Errorf("%s: %s does not say %q", c.what, b, c.says)
+		}
+	}
+	if n, a := w.count(t, `SELECT count(*) FROM places`), w.count(t, `SELECT count(*) FROM audit_log WHERE action = 'place.create'`); n != places || a != audits {
+		t.Fatalf("refused outlines stored %d places, %d audit rows", n-places, a-audits)
+	}
+	// A room inside the building, sent in GCJ-02 as a map app shows it:
+	// about 500 m off in WGS-84 unless converted.
+	h := r / 12
+	var gcj [5][2]float64
+	for i, p := range [][2]float64{{cx - h, cy - h}, {cx + h, cy - h}, {cx + h, cy + h}, {cx - h, cy + h}, {cx - h, cy - h}} {
+		q := crs.FromWGS84(crs.GCJ02, orb.Point{p[0], p[1]})
+		gcj[i] = [2]float64{q[0], q[1]}
+	}
+	coords, _ := json.Marshal([][][2]float64{gcj[:]})
+	resp, b = do(t, "POST", w.base+"/api/places", w.officer, fmt.Sprintf(`{"grid_code":%q,"parent_id":%d,"kind":"school_lab","name":"化学实验室 Chem lab",
+        "geometry":{"type":"Polygon","coordinates":%s},"crs":"gcj02"}`, w.grid, block.ID, coords))
+	var room struct{ ID int64 }
+	if resp.StatusCode != 201 || json.Unmarshal(b, &room) != nil {
+		t.Fatalf("room in GCJ-02: %d %s", resp.StatusCode, b)
+	}
+	var offM float64
+	var onIt bool
+	if err := w.pool.QueryRow(ctx, `SELECT ST_HausdorffDistance(polygon, ST_Expand(ST_SetSRID(ST_MakePoint($2, $3), 4326), $4)),
+            ST_Covers(polygon, pt) FROM places WHERE id = $1`, room.ID, cx, cy, h).Scan(&offM, &onIt); err != nil {
+		t.Fatal(err)
+	}
+	if offM > 2e-6 || !onIt {
+		t.Fatalf("room stored %g° from the WGS-84 square, point on it %v", offM, onIt)
+	}
+	resp, b = do(t, "GET", w.base+"/api/places?grid="+w.grid, w.officer, "")
+	var list []struct {
+		ID       int64
+		Geometry *struct{ Type string }
+	}
+	if resp.StatusCode != 200 || json.Unmarshal(b, &list) != nil {
+		t.Fatalf("places: %d %s", resp.StatusCode, b)
+	}
+	outlined := 0
+	for _, p := range list {
+		if p.Geometry != nil && p.Geometry.Type == "MultiPolygon" {
+			outlined++
+		}
+	}
+	if outlined != 2 {
+		t.Fatalf("GET /api/places: %d places with an outline, want 2: %s", outlined, b)
+	}
+	// A table with WKT outlines, the crs as a parameter; a bad one is a 400 and stores nothing.
+	table := fmt.Sprintf("name,kind,wkt,parent\n财务室,finance_room,\"POLYGON((%[1]v %[2]v,%[3]v %[2]v,%[3]v %[4]v,%[1]v %[4]v,%[1]v %[2]v))\",办公楼 Office block\n",
+		cx-h, cy+2*h, cx, cy+3*h)
+	if resp, b := doAs(t, "POST", w.base+"/api/places/import?grid="+w.grid+"&crs=wgs84", w.officer, "text/csv", table); resp.StatusCode != 201 {
+		t.Fatalf("wkt import: %d %s", resp.StatusCode, b)
+	}
+	resp, b = doAs(t, "POST", w.base+"/api/places/import?grid="+w.grid+"&crs=utm", w.officer, "text/csv", table)
+	wantError(t, "import in an unknown crs", resp, b, 400, "invalid")
+	if n := w.count(t, `SELECT count(*) FROM places WHERE polygon IS NOT NULL`); n != 3 {
+		t.Fatalf("%d places with outlines, want 3", n)
 	}
 }

@@ -114,6 +114,9 @@ func TestBadInspectionsAndPlacesStoreNothing(t *testing.T) {
 		if _, err := w.svc.CreatePlace(ctx, p, c.np, store.AuditEntry{}); !errors.Is(err, c.want) {
 			t.Errorf("place %s: %v; want %v", c.name, err, c.want)
 		}
+		if n := w.count(t, "places"); n != places {
+			t.Fatalf("place %s: stored (%d places, want %d)", c.name, n, places)
+		}
 	}
 	if n := w.count(t, "places"); n != places {
 		t.Fatalf("bad places stored: %d, want %d", n, places)
@@ -169,9 +172,24 @@ func TestDueAndOverdueBySchedule(t *testing.T) {
 	if err != nil || st.Checklists != 3 || st.OnSchedule != 2 || st.Share == nil || *st.Share < 0.66 || *st.Share > 0.67 || len(st.Hazards) != 0 {
 		t.Fatalf("stats %+v %v; want 2 of 3 checklists on schedule, no hazards", st, err)
 	}
+	// Per person: the kitchen is theirs by name, the lab by its building's
+	// (a room without its own person falls to its building's); the library,
+	// theirs too, is done.
 	byStaff, err := w.svc.Due(ctx, w.inspector, "", w.staffID)
-	if err != nil || len(byStaff) != 1 || byStaff[0].PlaceID != kitchen {
-		t.Fatalf("due for staff %d: %v %+v; want only the kitchen", w.staffID, err, byStaff)
+	if err != nil || len(byStaff) != 2 {
+		t.Fatalf("due for staff %d: %v %+v; want the kitchen and the lab", w.staffID, err, byStaff)
+	}
+	for _, d := range byStaff {
+		if d.ResponsibleStaffID == nil || *d.ResponsibleStaffID != w.staffID || d.State != got[d.PlaceID] {
+			t.Fatalf("due for staff %d: %+v; want theirs, in the unit list's state", w.staffID, d)
+		}
+	}
+	other, err := w.st.CreateStaffer(ctx, w.pool, store.Staffer{Name: "李老师", Phone: "13900000000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mine, err := w.svc.Due(ctx, w.inspector, "", other.ID); err != nil || len(mine) != 0 {
+		t.Fatalf("due for a person with no places: %v %+v", err, mine)
 	}
 	if _, err := w.svc.Due(ctx, w.outsider, w.grid, 0); !errors.Is(err, apperr.ErrForbidden) {
 		t.Fatalf("due of another grid: %v; want forbidden", err)

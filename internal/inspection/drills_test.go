@@ -65,6 +65,9 @@ func TestDrillsPerSemester(t *testing.T) {
 		if _, _, err := w.svc.RecordDrill(ctx, p, c.d, store.AuditEntry{}); !errors.Is(err, c.want) {
 			t.Errorf("%s: %v; want %v", c.name, err, c.want)
 		}
+		if n := w.count(t, "drills"); n != 2 {
+			t.Fatalf("%s: %d drills stored; want the 2 good ones", c.name, n)
+		}
 	}
 	if n := w.count(t, "drills"); n != 2 {
 		t.Fatalf("%d drills stored; want 2", n)

@@ -22,6 +22,7 @@ const MaxImportRows = 5000
 var importColumns = map[string]string{
 	"name": "name", "名称": "name", "kind": "kind", "类型": "kind", "lon": "lon", "经度": "lon", "lat": "lat", "纬度": "lat",
 	"parent": "parent", "上级": "parent", "responsible_staff_id": "staff", "责任人id": "staff",
+	"wkt": "wkt", "outline": "wkt", "轮廓": "wkt",
 }
 
 // ReadTable reads a places table (CSV in UTF-8 or GB18030, or the first
@@ -39,11 +40,12 @@ func ReadTable(data []byte, xlsx bool) ([][]string, error) {
 	return append([][]string{header}, rows...), nil
 }
 
-// ImportPlaces stores a table of places (name, kind, lon, lat, parent?,
-// responsible_staff_id?) into grid, all or nothing: a bad row is a 400 naming
-// its line and nothing is stored. parent names a row above it or a place
-// already in the grid.
-func (s *Service) ImportPlaces(ctx context.Context, p auth.Principal, grid string, rows [][]string, audit store.AuditEntry) ([]int64, error) {
+// ImportPlaces stores a table of places (name, kind, lon and lat or wkt —
+// an outline as POLYGON/MULTIPOLYGON WKT — or both, parent?,
+// responsible_staff_id?) into grid, coordinates in system sys ("" WGS-84),
+// all or nothing: a bad row is a 400 naming its line and nothing is stored.
+// parent names a row above it or a place already in the grid.
+func (s *Service) ImportPlaces(ctx context.Context, p auth.Principal, grid, sys string, rows [][]string, audit store.AuditEntry) ([]int64, error) {
 	if len(rows) < 2 {
 		return nil, apperr.New(apperr.ErrInvalid, "the table needs a header and at least one row")
 	}
@@ -56,9 +58,17 @@ func (s *Service) ImportPlaces(ctx context.Context, p auth.Principal, grid strin
 			col[f] = i
 		}
 	}
-	for _, need := range []string{"name", "kind", "lon", "lat"} {
-		if _, ok := col[need]; !ok {
-			return nil, apperr.New(apperr.ErrInvalid, "column %q is missing (want name, kind, lon, lat, parent, responsible_staff_id)", need)
+	system, err := parseSystem(sys)
+	if err != nil {
+		return nil, err
+	}
+	need := []string{"name", "kind", "lon", "lat"}
+	if _, ok := col["wkt"]; ok {
+		need = need[:2] // an outline stands for the point
+	}
+	for _, c := range need {
+		if _, ok := col[c]; !ok {
+			return nil, apperr.New(apperr.ErrInvalid, "column %q is missing (want name, kind, lon, lat or wkt, parent, responsible_staff_id)", c)
 		}
 	}
 	cell := func(row []string, f string) string {
@@ -68,7 +78,7 @@ func (s *Service) ImportPlaces(ctx context.Context, p auth.Principal, grid strin
 		return ""
 	}
 	var ids []int64
-	err := s.Store.InTx(ctx, func(tx pgx.Tx) error {
+	err = s.Store.InTx(ctx, func(tx pgx.Tx) error {
 		byName := map[string]int64{}
 		if p.Can(auth.ManagePlaces, grid) {
 			existing, err := s.Store.PlacesInGrid(ctx, grid)
@@ -81,13 +91,21 @@ func (s *Service) ImportPlaces(ctx context.Context, p auth.Principal, grid strin
 		}
 		for n, row := range rows[1:] {
 			line := n + 2
-			np := NewPlace{GridCode: grid, Kind: cell(row, "kind"), Name: cell(row, "name")}
-			lon, err1 := strconv.ParseFloat(cell(row, "lon"), 64)
-			lat, err2 := strconv.ParseFloat(cell(row, "lat"), 64)
-			if err1 != nil || err2 != nil {
-				return apperr.New(apperr.ErrInvalid, "line %d: lon %q, lat %q: want decimal degrees (WGS 84)", line, cell(row, "lon"), cell(row, "lat"))
+			np := NewPlace{GridCode: grid, Kind: cell(row, "kind"), Name: cell(row, "name"), CRS: sys}
+			if v := cell(row, "wkt"); v != "" {
+				var err error
+				if np.outline, err = outlineWKT(ctx, v, system); err != nil {
+					return lineError(line, err)
+				}
 			}
-			np.Lon, np.Lat = &lon, &lat
+			if np.outline == nil || cell(row, "lon") != "" || cell(row, "lat") != "" {
+				lon, err1 := strconv.ParseFloat(cell(row, "lon"), 64)
+				lat, err2 := strconv.ParseFloat(cell(row, "lat"), 64)
+				if err1 != nil || err2 != nil {
+					return apperr.New(apperr.ErrInvalid, "line %d: lon %q, lat %q: want decimal degrees (or an outline in wkt)", line, cell(row, "lon"), cell(row, "lat"))
+				}
+				np.Lon, np.Lat = &lon, &lat
+			}
 			if v := cell(row, "parent"); v != "" {
 				id, ok := byName[v]
 				if !ok {
@@ -104,11 +122,7 @@ func (s *Service) ImportPlaces(ctx context.Context, p auth.Principal, grid strin
 			}
 			id, err := s.createPlace(ctx, tx, p, np, audit)
 			if err != nil {
-				var e *apperr.Error
-				if errors.As(err, &e) {
-					return &apperr.Error{Kind: e.Kind, Message: "line " + strconv.Itoa(line) + ": " + e.Message}
-				}
-				return err
+				return lineError(line, err)
 			}
 			byName[strings.TrimSpace(np.Name)] = id
 			ids = append(ids, id)
@@ -116,4 +130,13 @@ func (s *Service) ImportPlaces(ctx context.Context, p auth.Principal, grid strin
 		return nil
 	})
 	return ids, err
+}
+
+// lineError names the table's line in a refusal.
+func lineError(line int, err error) error {
+	var e *apperr.Error
+	if errors.As(err, &e) {
+		return &apperr.Error{Kind: e.Kind, Message: "line " + strconv.Itoa(line) + ": " + e.Message, Details: e.Details}
+	}
+	return err
 }

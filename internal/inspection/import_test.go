@@ -25,7 +25,7 @@ func TestImportPlacesFromCSVAndXLSXAllOrNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids, err := w.svc.ImportPlaces(ctx, w.inspector, w.grid, rows, store.AuditEntry{})
+	ids, err := w.svc.ImportPlaces(ctx, w.inspector, w.grid, "", rows, store.AuditEntry{})
 	if err != nil || len(ids) != 3 {
 		t.Fatalf("csv import: %v %v", ids, err)
 	}
@@ -52,7 +52,7 @@ func TestImportPlacesFromCSVAndXLSXAllOrNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.svc.ImportPlaces(ctx, w.inspector, w.grid, rows, store.AuditEntry{}); !errors.Is(err, apperr.ErrInvalid) || !strings.Contains(err.Error(), "line 3") {
+	if _, err := w.svc.ImportPlaces(ctx, w.inspector, w.grid, "", rows, store.AuditEntry{}); !errors.Is(err, apperr.ErrInvalid) || !strings.Contains(err.Error(), "line 3") {
 		t.Fatalf("bad xlsx line: %v; want invalid naming line 3", err)
 	}
 	for _, c := range []struct {
@@ -70,8 +70,11 @@ func TestImportPlacesFromCSVAndXLSXAllOrNothing(t *testing.T) {
 		if c.p == "outsider" {
 			p = w.outsider
 		}
-		if _, err := w.svc.ImportPlaces(ctx, p, w.grid, c.rows, store.AuditEntry{}); !errors.Is(err, c.want) {
+		if _, err := w.svc.ImportPlaces(ctx, p, w.grid, "", c.rows, store.AuditEntry{}); !errors.Is(err, c.want) {
 			t.Errorf("%s: %v; want %v", c.name, err, c.want)
+		}
+		if n := w.count(t, "places"); n != before+3 {
+			t.Fatalf("%s: %d places; want %d (the good CSV only)", c.name, n, before+3)
 		}
 	}
 	if n := w.count(t, "places"); n != before+3 {

@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
 
+	"wangge/geo/crs"
 	"wangge/internal/apperr"
 	"wangge/internal/auth"
 	"wangge/internal/incidents"
@@ -49,15 +51,22 @@ const (
 	sweepBatch  = 500
 )
 
-// NewPlace is the body of POST /api/places.
+// NewPlace is the body of POST /api/places: a point (lon, lat), an outline
+// (geometry: a GeoJSON Polygon or MultiPolygon), or both, in crs (wgs84 —
+// the default —, cgcs2000, gcj02, bd09). Without lon/lat the point is one on
+// the outline's surface.
 type NewPlace struct {
-	GridCode           string   `json:"grid_code"`
-	ParentID           *int64   `json:"parent_id"`
-	Kind               string   `json:"kind"`
-	Name               string   `json:"name"`
-	Lon                *float64 `json:"lon"`
-	Lat                *float64 `json:"lat"`
-	ResponsibleStaffID *int64   `json:"responsible_staff_id"`
+	GridCode           string          `json:"grid_code"`
+	ParentID           *int64          `json:"parent_id"`
+	Kind               string          `json:"kind"`
+	Name               string          `json:"name"`
+	Lon                *float64        `json:"lon"`
+	Lat                *float64        `json:"lat"`
+	Geometry           json.RawMessage `json:"geometry"`
+	CRS                string          `json:"crs"`
+	ResponsibleStaffID *int64          `json:"responsible_staff_id"`
+
+	outline orb.MultiPolygon // read from a table's WKT column (ImportPlaces)
 }
 
 func validLonLat(lon, lat *float64) error {
@@ -95,8 +104,26 @@ func (s *Service) CreatePlace(ctx context.Context, p auth.Principal, np NewPlace
 
 // createPlace checks np and stores it in tx with its audit row.
 func (s *Service) createPlace(ctx context.Context, tx pgx.Tx, p auth.Principal, np NewPlace, audit store.AuditEntry) (int64, error) {
-	if err := validLonLat(np.Lon, np.Lat); err != nil {
+	sys, err := parseSystem(np.CRS)
+	if err != nil {
 		return 0, err
+	}
+	mp := np.outline
+	if mp == nil {
+		if mp, err = outline(ctx, np.Geometry, sys); err != nil {
+			return 0, err
+		}
+	}
+	var pt orb.Point
+	if mp == nil || np.Lon != nil || np.Lat != nil {
+		if mp == nil && np.Lon == nil && np.Lat == nil {
+			return 0, apperr.New(apperr.ErrInvalid, "lon and lat, or geometry (the outline), are required")
+		}
+		if err := validLonLat(np.Lon, np.Lat); err != nil {
+			return 0, err
+		}
+		pt = crs.ToWGS84(sys, orb.Point{*np.Lon, *np.Lat})
+		pt = orb.Point{snap7(pt[0]), snap7(pt[1])}
 	}
 	name, err := incidents.CleanText("name", np.Name, 100)
 	if err != nil {
@@ -111,15 +138,34 @@ func (s *Service) createPlace(ctx context.Context, tx pgx.Tx, p auth.Principal, 
 	if !p.Can(auth.ManagePlaces, np.GridCode) {
 		return 0, apperr.New(apperr.ErrForbidden, "grid %q is outside %s's units", np.GridCode, p.Username)
 	}
-	exists, inside, err := s.Store.GridContains(ctx, tx, np.GridCode, *np.Lon, *np.Lat)
+	// What must lie in the grid and the parent: the outline, else the point.
+	var shape orb.Geometry = pt
+	if mp != nil {
+		var lon, lat *float64
+		if np.Lon != nil {
+			lon, lat = &pt[0], &pt[1]
+		}
+		on := false
+		if pt, on, err = s.Store.OutlinePoint(ctx, tx, mp, lon, lat); err != nil {
+			return 0, err
+		}
+		if !on {
+			return 0, apperr.New(apperr.ErrInvalid, "the point %.7f, %.7f lies outside the outline (leave lon/lat out to use a point on it)", pt[0], pt[1])
+		}
+		shape = mp
+	}
+	exists, inside, outside, err := s.Store.GridCovers(ctx, tx, np.GridCode, shape)
 	if err != nil {
 		return 0, err
 	}
 	if !exists {
 		return 0, apperr.New(apperr.ErrInvalid, "no grid %q", np.GridCode)
 	}
+	if !inside && mp != nil {
+		return 0, apperr.New(apperr.ErrInvalid, "the outline reaches outside grid %s (%.1f m² of it)", np.GridCode, outside)
+	}
 	if !inside {
-		return 0, apperr.New(apperr.ErrInvalid, "the point %.6f, %.6f lies outside grid %s", *np.Lon, *np.Lat, np.GridCode)
+		return 0, apperr.New(apperr.ErrInvalid, "the point %.7f, %.7f lies outside grid %s", pt[0], pt[1], np.GridCode)
 	}
 	if np.ParentID != nil {
 		parent, err := s.Store.PlaceByID(ctx, tx, *np.ParentID)
@@ -128,6 +174,12 @@ func (s *Service) createPlace(ctx context.Context, tx pgx.Tx, p auth.Principal, 
 		}
 		if parent.GridCode != np.GridCode {
 			return 0, apperr.New(apperr.ErrInvalid, "parent %d lies in grid %s, not %s", parent.ID, parent.GridCode, np.GridCode)
+		}
+		// A room lies in its building when the building has an outline.
+		if has, in, err := s.Store.PlaceCovers(ctx, tx, parent.ID, shape); err != nil {
+			return 0, err
+		} else if has && !in {
+			return 0, apperr.New(apperr.ErrInvalid, "the place reaches outside its parent %d (%s)", parent.ID, parent.Name)
 		}
 	}
 	if np.ResponsibleStaffID != nil {
@@ -140,12 +192,12 @@ func (s *Service) createPlace(ctx context.Context, tx pgx.Tx, p auth.Principal, 
 		}
 	}
 	id, err := s.Store.InsertPlace(ctx, tx, store.Place{GridCode: np.GridCode, ParentID: np.ParentID, Kind: np.Kind,
-		Name: name, Lon: *np.Lon, Lat: *np.Lat, ResponsibleStaffID: np.ResponsibleStaffID})
+		Name: name, Lon: pt[0], Lat: pt[1], ResponsibleStaffID: np.ResponsibleStaffID, Outline: mp})
 	if err != nil {
 		return 0, err
 	}
 	audit.Action, audit.ObjectType, audit.ObjectID = "place.create", "place", itoa(id)
-	audit.Details, _ = json.Marshal(map[string]any{"grid": np.GridCode, "kind": np.Kind, "name": name})
+	audit.Details, _ = json.Marshal(map[string]any{"grid": np.GridCode, "kind": np.Kind, "name": name, "outline": mp != nil})
 	return id, s.Store.Audit(ctx, tx, audit)
 }
 

@@ -204,14 +204,18 @@ func TestSchoolLabHazardOpenedEscalatedAfterHolidayAndClosedByReinspection(t *te
 		t.Fatalf("stats after the sweep: %+v %v; want one overdue major hazard", st, err)
 	}
 	got, err := w.st.HazardByID(ctx, w.pool, h.ID, false)
-	if err != nil || got.State != "overdue" || got.EscalatedAt == nil || !got.EscalatedAt.Equal(w.now) {
-		t.Fatalf("after the sweep: %+v %v; want overdue, escalated as of %s", got, err, w.now)
+	if err != nil || got.State != "overdue" || got.EscalatedAt == nil || !got.EscalatedAt.Equal(w.now) || got.IncidentID == nil {
+		t.Fatalf("after the sweep: %+v %v; want overdue, escalated as of %s, with its incident", got, err, w.now)
 	}
 	// Closing without a passing re-inspection is refused and changes nothing.
+	audits := w.count(t, "audit_log")
 	for _, by := range []string{id, newUUID()} {
 		if _, err := w.svc.Close(ctx, w.inspector, h.ID, by, store.AuditEntry{}); !errors.Is(err, apperr.ErrConflict) {
 			t.Fatalf("close by %s: %v; want conflict", by, err)
 		}
+	}
+	if still, err := w.st.HazardByID(ctx, w.pool, h.ID, false); err != nil || still.State != "overdue" || still.ClosedBy != nil || still.ClosedAt != nil || w.count(t, "audit_log") != audits {
+		t.Fatalf("after refused closes: %+v %v, %d new audit rows; want it overdue as it was", still, err, w.count(t, "audit_log")-audits)
 	}
 	// A failing re-inspection keeps the one hazard; a passing one closes it.
 	again := newUUID()

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -91,7 +92,8 @@ func (s *Store) MissingMedia(ctx context.Context, q Querier, ids []string) ([]st
 }
 
 // PlaceSchedule is a place, a checklist that applies to it and when it was
-// last inspected with it.
+// last inspected with it; ResponsibleStaffID is the person its
+// responsibility falls to (its own, else its nearest ancestor's).
 type PlaceSchedule struct {
 	PlaceID            int64      `json:"place_id"`
 	PlaceName          string     `json:"place_name"`
@@ -111,17 +113,69 @@ type ScheduleFilter struct {
 	StaffID int64
 }
 
+// placeScheduleSQL lists the checklists of the places in sel (id, name,
+// grid_code, kind, created_at, staff: the person responsible, its own or
+// its nearest ancestor's) with the last inspection of each, an index probe
+// (inspections_place_time) per place and checklist.
+const placeScheduleSQL = `
+    t AS (SELECT DISTINCT ON (code) code, kind, schedule FROM inspection_templates ORDER BY code, version DESC)
+    SELECT pl.id, pl.name, pl.grid_code, pl.kind, t.code, t.schedule, pl.staff, pl.created_at, last.at
+      FROM sel pl JOIN t ON t.kind = pl.kind
+      LEFT JOIN LATERAL (SELECT i.inspected_at AS at FROM inspections i
+            WHERE i.place_id = pl.id AND i.template_code = t.code ORDER BY i.inspected_at DESC LIMIT 1) last ON true
+     ORDER BY pl.grid_code, pl.id, t.code LIMIT 20000`
+
+// schedulesOfUnitSQL: the places of a grid-code prefix, walked down from
+// the ones without a parent (a parent lies in the same grid), so each
+// carries the person its responsibility falls to.
+const schedulesOfUnitSQL = `WITH RECURSIVE pl AS (
+        SELECT id, name, grid_code, kind, created_at, responsible_staff_id AS staff, 0 AS depth FROM places
+         WHERE grid_code ~>=~ $1 AND grid_code ~<~ ($1 || ':') AND parent_id IS NULL
+        UNION ALL
+        SELECT c.id, c.name, c.grid_code, c.kind, c.created_at, coalesce(c.responsible_staff_id, pl.staff), pl.depth + 1
+          FROM places c JOIN pl ON c.parent_id = pl.id WHERE pl.depth < 20),
+    sel AS (SELECT * FROM pl),` + placeScheduleSQL
+
+// schedulesOfStaffSQL: the places a person is responsible for — named on
+// them (places_staff), and below them where no one else is named
+// (places_parent) — within a grid-code prefix.
+const schedulesOfStaffSQL = `WITH RECURSIVE pl AS (
+        SELECT id, name, grid_code, kind, created_at, responsible_staff_id AS staff, 0 AS depth FROM places
+         WHERE responsible_staff_id = $2
+        UNION ALL
+        SELECT c.id, c.name, c.grid_code, c.kind, c.created_at, pl.staff, pl.depth + 1
+          FROM places c JOIN pl ON c.parent_id = pl.id WHERE c.responsible_staff_id IS NULL AND pl.depth < 20),
+    sel AS (SELECT * FROM pl WHERE grid_code ~>=~ $1 AND grid_code ~<~ ($1 || ':')),` + placeScheduleSQL
+
+func (f ScheduleFilter) query() (string, []any) {
+	if f.StaffID != 0 {
+		return schedulesOfStaffSQL, []any{f.Prefix, f.StaffID}
+	}
+	return schedulesOfUnitSQL, []any{f.Prefix}
+}
+
+// ExplainPlaceSchedules is PostgreSQL's plan of PlaceSchedules(f), run
+// (EXPLAIN ANALYZE, BUFFERS): what the due list at city scale costs and why.
+func (s *Store) ExplainPlaceSchedules(ctx context.Context, f ScheduleFilter) (string, error) {
+	query, args := f.query()
+	rows, err := s.pool.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) "+query, args...)
+	if err != nil {
+		return "", fmt.Errorf("store: explain place schedules: %w", err)
+	}
+	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return "", fmt.Errorf("store: explain place schedules: %w", err)
+	}
+	return strings.Join(lines, "\n"), nil
+}
+
 // PlaceSchedules lists the checklists due at the places of f with their last
-// inspection (an index probe per place and checklist).
+// inspection: a unit's places, or the places a person is responsible for
+// (a room without its own person falls to its building's), each with the
+// person responsible.
 func (s *Store) PlaceSchedules(ctx context.Context, f ScheduleFilter) ([]PlaceSchedule, error) {
-	rows, err := s.pool.Query(ctx, `WITH t AS (
-            SELECT DISTINCT ON (code) code, kind, schedule FROM inspection_templates ORDER BY code, version DESC)
-        SELECT p.id, p.name, p.grid_code, p.kind, t.code, t.schedule, p.responsible_staff_id, p.created_at, last.at
-          FROM places p JOIN t ON t.kind = p.kind
-          LEFT JOIN LATERAL (SELECT i.inspected_at AS at FROM inspections i
-                WHERE i.place_id = p.id AND i.template_code = t.code ORDER BY i.inspected_at DESC LIMIT 1) last ON true
-         WHERE p.grid_code ~>=~ $1 AND p.grid_code ~<~ ($1 || ':') AND ($2 = 0 OR p.responsible_staff_id = $2)
-         ORDER BY p.grid_code, p.id, t.code LIMIT 20000`, f.Prefix, f.StaffID)
+	query, args := f.query()
+	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: place schedules: %w", err)
 	}

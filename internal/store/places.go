@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
 
 	"wangge/internal/apperr"
 )
@@ -25,16 +27,63 @@ type Place struct {
 	ResponsibleName    string    `json:"responsible_name"`
 	RegionCode         string    `json:"region_code"`
 	CreatedAt          time.Time `json:"created_at"`
+	// Outline is the place's polygon (nil: a point only); Geometry is the
+	// same as GeoJSON in what the store reads back.
+	Outline  orb.MultiPolygon  `json:"-"`
+	Geometry *geojson.Geometry `json:"geometry,omitempty"`
 }
 
 const placeCols = `p.id, p.grid_code, p.parent_id, p.kind, p.name, ST_X(p.pt), ST_Y(p.pt), p.responsible_staff_id,
-    coalesce(s.name, ''), p.region_code, p.created_at`
+    coalesce(s.name, ''), p.region_code, p.created_at, ST_AsBinary(p.polygon)`
 
 func scanPlace(row pgx.Row) (Place, error) {
 	var p Place
 	err := row.Scan(&p.ID, &p.GridCode, &p.ParentID, &p.Kind, &p.Name, &p.Lon, &p.Lat, &p.ResponsibleStaffID,
-		&p.ResponsibleName, &p.RegionCode, &p.CreatedAt)
+		&p.ResponsibleName, &p.RegionCode, &p.CreatedAt, multiPolygonCol{&p.Outline})
+	if err == nil && p.Outline != nil {
+		p.Geometry = geojson.NewGeometry(p.Outline)
+	}
 	return p, err
+}
+
+// GridCovers reports whether grid code is a grid (level 4) and whether g
+// lies in it (its boundary counts as in); outsideM2 is the area of g outside
+// the grid, for the message of a refusal.
+func (s *Store) GridCovers(ctx context.Context, q Querier, code string, g orb.Geometry) (exists, covered bool, outsideM2 float64, err error) {
+	err = q.QueryRow(ctx, `WITH x AS (SELECT ST_GeomFromWKB($2, 4326) AS g)
+        SELECT ST_CoveredBy(x.g, u.geom),
+               CASE WHEN ST_CoveredBy(x.g, u.geom) THEN 0 ELSE ST_Area(ST_Difference(x.g, u.geom)::geography) END
+          FROM units u, x WHERE u.code = $1 AND u.level = 4`, code, encodeWKB(g)).Scan(&covered, &outsideM2)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, false, 0, nil
+	}
+	if err != nil {
+		return false, false, 0, fmt.Errorf("store: grid covers: %w", err)
+	}
+	return true, covered, outsideM2, nil
+}
+
+// PlaceCovers reports whether place id has an outline and whether g lies in it.
+func (s *Store) PlaceCovers(ctx context.Context, q Querier, id int64, g orb.Geometry) (hasOutline, covered bool, err error) {
+	var c *bool
+	err = q.QueryRow(ctx, `SELECT ST_CoveredBy(ST_GeomFromWKB($2, 4326), polygon) FROM places WHERE id = $1`, id, encodeWKB(g)).Scan(&c)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return false, false, fmt.Errorf("store: place covers: %w", err)
+	}
+	return c != nil, c != nil && *c, nil
+}
+
+// OutlinePoint is the point of a place with outline mp: the one given
+// (lon, lat not nil) or else a point on mp's surface (ST_PointOnSurface)
+// on the 1e-7° grid; on says whether it lies on mp.
+func (s *Store) OutlinePoint(ctx context.Context, q Querier, mp orb.MultiPolygon, lon, lat *float64) (pt orb.Point, on bool, err error) {
+	err = q.QueryRow(ctx, `WITH o AS (SELECT ST_GeomFromWKB($1, 4326) AS g),
+             p AS (SELECT coalesce(ST_SetSRID(ST_MakePoint($2, $3), 4326), ST_SnapToGrid(ST_PointOnSurface(g), 1e-7)) AS p FROM o)
+        SELECT ST_X(p), ST_Y(p), ST_Covers(g, p) FROM o, p`, encodeWKB(mp), lon, lat).Scan(&pt[0], &pt[1], &on)
+	if err != nil {
+		return pt, false, fmt.Errorf("store: outline point: %w", err)
+	}
+	return pt, on, nil
 }
 
 // GridContains reports whether grid code is a grid (level 4) and whether
@@ -61,12 +110,17 @@ func (s *Store) StafferExists(ctx context.Context, q Querier, id int64) (bool, e
 	return ok, nil
 }
 
-// InsertPlace stores p and returns its id.
+// InsertPlace stores p (with its outline when it has one) and returns its id.
 func (s *Store) InsertPlace(ctx context.Context, q Querier, p Place) (int64, error) {
+	var outline []byte
+	if len(p.Outline) > 0 {
+		outline = encodeWKB(p.Outline)
+	}
 	var id int64
-	err := q.QueryRow(ctx, `INSERT INTO places (grid_code, parent_id, kind, name, pt, responsible_staff_id, region_code)
-        VALUES ($1, $2, $3, $4, ST_SetSRID(ST_MakePoint($5, $6), 4326), $7, left($1, 6)) RETURNING id`,
-		p.GridCode, p.ParentID, p.Kind, p.Name, p.Lon, p.Lat, p.ResponsibleStaffID).Scan(&id)
+	err := q.QueryRow(ctx, `INSERT INTO places (grid_code, parent_id, kind, name, pt, polygon, responsible_staff_id, region_code)
+        VALUES ($1, $2, $3, $4, ST_SetSRID(ST_MakePoint($5, $6), 4326), ST_Multi(ST_GeomFromWKB($8, 4326)), $7, left($1, 6))
+        RETURNING id`,
+		p.GridCode, p.ParentID, p.Kind, p.Name, p.Lon, p.Lat, p.ResponsibleStaffID, outline).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("store: insert place: %w", err)
 	}
