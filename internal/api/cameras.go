@@ -13,6 +13,7 @@ import (
 
 	"wangge/geo/camera"
 	"wangge/geo/crs"
+	"wangge/geo/precision"
 	"wangge/internal/apperr"
 	"wangge/internal/auth"
 	"wangge/internal/importer"
@@ -42,7 +43,7 @@ func (b cameraBody) input(sys crs.System, row int) (store.CameraInput, error) {
 		return store.CameraInput{}, errors.New("name: want 1 to 100 characters")
 	}
 	p := crs.ToWGS84(sys, orb.Point{b.Lon, b.Lat})
-	p = orb.Point{math.Round(p[0]*1e7) / 1e7, math.Round(p[1]*1e7) / 1e7}
+	p = precision.Point(p)
 	cam := camera.Camera{Point: p, Azimuth: b.Azimuth, Angle: b.Angle, RangeM: b.RangeM}
 	view, err := cam.View()
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"wangge/geo/crs"
+	"wangge/geo/precision"
 	"wangge/internal/apperr"
 	"wangge/internal/lookup"
 	"wangge/internal/store"
@@ -73,7 +74,7 @@ func (s *Server) locatePoint(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := locateAnswer{Input: &pointInput{Lon: lon, Lat: lat, CRS: string(sys)}, WGS84: &[2]float64{round7(w[0]), round7(w[1])}}
+	out := locateAnswer{Input: &pointInput{Lon: lon, Lat: lat, CRS: string(sys)}, WGS84: &[2]float64{precision.Round(w[0]), precision.Round(w[1])}}
 	if a.Found {
 		code, d, near := a.GridCode, roundM(a.BoundaryDistanceM), a.NearBoundary
 		out.GridCode, out.GridName, out.BoundaryDistanceM, out.NearBoundary = &code, a.GridName, &d, &near
@@ -86,8 +87,6 @@ func (s *Server) locatePoint(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, out)
 }
-
-func round7(v float64) float64 { return math.Round(v*1e7) / 1e7 }
 
 func parseCRS(v string) (crs.System, error) {
 	if v == "" {
@@ -322,7 +321,7 @@ func batchAnswer(rd *lookup.Reader, sys crs.System, p batchPoint) locateAnswer {
 	}
 	w := crs.ToWGS84(sys, orb.Point{p.lon, p.lat})
 	b := rd.Brief(w)
-	out := locateAnswer{WGS84: &[2]float64{round7(w[0]), round7(w[1])}}
+	out := locateAnswer{WGS84: &[2]float64{precision.Round(w[0]), precision.Round(w[1])}}
 	if b.Found {
 		code, d, near := b.Code, roundM(b.BoundaryDistanceM), b.BoundaryDistanceM <= lookup.NearBoundaryM
 		out.GridCode, out.GridName, out.BoundaryDistanceM, out.NearBoundary = &code, b.Name, &d, &near

@@ -13,11 +13,11 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"wangge/geo/coverage"
+	"wangge/geo/precision"
 	"wangge/internal/apperr"
 	"wangge/internal/boundary"
 	"wangge/internal/dbtest"
 	"wangge/internal/demo"
-	unitgrid "wangge/internal/grid"
 	"wangge/internal/store"
 )
 
@@ -247,7 +247,7 @@ func TestAdjustMovesSharedBoundaryAndKeepsPartition(t *testing.T) {
 	var target orb.Point
 	var edited orb.MultiPolygon
 	for _, m := range []float64{40, 25, 15, 8, 4} {
-		target = unitgrid.RoundPoint(toward(v, centroid(b.geom), m)) // clients send 7 decimals
+		target = precision.Point(toward(v, centroid(b.geom), m)) // clients send 7 decimals
 		if edited = moveVertex(a.geom, v, target); coverage.CheckGeometry(edited) == nil {
 			break
 		}

@@ -14,6 +14,7 @@ import (
 
 	"wangge/geo/coverage"
 	"wangge/geo/earth"
+	"wangge/geo/precision"
 	"wangge/internal/apperr"
 	"wangge/internal/grid"
 	"wangge/internal/store"
@@ -184,7 +185,7 @@ func (s *Service) gather(ctx context.Context, tx pgx.Tx, p *plan, area orb.Geome
 	// Clients send 7 decimals (what every answer writes): a vertex within
 	// 1e-7° of a stored one is that vertex, so an unchanged vertex does not
 	// cross its own stored edge and node spurious points.
-	stored := newRestorer(grid.Precision, append(all, parent.Geom)...)
+	stored := newRestorer(precision.Degrees, append(all, parent.Geom)...)
 	sn := newSnapper(rings(refs...), s.opt.SnapMetres)
 	for i := range p.claims {
 		if p.claims[i], err = sn.polygon(ctx, stored.polygon(p.claims[i])); err != nil {

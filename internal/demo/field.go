@@ -10,6 +10,8 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/ewkb"
 	"github.com/paulmach/orb/planar"
+
+	"wangge/geo/precision"
 )
 
 var incidentKinds = []struct {
@@ -167,7 +169,7 @@ func (l *loader) walk(shape orb.MultiPolygon, start time.Time, minutes int) []fi
 		}
 		out = append(out, fix{
 			at:       start.Add(time.Duration(s) * 30 * time.Second),
-			pt:       orb.Point{round7(p[0]), round7(p[1])},
+			pt:       precision.Point(p),
 			accuracy: float32(3 + 12*l.rng.Float64()),
 			speed:    float32(speed),
 		})
@@ -183,7 +185,7 @@ func randomPointIn(l *loader, shape orb.MultiPolygon) (orb.Point, bool) {
 			b.Min[1] + l.rng.Float64()*(b.Max[1]-b.Min[1]),
 		}
 		if planar.MultiPolygonContains(shape, p) {
-			return orb.Point{round7(p[0]), round7(p[1])}, true
+			return precision.Point(p), true
 		}
 	}
 	return orb.Point{}, false

@@ -13,6 +13,7 @@ import (
 	"github.com/paulmach/orb/planar"
 
 	"wangge/geo/earth"
+	"wangge/geo/precision"
 )
 
 // hotspotCluster plants a market street's worth of recent complaints
@@ -40,7 +41,7 @@ func (l *loader) hotspotCluster(ctx context.Context, grids []*grid) error {
 	var rows [][]any
 	for range 90 {
 		r, a := 250*math.Sqrt(rng.Float64()), 2*math.Pi*rng.Float64()
-		p := orb.Point{round7(c[0] + r*math.Cos(a)/kx), round7(c[1] + r*math.Sin(a)/ky)}
+		p := precision.Point(orb.Point{c[0] + r*math.Cos(a)/kx, c[1] + r*math.Sin(a)/ky})
 		pt, err := ewkb.Marshal(p, 4326)
 		if err != nil {
 			return err

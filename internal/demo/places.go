@@ -10,6 +10,8 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/ewkb"
 	"github.com/paulmach/orb/planar"
+
+	"wangge/geo/precision"
 )
 
 // building is the plan of one residential building; its addresses and
@@ -262,14 +264,12 @@ func rectangle(c orb.Point, length, width, angle float64) orb.Polygon {
 	for _, d := range [][2]float64{{-1, -1}, {1, -1}, {1, 1}, {-1, 1}, {-1, -1}} {
 		x, y := d[0]*length/2, d[1]*width/2
 		ring = append(ring, orb.Point{
-			round7(c[0] + (x*cos-y*sin)*mx),
-			round7(c[1] + (x*sin+y*cos)*my),
+			precision.Round(c[0] + (x*cos-y*sin)*mx),
+			precision.Round(c[1] + (x*sin+y*cos)*my),
 		})
 	}
 	return orb.Polygon{ring}
 }
-
-func round7(v float64) float64 { return math.Round(v*1e7) / 1e7 }
 
 func (l *loader) reserve(ctx context.Context, seq string, n int) (int64, error) {
 	var last int64

@@ -8,6 +8,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"wangge/geo/coverage"
+	"wangge/geo/precision"
 	"wangge/internal/grid"
 )
 
@@ -37,7 +38,7 @@ func TestSameShape(t *testing.T) {
 }
 
 func TestRoundPrintsSevenDecimals(t *testing.T) {
-	p := grid.RoundPoint(orb.Point{120.11032929999999, 30.270632799999998})
+	p := precision.Point(orb.Point{120.11032929999999, 30.270632799999998})
 	if x, y := strconv.FormatFloat(p[0], 'f', -1, 64), strconv.FormatFloat(p[1], 'f', -1, 64); x != "120.1103293" || y != "30.2706328" {
 		t.Errorf("rounded to %s, %s", x, y)
 	}

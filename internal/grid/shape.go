@@ -6,21 +6,9 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geo"
+
+	"wangge/geo/precision"
 )
-
-// Precision is the coordinate grid every stored geometry lies on: 1e-7°
-// (about 1 cm), the 7 decimals every GeoJSON, OGC and export answer writes.
-const Precision = 1e-7
-
-// scale is 1/Precision. Dividing the rounded integer by it (exact in
-// float64) gives the double nearest the 7-decimal value, so 120.1103293
-// prints as such, not as 120.11032929999999.
-const scale = 1e7
-
-func round(x float64) float64 { return math.Round(x*scale) / scale }
-
-// RoundPoint puts p on the 1e-7° grid.
-func RoundPoint(p orb.Point) orb.Point { return orb.Point{round(p[0]), round(p[1])} }
 
 // Round puts mp on the 1e-7° grid and removes what rounding makes
 // degenerate: repeated vertices, zero-width spikes (a→b→a), rings of fewer
@@ -50,7 +38,7 @@ func Round(mp orb.MultiPolygon) orb.MultiPolygon {
 func roundRing(r orb.Ring) orb.Ring {
 	pts := make([]orb.Point, 0, len(r))
 	for _, pt := range r {
-		q := RoundPoint(pt)
+		q := precision.Point(pt)
 		if n := len(pts); n > 0 && pts[n-1] == q {
 			continue
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"wangge/geo/crs"
+	"wangge/geo/precision"
 	"wangge/internal/apperr"
 	"wangge/internal/auth"
 	"wangge/internal/media"
@@ -75,7 +76,6 @@ func CleanText(field, s string, max int) (string, error) {
 }
 
 // snap puts a coordinate on the 1e-7° grid of the database.
-func snap(v float64) float64 { return math.Round(v*1e7) / 1e7 }
 
 // normalise validates r and returns the point in WGS 84 and the request hash.
 func (s *Service) normalise(r *Report, now time.Time) (orb.Point, []byte, error) {
@@ -98,7 +98,7 @@ func (s *Service) normalise(r *Report, now time.Time) (orb.Point, []byte, error)
 		}
 	}
 	p := crs.ToWGS84(sys, orb.Point{lon, lat})
-	p = orb.Point{snap(p[0]), snap(p[1])}
+	p = precision.Point(p)
 	if r.ReportedAt == nil {
 		return p, nil, apperr.New(apperr.ErrInvalid, "reported_at is required (the time on the device when the report was made)")
 	}

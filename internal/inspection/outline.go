@@ -3,13 +3,13 @@ package inspection
 import (
 	"context"
 	"encoding/json"
-	"math"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkt"
 
 	"wangge/geo/coverage"
 	"wangge/geo/crs"
+	"wangge/geo/precision"
 	"wangge/internal/apperr"
 	"wangge/internal/boundary"
 )
@@ -29,9 +29,6 @@ func parseSystem(v string) (crs.System, error) {
 	}
 	return sys, nil
 }
-
-// snap7 puts a coordinate on the 1e-7° grid every stored geometry is on.
-func snap7(v float64) float64 { return math.Round(v*1e7) / 1e7 }
 
 // outline reads a place's outline: a GeoJSON Polygon or MultiPolygon in sys,
 // checked as grid edits check theirs (positions, size, validity), converted
@@ -77,7 +74,7 @@ func toStored(ctx context.Context, mp orb.MultiPolygon, sys crs.System) (orb.Mul
 	for _, p := range mp {
 		for _, r := range p {
 			for k, pt := range r {
-				r[k] = orb.Point{snap7(pt[0]), snap7(pt[1])}
+				r[k] = precision.Point(pt)
 			}
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"wangge/geo/crs"
+	"wangge/geo/precision"
 	"wangge/internal/apperr"
 	"wangge/internal/auth"
 	"wangge/internal/incidents"
@@ -123,7 +124,7 @@ func (s *Service) createPlace(ctx context.Context, tx pgx.Tx, p auth.Principal, 
 			return 0, err
 		}
 		pt = crs.ToWGS84(sys, orb.Point{*np.Lon, *np.Lat})
-		pt = orb.Point{snap7(pt[0]), snap7(pt[1])}
+		pt = precision.Point(pt)
 	}
 	name, err := incidents.CleanText("name", np.Name, 100)
 	if err != nil {
@@ -238,7 +239,7 @@ func (s *Service) normalise(sub *Submission, now time.Time) error {
 	if err := validLonLat(sub.Lon, sub.Lat); err != nil {
 		return err
 	}
-	*sub.Lon, *sub.Lat = math.Round(*sub.Lon*1e7)/1e7, math.Round(*sub.Lat*1e7)/1e7
+	*sub.Lon, *sub.Lat = precision.Round(*sub.Lon), precision.Round(*sub.Lat)
 	if sub.InspectedAt == nil {
 		return apperr.New(apperr.ErrInvalid, "inspected_at is required (the time on the phone)")
 	}

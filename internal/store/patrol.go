@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/paulmach/orb"
 
+	"wangge/geo/precision"
 	"wangge/internal/ingest"
 	"wangge/internal/workcal"
 )
@@ -59,7 +60,7 @@ func (s *Store) AddFixes(ctx context.Context, region string, userID int64, fixes
 	acc := make([]*float32, len(fixes))
 	spd := make([]*float32, len(fixes))
 	for i, f := range fixes {
-		ts[i], xs[i], ys[i], acc[i], spd[i] = f.At, onGrid(f.Point[0]), onGrid(f.Point[1]), f.AccuracyM, f.SpeedMPS
+		ts[i], xs[i], ys[i], acc[i], spd[i] = f.At, precision.Round(f.Point[0]), precision.Round(f.Point[1]), f.AccuracyM, f.SpeedMPS
 		if f.At.Before(first) {
 			first = f.At
 		}
@@ -187,14 +188,9 @@ func (s *Store) copyFixesOnce(ctx context.Context, fixes []BulkFix, first, last 
 // allocation each.
 func pointEWKB(b []byte, p orb.Point) []byte {
 	b = append(b, 1, 1, 0, 0, 0x20, 0xE6, 0x10, 0, 0) // LE, type 1 | SRID flag, SRID 4326
-	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(onGrid(p[0])))
-	return binary.LittleEndian.AppendUint64(b, math.Float64bits(onGrid(p[1])))
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(precision.Round(p[0])))
+	return binary.LittleEndian.AppendUint64(b, math.Float64bits(precision.Round(p[1])))
 }
-
-// onGrid is x on the 1e-7° grid every stored geometry lies on (migration
-// 000030, whose triggers do this for the other tables): patrol points are
-// rounded by their writers here.
-func onGrid(x float64) float64 { return math.Round(x*1e7) / 1e7 }
 
 // duplicateKey tells a unique violation: a concurrent upload stored the same
 // fixes first.

@@ -39,7 +39,6 @@ func TestSeededDefaultIsTheScheme(t *testing.T) {
 	}
 }
 
-
 // city loads a synthetic district of n grid workers (one per grid, 25 grids
 // a community, 10 communities a street) with a month of records for October
 // 2026: patrol days, ~30 reports each, 20 households a grid (some with a
