@@ -7,6 +7,7 @@ import { api, get, ApiError } from './api.js';
 import { t, onLang, applyTo } from './i18n.js';
 import { state, select, setLevel } from './gridmap.js';
 import { showError, h } from './card.js';
+import { estatesBox, initEstates, showEstates, hideEstates, drawingEstate } from './estates.js';
 
 const ROLES = ['grid_leader', 'grid_worker', 'part_time_worker', 'informant', 'building_leader', 'police', 'volunteer'];
 let panel = null;
@@ -23,6 +24,7 @@ export function initJurisdiction() {
     h('p', { id: 'jur-hint', class: 'muted', 'data-i18n': 'jur_hint' }),
     h('div', { id: 'jur-grid' }),
     h('div', { id: 'jur-card' }),
+    estatesBox(),
     h('form', { id: 'jur-form', hidden: '' },
       h('h3', { 'data-i18n': 'jur_add' }),
       field('jur-name', 'jur_name', { required: '', maxlength: '64' }),
@@ -44,6 +46,7 @@ export function initJurisdiction() {
       h('a', { id: 'jur-public', class: 'button', 'data-i18n': 'jur_public', target: '_blank', rel: 'noopener' })));
   document.getElementById('panel').prepend(panel);
   applyTo(panel);
+  initEstates();
   document.getElementById('jur-form').addEventListener('submit', (e) => { e.preventDefault(); addWorker().catch(showError); });
   onLang(() => { if (last) renderCard(); });
 }
@@ -55,12 +58,12 @@ function field(id, key, attrs) {
 /** enterJurisdiction shows grids and makes a click choose one. */
 export function enterJurisdiction() {
   setLevel('grid');
-  state.onClick = (e, f) => { if (f) choose(f).catch(showError); };
+  state.onClick = (e, f) => { if (f && !drawingEstate()) choose(f).catch(showError); };
   if (grid) select(grid);
 }
 
 /** leaveJurisdiction clears the selection. */
-export function leaveJurisdiction() { select(null); }
+export function leaveJurisdiction() { select(null); hideEstates(); }
 
 async function choose(f) {
   grid = f;
@@ -77,7 +80,7 @@ async function choose(f) {
   /** @type {HTMLAnchorElement} */ (document.getElementById('jur-boards')).href = `/api/units/${community}/boards.pdf`;
   /** @type {HTMLAnchorElement} */ (document.getElementById('jur-cards')).href = `/api/grids/${code}/contact-cards.pdf`;
   /** @type {HTMLAnchorElement} */ (document.getElementById('jur-public')).href = `/p/grids/${code}`;
-  await refresh();
+  await Promise.all([refresh(), showEstates(code)]);
 }
 
 async function refresh() {
