@@ -203,7 +203,15 @@ func (s *Server) routes() {
 	// Safety inspections and hazards (安全检查与隐患整改, inspections.go).
 	s.inspectionRoutes(api)
 
-	e.StaticFS("/", s.opt.Static)
+	if s.opt.Static != nil {
+		// Precompressed, hashed and cached (assets.go). A front end that cannot be
+		// read is a broken build, not a condition to run with.
+		a, err := loadAssets(s.opt.Static)
+		if err != nil {
+			panic(err)
+		}
+		e.GET("/*", a.serve)
+	}
 
 	// Patrol tracks, day figures, coverage gaps and the daily sweep (patrol_days.go).
 	api.GET("/patrol/days", s.patrolDays, s.may(auth.ReadPatrol)...)
