@@ -10,7 +10,7 @@
 // after a save refreshes just the tiles under the old and new shapes.
 import { api, get, ApiError } from './api.js';
 import { t, onLang } from './i18n.js';
-import { state, loadUnits, select, refreshTiles, TILESETS } from './gridmap.js';
+import { state, loadUnits, select, refreshTiles, fitTo, TILESETS } from './gridmap.js';
 import { gapsLayer } from './gaps.js';
 import { showLegend, defaultKeys } from './legend.js';
 import { area, bbox, formatArea, labelPoint, polygons } from './geometry.js';
@@ -93,6 +93,24 @@ export function enterPlanner() {
     hint();
   };
   hint();
+}
+
+/**
+ * pickGrid is a search result chosen (gridsearch.js): fly to it and select it
+ * as a click would — added to a merge, else the selected grid (a drawing in
+ * progress is dropped first: the search moved the view away from it).
+ * @param {{code: string, name: string}} r
+ */
+export function pickGrid(r) {
+  names.set(r.code, r.name);
+  if (op === 'merge') {
+    if (!mergeSet.includes(r.code)) mergeSet.push(r.code);
+    get(`/api/grids/${r.code}`).then((u) => { mergeVersions.set(r.code, u.properties.version); fitTo([u.geometry], { maxZoom: 16, padding: 60 }); }).catch(showError);
+    hint();
+    return;
+  }
+  if (op) cancel();
+  showCard(r.code).then((u) => { target = u; hint(); }).catch(showError);
 }
 
 /** leavePlanner drops any unsaved drawing. */

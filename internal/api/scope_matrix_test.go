@@ -38,6 +38,7 @@ var scopeMatrix = []scopeRow{
 	{"GET /api/me", "/api/me", "", "22222", "22222"},
 	{"POST /api/logout", "", "", "", ""}, // tested last, below
 	{"GET /api/grids", "/api/grids?parent={C}", "", "22222", "22222"},
+	{"GET /api/grids/search", "/api/grids/search?q=1", "", "22222", "22222"},
 	{"GET /api/grids/:code", "/api/grids/{G}", "", "22222", "22222"},
 	{"GET /api/grids/:code/activity", "/api/grids/{G}/activity", "", "2x22x", "2xxxx"},
 	{"GET /api/audit", "/api/audit?limit=1", "", "2xxx2", "2xxx2"},

@@ -150,6 +150,7 @@ func (s *Server) routes() {
 	api.POST("/logout", s.logout, s.authenticate)
 	api.GET("/me", s.me, s.authenticate)
 	api.GET("/grids", s.listGrids, s.may(auth.ReadMap)...)
+	api.GET("/grids/search", s.searchGrids, s.may(auth.ReadMap)...)
 	api.GET("/grids/:code", s.getGrid, s.may(auth.ReadMap)...)
 	api.GET("/grids/:code/activity", s.gridActivity, s.may(auth.ReadIncidents)...)
 	api.GET("/audit", s.listAudit, s.may(auth.ReadAudit)...)
