@@ -8,7 +8,9 @@
 // undo/redo history: the button, Ctrl+Z, Ctrl+Shift+Z/Ctrl+Y to redo), and
 // saving goes through a confirm step that sums up the checked answer (grids
 // touched, their area change in m², households moved) with the change reason.
-// History: the grid map as of a date (GET /api/history/grids?as_of=).
+// History: the grid map as of a date and time (GET /api/history/grids?as_of=),
+// and the day's changes by time (GET /api/history/changes), each one step
+// away from the map just before or just after it.
 // The map itself is vector tiles: the planner fetches the GeoJSON of the
 // selected grid and of the grids around the edit (for snapping) only, and
 // after a save refreshes just the tiles under the old and new shapes.
@@ -40,7 +42,8 @@ let editBase = 0;         // its size when the grid being edited was added
 export function initPlanner() {
   for (const id of ['pl-hint', 'pl-edit', 'pl-new', 'pl-split', 'pl-merge', 'pl-delete', 'pl-check', 'pl-save', 'pl-cancel',
     'pl-result', 'pl-new-form', 'pl-name', 'pl-kind', 'pl-parent', 'pl-date', 'pl-asof', 'pl-now', 'pl-undo', 'pl-reason',
-    'pl-confirm', 'pl-confirm-summary', 'pl-confirm-save', 'pl-confirm-back', 'pl-confirm-need']) ui[id] = document.getElementById(id);
+    'pl-confirm', 'pl-confirm-summary', 'pl-confirm-save', 'pl-confirm-back', 'pl-confirm-need', 'pl-time', 'pl-changes',
+    'pl-changes-title', 'pl-changes-refresh']) ui[id] = document.getElementById(id);
   ui['pl-edit'].onclick = () => start('edit');
   ui['pl-new'].onclick = () => start('new');
   ui['pl-split'].onclick = () => start('split');
@@ -61,10 +64,17 @@ export function initPlanner() {
     if ((k === 'z' && e.shiftKey) || k === 'y') { e.preventDefault(); step('redo'); }
   });
   ui['pl-cancel'].onclick = cancel;
-  ui['pl-asof'].onclick = () => history(ui['pl-date'].value).catch(showError);
+  ui['pl-asof'].onclick = () => {
+    const d = ui['pl-date'].value;
+    if (!d) return;
+    const tm = ui['pl-time'].value || '23:59:59';
+    history(`${d}T${tm.length === 5 ? `${tm}:00` : tm}+08:00`, `${d} ${tm}`).catch(showError);
+  };
+  ui['pl-date'].addEventListener('change', () => loadChanges().catch(showError));
+  ui['pl-changes-refresh'].onclick = () => loadChanges().catch(showError);
   ui['pl-now'].onclick = () => history(null).catch(showError);
   for (const r of document.querySelectorAll('input[name=edit-mode]')) /** @type {HTMLInputElement} */ (r).onchange = stale;
-  onLang(() => { hint(); if (lastResult) renderResult(lastResult); });
+  onLang(() => { hint(); if (lastResult) renderResult(lastResult); renderChanges(); });
   // Gaps in the records (gaps.js): a layer with its counts in the legend.
   const gaps = h('input', { type: 'checkbox', id: 'pl-gaps', onchange: () => showGaps(gaps.checked).catch(showError) });
   document.getElementById('planner-panel').append(h('label', { class: 'gaps' }, gaps, ' ', gapsLayer.title()));
@@ -96,6 +106,7 @@ export function enterPlanner() {
     draw.on('change', (ids, type) => { if (type === 'update' || type === 'delete') stale(); });
     draw.on('history', updateUndo); // a step recorded (a drag ends, a point is placed) or taken back
   }
+  loadChanges().catch(showError);
   state.onClick = (e, f) => {
     // While a shape is edited or drawn, clicks belong to the drawing: the
     // double-click that finishes a split line must not select the neighbour.
@@ -415,6 +426,7 @@ async function submit(dryRun) {
     if (code) target = await showCard(code, { zoom: false }).catch(() => null);
     if (!target) hideCard();
     hint();
+    loadChanges().catch(showError);
   }
 }
 
@@ -505,15 +517,64 @@ function clearOverlays() {
   for (const id of ['pl-defects', 'pl-preview']) if (map.getSource(id)) map.getSource(id).setData({ type: 'FeatureCollection', features: [] });
 }
 
-/** history shows the grid map as of date ('YYYY-MM-DD'), or today with null. */
-async function history(date) {
+const CHINA = 'Asia/Shanghai';
+/** chinaDate is the day of d in China ('YYYY-MM-DD'). */
+const chinaDate = (d) => new Intl.DateTimeFormat('en-CA', { timeZone: CHINA, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+/** chinaTime is the time of d in China ('HH:MM:SS'). */
+const chinaTime = (d) => new Intl.DateTimeFormat('en-GB', { timeZone: CHINA, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(d);
+
+let changes = null; // the last answer of GET /api/history/changes, and its day
+let changesDay = '';
+const CHANGES_LIMIT = 100;
+
+// loadChanges lists the changes of the day in the date field (today when empty), newest first.
+async function loadChanges() {
+  const day = ui['pl-date'].value || chinaDate(new Date());
+  const next = new Date(Date.parse(`${day}T00:00:00+08:00`) + 86400e3);
+  const answer = await get(`/api/history/changes?from=${day}&to=${encodeURIComponent(`${chinaDate(next)}T00:00:00+08:00`)}&limit=${CHANGES_LIMIT}`);
+  changes = answer.changes;
+  changesDay = day;
+  renderChanges();
+}
+
+function renderChanges() {
+  if (!changes) return;
+  const today = changesDay === chinaDate(new Date());
+  ui['pl-changes-title'].textContent = today ? t('mapfront_changes_today') : t('mapfront_changes_of', { date: changesDay });
+  const signed = (d) => `${d >= 0 ? '+' : ''}${formatArea(d)}`;
+  const items = changes.map((c) => {
+    const at = new Date(c.at);
+    const delta = c.area_before_m2 != null && c.area_after_m2 != null ? c.area_after_m2 - c.area_before_m2 : null;
+    // Just before: a millisecond earlier (the server keeps microseconds; a version starts at its valid_from).
+    const before = new Date(at.getTime() - 1).toISOString();
+    return h('li', { 'data-code': c.code, 'data-at': c.at },
+      h('time', { datetime: c.at }, chinaTime(at)),
+      `${c.name} · ${t(`mapfront_change_${c.change}`)} v${c.version}`,
+      delta != null && Math.abs(delta) >= 0.5 ? ` · ${signed(delta)}` : '',
+      c.changed_by ? ` · ${t('mapfront_change_by', { who: c.changed_by })}` : '',
+      c.reason ? h('div', { class: 'reason' }, c.reason) : '',
+      h('button', { type: 'button', class: 'before', onclick: () => history(before, `${changesDay} ${chinaTime(at)} −`).catch(showError) }, t('mapfront_change_before')),
+      c.change !== 'removed' ? h('button', { type: 'button', class: 'after', onclick: () => history(c.at, `${changesDay} ${chinaTime(at)}`).catch(showError) }, t('mapfront_change_after')) : '');
+  });
+  if (!items.length) items.push(h('li', { class: 'muted' }, t('mapfront_changes_none')));
+  if (changes.length === CHANGES_LIMIT) items.push(h('li', { class: 'muted' }, t('mapfront_changes_more', { n: CHANGES_LIMIT })));
+  ui['pl-changes'].replaceChildren(...items);
+}
+
+/**
+ * history shows the grid map as of asOf (an RFC 3339 time, or a bare date
+ * for its midnight), labelled label in the banner; null: back to now.
+ * @param {string|null} asOf
+ * @param {string} [label]
+ */
+async function history(asOf, label) {
   cancel();
-  state.asOf = date || null;
+  state.asOf = asOf || null;
   target = null;
   hideCard();
   await loadUnits();
   select(null);
   const b = document.getElementById('asof-banner');
   b.hidden = !state.asOf;
-  b.textContent = state.asOf ? t('as_of_banner', { date: state.asOf }) : '';
+  b.textContent = state.asOf ? t('mapfront_as_of_time', { time: label || state.asOf }) : '';
 }

@@ -169,6 +169,7 @@ func (s *Server) routes() {
 	api.GET("/grids/:code/versions", s.gridVersions, s.may(auth.ReadMap)...)
 	api.GET("/history/grids", s.gridsAsOf, s.may(auth.ReadMap)...)
 	api.GET("/history/diff", s.historyDiff, s.may(auth.ReadMap)...)
+	api.GET("/history/changes", s.historyChanges, s.may(auth.ReadMap)...)
 	api.GET("/validation", s.validation, s.may(auth.ReadMap)...)
 	api.GET("/balance", s.balance, s.may(auth.ReadStats)...)
 	api.POST("/layers/import", s.importLayer, s.mayEdit(auth.EditBoundaries)...)
