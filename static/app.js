@@ -7,7 +7,7 @@ import { state, createMap, loadUnits, setLevel, count } from './gridmap.js';
 import { showCard, hideCard, showError, errorText } from './card.js';
 import { renderLegend } from './legend.js';
 import { initLookup, enterLookup } from './lookup.js';
-import { initPlanner, enterPlanner, leavePlanner } from './planner.js';
+import { initPlanner, enterPlanner, leavePlanner, pickGrid } from './planner.js';
 import { initDisplay, enterDisplay, leaveDisplay } from './display.js';
 import { initPatrol, enterPatrol, leavePatrol } from './patrol.js';
 import { initJurisdiction, enterJurisdiction, leaveJurisdiction } from './jurisdiction.js';
@@ -16,6 +16,7 @@ import { initIncidents, enterIncidents, leaveIncidents } from './incidents.js';
 import { initInspections, enterInspections, leaveInspections } from './inspections.js';
 import { initAssessment, enterAssessment, leaveAssessment } from './assessment.js';
 import { initKeys, enterKeys } from './mapkeys.js';
+import { initGridSearch, setGridSearch } from './gridsearch.js';
 
 /** MODES_BY_ROLE lists each role's modes; the first is where it lands. */
 const MODES_BY_ROLE = {
@@ -27,9 +28,14 @@ const MODES_BY_ROLE = {
 };
 
 const MODES = {
-  map: { enter: () => { state.onClick = (e, f) => (f ? showCard(f.properties.code, { zoom: false }).catch(showError) : hideCard()); } },
+  map: {
+    enter: () => {
+      state.onClick = (e, f) => (f ? showCard(f.properties.code, { zoom: false }).catch(showError) : hideCard());
+      setGridSearch((r) => { showCard(r.code).catch(showError); });
+    },
+  },
   lookup: { panel: 'lookup-panel', enter: enterLookup },
-  planner: { panel: 'planner-panel', enter: enterPlanner, leave: leavePlanner },
+  planner: { panel: 'planner-panel', enter: () => { enterPlanner(); setGridSearch(pickGrid); }, leave: leavePlanner },
   display: { panel: 'display-panel', enter: enterDisplay, leave: leaveDisplay },
   patrol: { panel: 'patrol-panel', enter: enterPatrol, leave: leavePatrol },
   staff: { panel: 'jurisdiction-panel', enter: enterJurisdiction, leave: leaveJurisdiction },
@@ -53,6 +59,7 @@ async function setMode(m) {
   for (const [name, def] of Object.entries(MODES)) if (def.panel) document.getElementById(def.panel).hidden = name !== m;
   for (const b of document.querySelectorAll('#modes button')) if (b instanceof HTMLElement) b.classList.toggle('active', b.dataset.mode === m);
   document.body.dataset.mode = m;
+  setGridSearch(null); // the map and planner modes show it again
   await MODES[m].enter();
 }
 
@@ -127,5 +134,6 @@ initIncidents();
 initInspections();
 initAssessment();
 initKeys();
+initGridSearch();
 applyTo(document);
 start().catch(showError);

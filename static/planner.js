@@ -4,13 +4,19 @@
 // defects (gaps, overlaps, invalid geometry) are drawn in red with their
 // size, and whose adjust-mode preview shows what each neighbour loses or
 // gains; only then "confirm and save" sends the same request for real.
-// History: the grid map as of a date (GET /api/history/grids?as_of=).
+// Every step of a drawing or an edit can be undone (terra-draw's own
+// undo/redo history: the button, Ctrl+Z, Ctrl+Shift+Z/Ctrl+Y to redo), and
+// saving goes through a confirm step that sums up the checked answer (grids
+// touched, their area change in m², households moved) with the change reason.
+// History: the grid map as of a date and time (GET /api/history/grids?as_of=),
+// and the day's changes by time (GET /api/history/changes), each one step
+// away from the map just before or just after it.
 // The map itself is vector tiles: the planner fetches the GeoJSON of the
 // selected grid and of the grids around the edit (for snapping) only, and
 // after a save refreshes just the tiles under the old and new shapes.
 import { api, get, ApiError } from './api.js';
 import { t, onLang } from './i18n.js';
-import { state, loadUnits, select, refreshTiles, TILESETS } from './gridmap.js';
+import { state, loadUnits, select, refreshTiles, fitTo, TILESETS } from './gridmap.js';
 import { gapsLayer } from './gaps.js';
 import { showLegend, defaultKeys } from './legend.js';
 import { area, bbox, formatArea, labelPoint, polygons } from './geometry.js';
@@ -29,23 +35,46 @@ const mergeVersions = new Map(); // code → version, read when the grid was pic
 let pending = null;       // the last checked request, replayed by save
 let markers = [];
 let lastResult = null;
+let session = null;       // terra-draw's session undo history
+let editBase = 0;         // its size when the grid being edited was added
 
 /** initPlanner wires the planner panel. */
 export function initPlanner() {
   for (const id of ['pl-hint', 'pl-edit', 'pl-new', 'pl-split', 'pl-merge', 'pl-delete', 'pl-check', 'pl-save', 'pl-cancel',
-    'pl-result', 'pl-new-form', 'pl-name', 'pl-kind', 'pl-parent', 'pl-date', 'pl-asof', 'pl-now']) ui[id] = document.getElementById(id);
+    'pl-result', 'pl-new-form', 'pl-name', 'pl-kind', 'pl-parent', 'pl-date', 'pl-asof', 'pl-now', 'pl-undo', 'pl-reason',
+    'pl-confirm', 'pl-confirm-summary', 'pl-confirm-save', 'pl-confirm-back', 'pl-confirm-need', 'pl-time', 'pl-changes',
+    'pl-changes-title', 'pl-changes-refresh']) ui[id] = document.getElementById(id);
   ui['pl-edit'].onclick = () => start('edit');
   ui['pl-new'].onclick = () => start('new');
   ui['pl-split'].onclick = () => start('split');
   ui['pl-merge'].onclick = () => start('merge');
   ui['pl-delete'].onclick = () => start('delete');
   ui['pl-check'].onclick = () => submit(true).catch(showError);
-  ui['pl-save'].onclick = () => submit(false).catch(showError);
+  ui['pl-save'].onclick = openConfirm;
+  ui['pl-confirm-save'].onclick = () => submit(false).catch(showError);
+  ui['pl-confirm-back'].onclick = closeConfirm;
+  ui['pl-reason'].addEventListener('input', reasonChanged);
+  ui['pl-undo'].onclick = () => step('undo');
+  document.addEventListener('keydown', (e) => {
+    if (!op || !(e.ctrlKey || e.metaKey) || document.body.dataset.mode !== 'planner') return;
+    const el = /** @type {HTMLElement} */ (e.target);
+    if (el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT')) return; // their own undo
+    const k = e.key.toLowerCase();
+    if (k === 'z' && !e.shiftKey) { e.preventDefault(); step('undo'); }
+    if ((k === 'z' && e.shiftKey) || k === 'y') { e.preventDefault(); step('redo'); }
+  });
   ui['pl-cancel'].onclick = cancel;
-  ui['pl-asof'].onclick = () => history(ui['pl-date'].value).catch(showError);
+  ui['pl-asof'].onclick = () => {
+    const d = ui['pl-date'].value;
+    if (!d) return;
+    const tm = ui['pl-time'].value || '23:59:59';
+    history(`${d}T${tm.length === 5 ? `${tm}:00` : tm}+08:00`, `${d} ${tm}`).catch(showError);
+  };
+  ui['pl-date'].addEventListener('change', () => loadChanges().catch(showError));
+  ui['pl-changes-refresh'].onclick = () => loadChanges().catch(showError);
   ui['pl-now'].onclick = () => history(null).catch(showError);
-  for (const r of document.querySelectorAll('input[name=edit-mode]')) /** @type {HTMLInputElement} */ (r).onchange = () => { pending = null; ui['pl-save'].disabled = true; };
-  onLang(() => { hint(); if (lastResult) renderResult(lastResult); });
+  for (const r of document.querySelectorAll('input[name=edit-mode]')) /** @type {HTMLInputElement} */ (r).onchange = stale;
+  onLang(() => { hint(); if (lastResult) renderResult(lastResult); renderChanges(); });
   // Gaps in the records (gaps.js): a layer with its counts in the legend.
   const gaps = h('input', { type: 'checkbox', id: 'pl-gaps', onchange: () => showGaps(gaps.checked).catch(showError) });
   document.getElementById('planner-panel').append(h('label', { class: 'gaps' }, gaps, ' ', gapsLayer.title()));
@@ -79,7 +108,8 @@ export function mapDraw() {
         hint();
       }
     });
-    draw.on('change', (ids, type) => { if (type === 'update' && pending) { pending = null; ui['pl-save'].disabled = true; } });
+    draw.on('change', (ids, type) => { if (type === 'update' || type === 'delete') stale(); });
+    draw.on('history', updateUndo); // a step recorded (a drag ends, a point is placed) or taken back
   }
   return draw;
 }
@@ -87,6 +117,7 @@ export function mapDraw() {
 /** enterPlanner starts terra-draw and makes a click select a grid (or add it to a merge). */
 export function enterPlanner() {
   mapDraw();
+  loadChanges().catch(showError);
   state.onClick = (e, f) => {
     // While a shape is edited or drawn, clicks belong to the drawing: the
     // double-click that finishes a split line must not select the neighbour.
@@ -106,6 +137,24 @@ export function enterPlanner() {
   hint();
 }
 
+/**
+ * pickGrid is a search result chosen (gridsearch.js): fly to it and select it
+ * as a click would — added to a merge, else the selected grid (a drawing in
+ * progress is dropped first: the search moved the view away from it).
+ * @param {{code: string, name: string}} r
+ */
+export function pickGrid(r) {
+  names.set(r.code, r.name);
+  if (op === 'merge') {
+    if (!mergeSet.includes(r.code)) mergeSet.push(r.code);
+    get(`/api/grids/${r.code}`).then((u) => { mergeVersions.set(r.code, u.properties.version); fitTo([u.geometry], { maxZoom: 16, padding: 60 }); }).catch(showError);
+    hint();
+    return;
+  }
+  if (op) cancel();
+  showCard(r.code).then((u) => { target = u; hint(); }).catch(showError);
+}
+
 /** leavePlanner drops any unsaved drawing. */
 export function leavePlanner() {
   cancel();
@@ -113,11 +162,48 @@ export function leavePlanner() {
   if (gaps?.checked) { gaps.checked = false; showGaps(false).catch(showError); }
 }
 
+// stale drops the checked request (the shape or the mode changed): check again before saving.
+function stale() {
+  pending = null;
+  ui['pl-save'].disabled = true;
+  closeConfirm();
+}
+
+// step undoes or redoes the last step of the drawing (terra-draw keeps the
+// history: a vertex dragged, added or deleted, a point of a line or polygon
+// being drawn, a finished drawing).
+function step(which) {
+  if (!draw || !op) return;
+  if (which === 'undo' ? !canUndo() : !draw.canRedo()) return;
+  if (which === 'undo') draw.undo(); else draw.redo();
+  // Undoing a finished drawing's last step takes it back to drawing.
+  if (drawId != null && !draw.getSnapshotFeature(drawId)) {
+    drawId = null;
+    ui['pl-new-form'].hidden = true;
+    if (op === 'new' || op === 'split') draw.setMode(op === 'new' ? 'polygon' : 'linestring');
+  }
+  stale();
+  updateUndo();
+  hint();
+}
+
+function canUndo() {
+  if (op === 'edit') return session.undoSize() > editBase;
+  return (op === 'new' || op === 'split') && draw.canUndo();
+}
+
+function updateUndo() {
+  ui['pl-undo'].disabled = !(draw && canUndo());
+}
+
 function makeDraw() {
-  const { TerraDraw, TerraDrawSelectMode, TerraDrawPolygonMode, TerraDrawLineStringMode } = terraDraw;
+  const { TerraDraw, TerraDrawSelectMode, TerraDrawPolygonMode, TerraDrawLineStringMode, TerraDrawSessionUndoRedo, TerraDrawModeUndoRedo } = terraDraw;
   const snapping = { toCustom: snapToGrids };
   return new TerraDraw({
     adapter: new terraDrawMaplibreGlAdapter.TerraDrawMapLibreGLAdapter({ map: state.map }),
+    // Undo/redo of edits (session) and of the points of a drawing in progress
+    // (mode); keys are the page's (step), so they work wherever the focus is.
+    undoRedo: { sessionLevel: session = new TerraDrawSessionUndoRedo(), modeLevel: new TerraDrawModeUndoRedo() },
     modes: [
       new TerraDrawSelectMode({
         flags: {
@@ -188,6 +274,7 @@ function start(which) {
     if (res[0] && !res[0].valid) { showError(new Error(res[0].reason || 'invalid polygon')); cancel(); return; }
     draw.setMode('select');
     draw.selectFeature(drawId);
+    editBase = session.undoSize(); // the grid as stored is where undo stops (adding it may count as a step)
     ui.rest = polys.filter((p) => p !== main);
   } else if (which === 'new') {
     drawId = null;
@@ -205,7 +292,8 @@ function start(which) {
 
 function cancel() {
   op = null; drawId = null; mergeSet = []; pending = null; lastResult = null;
-  if (draw) { draw.clear(); draw.setMode('static'); }
+  if (draw) { draw.clear(); draw.setMode('static'); draw.clearUndoRedoHistory(); }
+  closeConfirm();
   clearOverlays();
   ui['pl-result'].replaceChildren();
   ui['pl-save'].disabled = true;
@@ -224,6 +312,7 @@ function hint() {
   if (op === 'delete') lines.push(t('selected', { name }));
   ui['pl-hint'].replaceChildren(...lines.map((l) => h('div', {}, l)));
   ui['pl-check'].disabled = !op;
+  updateUndo();
 }
 
 function nameOf(code) {
@@ -271,12 +360,57 @@ function request(dryRun) {
   return null;
 }
 
+// checkedAs is a request without its reason: the reason is written in the
+// confirm step, after the check, and does not change what was checked.
+function checkedAs(req) {
+  const [method, path, body] = req;
+  return JSON.stringify([method, path.replace(/&reason=[^&]*/, ''), body && { ...body, reason: undefined }]);
+}
+
+// openConfirm is the step between a passed check and the save: what will
+// change, from the checked answer, and the reason for the history.
+function openConfirm() {
+  if (!pending || !lastResult?.ok || !lastResult.dryRun) return;
+  const body = lastResult.body || {};
+  const changed = body.changed || [];
+  const opName = { edit: t('edit_boundary'), new: t('draw_new'), split: t('split'), merge: t('merge'), delete: t('delete') }[op];
+  const rows = changed.map((c) => {
+    const before = c.before ? area(c.before) : 0, after = c.after ? area(c.after) : 0;
+    return { code: c.code, before, after, delta: after - before };
+  });
+  const net = rows.reduce((s, r) => s + r.delta, 0);
+  const signed = (d) => `${d >= 0 ? '+' : ''}${formatArea(d)}`;
+  ui['pl-confirm-summary'].replaceChildren(
+    h('p', { class: 'op' }, t('mapfront_confirm_op', { op: opName, mode: t(`mapfront_mode_${editMode()}_short`) })),
+    h('p', {}, rows.length ? t('mapfront_confirm_grids', { n: rows.length }) : t('mapfront_confirm_none')),
+    rows.length ? h('ul', { class: 'touched' }, rows.map((r) => h('li', { 'data-code': r.code, 'data-delta': Math.round(r.delta), class: r.delta < 0 ? 'loses' : 'gains' },
+      r.after ? t('area_change', { name: `${nameOf(r.code)}（${r.code}）`, before: formatArea(r.before), after: formatArea(r.after), delta: signed(r.delta) })
+        : t('mapfront_confirm_removed', { name: `${nameOf(r.code)}（${r.code}）`, before: formatArea(r.before) })))) : '',
+    rows.length ? h('p', { class: 'net', 'data-delta': Math.round(net) }, t('mapfront_confirm_net', { delta: signed(net) })) : '',
+    body.moved ? h('p', { class: 'moved', 'data-households': body.moved.households }, t('moved', body.moved)) : '',
+  );
+  ui['pl-confirm'].hidden = false;
+  reasonChanged();
+  ui['pl-reason'].focus();
+}
+
+function closeConfirm() {
+  ui['pl-confirm'].hidden = true;
+}
+
+function reasonChanged() {
+  const ok = ui['pl-reason'].value.trim() !== '';
+  ui['pl-confirm-save'].disabled = !ok || !pending;
+  ui['pl-confirm-need'].hidden = ok;
+}
+
 /** submit checks (dryRun) or saves the current operation. */
 async function submit(dryRun) {
   if (!op) return;
   if ((op === 'new' || op === 'split' || op === 'edit') && !drawnGeometry()) return;
   const req = request(dryRun);
-  if (!dryRun && (!pending || JSON.stringify(pending) !== JSON.stringify(request(true)))) return; // save only what was checked
+  if (!dryRun && (!pending || checkedAs(pending) !== checkedAs(request(true)))) return; // save only what was checked
+  if (!dryRun && !ui['pl-reason'].value.trim()) return;
   clearOverlays();
   let result;
   try {
@@ -294,6 +428,7 @@ async function submit(dryRun) {
     const touched = [target?.geometry, drawnGeometry(), ...(result.body?.changed || []).flatMap((c) => [c.before, c.after])]
       .filter((g) => g && g.type);
     const kept = lastResult;
+    ui['pl-reason'].value = '';
     cancel();
     lastResult = kept;
     renderResult(kept);
@@ -302,6 +437,7 @@ async function submit(dryRun) {
     if (code) target = await showCard(code, { zoom: false }).catch(() => null);
     if (!target) hideCard();
     hint();
+    loadChanges().catch(showError);
   }
 }
 
@@ -392,15 +528,64 @@ function clearOverlays() {
   for (const id of ['pl-defects', 'pl-preview']) if (map.getSource(id)) map.getSource(id).setData({ type: 'FeatureCollection', features: [] });
 }
 
-/** history shows the grid map as of date ('YYYY-MM-DD'), or today with null. */
-async function history(date) {
+const CHINA = 'Asia/Shanghai';
+/** chinaDate is the day of d in China ('YYYY-MM-DD'). */
+const chinaDate = (d) => new Intl.DateTimeFormat('en-CA', { timeZone: CHINA, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+/** chinaTime is the time of d in China ('HH:MM:SS'). */
+const chinaTime = (d) => new Intl.DateTimeFormat('en-GB', { timeZone: CHINA, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(d);
+
+let changes = null; // the last answer of GET /api/history/changes, and its day
+let changesDay = '';
+const CHANGES_LIMIT = 100;
+
+// loadChanges lists the changes of the day in the date field (today when empty), newest first.
+async function loadChanges() {
+  const day = ui['pl-date'].value || chinaDate(new Date());
+  const next = new Date(Date.parse(`${day}T00:00:00+08:00`) + 86400e3);
+  const answer = await get(`/api/history/changes?from=${day}&to=${encodeURIComponent(`${chinaDate(next)}T00:00:00+08:00`)}&limit=${CHANGES_LIMIT}`);
+  changes = answer.changes;
+  changesDay = day;
+  renderChanges();
+}
+
+function renderChanges() {
+  if (!changes) return;
+  const today = changesDay === chinaDate(new Date());
+  ui['pl-changes-title'].textContent = today ? t('mapfront_changes_today') : t('mapfront_changes_of', { date: changesDay });
+  const signed = (d) => `${d >= 0 ? '+' : ''}${formatArea(d)}`;
+  const items = changes.map((c) => {
+    const at = new Date(c.at);
+    const delta = c.area_before_m2 != null && c.area_after_m2 != null ? c.area_after_m2 - c.area_before_m2 : null;
+    // Just before: a millisecond earlier (the server keeps microseconds; a version starts at its valid_from).
+    const before = new Date(at.getTime() - 1).toISOString();
+    return h('li', { 'data-code': c.code, 'data-at': c.at },
+      h('time', { datetime: c.at }, chinaTime(at)),
+      `${c.name} · ${t(`mapfront_change_${c.change}`)} v${c.version}`,
+      delta != null && Math.abs(delta) >= 0.5 ? ` · ${signed(delta)}` : '',
+      c.changed_by ? ` · ${t('mapfront_change_by', { who: c.changed_by })}` : '',
+      c.reason ? h('div', { class: 'reason' }, c.reason) : '',
+      h('button', { type: 'button', class: 'before', onclick: () => history(before, `${changesDay} ${chinaTime(at)} −`).catch(showError) }, t('mapfront_change_before')),
+      c.change !== 'removed' ? h('button', { type: 'button', class: 'after', onclick: () => history(c.at, `${changesDay} ${chinaTime(at)}`).catch(showError) }, t('mapfront_change_after')) : '');
+  });
+  if (!items.length) items.push(h('li', { class: 'muted' }, t('mapfront_changes_none')));
+  if (changes.length === CHANGES_LIMIT) items.push(h('li', { class: 'muted' }, t('mapfront_changes_more', { n: CHANGES_LIMIT })));
+  ui['pl-changes'].replaceChildren(...items);
+}
+
+/**
+ * history shows the grid map as of asOf (an RFC 3339 time, or a bare date
+ * for its midnight), labelled label in the banner; null: back to now.
+ * @param {string|null} asOf
+ * @param {string} [label]
+ */
+async function history(asOf, label) {
   cancel();
-  state.asOf = date || null;
+  state.asOf = asOf || null;
   target = null;
   hideCard();
   await loadUnits();
   select(null);
   const b = document.getElementById('asof-banner');
   b.hidden = !state.asOf;
-  b.textContent = state.asOf ? t('as_of_banner', { date: state.asOf }) : '';
+  b.textContent = state.asOf ? t('mapfront_as_of_time', { time: label || state.asOf }) : '';
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -92,4 +93,26 @@ func (w *lazyWriter) Write(p []byte) (int, error) {
 		w.c.Response().WriteHeader(http.StatusOK)
 	}
 	return w.c.Response().Write(p)
+}
+
+// searchGrids answers GET /api/grids/search?q=&limit=: streets, communities
+// and grids by name or code, the caller's own first.
+func (s *Server) searchGrids(c echo.Context) error {
+	q := strings.TrimSpace(c.QueryParam("q"))
+	if q == "" || utf8.RuneCountInString(q) > 100 {
+		return apperr.New(apperr.ErrInvalid, "q: want 1–100 characters of a name or code")
+	}
+	limit := 10
+	if v := c.QueryParam("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > store.MaxUnitSearch {
+			return apperr.New(apperr.ErrInvalid, "limit %q: want 1–%d", v, store.MaxUnitSearch)
+		}
+		limit = n
+	}
+	hits, err := s.opt.Read.SearchUnits(c.Request().Context(), q, principal(c).Unit, limit)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"query": q, "results": hits})
 }

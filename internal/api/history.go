@@ -1,12 +1,15 @@
 package api
 
 import (
+	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"wangge/internal/apperr"
 	"wangge/internal/auth"
+	"wangge/internal/store"
 	"wangge/internal/unit"
 )
 
@@ -93,4 +96,40 @@ func (s *Server) gridVersions(c echo.Context) error {
 	}
 	c.Response().Header().Set(echo.HeaderContentType, "application/geo+json")
 	return s.opt.Store.StreamGridVersions(c.Request().Context(), code, &lazyWriter{c: c})
+}
+
+// historyChanges answers GET /api/history/changes?from=&to=&parent=&limit=:
+// every change to a unit in [from, to) (to defaults to now) at its exact
+// time, newest first, so today's edits can be seen and stepped through.
+func (s *Server) historyChanges(c echo.Context) error {
+	from, err := parseAsOf("from", c.QueryParam("from"))
+	if err != nil {
+		return err
+	}
+	to := time.Now()
+	if v := c.QueryParam("to"); v != "" {
+		if to, err = parseAsOf("to", v); err != nil {
+			return err
+		}
+	}
+	if to.Before(from) {
+		return apperr.New(apperr.ErrInvalid, "to is before from")
+	}
+	limit := 100
+	if v := c.QueryParam("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > store.MaxUnitChanges {
+			return apperr.New(apperr.ErrInvalid, "limit %q: want 1–%d", v, store.MaxUnitChanges)
+		}
+		limit = n
+	}
+	parent, err := historyParent(c)
+	if err != nil {
+		return err
+	}
+	changes, err := s.opt.Store.UnitChanges(c.Request().Context(), from, to, parent, limit)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"from": from, "to": to, "changes": changes})
 }

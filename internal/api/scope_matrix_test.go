@@ -38,6 +38,7 @@ var scopeMatrix = []scopeRow{
 	{"GET /api/me", "/api/me", "", "22222", "22222"},
 	{"POST /api/logout", "", "", "", ""}, // tested last, below
 	{"GET /api/grids", "/api/grids?parent={C}", "", "22222", "22222"},
+	{"GET /api/grids/search", "/api/grids/search?q=1", "", "22222", "22222"},
 	{"GET /api/grids/:code", "/api/grids/{G}", "", "22222", "22222"},
 	{"GET /api/grids/:code/activity", "/api/grids/{G}/activity", "", "2x22x", "2xxxx"},
 	{"GET /api/audit", "/api/audit?limit=1", "", "2xxx2", "2xxx2"},
@@ -52,6 +53,7 @@ var scopeMatrix = []scopeRow{
 	{"GET /api/grids/:code/versions", "/api/grids/{G}/versions", "", "22222", "22222"},
 	{"GET /api/history/grids", "/api/history/grids?as_of=2030-01-01T00:00:00Z&parent={C}", "", "22222", "22222"},
 	{"GET /api/history/diff", "/api/history/diff?from=2020-01-01T00:00:00Z&parent={C}", "", "22222", "22222"},
+	{"GET /api/history/changes", "/api/history/changes?from=2020-01-01T00:00:00Z&parent={C}&limit=1", "", "22222", "22222"},
 	{"GET /api/validation", "/api/validation?parent={C}", "", "22222", "22222"},
 	{"GET /api/balance", "/api/balance?parent={C}", "", "22x2x", "2xxxx"},
 	{"POST /api/layers/import", "/api/layers/import", `{}`, "ooxxx", "ooxxx"},

@@ -150,6 +150,7 @@ func (s *Server) routes() {
 	api.POST("/logout", s.logout, s.authenticate)
 	api.GET("/me", s.me, s.authenticate)
 	api.GET("/grids", s.listGrids, s.may(auth.ReadMap)...)
+	api.GET("/grids/search", s.searchGrids, s.may(auth.ReadMap)...)
 	api.GET("/grids/:code", s.getGrid, s.may(auth.ReadMap)...)
 	api.GET("/grids/:code/activity", s.gridActivity, s.may(auth.ReadIncidents)...)
 	api.GET("/audit", s.listAudit, s.may(auth.ReadAudit)...)
@@ -168,6 +169,7 @@ func (s *Server) routes() {
 	api.GET("/grids/:code/versions", s.gridVersions, s.may(auth.ReadMap)...)
 	api.GET("/history/grids", s.gridsAsOf, s.may(auth.ReadMap)...)
 	api.GET("/history/diff", s.historyDiff, s.may(auth.ReadMap)...)
+	api.GET("/history/changes", s.historyChanges, s.may(auth.ReadMap)...)
 	api.GET("/validation", s.validation, s.may(auth.ReadMap)...)
 	api.GET("/balance", s.balance, s.may(auth.ReadStats)...)
 	api.POST("/layers/import", s.importLayer, s.mayEdit(auth.EditBoundaries)...)
@@ -203,7 +205,15 @@ func (s *Server) routes() {
 	// Safety inspections and hazards (安全检查与隐患整改, inspections.go).
 	s.inspectionRoutes(api)
 
-	e.StaticFS("/", s.opt.Static)
+	if s.opt.Static != nil {
+		// Precompressed, hashed and cached (assets.go). A front end that cannot be
+		// read is a broken build, not a condition to run with.
+		a, err := loadAssets(s.opt.Static)
+		if err != nil {
+			panic(err)
+		}
+		e.GET("/*", a.serve)
+	}
 
 	// Patrol tracks, day figures, coverage gaps and the daily sweep (patrol_days.go).
 	api.GET("/patrol/days", s.patrolDays, s.may(auth.ReadPatrol)...)

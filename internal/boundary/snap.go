@@ -178,3 +178,78 @@ func (r *restorer) polygon(mp orb.MultiPolygon) orb.MultiPolygon {
 	}
 	return out
 }
+
+// has reports whether p is exactly one of the restorer's vertices.
+func (r *restorer) has(p orb.Point) bool {
+	for _, q := range r.cells[r.key(p)] {
+		if q == p {
+			return true
+		}
+	}
+	return false
+}
+
+// dropNodes removes the vertices the overlay added where one grid's edge
+// crosses another's (noding), when that crossing lies on a straight stretch
+// of every ring that has it: rounded to the 1e-7° grid, such a node sits up
+// to half a grid step off the line, so keeping it bends an edge the planner
+// sent straight (a restored shape came back 0.001 m² off). A node is dropped
+// from every ring at once, so shared edges stay identical; a vertex of any
+// input (stored grids, claims) is never dropped, nor one where a ring turns.
+func dropNodes(final map[string]orb.MultiPolygon, input *restorer, tol float64) {
+	straight := map[orb.Point]bool{} // candidate → straight in every ring seen so far
+	visit := func(f func(ring orb.Ring, i int)) {
+		for _, mp := range final {
+			for _, poly := range mp {
+				for _, ring := range poly {
+					if n := len(ring) - 1; n >= 4 { // a triangle keeps its vertices
+						for i := 0; i < n; i++ {
+							f(ring, i)
+						}
+					}
+				}
+			}
+		}
+	}
+	visit(func(ring orb.Ring, i int) {
+		p := ring[i]
+		if input.has(p) {
+			return
+		}
+		n := len(ring) - 1
+		prev, next := ring[(i+n-1)%n], ring[(i+1)%n]
+		ok, seen := straight[p]
+		straight[p] = (ok || !seen) && segmentDistance(p, prev, next) <= tol
+	})
+	for c, mp := range final {
+		out := make(orb.MultiPolygon, 0, len(mp))
+		for _, poly := range mp {
+			np := make(orb.Polygon, 0, len(poly))
+			for _, ring := range poly {
+				nr := make(orb.Ring, 0, len(ring))
+				for i, p := range ring[:len(ring)-1] {
+					if straight[p] && len(ring)-1-(i-len(nr)) > 3 {
+						continue
+					}
+					nr = append(nr, p)
+				}
+				if len(nr) < 3 {
+					nr = append(nr[:0], ring[:len(ring)-1]...)
+				}
+				np = append(np, append(nr, nr[0]))
+			}
+			out = append(out, np)
+		}
+		final[c] = out
+	}
+}
+
+// segmentDistance is the distance in degrees from p to the segment ab.
+func segmentDistance(p, a, b orb.Point) float64 {
+	dx, dy := b[0]-a[0], b[1]-a[1]
+	k := 0.0
+	if l2 := dx*dx + dy*dy; l2 > 0 {
+		k = math.Max(0, math.Min(1, ((p[0]-a[0])*dx+(p[1]-a[1])*dy)/l2))
+	}
+	return math.Hypot(a[0]+k*dx-p[0], a[1]+k*dy-p[1])
+}

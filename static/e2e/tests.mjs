@@ -181,6 +181,8 @@ export const tests = [
       assert(!(await codesAt(drag.inside)).includes(code), 'the point beyond the old vertex is drawn in the grid before the save');
       assert(tile.status === 200 && tile.etag, `tile ${tile.url} before the edit: ${tile.status}`);
       await page.click('#pl-save');
+      await page.fill('#pl-reason', '按街巷调整');
+      await page.click('#pl-confirm-save');
       await page.waitForFunction((v) => document.querySelector('#card .meta')?.textContent.includes(`v${v}`), Number(version) + 1, { timeout: 15000 });
       const [[saved]] = sql(server.dsn, `SELECT version FROM units WHERE code = '${code}'`);
       assert(Number(saved) === Number(version) + 1, `version ${saved} after the adjust save, want ${Number(version) + 1}`);

@@ -63,9 +63,11 @@ export const tests = [
         versions.get(m[1]).add(resp.headers().etag);
       };
       page.on('response', seen);
+      await page.click('#pl-save'); // the confirm step, then the save
+      await page.fill('#pl-reason', '结构测试');
       await Promise.all([
         page.waitForResponse((r) => r.request().method() === 'PUT' && new URL(r.url()).pathname === `/api/grids/${code}`).then(() => { answered = true; }),
-        page.click('#pl-save'),
+        page.click('#pl-confirm-save'),
       ]);
       await page.waitForFunction((v) => document.querySelector('#card .meta')?.textContent.includes(`v${v}`), Number(version) + 1, { timeout: 15000 });
       await idle(page);
