@@ -370,6 +370,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 		_ = c.NoContent(status)
 		return
 	}
+	// A handler that streams (GeoJSON, tiles) names its type before the
+	// store can still fail; the error is JSON whatever it said (c.JSON keeps
+	// a type already set).
+	c.Response().Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
 	_ = c.JSON(status, body)
 }
 
