@@ -298,3 +298,55 @@ func (ct *contract) report(code int) int {
 	}
 	return code
 }
+
+// TestContractCatchesMismatches: the validator fails an answer whose shape
+// the document does not give, a status it does not list, and a request it
+// does not allow that the server took — with a document changed for the
+// purpose, against the real server.
+func TestContractCatchesMismatches(t *testing.T) {
+	base := demoServer(t)
+	token := tokenFor(t, base, "admin")
+	cases := []struct {
+		name   string
+		change func(doc *openapi3.T)
+		method string
+		path   string
+		want   string
+	}{
+		{"answer shape", func(doc *openapi3.T) {
+			doc.Components.Schemas["Principal"].Value.Properties["username"].Value.Type = &openapi3.Types{"integer"}
+		}, "GET", "/api/me", "username"},
+		{"status", func(doc *openapi3.T) {
+			doc.Paths.Value("/api/grids/{code}").Get.Responses.Delete("404")
+		}, "GET", "/api/grids/999999999999999", "status is not supported"},
+		{"request", func(doc *openapi3.T) {
+			doc.Paths.Value("/api/audit").Get.Parameters.GetByInAndName("query", "limit").Schema.Value.Max = openapi3.Float64Ptr(5)
+		}, "GET", "/api/audit?limit=10", "accepted a request the document does not allow"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			doc, err := loadContract()
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The untouched document passes the same exchange.
+			ct := &contract{doc: doc, next: validated.next, exercise: map[string]bool{}}
+			send := func() error {
+				req, _ := http.NewRequest(tc.method, base+tc.path, nil)
+				req.Header.Set("Authorization", "Bearer "+token)
+				resp, err := (&http.Client{Transport: ct}).Do(req)
+				if err == nil {
+					resp.Body.Close()
+				}
+				return err
+			}
+			if err := send(); err != nil {
+				t.Fatalf("with the document as it is: %v", err)
+			}
+			tc.change(doc)
+			if err := send(); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("with the document changed: %v, want an error about %q", err, tc.want)
+			}
+		})
+	}
+}
