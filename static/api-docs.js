@@ -4,7 +4,9 @@
 SwaggerUIBundle({
   url: '/api/openapi.json',
   dom_id: '#api-docs',
+  // #/{tag}/{operationId} opens an operation; the box filters by tag.
   deepLinking: true,
+  filter: true,
   // No badge from validator.swagger.io: the page works offline (intranet).
   validatorUrl: null,
   // Try-it-out sends requests with the session cookie of this site.
