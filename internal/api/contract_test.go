@@ -320,7 +320,7 @@ func TestContractCatchesMismatches(t *testing.T) {
 			doc.Paths.Value("/api/grids/{code}").Get.Responses.Delete("404")
 		}, "GET", "/api/grids/999999999999999", "status is not supported"},
 		{"request", func(doc *openapi3.T) {
-			doc.Paths.Value("/api/audit").Get.Parameters.GetByInAndName("query", "limit").Schema.Value.Max = openapi3.Float64Ptr(5)
+			doc.Paths.Value("/api/audit").Get.Parameters.GetByInAndName("query", "limit").Schema.Value.Max = openapi3.Ptr(5.0)
 		}, "GET", "/api/audit?limit=10", "accepted a request the document does not allow"},
 	}
 	for _, tc := range cases {
