@@ -350,3 +350,28 @@ func TestContractCatchesMismatches(t *testing.T) {
 		})
 	}
 }
+
+// TestPublicPagesAgainstTheContract exercises, under validation, the public
+// routes no other test of the package calls: the client configuration, a
+// grid's public card and a public photo that is not there.
+func TestPublicPagesAgainstTheContract(t *testing.T) {
+	base := demoServer(t)
+	var grid string
+	if err := demoPool.QueryRow(context.Background(), `SELECT min(code) FROM units WHERE level = 4`).Scan(&grid); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		path   string
+		status int
+		ctype  string
+	}{
+		{"/api/config", 200, "application/json"},
+		{"/p/grids/" + grid, 200, "text/html"},
+		{"/p/staff/999999999/photo", 404, "application/json"},
+	} {
+		resp, body := getAnonymous(t, base+c.path)
+		if resp.StatusCode != c.status || !strings.HasPrefix(resp.Header.Get("Content-Type"), c.ctype) {
+			t.Errorf("GET %s: %d %s %.100s, want %d %s", c.path, resp.StatusCode, resp.Header.Get("Content-Type"), body, c.status, c.ctype)
+		}
+	}
+}
