@@ -11,7 +11,7 @@ export default [
     files: ['*.js'],
     languageOptions: {
       sourceType: 'module',
-      globals: { ...globals.browser, maplibregl: 'readonly', terraDraw: 'readonly', terraDrawMaplibreGlAdapter: 'readonly', echarts: 'readonly' },
+      globals: { ...globals.browser, maplibregl: 'readonly', terraDraw: 'readonly', terraDrawMaplibreGlAdapter: 'readonly', echarts: 'readonly', SwaggerUIBundle: 'readonly' },
     },
   },
   {

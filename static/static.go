@@ -11,8 +11,9 @@ import "embed"
 
 // FS is the front end: index.html, its modules and the vendored libraries.
 //
-//go:embed index.html style.css *.js
+//go:embed index.html api-docs.html style.css *.js
 //go:embed vendor/maplibre-gl.js vendor/maplibre-gl.css vendor/LICENSE.txt
 //go:embed vendor/terra-draw.umd.js vendor/terra-draw-maplibre-gl-adapter.umd.js
 //go:embed vendor/echarts.min.js vendor/echarts-LICENSE.txt
+//go:embed vendor/swagger-ui-bundle.js vendor/swagger-ui.css vendor/swagger-ui-LICENSE.txt
 var FS embed.FS

@@ -2,10 +2,12 @@ package api_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -43,8 +45,18 @@ func demoServer(t *testing.T) string {
 	return demoURL
 }
 
-// TestMain drops the shared demo database when the package's tests end.
-func TestMain(m *testing.M) { dbtest.Main(m) }
+// TestMain validates every exchange of the package's tests against the
+// OpenAPI document (contract_test.go) and drops the shared demo database
+// when the tests end.
+func TestMain(m *testing.M) {
+	var err error
+	if validated, err = newContract(http.DefaultTransport); err != nil {
+		fmt.Fprintln(os.Stderr, "openapi contract:", err)
+		os.Exit(1)
+	}
+	http.DefaultTransport = validated
+	dbtest.Main(m, validated.report)
+}
 
 const demoPassword = "demo-password-1"
 

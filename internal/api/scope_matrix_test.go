@@ -182,10 +182,12 @@ var scopeMatrix = []scopeRow{
 }
 
 // publicRoutes need no login (the health checks, the client configuration,
+// the API's OpenAPI document and its reference page (TestOpenAPIServed),
 // the login itself, the QR-code card pages, Open311 with its own keys, the
 // front end).
 var publicRoutes = map[string]bool{
 	"GET /healthz": true, "GET /readyz": true, "GET /api/config": true, "POST /api/login": true,
+	"GET /api/openapi.json": true, "GET /api/docs": true,
 	"GET /p/grids/:code": true, "GET /p/staff/:id/photo": true, "GET /": true, "GET /*": true,
 	"GET /open311/v2/services.:fmt": true, "GET /open311/v2/services/:code": true,
 	"POST /open311/v2/requests.:fmt": true, "GET /open311/v2/requests.:fmt": true,

@@ -142,6 +142,9 @@ func (s *Server) routes() {
 	e.GET("/readyz", s.readyz)
 
 	e.GET("/api/config", s.clientConfig)
+	// The API's OpenAPI contract and its reference page (apidocs.go), no login.
+	e.GET("/api/openapi.json", s.openAPIDoc)
+	e.GET("/api/docs", s.apiDocs)
 	e.POST("/api/login", s.login, loginLimiter(s.gis.logins))
 
 	// Everything else under /api needs a login, and a role allowed the action.
@@ -378,6 +381,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 		_ = c.NoContent(status)
 		return
 	}
+	// A handler that streams (GeoJSON, tiles) names its type before the
+	// store can still fail; the error is JSON whatever it said (c.JSON keeps
+	// a type already set).
+	c.Response().Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
 	_ = c.JSON(status, body)
 }
 

@@ -25,9 +25,14 @@ func (keepTB) Cleanup(f func()) {
 }
 
 // Main runs the package's tests, then the cleanups Keep deferred, so shared
-// databases are dropped too. Call it from TestMain.
-func Main(m *testing.M) {
+// databases are dropped too. Call it from TestMain. Each after function
+// sees the exit code when the tests end and may change it (a check over the
+// whole run).
+func Main(m *testing.M, after ...func(code int) int) {
 	code := m.Run()
+	for _, f := range after {
+		code = f(code)
+	}
 	keptMu.Lock()
 	defer keptMu.Unlock()
 	for i := len(kept) - 1; i >= 0; i-- {
