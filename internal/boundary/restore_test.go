@@ -8,10 +8,10 @@ import (
 	"github.com/paulmach/orb"
 
 	"wangge/geo/coverage"
+	"wangge/geo/precision"
 	"wangge/internal/boundary"
 	"wangge/internal/dbtest"
 	"wangge/internal/demo"
-	unitgrid "wangge/internal/grid"
 	"wangge/internal/store"
 )
 
@@ -33,7 +33,7 @@ func TestRestoreNeighboursPreviousShape(t *testing.T) {
 	a, b, v := neighbours(t, loadGrids(t, pool, comm))
 	var edited orb.MultiPolygon
 	for _, m := range []float64{30, 15, 8, 4} {
-		if edited = moveVertex(a.geom, v, unitgrid.RoundPoint(toward(v, centroid(b.geom), m))); coverage.CheckGeometry(edited) == nil {
+		if edited = moveVertex(a.geom, v, precision.Point(toward(v, centroid(b.geom), m))); coverage.CheckGeometry(edited) == nil {
 			break
 		}
 	}

@@ -298,7 +298,7 @@ func (s *Service) apply(ctx context.Context, tx pgx.Tx, p *plan, req Request) (*
 	for c, g := range final {
 		final[c] = rs.polygon(g)
 	}
-	dropNodes(final, rs, grid.Precision)
+	dropNodes(final, rs, precision.Degrees)
 	if req.Mode == Strict && len(defects)+len(gaps) > 0 {
 		all := append(defects, gaps...)
 		return nil, apperr.WithDetails(apperr.ErrTopology, grid.FeatureCollection(all), "%d topology defect(s): %s", len(all), all[0].Message)
