@@ -64,18 +64,9 @@ func (s *Server) gridsAsOf(c echo.Context) error {
 // historyDiff answers GET /api/history/diff?from=&to=&parent= with the grids
 // added, removed or changed in between (to defaults to now).
 func (s *Server) historyDiff(c echo.Context) error {
-	from, err := parseAsOf("from", c.QueryParam("from"))
+	from, to, err := timeWindow(c)
 	if err != nil {
 		return err
-	}
-	to := time.Now()
-	if v := c.QueryParam("to"); v != "" {
-		if to, err = parseAsOf("to", v); err != nil {
-			return err
-		}
-	}
-	if to.Before(from) {
-		return apperr.New(apperr.ErrInvalid, "to is before from")
 	}
 	parent, err := historyParent(c)
 	if err != nil {
@@ -102,18 +93,9 @@ func (s *Server) gridVersions(c echo.Context) error {
 // every change to a unit in [from, to) (to defaults to now) at its exact
 // time, newest first, so today's edits can be seen and stepped through.
 func (s *Server) historyChanges(c echo.Context) error {
-	from, err := parseAsOf("from", c.QueryParam("from"))
+	from, to, err := timeWindow(c)
 	if err != nil {
 		return err
-	}
-	to := time.Now()
-	if v := c.QueryParam("to"); v != "" {
-		if to, err = parseAsOf("to", v); err != nil {
-			return err
-		}
-	}
-	if to.Before(from) {
-		return apperr.New(apperr.ErrInvalid, "to is before from")
 	}
 	limit := 100
 	if v := c.QueryParam("limit"); v != "" {
@@ -132,4 +114,22 @@ func (s *Server) historyChanges(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"from": from, "to": to, "changes": changes})
+}
+
+// timeWindow reads from (required) and to (default now) of a history
+// question; to before from is refused.
+func timeWindow(c echo.Context) (from, to time.Time, err error) {
+	if from, err = parseAsOf("from", c.QueryParam("from")); err != nil {
+		return
+	}
+	to = time.Now()
+	if v := c.QueryParam("to"); v != "" {
+		if to, err = parseAsOf("to", v); err != nil {
+			return
+		}
+	}
+	if to.Before(from) {
+		err = apperr.New(apperr.ErrInvalid, "to is before from")
+	}
+	return
 }

@@ -87,17 +87,14 @@ func (s *Server) importUnits(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	req := unitio.Request{Mapping: mapping, Reason: c.FormValue("reason"), Audit: auditBase(c, "units.import", "unit", "")}
-	if v := c.FormValue("source_crs"); v != "" {
-		if req.Source, err = crs.Parse(v); err != nil {
-			return apperr.New(apperr.ErrInvalid, "source_crs %q: want wgs84, cgcs2000, gcj02 or bd09", v)
-		}
+	req, err := unitRequest(c, "source_crs", c.FormValue("source_crs"), c.FormValue("reason"), "")
+	if err != nil {
+		return err
 	}
+	req.Mapping = mapping
 	if req.DryRun, err = formBool(c, "dry_run"); err != nil {
 		return err
 	}
-	p := principal(c)
-	req.Allow = func(code string) bool { return p.Can(auth.EditBoundaries, code) }
 	rep, err := unitio.Import(c.Request().Context(), s.opt.Store, data, req)
 	if err != nil {
 		return err
@@ -126,19 +123,32 @@ func (s *Server) replaceUnitGeometry(c echo.Context) error {
 	if err := bindJSON(c, &in); err != nil {
 		return err
 	}
-	req := unitio.Request{Reason: in.Reason, DryRun: in.DryRun, Audit: auditBase(c, "units.import", "unit", code)}
-	if in.CRS != "" {
-		if req.Source, err = crs.Parse(in.CRS); err != nil {
-			return apperr.New(apperr.ErrInvalid, "crs %q: want wgs84, cgcs2000, gcj02 or bd09", in.CRS)
-		}
+	req, err := unitRequest(c, "crs", in.CRS, in.Reason, code)
+	if err != nil {
+		return err
 	}
-	p := principal(c)
-	req.Allow = func(code string) bool { return p.Can(auth.EditBoundaries, code) }
+	req.DryRun = in.DryRun
 	rep, err := unitio.Replace(c.Request().Context(), s.opt.Store, code, in.Shape, req)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, rep)
+}
+
+// unitRequest is a units import by the caller: its audit entry, the source
+// coordinate system named by the field crsField (WGS-84 when empty), and
+// the caller's scope for each unit written.
+func unitRequest(c echo.Context, crsField, crsName, reason, object string) (unitio.Request, error) {
+	req := unitio.Request{Reason: reason, Audit: auditBase(c, "units.import", "unit", object)}
+	if crsName != "" {
+		var err error
+		if req.Source, err = crs.Parse(crsName); err != nil {
+			return req, apperr.New(apperr.ErrInvalid, "%s %q: want wgs84, cgcs2000, gcj02 or bd09", crsField, crsName)
+		}
+	}
+	p := principal(c)
+	req.Allow = func(code string) bool { return p.Can(auth.EditBoundaries, code) }
+	return req, nil
 }
 
 // exportUnits answers GET /api/units/export?level=&parent=&format=geojson|shapefile.
