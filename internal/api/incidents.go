@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"strconv"
@@ -28,6 +29,7 @@ func (s *Server) incidentRoutes(api *echo.Group) {
 	api.GET("/incidents/stats", s.incidentStats, s.may(auth.ReadStats)...)
 	api.GET("/incidents", s.listIncidents, s.may(auth.ReadIncidents)...)
 	api.POST("/incidents", s.reportIncident, s.may(auth.WriteIncidents)...)
+	api.POST("/incidents/batch", s.reportIncidentBatch, s.may(auth.WriteIncidents)...)
 	api.GET("/incidents/:id", s.getIncident, s.may(auth.ReadIncidents)...)
 	api.POST("/incidents/:id/transitions", s.moveIncident, s.may(auth.ReadIncidents)...)
 	api.POST("/incidents/:id/photos", s.attachIncidentPhotos, s.may(auth.WriteIncidents)...)
@@ -70,6 +72,26 @@ func (s *Server) reportIncident(c echo.Context) error {
 		status = http.StatusCreated
 	}
 	return c.JSON(status, x)
+}
+
+// reportIncidentBatch answers POST /api/incidents/batch {"reports": [up to
+// 500 bodies of POST /api/incidents]}: 200 with one result per report, in
+// the order sent (201, 200, 409 or the 4xx of the single route, with its
+// error); the good reports are stored in one transaction, the bad ones not.
+func (s *Server) reportIncidentBatch(c echo.Context) error {
+	c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, incidents.MaxBatchBytes)
+	var body struct {
+		Reports []json.RawMessage `json:"reports"`
+	}
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	res, err := s.incidentService().SubmitBatch(c.Request().Context(), principal(c), body.Reports, "field",
+		auditBase(c, "incident.report", "incident", ""))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"results": res})
 }
 
 // listIncidents answers GET /api/incidents?grid=&state=&category=&type=&overdue=&level=&from=&to=&bbox=&before=&limit=
