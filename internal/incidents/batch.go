@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 
@@ -13,6 +14,7 @@ import (
 	"wangge/internal/apperr"
 	"wangge/internal/auth"
 	"wangge/internal/store"
+	"wangge/internal/workcal"
 )
 
 // Limits of a batch: a phone that was offline for a day sends what it kept.
@@ -75,20 +77,27 @@ func (s *Service) SubmitBatch(ctx context.Context, p auth.Principal, raw []json.
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(reports[a].ID, reports[b].ID) })
 	results := make([]BatchResult, len(raw))
+	b := *s
 	err := s.Store.InTx(ctx, func(tx pgx.Tx) error {
+		b.memo = &txMemo{cats: map[string]store.IncidentCategory{}, cals: map[string]workcal.Calendar{}}
 		for _, i := range order {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			var x store.Incident
-			var created bool
-			err := pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error {
-				var err error
-				x, created, err = s.SubmitTx(ctx, sp, p, reports[i], source, nil, audit)
-				return err
-			})
+			// A savepoint of one name, never released: ROLLBACK TO goes back to
+			// the newest, which is this report's, and not releasing saves a
+			// round trip a report (a released one is kept as long anyway).
+			if _, err := tx.Exec(ctx, `SAVEPOINT report`); err != nil {
+				return fmt.Errorf("incidents: batch savepoint: %w", err)
+			}
+			x, created, err := b.SubmitTx(ctx, tx, p, reports[i], source, nil, audit)
 			if status, _ := apperr.Status(err); err != nil && status >= 500 {
 				return err
+			}
+			if err != nil {
+				if _, err := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT report`); err != nil {
+					return fmt.Errorf("incidents: batch rollback to savepoint: %w", err)
+				}
 			}
 			switch {
 			case err != nil:

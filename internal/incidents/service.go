@@ -29,6 +29,43 @@ import (
 type Service struct {
 	Store *store.Store
 	Now   func() time.Time
+	memo  *txMemo // a batch's catalogue and calendars, read once per transaction
+}
+
+// txMemo keeps what a batch's reports share, for the length of its
+// transaction: they are mostly of a few categories in one grid, and each
+// read is a round trip.
+type txMemo struct {
+	cats map[string]store.IncidentCategory
+	cals map[string]workcal.Calendar
+}
+
+func (s *Service) category(ctx context.Context, tx pgx.Tx, code string) (store.IncidentCategory, error) {
+	if s.memo == nil {
+		return s.Store.IncidentCategory(ctx, tx, code)
+	}
+	if c, ok := s.memo.cats[code]; ok {
+		return c, nil
+	}
+	c, err := s.Store.IncidentCategory(ctx, tx, code)
+	if err == nil {
+		s.memo.cats[code] = c
+	}
+	return c, err
+}
+
+func (s *Service) calendar(ctx context.Context, tx pgx.Tx, unit string) (workcal.Calendar, error) {
+	if s.memo == nil {
+		return s.Store.WorkCalendar(ctx, tx, unit)
+	}
+	if c, ok := s.memo.cals[unit]; ok {
+		return c, nil
+	}
+	c, err := s.Store.WorkCalendar(ctx, tx, unit)
+	if err == nil {
+		s.memo.cals[unit] = c
+	}
+	return c, err
 }
 
 func (s *Service) now() time.Time {
@@ -199,7 +236,7 @@ func (s *Service) SubmitTx(ctx context.Context, tx pgx.Tx, p auth.Principal, r R
 	if err != nil {
 		return store.Incident{}, false, err
 	}
-	cat, err := s.Store.IncidentCategory(ctx, tx, r.Category)
+	cat, err := s.category(ctx, tx, r.Category)
 	if err != nil {
 		return store.Incident{}, false, err
 	}
@@ -249,7 +286,7 @@ func (s *Service) SubmitTx(ctx context.Context, tx pgx.Tx, p auth.Principal, r R
 		if p.Unit != "" && len(p.Unit) >= 6 && x.RegionCode != p.Unit[:6] {
 			return apperr.New(apperr.ErrForbidden, "the point lies in region %s, outside %s's region %s", x.RegionCode, p.Username, p.Unit[:6])
 		}
-		cal, err := s.Store.WorkCalendar(ctx, tx, unitOf(x))
+		cal, err := s.calendar(ctx, tx, unitOf(x))
 		if err != nil {
 			return err
 		}
