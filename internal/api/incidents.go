@@ -301,7 +301,7 @@ func (s *Server) uploadMedia(c echo.Context) error {
 	if len(p.Unit) >= 6 {
 		region = p.Unit[:6]
 	}
-	svc := media.Service{Store: s.opt.Store}
+	svc := media.Service{Store: s.opt.Store, Bucket: s.opt.MediaBucket}
 	m, created, err := svc.Upload(c.Request().Context(), strings.ToLower(c.QueryParam("id")), region, p.UserID, data)
 	if err != nil {
 		return err
@@ -338,14 +338,17 @@ func (s *Server) getMedia(c echo.Context) error {
 		return apperr.New(apperr.ErrNotFound, "no photo %s", id)
 	}
 	thumb := strings.HasSuffix(c.Path(), "/thumb")
-	b, err := s.opt.Store.MediaBytes(ctx, id, thumb)
+	svc := media.Service{Store: s.opt.Store, Bucket: s.opt.MediaBucket}
+	rc, size, err := svc.Open(ctx, id, thumb)
 	if err != nil {
 		return err
 	}
+	defer rc.Close()
 	ct := m.ContentType
 	if thumb {
 		ct = "image/jpeg"
 	}
 	c.Response().Header().Set("Cache-Control", "private, max-age=86400, immutable")
-	return c.Blob(http.StatusOK, ct, b)
+	c.Response().Header().Set(echo.HeaderContentLength, strconv.FormatInt(size, 10))
+	return c.Stream(http.StatusOK, ct, rc)
 }
