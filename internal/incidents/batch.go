@@ -108,7 +108,7 @@ func (s *Service) SubmitBatch(ctx context.Context, p auth.Principal, raw []json.
 				results[i] = BatchResult{ID: x.ID, Status: http.StatusOK, Incident: &x}
 			}
 		}
-		return nil
+		return s.Store.AuditMany(ctx, tx, b.memo.audits)
 	})
 	if err != nil {
 		return nil, err
