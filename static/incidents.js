@@ -5,7 +5,8 @@
 // plus the cases as a vector-tile layer coloured by state.
 //
 // A report gets its UUID on the device and waits in IndexedDB until the
-// server answered; it is sent again (same UUID, same body, so stored once)
+// server answered; it is sent again (same UUID, same body, so stored once),
+// with whatever else waits, as one batch (POST /api/incidents/batch),
 // when the browser comes back online. A photo that fails never holds the
 // report back: the report goes without it.
 import { api, get, ApiError } from './api.js';
@@ -71,29 +72,46 @@ async function uploadPhoto(item) {
   return item.photoId;
 }
 
-/** sendOne posts one queued report; false when the network is still down. */
-async function sendOne(item) {
-  try {
-    const photo = await uploadPhoto(item);
-    const body = { ...item.report, photos: photo ? [photo] : [] };
-    const x = await api('POST', '/api/incidents', body);
+const BATCH = 500; // the server's limit of a batch
+
+/** settle records the server's answer for one queued report: stored (201, or 200 for a retry) or refused. */
+async function settle(item, status, x, error) {
+  if (status === 200 || status === 201) {
     await drop(item.id);
     note(item.photoError ? t('inc_sent_no_photo', { msg: item.photoError }) : t('inc_sent'), x.id);
-  } catch (e) {
-    // A refusal settles the report; no session, a busy or failing server does not: it waits.
-    if (e instanceof ApiError && e.status < 500 && ![401, 408, 429].includes(e.status)) {
-      await drop(item.id); note(t('inc_refused', { msg: errorText(e) }), item.id); return true;
+    return;
+  }
+  // A refusal settles the report; no session, a busy or failing server does not: it waits.
+  if (status < 500 && ![401, 408, 429].includes(status)) {
+    await drop(item.id); note(t('inc_refused', { msg: error?.message || String(status) }), item.id);
+  }
+}
+
+/** sendBatch posts queued reports in one request (POST /api/incidents/batch,
+ * one transaction on the server); false when the network or server is down. */
+async function sendBatch(items) {
+  const reports = [];
+  try {
+    for (const item of items) {
+      const photo = await uploadPhoto(item);
+      reports.push({ ...item.report, photos: photo ? [photo] : [] });
     }
+    const { results } = await api('POST', '/api/incidents/batch', { reports });
+    for (const [i, r] of results.entries()) await settle(items[i], r.status, r.incident, r.error);
+  } catch (e) {
+    // The whole batch refused (not one report of it): said once, the reports wait.
+    if (e instanceof ApiError) note(errorText(e), null);
     return false;
   }
   return true;
 }
 
-/** flush sends every queued report, oldest first, one pass at a time. */
+/** flush sends every queued report, oldest first, in batches, one pass at a time. */
 export function flush() {
   flushing ??= (async () => {
     try {
-      for (const item of await queued()) if (!(await sendOne(item))) break;
+      const items = await queued();
+      for (let i = 0; i < items.length; i += BATCH) if (!(await sendBatch(items.slice(i, i + BATCH)))) break;
     } finally {
       flushing = null;
       await renderQueue();

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"wangge/internal/config"
+	"wangge/internal/media"
 	"wangge/internal/migrate"
 )
 
@@ -102,6 +103,17 @@ func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fail("replica", err)
 		}
 		ok("replica", "DATABASE_READ_URL is a standby of this database, %s behind", lag)
+	}
+
+	if cfg.MediaS3.Endpoint != "" {
+		b, err := media.OpenBucket(cfg.MediaS3)
+		if err == nil {
+			err = b.Check(cctx)
+		}
+		if err != nil {
+			return fail("media", err)
+		}
+		ok("media", "photos in bucket %s at %s", cfg.MediaS3.Bucket, cfg.MediaS3.Endpoint)
 	}
 
 	dir := cfg.PGDataDir

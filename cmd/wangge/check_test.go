@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"wangge/internal/dbtest"
+	"wangge/internal/media/s3test"
 	"wangge/internal/migrate"
 )
 
@@ -106,5 +107,29 @@ func TestCheckAcceptsAStandby(t *testing.T) {
 	code, out := runCheck(t, primary)
 	if code != 0 || !strings.Contains(out, "ok    replica") || !strings.Contains(out, "standby of this database") {
 		t.Fatalf("check exit %d, want 0 with the replica ok:\n%s", code, out)
+	}
+}
+
+// With photos in an object store, check says whether the bucket is there.
+func TestCheckReachesTheMediaBucket(t *testing.T) {
+	_, dsn := dbtest.New(t)
+	s3 := s3test.Start(t)
+	t.Setenv("WANGGE_MEDIA_S3_ENDPOINT", s3.Config.Endpoint)
+	t.Setenv("WANGGE_MEDIA_S3_ACCESS_KEY", s3.Config.AccessKey)
+	t.Setenv("WANGGE_MEDIA_S3_SECRET_KEY", s3.Config.SecretKey)
+	t.Setenv("WANGGE_MEDIA_S3_REGION", s3.Config.Region)
+	t.Setenv("WANGGE_MEDIA_S3_USE_SSL", "false")
+	t.Setenv("WANGGE_MEDIA_S3_BUCKET", s3.Config.Bucket)
+	if code, out := runCheck(t, dsn); code != 0 || !strings.Contains(out, "ok    media") {
+		t.Fatalf("check with the bucket: exit %d:\n%s", code, out)
+	}
+	t.Setenv("WANGGE_MEDIA_S3_BUCKET", "no-such-bucket")
+	if code, out := runCheck(t, dsn); code == 0 || !strings.Contains(out, "FAIL  media") || !strings.Contains(out, "no-such-bucket does not exist") {
+		t.Errorf("check with a missing bucket: exit %d:\n%s", code, out)
+	}
+	t.Setenv("WANGGE_MEDIA_S3_BUCKET", s3.Config.Bucket)
+	t.Setenv("WANGGE_MEDIA_S3_SECRET_KEY", "")
+	if code, out := runCheck(t, dsn); code == 0 || !strings.Contains(out, "FAIL  config") || !strings.Contains(out, "_SECRET_KEY") {
+		t.Errorf("check without the secret key: exit %d:\n%s", code, out)
 	}
 }

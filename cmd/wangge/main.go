@@ -34,6 +34,7 @@ import (
 	"wangge/internal/jobs"
 	"wangge/internal/lookup"
 	"wangge/internal/mapdata"
+	"wangge/internal/media"
 	"wangge/internal/migrate"
 	"wangge/internal/staff"
 	"wangge/internal/store"
@@ -233,7 +234,18 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	log.Info("grid lookups loaded", "grids", grids.Len())
+	var bucket *media.Bucket
+	if cfg.MediaS3.Endpoint != "" {
+		if bucket, err = media.OpenBucket(cfg.MediaS3); err != nil {
+			return err
+		}
+		if err := bucket.Check(ctx); err != nil {
+			return err
+		}
+		log.Info("photos in the object store", "endpoint", cfg.MediaS3.Endpoint, "bucket", cfg.MediaS3.Bucket)
+	}
 	srv := api.New(api.Options{
+		MediaBucket:    bucket,
 		Store:          st,
 		Read:           read,
 		Changes:        hub,

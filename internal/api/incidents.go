@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"strconv"
@@ -28,6 +29,7 @@ func (s *Server) incidentRoutes(api *echo.Group) {
 	api.GET("/incidents/stats", s.incidentStats, s.may(auth.ReadStats)...)
 	api.GET("/incidents", s.listIncidents, s.may(auth.ReadIncidents)...)
 	api.POST("/incidents", s.reportIncident, s.may(auth.WriteIncidents)...)
+	api.POST("/incidents/batch", s.reportIncidentBatch, s.may(auth.WriteIncidents)...)
 	api.GET("/incidents/:id", s.getIncident, s.may(auth.ReadIncidents)...)
 	api.POST("/incidents/:id/transitions", s.moveIncident, s.may(auth.ReadIncidents)...)
 	api.POST("/incidents/:id/photos", s.attachIncidentPhotos, s.may(auth.WriteIncidents)...)
@@ -70,6 +72,26 @@ func (s *Server) reportIncident(c echo.Context) error {
 		status = http.StatusCreated
 	}
 	return c.JSON(status, x)
+}
+
+// reportIncidentBatch answers POST /api/incidents/batch {"reports": [up to
+// 500 bodies of POST /api/incidents]}: 200 with one result per report, in
+// the order sent (201, 200, 409 or the 4xx of the single route, with its
+// error); the good reports are stored in one transaction, the bad ones not.
+func (s *Server) reportIncidentBatch(c echo.Context) error {
+	c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, incidents.MaxBatchBytes)
+	var body struct {
+		Reports []json.RawMessage `json:"reports"`
+	}
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	res, err := s.incidentService().SubmitBatch(c.Request().Context(), principal(c), body.Reports, "field",
+		auditBase(c, "incident.report", "incident", ""))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"results": res})
 }
 
 // listIncidents answers GET /api/incidents?grid=&state=&category=&type=&overdue=&level=&from=&to=&bbox=&before=&limit=
@@ -279,7 +301,7 @@ func (s *Server) uploadMedia(c echo.Context) error {
 	if len(p.Unit) >= 6 {
 		region = p.Unit[:6]
 	}
-	svc := media.Service{Store: s.opt.Store}
+	svc := media.Service{Store: s.opt.Store, Bucket: s.opt.MediaBucket}
 	m, created, err := svc.Upload(c.Request().Context(), strings.ToLower(c.QueryParam("id")), region, p.UserID, data)
 	if err != nil {
 		return err
@@ -316,14 +338,17 @@ func (s *Server) getMedia(c echo.Context) error {
 		return apperr.New(apperr.ErrNotFound, "no photo %s", id)
 	}
 	thumb := strings.HasSuffix(c.Path(), "/thumb")
-	b, err := s.opt.Store.MediaBytes(ctx, id, thumb)
+	svc := media.Service{Store: s.opt.Store, Bucket: s.opt.MediaBucket}
+	rc, size, err := svc.Open(ctx, id, thumb)
 	if err != nil {
 		return err
 	}
+	defer rc.Close()
 	ct := m.ContentType
 	if thumb {
 		ct = "image/jpeg"
 	}
 	c.Response().Header().Set("Cache-Control", "private, max-age=86400, immutable")
-	return c.Blob(http.StatusOK, ct, b)
+	c.Response().Header().Set(echo.HeaderContentLength, strconv.FormatInt(size, 10))
+	return c.Stream(http.StatusOK, ct, rc)
 }

@@ -209,3 +209,88 @@ func BenchmarkIncidentGridListAmongMillion(b *testing.B) {
 	fmt.Printf("one grid's open cases among 1,000,000 (%d grids): HTTP p50 %v p99 %v; plain SQL p50 %v p99 %v; ratios p50 %.1f, p99 %.1f\n",
 		len(grids), h50, h99, s50, s99, h50.Seconds()/s50.Seconds(), h99.Seconds()/s99.Seconds())
 }
+
+// BenchmarkIncidentReportBatchHTTP files 4,000 field reports over HTTP as
+// phones back online do, in batches of 500 from 4 devices at once (POST
+// /api/incidents/batch: the single route's checks and writes for each report
+// under its own savepoint, one transaction a batch) and, in the same run, the
+// floor: the same rows by plain single-row INSERTs, 500 to a transaction,
+// from 4 connections (same table, same triggers, nothing else). It reports
+// both rates and their ratio.
+//
+//	go test -run '^$' -bench IncidentReportBatchHTTP -benchtime 1x ./internal/api/
+func BenchmarkIncidentReportBatchHTTP(b *testing.B) {
+	pool, _ := dbtest.Demo(b, demo.Options{Grids: 20, PatrolDays: -1, Password: demoPassword})
+	srv := httptest.NewServer(api.New(api.Options{Store: store.New(pool), Static: static.FS, Logger: quiet}).Handler())
+	defer srv.Close()
+	tok := benchLogin(b, srv.URL, "officer")
+	ctx := context.Background()
+	var uid int64
+	var lon, lat float64
+	if err := pool.QueryRow(ctx, `SELECT u.id, ST_X(ST_PointOnSurface(g.geom)), ST_Y(ST_PointOnSurface(g.geom))
+        FROM users u JOIN units g ON g.code = u.unit_code WHERE u.username = 'officer'`).Scan(&uid, &lon, &lat); err != nil {
+		b.Fatal(err)
+	}
+	const workers, size, batches = 4, 500, 8
+	at := time.Now().Add(-time.Hour)
+	var httpT, sqlT time.Duration
+	for r := 0; r < b.N; r++ {
+		if _, err := pool.Exec(ctx, `DELETE FROM incidents WHERE source <> 'demo'`); err != nil {
+			b.Fatal(err)
+		}
+		bodies := make([]string, batches)
+		for k := range bodies {
+			reports := make([]string, size)
+			for i := range reports {
+				reports[i] = reportBody(fmt.Sprintf("%08x-0000-4000-8000-%06d%06d", r, k, i), "sanitation.litter",
+					lon+float64(i%50)*1e-6, lat, "wgs84", fmt.Sprintf("基准 bench %d", i), at)
+			}
+			bodies[k] = `{"reports":[` + strings.Join(reports, ",") + `]}`
+		}
+		t0 := time.Now()
+		if err := parallel(workers, batches, func(k int) error {
+			return benchDo("POST", srv.URL+"/api/incidents/batch", tok, bodies[k], 200)
+		}); err != nil {
+			b.Fatal(err)
+		}
+		httpT += time.Since(t0)
+		if n := countRows(b, pool, `SELECT count(*) FROM incidents WHERE source = 'field'`); n != size*batches {
+			b.Fatalf("HTTP batches stored %d cases, want %d", n, size*batches)
+		}
+		t0 = time.Now()
+		err := parallel(workers, batches, func(k int) error {
+			tx, err := pool.Begin(ctx)
+			if err != nil {
+				return err
+			}
+			defer tx.Rollback(ctx)
+			for i := 0; i < size; i++ {
+				if _, err := tx.Exec(ctx, `INSERT INTO incidents (client_id, region_code, type, category, title, description, pt, reported_by, reported_at, status, source)
+                VALUES ($1::uuid, '330199', 'routine', 'sanitation.litter', '垃圾堆放', $2, ST_SetSRID(ST_MakePoint($3, $4), 4326), $5, $6, 'reported', 'field')`,
+					fmt.Sprintf("%08x-0000-4000-9000-%06d%06d", r, k, i), fmt.Sprintf("基准 bench %d", i), lon+float64(i%50)*1e-6, lat, uid, at); err != nil {
+					return err
+				}
+			}
+			return tx.Commit(ctx)
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		sqlT += time.Since(t0)
+	}
+	total := float64(size * batches * b.N)
+	b.ReportMetric(total/httpT.Seconds(), "http_reports/s")
+	b.ReportMetric(total/sqlT.Seconds(), "bare_insert_rows/s")
+	b.ReportMetric(httpT.Seconds()/sqlT.Seconds(), "http_time/bare_time")
+	fmt.Printf("batch report ingest of %d cases (%d a batch, %d devices): HTTP %.0f/s, bare INSERT %.0f/s, HTTP takes %.2f× the bare time\n",
+		int(total), size, workers, total/httpT.Seconds(), total/sqlT.Seconds(), httpT.Seconds()/sqlT.Seconds())
+}
+
+func countRows(b *testing.B, pool *pgxpool.Pool, sql string) int {
+	b.Helper()
+	var n int
+	if err := pool.QueryRow(context.Background(), sql).Scan(&n); err != nil {
+		b.Fatal(err)
+	}
+	return n
+}

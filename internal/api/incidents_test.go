@@ -10,9 +10,11 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"image/png"
 	"io"
 	"math"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -26,10 +28,14 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"wangge/geo/crs"
+	"wangge/internal/api"
 	"wangge/internal/auth"
 	"wangge/internal/dbtest"
 	"wangge/internal/demo"
+	"wangge/internal/media"
+	"wangge/internal/media/s3test"
 	"wangge/internal/store"
+	"wangge/static"
 )
 
 // incidentWorld is a demo district of its own (these tests write cases)
@@ -46,9 +52,18 @@ type incidentWorld struct {
 
 func newIncidentWorld(t *testing.T) *incidentWorld {
 	t.Helper()
+	return newIncidentWorldWith(t, nil)
+}
+
+// newIncidentWorldWith is newIncidentWorld with photos in bucket (nil: in
+// PostgreSQL).
+func newIncidentWorldWith(t *testing.T, bucket *media.Bucket) *incidentWorld {
+	t.Helper()
 	pool, _ := dbtest.Demo(t, demo.Options{Grids: 10, PatrolDays: -1, Password: demoPassword})
 	ctx := context.Background()
-	w := &incidentWorld{pool: pool, base: ownServer(t, pool)}
+	srv := httptest.NewServer(api.New(api.Options{Store: store.New(pool), Static: static.FS, Logger: quiet, MediaBucket: bucket}).Handler())
+	t.Cleanup(srv.Close)
+	w := &incidentWorld{pool: pool, base: srv.URL}
 	err := pool.QueryRow(ctx, `SELECT u.id, u.unit_code, ST_X(ST_PointOnSurface(g.geom)), ST_Y(ST_PointOnSurface(g.geom))
         FROM users u JOIN units g ON g.code = u.unit_code WHERE u.username = 'officer'`).Scan(&w.officerID, &w.grid, &w.inGrid[0], &w.inGrid[1])
 	if err != nil {
@@ -352,9 +367,31 @@ func uploadPhoto(t *testing.T, base, tok, id, contentType string, data []byte) (
 	return doAs(t, "POST", base+"/api/media?id="+id, tok, contentType, string(data))
 }
 
+// The photo tests run on both stores: PostgreSQL's media table and an S3
+// bucket (a real S3 protocol server in memory, on a loopback port).
 func TestIncidentPhotoUploadChecksTypeAndSize(t *testing.T) {
-	w := newIncidentWorld(t)
+	t.Run("postgres", func(t *testing.T) { testPhotos(t, nil) })
+	t.Run("s3", func(t *testing.T) { testPhotos(t, s3test.Start(t)) })
+}
+
+func testPhotos(t *testing.T, s3 *s3test.Server) {
+	var bucket *media.Bucket
+	if s3 != nil {
+		bucket = s3.Bucket(t)
+	}
+	w := newIncidentWorldWith(t, bucket)
 	media := func() int { return w.count(t, `SELECT count(*) FROM media`) }
+	// In the bucket: two objects a photo (original, thumbnail), no bytes in the row.
+	objects := func() int {
+		if s3 == nil {
+			return 2 * w.count(t, `SELECT count(*) FROM media WHERE data IS NOT NULL AND thumb IS NOT NULL`)
+		}
+		if n := w.count(t, `SELECT count(*) FROM media WHERE data IS NOT NULL OR thumb IS NOT NULL OR object_key IS NULL`); n != 0 {
+			t.Errorf("%d photo rows hold bytes with a bucket configured", n)
+		}
+		return len(s3.Objects(t))
+	}
+	o0 := objects()
 	n0 := media()
 	photo := smallJPEG(t, 640, 480)
 	pid := newCaseID()
@@ -375,8 +412,8 @@ func TestIncidentPhotoUploadChecksTypeAndSize(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Errorf("retried upload: %d %s, want 200", resp.StatusCode, b)
 	}
-	if n := media(); n != n0+1 {
-		t.Fatalf("%d photos stored for one upload retried", n-n0)
+	if n, o := media(), objects(); n != n0+1 || o != o0+2 {
+		t.Fatalf("%d photos and %d objects stored for one upload retried, want 1 and 2", n-n0, o-o0)
 	}
 
 	// Refused: not an image (whatever the client claims), a HEIC, oversize, a bad id.
@@ -398,8 +435,8 @@ func TestIncidentPhotoUploadChecksTypeAndSize(t *testing.T) {
 	}
 	resp, b = uploadPhoto(t, w.base, w.auditor, newCaseID(), "image/jpeg", photo)
 	wantError(t, "auditor uploads", resp, b, 403, "forbidden")
-	if n := media(); n != n0+1 {
-		t.Fatalf("refused uploads stored %d photos", n-n0-1)
+	if n, o := media(), objects(); n != n0+1 || o != o0+2 {
+		t.Fatalf("refused uploads stored %d photos and %d objects", n-n0-1, o-o0-2)
 	}
 
 	// The photo attaches to a case by id and is served back, with a thumbnail.
@@ -442,6 +479,39 @@ func TestIncidentPhotoUploadChecksTypeAndSize(t *testing.T) {
 	if err != nil || format != "jpeg" || cfg.Width != 320 || cfg.Height != 240 {
 		t.Errorf("thumbnail %s %dx%d (%v), want a 320×240 JPEG", format, cfg.Width, cfg.Height, err)
 	}
+	if resp.Header.Get("Content-Length") != strconv.Itoa(len(b)) || resp.Header.Get("Content-Type") != "image/jpeg" {
+		t.Errorf("thumb headers %v, want Content-Length %d, image/jpeg", resp.Header, len(b))
+	}
+	// A PNG is kept as PNG and served back byte for byte.
+	var png bytes.Buffer
+	if err := pngEncode(&png, 50, 40); err != nil {
+		t.Fatal(err)
+	}
+	qid := newCaseID()
+	if resp, b := uploadPhoto(t, w.base, w.officer, qid, "image/png", png.Bytes()); resp.StatusCode != 201 {
+		t.Fatalf("png upload: %d %s", resp.StatusCode, b)
+	}
+	resp, b = do(t, "GET", w.base+"/api/media/"+qid, w.officer, "")
+	if resp.StatusCode != 200 || !bytes.Equal(b, png.Bytes()) || resp.Header.Get("Content-Type") != "image/png" {
+		t.Errorf("png served back: %d %s, %d bytes (want %d)", resp.StatusCode, resp.Header.Get("Content-Type"), len(b), png.Len())
+	}
+	if s3 != nil {
+		// The object is gone from the bucket (deleted behind wangge's back): a
+		// clear 404 for the photo, not a 200 with nothing.
+		if _, err := w.pool.Exec(context.Background(), `UPDATE media SET object_key = repeat('0', 64) WHERE id = $1`, qid); err != nil {
+			t.Fatal(err)
+		}
+		resp, b = do(t, "GET", w.base+"/api/media/"+qid, w.officer, "")
+		wantError(t, "photo whose object is missing", resp, b, 404, "not_found")
+	}
+}
+
+func pngEncode(w io.Writer, width, height int) error {
+	img := image.NewNRGBA(image.Rect(0, 0, width, height))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i * 7)
+	}
+	return png.Encode(w, img)
 }
 
 // o311 sends an Open311 request: form-encoded for POST, query for GET.

@@ -78,6 +78,7 @@ var scopeMatrix = []scopeRow{
 	{"GET /api/incidents/stats", "/api/incidents/stats", "", "22x2x", "22x2x"},
 	{"GET /api/incidents", "/api/incidents?grid={G}", "", "2x22x", "2xxxx"},
 	{"POST /api/incidents", "/api/incidents", `{"bogus":1}`, "oxoxx", "oxoxx"},
+	{"POST /api/incidents/batch", "/api/incidents/batch", `{"bogus":1}`, "oxoxx", "oxoxx"},
 	{"GET /api/incidents/:id", "/api/incidents/{I}", "", "2x22x", "2x44x"},
 	{"POST /api/incidents/:id/transitions", "/api/incidents/{I}/transitions", `{}`, "oxoox", "ox44x"},
 	{"POST /api/incidents/:id/photos", "/api/incidents/{I}/photos", `{"photos":["00000000-0000-4000-8000-000000000000"]}`, "oxoxx", "ox4xx"},

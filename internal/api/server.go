@@ -22,6 +22,7 @@ import (
 	"wangge/internal/hotspots"
 	"wangge/internal/lookup"
 	"wangge/internal/mapdata"
+	"wangge/internal/media"
 	"wangge/internal/store"
 )
 
@@ -49,6 +50,10 @@ type Options struct {
 	// Hotspots serves hotspot maps (issue #17); nil: built from Store,
 	// subscribed to Changes (its NOTIFY listener is the caller's to start).
 	Hotspots *hotspots.Service
+
+	// MediaBucket keeps photos in an S3-compatible object store; nil: in
+	// PostgreSQL's media table.
+	MediaBucket *media.Bucket
 
 	SessionTTL       time.Duration // default 12h
 	LoginPerMinute   float64       // per client address; default 10

@@ -136,7 +136,8 @@ func decodeJSON(c echo.Context, v any) error {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var he *echo.HTTPError
-		if errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge {
+		var me *http.MaxBytesError
+		if errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge || errors.As(err, &me) {
 			return apperr.New(apperr.ErrTooLarge, "request body too large")
 		}
 		return apperr.New(apperr.ErrInvalid, "request body is not valid JSON: %v", err)

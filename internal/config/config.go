@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"wangge/internal/media"
 	"wangge/internal/pglocal"
 )
 
@@ -35,6 +36,10 @@ type Config struct {
 	// reverse proxies whose X-Forwarded-For is believed; empty: none, the
 	// client address is the connection's.
 	TrustedProxies []*net.IPNet
+	// WANGGE_MEDIA_S3_ENDPOINT (host:port), _BUCKET, _ACCESS_KEY,
+	// _SECRET_KEY, _REGION, _USE_SSL (default true): photos in an
+	// S3-compatible bucket; no endpoint: in PostgreSQL's media table.
+	MediaS3 media.S3Config
 }
 
 // Load parses the environment and validates it.
@@ -107,6 +112,24 @@ func Load() (Config, error) {
 			errs = append(errs, fmt.Errorf("WANGGE_CHANGE_FEED_DAYS=%q: want a number of days, 1–3650", v))
 		}
 		c.ChangeFeedDays = n
+	}
+	if v := os.Getenv("WANGGE_MEDIA_S3_ENDPOINT"); v != "" {
+		c.MediaS3 = media.S3Config{Endpoint: v, Bucket: os.Getenv("WANGGE_MEDIA_S3_BUCKET"),
+			AccessKey: os.Getenv("WANGGE_MEDIA_S3_ACCESS_KEY"), SecretKey: os.Getenv("WANGGE_MEDIA_S3_SECRET_KEY"),
+			Region: os.Getenv("WANGGE_MEDIA_S3_REGION"), UseSSL: true}
+		if strings.Contains(v, "://") || strings.Contains(v, "/") {
+			errs = append(errs, fmt.Errorf("WANGGE_MEDIA_S3_ENDPOINT=%q: want host:port, without scheme or path (WANGGE_MEDIA_S3_USE_SSL chooses https)", v))
+		}
+		if c.MediaS3.Bucket == "" || c.MediaS3.AccessKey == "" || c.MediaS3.SecretKey == "" {
+			errs = append(errs, errors.New("WANGGE_MEDIA_S3_ENDPOINT is set: WANGGE_MEDIA_S3_BUCKET, _ACCESS_KEY and _SECRET_KEY are needed too"))
+		}
+		if v := os.Getenv("WANGGE_MEDIA_S3_USE_SSL"); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("WANGGE_MEDIA_S3_USE_SSL=%q: want true or false", v))
+			}
+			c.MediaS3.UseSSL = b
+		}
 	}
 	if err := c.ValidateAddr(); err != nil {
 		errs = append(errs, err)

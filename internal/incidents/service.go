@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -30,6 +29,46 @@ import (
 type Service struct {
 	Store *store.Store
 	Now   func() time.Time
+	memo  *txMemo // a batch's catalogue and calendars, read once per transaction
+}
+
+// txMemo keeps what a batch's reports share, for the length of its
+// transaction: they are mostly of a few categories in one grid, and each
+// read is a round trip.
+type txMemo struct {
+	cats map[string]store.IncidentCategory
+	cals map[string]workcal.Calendar
+	// The audit lines of the reports stored so far, written in one statement
+	// at the end of the batch (a refused report adds none).
+	audits []store.AuditEntry
+}
+
+func (s *Service) category(ctx context.Context, tx pgx.Tx, code string) (store.IncidentCategory, error) {
+	if s.memo == nil {
+		return s.Store.IncidentCategory(ctx, tx, code)
+	}
+	if c, ok := s.memo.cats[code]; ok {
+		return c, nil
+	}
+	c, err := s.Store.IncidentCategory(ctx, tx, code)
+	if err == nil {
+		s.memo.cats[code] = c
+	}
+	return c, err
+}
+
+func (s *Service) calendar(ctx context.Context, tx pgx.Tx, unit string) (workcal.Calendar, error) {
+	if s.memo == nil {
+		return s.Store.WorkCalendar(ctx, tx, unit)
+	}
+	if c, ok := s.memo.cals[unit]; ok {
+		return c, nil
+	}
+	c, err := s.Store.WorkCalendar(ctx, tx, unit)
+	if err == nil {
+		s.memo.cals[unit] = c
+	}
+	return c, err
 }
 
 func (s *Service) now() time.Time {
@@ -199,7 +238,7 @@ func (s *Service) SubmitTx(ctx context.Context, tx pgx.Tx, p auth.Principal, r R
 	if err != nil {
 		return store.Incident{}, false, err
 	}
-	cat, err := s.Store.IncidentCategory(ctx, tx, r.Category)
+	cat, err := s.category(ctx, tx, r.Category)
 	if err != nil {
 		return store.Incident{}, false, err
 	}
@@ -221,7 +260,7 @@ func (s *Service) SubmitTx(ctx context.Context, tx pgx.Tx, p auth.Principal, r R
 	var out store.Incident
 	created := false
 	err = func() error {
-		seq, inserted, err := s.Store.InsertIncident(ctx, tx, store.NewIncident{
+		x, inserted, err := s.Store.InsertIncident(ctx, tx, store.NewIncident{
 			ClientID: r.ID, RequestHash: hash, Region: region, Type: cat.HandlingType, Category: cat.Code,
 			Title: title, Description: r.Description, Address: r.Address, Lon: pt[0], Lat: pt[1],
 			ReportedBy: reporter, ReportedAt: *r.ReportedAt, Level: LevelGrid, Source: source, Open311Key: key, MediaURL: r.MediaURL,
@@ -241,15 +280,12 @@ func (s *Service) SubmitTx(ctx context.Context, tx pgx.Tx, p auth.Principal, r R
 			out = old
 			return nil
 		}
-		x, err := s.Store.Incident(ctx, tx, r.ID, true)
-		if err != nil {
-			return err
-		}
+		seq := x.Seq
 		// A user reports in their own region; the case is placed by its point.
 		if p.Unit != "" && len(p.Unit) >= 6 && x.RegionCode != p.Unit[:6] {
 			return apperr.New(apperr.ErrForbidden, "the point lies in region %s, outside %s's region %s", x.RegionCode, p.Username, p.Unit[:6])
 		}
-		cal, err := s.Store.WorkCalendar(ctx, tx, unitOf(x))
+		cal, err := s.calendar(ctx, tx, unitOf(x))
 		if err != nil {
 			return err
 		}
@@ -276,17 +312,17 @@ func (s *Service) SubmitTx(ctx context.Context, tx pgx.Tx, p auth.Principal, r R
 				return err
 			}
 		}
-		if ok, err := s.Store.UpdateIncident(ctx, tx, u); err != nil || !ok {
-			return errors.Join(err, errors.New("incidents: new case changed under its insert"))
+		if out, err = s.Store.UpdateNewIncident(ctx, tx, u); err != nil {
+			return err
 		}
 		audit.Action, audit.ObjectType, audit.ObjectID = "incident.report", "incident", r.ID
 		audit.Details, _ = json.Marshal(map[string]any{"category": cat.Code, "source": source, "photos": len(r.Photos)})
-		if err := s.Store.Audit(ctx, tx, audit); err != nil {
-			return err
-		}
 		created = true
-		out, err = s.Store.Incident(ctx, tx, r.ID, false)
-		return err
+		if s.memo != nil {
+			s.memo.audits = append(s.memo.audits, audit)
+			return nil
+		}
+		return s.Store.Audit(ctx, tx, audit)
 	}()
 	return out, created, err
 }

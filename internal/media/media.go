@@ -1,17 +1,21 @@
 // Package media checks and stores photo attachments: the type is sniffed from
 // the bytes (never trusted from the client), size and pixel count are capped
 // before decoding, and a thumbnail is made once on upload. Photos are kept in
-// the media table of the same PostgreSQL, so every instance serves them.
+// the media table of the same PostgreSQL, so every instance serves them, or,
+// as an option, in an S3-compatible bucket (Bucket) with their metadata row
+// still in PostgreSQL.
 package media
 
 import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"image"
 	"image/jpeg"
 	"image/png"
+	"io"
 	"net/http"
 
 	"github.com/jackc/pgx/v5/pgtype"
@@ -114,9 +118,11 @@ func ValidUUID(s string) bool {
 	return len(s) == 36 && u.Scan(s) == nil
 }
 
-// Service stores checked photos.
+// Service stores checked photos: metadata always in PostgreSQL; the bytes
+// there too, or in Bucket when one is configured.
 type Service struct {
-	Store *store.Store
+	Store  *store.Store
+	Bucket *Bucket // nil: the media table holds the bytes
 }
 
 // Upload checks data and stores it under id (a client-generated UUID, so a
@@ -131,7 +137,18 @@ func (s *Service) Upload(ctx context.Context, id, region string, uploader int64,
 		return store.Media{}, false, err
 	}
 	m := store.Media{ContentType: c.ContentType, Size: len(data), Width: c.Width, Height: c.Height, SHA256: c.SHA256, UploadedBy: &uploader}
-	created, err := s.Store.InsertMedia(ctx, id, region, m, data, c.Thumb)
+	var created bool
+	if s.Bucket == nil {
+		created, err = s.Store.InsertMedia(ctx, id, region, m, data, c.Thumb, "")
+	} else {
+		// Objects first, then the row: a failure between them leaves an
+		// object no row names (harmless, and rewritten by the retry, since
+		// the key is the content's hash), never a row without its object.
+		key := hex.EncodeToString(c.SHA256)
+		if err = s.Bucket.put(ctx, key, c.ContentType, data, c.Thumb); err == nil {
+			created, err = s.Store.InsertMedia(ctx, id, region, m, nil, nil, key)
+		}
+	}
 	if err != nil {
 		return m, false, err
 	}
@@ -143,4 +160,20 @@ func (s *Service) Upload(ctx context.Context, id, region string, uploader int64,
 		return got, false, apperr.New(apperr.ErrConflict, "photo id %s was used for another upload", id)
 	}
 	return got, created, nil
+}
+
+// Open returns the photo (or its thumbnail) of id as a stream and its size,
+// from the row or from the bucket, whichever holds it. The caller closes it.
+func (s *Service) Open(ctx context.Context, id string, thumb bool) (io.ReadCloser, int64, error) {
+	b, key, err := s.Store.MediaBytes(ctx, id, thumb)
+	if err != nil {
+		return nil, 0, err
+	}
+	if key == "" {
+		return io.NopCloser(bytes.NewReader(b)), int64(len(b)), nil
+	}
+	if s.Bucket == nil {
+		return nil, 0, apperr.New(apperr.ErrUnavailable, "photo %s is in the object store, which is not configured (WANGGE_MEDIA_S3_*)", id)
+	}
+	return s.Bucket.open(ctx, key, thumb)
 }

@@ -47,6 +47,39 @@ func (s *Store) Audit(ctx context.Context, q Querier, e AuditEntry) error {
 	return nil
 }
 
+// AuditMany appends es in one statement (a batch's lines: one round trip,
+// not one a report), in q's transaction.
+func (s *Store) AuditMany(ctx context.Context, q Querier, es []AuditEntry) error {
+	if len(es) == 0 {
+		return nil
+	}
+	n := len(es)
+	users := make([]*int64, n)
+	cols := make([][]string, 9)
+	for i := range cols {
+		cols[i] = make([]string, n)
+	}
+	for i, e := range es {
+		users[i] = e.UserID
+		details := "{}"
+		if len(e.Details) > 0 {
+			details = string(e.Details)
+		}
+		for j, v := range []string{e.Username, e.Role, e.Action, e.ObjectType, e.ObjectID, e.Reason, e.ClientIP, e.RequestID, details} {
+			cols[j][i] = v
+		}
+	}
+	_, err := q.Exec(ctx, `INSERT INTO audit_log (user_id, username, role, action, object_type, object_id, reason, client_ip, request_id, details)
+        SELECT u, un, r, a, ot, oi, re, ip, rq, d::jsonb
+        FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+             AS x(u, un, r, a, ot, oi, re, ip, rq, d)`,
+		users, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6], cols[7], cols[8])
+	if err != nil {
+		return fmt.Errorf("store: audit: %w", err)
+	}
+	return nil
+}
+
 // AuditFilter selects audit entries, newest first.
 type AuditFilter struct {
 	Username string

@@ -86,25 +86,27 @@ type NewIncident struct {
 }
 
 const insertIncidentSQL = `
-INSERT INTO incidents (client_id, request_hash, region_code, type, category, title, description, address, pt,
+INSERT INTO incidents AS i (client_id, request_hash, region_code, type, category, title, description, address, pt,
                        reported_by, reported_at, level, source, open311_key, media_url, status)
 VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, ST_SetSRID(ST_MakePoint($9, $10), 4326), $11, $12, $13, $14, $15, $16, 'reported')
 ON CONFLICT (client_id) DO NOTHING
-RETURNING id`
+RETURNING ` + incidentCols
 
-// InsertIncident stores n unless its client id exists; inserted is false
-// (and seq 0) for a retry, which the caller compares by request hash. The
-// grid, community and outside flag are set by the incidents_place trigger.
-func (s *Store) InsertIncident(ctx context.Context, q Querier, n NewIncident) (seq int64, inserted bool, err error) {
-	err = q.QueryRow(ctx, insertIncidentSQL, n.ClientID, n.RequestHash, n.Region, n.Type, n.Category, n.Title,
-		n.Description, n.Address, n.Lon, n.Lat, n.ReportedBy, n.ReportedAt, n.Level, n.Source, n.Open311Key, n.MediaURL).Scan(&seq)
+// InsertIncident stores n unless its client id exists and returns the new
+// case as stored (no second read: the row is this transaction's until it
+// commits); inserted is false for a retry, which the caller compares by
+// request hash. The grid, community and outside flag are set by the
+// incidents_place trigger.
+func (s *Store) InsertIncident(ctx context.Context, q Querier, n NewIncident) (x Incident, inserted bool, err error) {
+	x, err = scanIncident(q.QueryRow(ctx, insertIncidentSQL, n.ClientID, n.RequestHash, n.Region, n.Type, n.Category, n.Title,
+		n.Description, n.Address, n.Lon, n.Lat, n.ReportedBy, n.ReportedAt, n.Level, n.Source, n.Open311Key, n.MediaURL))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, false, nil
+		return Incident{}, false, nil
 	}
 	if err != nil {
-		return 0, false, fmt.Errorf("store: insert incident: %w", err)
+		return Incident{}, false, fmt.Errorf("store: insert incident: %w", err)
 	}
-	return seq, true, nil
+	return x, true, nil
 }
 
 // Incident returns the case with client id (a UUID); lock takes a row lock
@@ -179,6 +181,17 @@ func (s *Store) UpdateIncident(ctx context.Context, q Querier, u IncidentUpdate)
 		return false, fmt.Errorf("store: update incident %d: %w", u.Seq, err)
 	}
 	return tag.RowsAffected() == 1, nil
+}
+
+// UpdateNewIncident is UpdateIncident for a case inserted in q's
+// transaction, returning it as stored (one statement, not two, a report).
+func (s *Store) UpdateNewIncident(ctx context.Context, q Querier, u IncidentUpdate) (Incident, error) {
+	x, err := scanIncident(q.QueryRow(ctx, `UPDATE incidents AS i SET status = $3, level = $4, due_at = $5, updated_at = $6, version = version + 1
+        WHERE id = $1 AND version = $2 RETURNING `+incidentCols, u.Seq, u.Version, u.State, u.Level, u.DueAt, u.At))
+	if err != nil {
+		return x, fmt.Errorf("store: update new incident %d: %w", u.Seq, err)
+	}
+	return x, nil
 }
 
 // IncidentEvent is one step of a case's history.

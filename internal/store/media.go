@@ -24,15 +24,16 @@ type Media struct {
 }
 
 const insertMediaSQL = `
-INSERT INTO media (id, region_code, content_type, size_bytes, sha256, width, height, data, thumb, uploaded_by)
-VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+INSERT INTO media (id, region_code, content_type, size_bytes, sha256, width, height, data, thumb, uploaded_by, object_key)
+VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, nullif($11, ''))
 ON CONFLICT (id) DO NOTHING`
 
-// InsertMedia stores a photo under id; inserted is false when id exists (a
-// retried upload), which the caller compares by hash.
-func (s *Store) InsertMedia(ctx context.Context, id, region string, m Media, data, thumb []byte) (bool, error) {
+// InsertMedia stores a photo under id, its bytes in the row or, with
+// objectKey, in the object store (data and thumb nil); inserted is false
+// when id exists (a retried upload), which the caller compares by hash.
+func (s *Store) InsertMedia(ctx context.Context, id, region string, m Media, data, thumb []byte, objectKey string) (bool, error) {
 	tag, err := s.pool.Exec(ctx, insertMediaSQL, id, region, m.ContentType, m.Size, m.SHA256, m.Width, m.Height,
-		data, thumb, m.UploadedBy)
+		data, thumb, m.UploadedBy, objectKey)
 	if err != nil {
 		return false, fmt.Errorf("store: insert media: %w", err)
 	}
@@ -60,19 +61,21 @@ func (s *Store) MediaInfo(ctx context.Context, id string) (Media, []string, erro
 	return m, units, nil
 }
 
-// MediaBytes returns the photo or its thumbnail.
-func (s *Store) MediaBytes(ctx context.Context, id string, thumb bool) ([]byte, error) {
-	sql := `SELECT data FROM media WHERE id = $1::uuid`
+// MediaBytes returns the photo or its thumbnail, or the key of its object
+// in the object store (and no bytes).
+func (s *Store) MediaBytes(ctx context.Context, id string, thumb bool) ([]byte, string, error) {
+	sql := `SELECT data, coalesce(object_key, '') FROM media WHERE id = $1::uuid`
 	if thumb {
-		sql = `SELECT thumb FROM media WHERE id = $1::uuid`
+		sql = `SELECT thumb, coalesce(object_key, '') FROM media WHERE id = $1::uuid`
 	}
 	var b []byte
-	err := s.pool.QueryRow(ctx, sql, id).Scan(&b)
+	var key string
+	err := s.pool.QueryRow(ctx, sql, id).Scan(&b, &key)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, apperr.New(apperr.ErrNotFound, "no photo %s", id)
+		return nil, "", apperr.New(apperr.ErrNotFound, "no photo %s", id)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("store: media: %w", err)
+		return nil, "", fmt.Errorf("store: media: %w", err)
 	}
-	return b, nil
+	return b, key, nil
 }

@@ -47,18 +47,34 @@ export const tests = [
       await page.click('#inc-form button[type=submit]');
       await page.waitForSelector('#inc-queued[data-n="1"]', { state: 'attached', timeout: 10000 });
       await page.waitForFunction(() => document.getElementById('inc-result').textContent.includes('联网后自动上报'));
+      // A second report, still offline: both wait and go out in one batch.
+      const text2 = `${text} 第二件 second`;
+      await page.selectOption('#inc-category', 'fire.passage');
+      await page.fill('#inc-description', text2);
+      await page.click('#inc-here');
+      await page.waitForFunction(() => /\d+\.\d+, \d+\.\d+/.test(document.getElementById('inc-where').textContent));
+      await page.click('#inc-form button[type=submit]');
+      await page.waitForSelector('#inc-queued[data-n="2"]', { state: 'attached', timeout: 10000 });
+      /** @type {number[]} */
+      const batches = [];
+      page.on('request', (r) => {
+        if (r.method() === 'POST' && new URL(r.url()).pathname === '/api/incidents/batch') batches.push(JSON.parse(r.postData() || '{}').reports?.length);
+      });
       const item = await page.evaluate(() => new Promise((resolve, reject) => {
         const r = indexedDB.open('wangge-incidents', 1);
         r.onsuccess = () => { const g = r.result.transaction('queue').objectStore('queue').getAll(); g.onsuccess = () => resolve(g.result.map((x) => ({ report: x.report, photoId: x.photoId }))); };
         r.onerror = () => reject(r.error);
       }));
-      const [queued] = /** @type {any[]} */ (item);
+      const queued = /** @type {any[]} */ (item).find((x) => x.report.description === text);
       const esc = text.replace(/'/g, "''");
       assert(sql(server.dsn, `SELECT count(*) FROM incidents WHERE description = '${esc}'`)[0][0] === '0', 'stored while offline');
       await shot('incidents-offline', 'incidents-phone');
       await context.setOffline(false);
       await waitFor(() => sql(server.dsn, `SELECT count(*) FROM incidents WHERE description = '${esc}'`)[0][0] === '1', 'the queued report never arrived');
       await page.waitForSelector('#inc-queued[data-n="0"]', { state: 'attached', timeout: 10000 });
+      const esc2 = text2.replace(/'/g, "''");
+      assert(sql(server.dsn, `SELECT count(*) FROM incidents WHERE description = '${esc2}'`)[0][0] === '1', 'the second queued report did not arrive once');
+      assert(batches.length >= 1 && batches[0] === 2, `the queue went out as batches of ${JSON.stringify(batches)}, want one batch of 2`);
       const [[id, g, state, photos, reportedAt]] = sql(server.dsn, `SELECT client_id, grid_code, status,
         (SELECT count(*) FROM incident_media m WHERE m.incident_id = i.id), reported_at = '${queued.report.reported_at}'::timestamptz
         FROM incidents i WHERE description = '${esc}'`);
