@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"wangge/internal/incidents"
 )
 
 type batchAnswer struct {
@@ -165,7 +166,7 @@ func TestIncidentBatchIsBounded(t *testing.T) {
 	w := newIncidentWorld(t)
 	one := reportBody(newCaseID(), "sanitation.litter", w.inGrid[0], w.inGrid[1], "", "x", time.Now().Add(-time.Minute))
 	before := w.count(t, `SELECT count(*) FROM incidents`)
-	many := make([]string, 501)
+	many := make([]string, incidents.MaxBatch+1)
 	for i := range many {
 		many[i] = reportBody(newCaseID(), "sanitation.litter", w.inGrid[0], w.inGrid[1], "", "x", time.Now().Add(-time.Minute))
 	}
@@ -177,7 +178,7 @@ func TestIncidentBatchIsBounded(t *testing.T) {
 	}{
 		"empty":          {w.officer, `{"reports": []}`, 400, "invalid"},
 		"no reports":     {w.officer, `{}`, 400, "invalid"},
-		"501 reports":    {w.officer, batchBody(many...), 413, "too_large"},
+		"65 reports":     {w.officer, batchBody(many...), 413, "too_large"},
 		"9 MB":           {w.officer, batchBody(huge), 413, "too_large"},
 		"not JSON":       {w.officer, `{"reports": [`, 400, "invalid"},
 		"unknown field":  {w.officer, `{"reports": [` + one + `], "device": "x"}`, 400, "invalid"},

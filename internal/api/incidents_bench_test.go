@@ -18,6 +18,7 @@ import (
 	"wangge/internal/api"
 	"wangge/internal/dbtest"
 	"wangge/internal/demo"
+	"wangge/internal/incidents"
 	"wangge/internal/store"
 	"wangge/static"
 )
@@ -210,11 +211,11 @@ func BenchmarkIncidentGridListAmongMillion(b *testing.B) {
 		len(grids), h50, h99, s50, s99, h50.Seconds()/s50.Seconds(), h99.Seconds()/s99.Seconds())
 }
 
-// BenchmarkIncidentReportBatchHTTP files 4,000 field reports over HTTP as
-// phones back online do, in batches of 500 from 4 devices at once (POST
+// BenchmarkIncidentReportBatchHTTP files 8,192 field reports over HTTP as
+// phones back online do, in batches of 64 from 4 devices at once (POST
 // /api/incidents/batch: the single route's checks and writes for each report
 // under its own savepoint, one transaction a batch) and, in the same run, the
-// floor: the same rows by plain single-row INSERTs, 500 to a transaction,
+// floor: the same rows by plain single-row INSERTs, 64 to a transaction,
 // from 4 connections (same table, same triggers, nothing else). It reports
 // both rates and their ratio.
 //
@@ -231,7 +232,7 @@ func BenchmarkIncidentReportBatchHTTP(b *testing.B) {
         FROM users u JOIN units g ON g.code = u.unit_code WHERE u.username = 'officer'`).Scan(&uid, &lon, &lat); err != nil {
 		b.Fatal(err)
 	}
-	const workers, size, batches = 4, 500, 8
+	const workers, size, batches = 4, incidents.MaxBatch, 32
 	at := time.Now().Add(-time.Hour)
 	var httpT, sqlT time.Duration
 	for r := 0; r < b.N; r++ {

@@ -17,10 +17,14 @@ import (
 	"wangge/internal/workcal"
 )
 
-// Limits of a batch: a phone that was offline for a day sends what it kept.
+// Limits of a batch: a phone that was offline sends what it kept, 64 at a
+// time. Each report has its savepoint, and a transaction with more
+// subtransactions than a backend caches (PGPROC_MAX_CACHED_SUBXIDS, 64)
+// makes every other session's snapshots overflow into pg_subtrans while it
+// runs: on a busy city server that would slow everyone for each batch.
 const (
-	MaxBatch      = 500
-	MaxBatchBytes = 8 << 20 // 500 reports of ~16 KB at most (4,000 characters of description, title, address)
+	MaxBatch      = 64
+	MaxBatchBytes = 1 << 20 // 64 reports of ~16 KB at most (4,000 characters of description, title, address)
 )
 
 // BatchResult is the answer for one report of a batch, in the order sent:
