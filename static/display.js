@@ -5,7 +5,7 @@
 // vector tiles by feature state: no grid geometry is downloaded.
 import { get } from './api.js';
 import { t, onLang } from './i18n.js';
-import { LEVELS, KIND_COLOURS, TILESETS, state, setTheme, setLevel, count, district } from './gridmap.js';
+import { LEVELS, KIND_COLOURS, TILESETS, state, setTheme, setLevel, count, district, tileLayer } from './gridmap.js';
 import { gridCounts, showCard, hideCard, showError, h } from './card.js';
 import { showLegend } from './legend.js';
 import { hotspotLayer } from './hotspots.js';
@@ -130,10 +130,7 @@ async function showLayer(id, on) {
   const layer = `dp-${id}`;
   const def = LAYERS.find((l) => l.id === id);
   if (def.show) { await def.show(map, on); legend(); return; } // keys may carry what show loaded
-  if (on && def.tiles && !map.getSource(layer)) {
-    map.addSource(layer, { type: 'vector', url: `${location.origin}/tiles/${def.tiles}.json` });
-    map.addLayer({ id: layer, source: layer, 'source-layer': def.tiles, ...def.layer }, 'units-community-line');
-  }
+  if (def.tiles) { tileLayer(layer, def.tiles, def.layer, on); return; }
   if (on && def.needsCounts && !counts) {
     const top = await district();
     counts = top ? await gridCounts(top.code) : null; // per grid: only when a per-grid layer is asked for

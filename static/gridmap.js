@@ -328,3 +328,20 @@ export async function district() {
   // A mode that hides the district layer (patrol) has no district tiles: ask the server.
   return first() || (await get('/api/grids?level=district')).features[0]?.properties || null;
 }
+
+/**
+ * tileLayer shows or hides one of the server's vector tile layers
+ * (/tiles/NAME.json) under the community lines, added on first use.
+ * @param {string} id the map layer (and source) id
+ * @param {string} tiles the server's layer name
+ * @param {object} layer the MapLibre layer's type, paint and layout
+ * @param {boolean} on
+ */
+export function tileLayer(id, tiles, layer, on) {
+  const map = state.map;
+  if (on && !map.getSource(id)) {
+    map.addSource(id, { type: 'vector', url: `${location.origin}/tiles/${tiles}.json` });
+    map.addLayer({ id, source: id, 'source-layer': tiles, ...layer }, 'units-community-line');
+  }
+  if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
+}

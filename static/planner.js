@@ -16,13 +16,15 @@
 // after a save refreshes just the tiles under the old and new shapes.
 import { api, get, ApiError } from './api.js';
 import { t, onLang } from './i18n.js';
-import { state, loadUnits, select, refreshTiles, fitTo, TILESETS } from './gridmap.js';
+import { state, loadUnits, select, refreshTiles, fitTo, TILESETS, tileLayer } from './gridmap.js';
 import { gapsLayer } from './gaps.js';
 import { showLegend, defaultKeys } from './legend.js';
 import { area, bbox, formatArea, labelPoint, polygons } from './geometry.js';
 import { showCard, hideCard, showError, errorText, h } from './card.js';
 
 const SNAP_PX = 12;
+// BUILDINGS draws the footprints in the planner (grey, outlined), as the display does.
+const BUILDINGS = { type: 'fill', paint: { 'fill-color': '#adb5bd', 'fill-outline-color': '#495057', 'fill-opacity': 0.7 } };
 const ui = {}; // elements by id
 let draw = null;
 let op = null;            // 'edit' | 'new' | 'split' | 'merge' | 'delete'
@@ -77,7 +79,10 @@ export function initPlanner() {
   onLang(() => { hint(); if (lastResult) renderResult(lastResult); renderChanges(); });
   // Gaps in the records (gaps.js): a layer with its counts in the legend.
   const gaps = h('input', { type: 'checkbox', id: 'pl-gaps', onchange: () => showGaps(gaps.checked).catch(showError) });
-  document.getElementById('planner-panel').append(h('label', { class: 'gaps' }, gaps, ' ', gapsLayer.title()));
+  // Buildings (楼栋) under the grids, so a boundary can be drawn along them (from zoom 13).
+  const buildings = h('input', { type: 'checkbox', id: 'pl-buildings', onchange: () => tileLayer('pl-buildings', 'buildings', BUILDINGS, buildings.checked) });
+  document.getElementById('planner-panel').append(h('label', { class: 'gaps' }, gaps, ' ', gapsLayer.title()),
+    h('label', { class: 'gaps' }, buildings, ' ', t('layer_buildings')));
 }
 
 /** showGaps switches the gaps layer and puts its counts in the legend. */
