@@ -9,9 +9,9 @@ import (
 
 	"wangge/geo/coverage"
 	"wangge/geo/crs"
-	"wangge/geo/precision"
 	"wangge/internal/apperr"
 	"wangge/internal/boundary"
+	"wangge/internal/grid"
 )
 
 // MaxOutlineVertices bounds one place's outline: a room or a building drawn
@@ -70,15 +70,9 @@ func outlineWKT(ctx context.Context, text string, sys crs.System) (orb.MultiPoly
 
 // toStored converts a checked outline to WGS-84 on the stored grid.
 func toStored(ctx context.Context, mp orb.MultiPolygon, sys crs.System) (orb.MultiPolygon, error) {
-	mp = crs.MultiPolygonToWGS84(sys, mp) // a copy: the caller's stays as sent
-	for _, p := range mp {
-		for _, r := range p {
-			for k, pt := range r {
-				r[k] = precision.Point(pt)
-			}
-		}
-	}
-	mp, _ = coverage.DropRepeats(mp)
+	// grid.Round: on the 1e-7° grid, without what rounding makes degenerate,
+	// as every stored unit shape; the conversion's copy leaves the caller's as sent.
+	mp = grid.Round(crs.MultiPolygonToWGS84(sys, mp))
 	if err := boundary.CheckPolygon(ctx, mp, MaxOutlineVertices); err != nil {
 		return nil, apperr.New(apperr.ErrInvalid, "outline on the stored 1e-7° grid: %v", err)
 	}
