@@ -260,6 +260,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		BasemapURL:     cfg.BasemapURL,
 		PublicURL:      cfg.PublicURL,
 		TrustedProxies: cfg.TrustedProxies,
+		LoginPerMinute: float64(cfg.LoginPerMinute),
+		LoginBurst:     2 * cfg.LoginPerMinute,
 	})
 	// Timers (deadline escalation): River jobs in the database, so they
 	// survive restarts and fire once across instances.

@@ -32,6 +32,9 @@ type Config struct {
 	LogLevel       string        // WANGGE_LOG_LEVEL: debug, info, warn, error
 	PositionMaxAge time.Duration // WANGGE_POSITION_MAX_AGE, default 30m: older last positions are not shown
 	ChangeFeedDays int           // WANGGE_CHANGE_FEED_DAYS, default 90: how long the change feed keeps a change
+	// WANGGE_LOGIN_PER_MINUTE, default 10 (burst twice that): login attempts
+	// per client address; a street office behind one NAT address needs more.
+	LoginPerMinute int
 	// WANGGE_TRUSTED_PROXIES: comma-separated addresses or CIDR ranges of the
 	// reverse proxies whose X-Forwarded-For is believed; empty: none, the
 	// client address is the connection's.
@@ -57,6 +60,7 @@ func Load() (Config, error) {
 		RequestTimeout: 30 * time.Second,
 		PositionMaxAge: 30 * time.Minute,
 		ChangeFeedDays: 90,
+		LoginPerMinute: 10,
 	}
 	c.PGPort = DefaultPGPort(c.PGDataDir)
 	var errs []error
@@ -112,6 +116,13 @@ func Load() (Config, error) {
 			errs = append(errs, fmt.Errorf("WANGGE_CHANGE_FEED_DAYS=%q: want a number of days, 1–3650", v))
 		}
 		c.ChangeFeedDays = n
+	}
+	if v := os.Getenv("WANGGE_LOGIN_PER_MINUTE"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100000 {
+			errs = append(errs, fmt.Errorf("WANGGE_LOGIN_PER_MINUTE=%q: want a number of attempts, 1–100000", v))
+		}
+		c.LoginPerMinute = n
 	}
 	if v := os.Getenv("WANGGE_MEDIA_S3_ENDPOINT"); v != "" {
 		c.MediaS3 = media.S3Config{Endpoint: v, Bucket: os.Getenv("WANGGE_MEDIA_S3_BUCKET"),

@@ -81,7 +81,8 @@ export async function startServer(demoArgs = ['--patrol-days', '1']) {
   sh('psql', [admin, '-Atqc', `CREATE DATABASE ${name}`]);
   cleanups.push(() => sh('psql', [admin, '-Atqc', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]));
   const password = randomBytes(12).toString('base64url');
-  const env = { DATABASE_URL: withDatabase(admin, name), WANGGE_DEMO_PASSWORD: password, WANGGE_LOG_LEVEL: 'warn' };
+  // Every test logs in from this one address: more than the default 10 a minute.
+  const env = { DATABASE_URL: withDatabase(admin, name), WANGGE_DEMO_PASSWORD: password, WANGGE_LOG_LEVEL: 'warn', WANGGE_LOGIN_PER_MINUTE: '600' };
   const t0 = Date.now();
   sh(bin, ['demo', ...demoArgs], env, 60 * 60 * 1000); // a city-sized district (--scale 10000) takes minutes
   console.log(`demo district loaded into ${name} in ${Date.now() - t0} ms`);
