@@ -282,3 +282,37 @@ func (s *Server) validation(c echo.Context) error {
 	c.Response().Header().Set(echo.HeaderContentType, "application/geo+json")
 	return s.opt.Store.StreamDefects(c.Request().Context(), parent, minArea, &lazyWriter{c: c})
 }
+
+// checkGrid answers POST /api/grids/{code}/check with {"geometry"}: the live
+// check while a planner drags a vertex — the defects the shape would have
+// against its community's grids as the map holds them, without the database
+// (boundary.Preview). Nothing is written; a save checks again.
+func (s *Server) checkGrid(c echo.Context) error {
+	code, err := editableGrid(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Geometry json.RawMessage `json:"geometry"`
+	}
+	if _, err := readBody(c, &in); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	g, err := boundary.ParsePolygon(ctx, in.Geometry, 0)
+	if err != nil {
+		return err
+	}
+	around, ok, err := s.opt.Map.CommunityOf(ctx, code)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return apperr.New(apperr.ErrNotFound, "grid %s not found", code)
+	}
+	ds, err := s.editor().Preview(ctx, code, g, around)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"code": code, "community": around.Code, "defects": grid.FeatureCollection(ds)})
+}

@@ -50,6 +50,7 @@ var scopeMatrix = []scopeRow{
 	{"PUT /api/grids/:code", "/api/grids/{G}", `{"bogus":1}`, "ooxxx", "oxxxx"},
 	{"DELETE /api/grids/:code", "/api/grids/{G}", ``, "ooxxx", "oxxxx"},
 	{"POST /api/grids/:code/split", "/api/grids/{G}/split", `{"bogus":1}`, "ooxxx", "oxxxx"},
+	{"POST /api/grids/:code/check", "/api/grids/{G}/check", `{"bogus":1}`, "ooxxx", "oxxxx"},
 	{"GET /api/grids/:code/versions", "/api/grids/{G}/versions", "", "22222", "22222"},
 	{"GET /api/history/grids", "/api/history/grids?as_of=2030-01-01T00:00:00Z&parent={C}", "", "22222", "22222"},
 	{"GET /api/history/diff", "/api/history/diff?from=2020-01-01T00:00:00Z&parent={C}", "", "22222", "22222"},

@@ -174,6 +174,7 @@ func (s *Server) routes() {
 	api.PUT("/grids/:code", s.replaceGrid, s.mayEdit(auth.EditBoundaries)...)
 	api.DELETE("/grids/:code", s.deleteGrid, s.mayEdit(auth.EditBoundaries)...)
 	api.POST("/grids/:code/split", s.splitGrid, s.mayEdit(auth.EditBoundaries)...)
+	api.POST("/grids/:code/check", s.checkGrid, s.may(auth.EditBoundaries)...)
 	api.GET("/grids/:code/versions", s.gridVersions, s.may(auth.ReadMap)...)
 	api.GET("/history/grids", s.gridsAsOf, s.may(auth.ReadMap)...)
 	api.GET("/history/diff", s.historyDiff, s.may(auth.ReadMap)...)

@@ -14,6 +14,7 @@ import (
 	"wangge/geo/coverage"
 	"wangge/internal/boundary"
 	"wangge/internal/dbtest"
+	wgrid "wangge/internal/grid"
 	"wangge/internal/demo"
 	"wangge/internal/store"
 )
@@ -134,10 +135,10 @@ func BenchmarkFullValidation(b *testing.B) {
 // vertex moved) and validates what the server validates after an edit: the
 // edited grid's community, with geo/coverage (the defects layer) and with
 // the SQL validator (grid.Commit's re-check).
-func BenchmarkCommunityValidation(b *testing.B) {
-	pool := benchDistrict(b, 10000)
-	fams, _ := families(b, pool)
-	// An edit in a community from the middle of the list (a copy, far from the first).
+// communityEdit is a grid of a community from the middle of the list (a
+// copy, far from the first) with one of its vertices moved 5 m towards a
+// neighbour: the family, the grid's index in it, the grid and the moved shape.
+func communityEdit(b *testing.B, fams []family) (family, int, grid, orb.MultiPolygon) {
 	var comm family
 	var a, nb grid
 	var v orb.Point
@@ -164,7 +165,13 @@ func BenchmarkCommunityValidation(b *testing.B) {
 	if idx < 0 {
 		b.Fatal("no community with two neighbouring grids")
 	}
-	moved := moveVertex(a.geom, v, toward(v, centroid(nb.geom), 5))
+	return comm, idx, a, moveVertex(a.geom, v, toward(v, centroid(nb.geom), 5))
+}
+
+func BenchmarkCommunityValidation(b *testing.B) {
+	pool := benchDistrict(b, 10000)
+	fams, _ := families(b, pool)
+	comm, idx, a, moved := communityEdit(b, fams)
 	members := append([]orb.Geometry(nil), comm.members...)
 	ctx := context.Background()
 	var goT, sqlT time.Duration
@@ -189,6 +196,44 @@ func BenchmarkCommunityValidation(b *testing.B) {
 	b.ReportMetric(float64(goT.Microseconds())/float64(b.N)/1000, "go-ms/op")
 	b.ReportMetric(float64(sqlT.Microseconds())/float64(b.N)/1000, "sql-ms/op")
 	b.ReportMetric(float64(sqlT)/float64(goT), "sql/go")
+}
+
+// BenchmarkLiveCheck is the planner's live check of a dragged vertex
+// (boundary.Preview over the community as the map holds it: snapping and
+// geo/coverage, no database) against what the page would send without it,
+// the strict dry run of the same shape (the edit's transaction with its
+// PostGIS overlay, rolled back), alternately in one run on ~10,000 grids.
+func BenchmarkLiveCheck(b *testing.B) {
+	pool := benchDistrict(b, 10000)
+	fams, _ := families(b, pool)
+	comm, _, a, moved := communityEdit(b, fams)
+	svc := boundary.New(store.New(pool), boundary.Options{})
+	around := wgrid.Community{Code: comm.code, Geom: comm.parent, Codes: comm.codes, Members: comm.members}
+	ctx := context.Background()
+	var version int
+	if err := pool.QueryRow(ctx, `SELECT version FROM units WHERE code = $1`, a.code).Scan(&version); err != nil {
+		b.Fatal(err)
+	}
+	dry := req(boundary.Strict)
+	dry.DryRun = true
+	var liveT, dryT time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		ds, err := svc.Preview(ctx, a.code, moved, around)
+		if err != nil || len(ds) == 0 {
+			b.Fatalf("live check: %v, %d defects", err, len(ds))
+		}
+		t1 := time.Now()
+		if _, err := svc.Replace(ctx, a.code, moved, version, dry); err == nil {
+			b.Fatal("the strict dry run accepted an overlap")
+		}
+		liveT += t1.Sub(t0)
+		dryT += time.Since(t1)
+	}
+	b.ReportMetric(float64(len(comm.members)), "grids")
+	b.ReportMetric(float64(liveT.Microseconds())/float64(b.N)/1000, "live-ms/op")
+	b.ReportMetric(float64(dryT.Microseconds())/float64(b.N)/1000, "dryrun-ms/op")
+	b.ReportMetric(float64(dryT)/float64(liveT), "dryrun/live")
 }
 
 // BenchmarkAdjustEdit moves a shared vertex of one grid in adjust mode
