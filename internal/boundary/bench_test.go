@@ -14,8 +14,8 @@ import (
 	"wangge/geo/coverage"
 	"wangge/internal/boundary"
 	"wangge/internal/dbtest"
-	wgrid "wangge/internal/grid"
 	"wangge/internal/demo"
+	wgrid "wangge/internal/grid"
 	"wangge/internal/store"
 )
 
