@@ -21,6 +21,7 @@ import { gapsLayer } from './gaps.js';
 import { showLegend, defaultKeys } from './legend.js';
 import { area, bbox, formatArea, labelPoint, polygons } from './geometry.js';
 import { showCard, hideCard, showError, errorText, h } from './card.js';
+import { liveCheck, clearLive } from './livecheck.js';
 
 const SNAP_PX = 12;
 // BUILDINGS draws the footprints in the planner (grey, outlined), as the display does.
@@ -45,7 +46,7 @@ export function initPlanner() {
   for (const id of ['pl-hint', 'pl-edit', 'pl-new', 'pl-split', 'pl-merge', 'pl-delete', 'pl-check', 'pl-save', 'pl-cancel',
     'pl-result', 'pl-new-form', 'pl-name', 'pl-kind', 'pl-parent', 'pl-date', 'pl-asof', 'pl-now', 'pl-undo', 'pl-reason',
     'pl-confirm', 'pl-confirm-summary', 'pl-confirm-save', 'pl-confirm-back', 'pl-confirm-need', 'pl-time', 'pl-changes',
-    'pl-changes-title', 'pl-changes-refresh']) ui[id] = document.getElementById(id);
+    'pl-changes-title', 'pl-changes-refresh', 'pl-live']) ui[id] = document.getElementById(id);
   ui['pl-edit'].onclick = () => start('edit');
   ui['pl-new'].onclick = () => start('new');
   ui['pl-split'].onclick = () => start('split');
@@ -167,11 +168,19 @@ export function leavePlanner() {
   if (gaps?.checked) { gaps.checked = false; showGaps(false).catch(showError); }
 }
 
-// stale drops the checked request (the shape or the mode changed): check again before saving.
+// stale drops the checked request (the shape or the mode changed): check
+// again before saving. An edited grid's new shape is checked live at once.
 function stale() {
   pending = null;
   ui['pl-save'].disabled = true;
   closeConfirm();
+  live();
+}
+
+// live sends the edited grid's shape to the live check (livecheck.js).
+function live() {
+  if (op !== 'edit' || !target || !drawnGeometry()) return;
+  liveCheck(ui['pl-live'], target.properties.code, editedGeometry(), editMode());
 }
 
 // step undoes or redoes the last step of the drawing (terra-draw keeps the
@@ -281,6 +290,7 @@ function start(which) {
     draw.selectFeature(drawId);
     editBase = session.undoSize(); // the grid as stored is where undo stops (adding it may count as a step)
     ui.rest = polys.filter((p) => p !== main);
+    live();
   } else if (which === 'new') {
     drawId = null;
     draw.setMode('polygon');
@@ -300,6 +310,7 @@ function cancel() {
   if (draw) { draw.clear(); draw.setMode('static'); draw.clearUndoRedoHistory(); }
   closeConfirm();
   clearOverlays();
+  clearLive();
   ui['pl-result'].replaceChildren();
   ui['pl-save'].disabled = true;
   ui['pl-new-form'].hidden = true;
@@ -342,6 +353,13 @@ function drawnGeometry() {
   return f ? f.geometry : null;
 }
 
+// editedGeometry is the edited grid's whole new shape: the part drawn and
+// the parts of a multipolygon sent back unchanged.
+function editedGeometry() {
+  const g = drawnGeometry();
+  return ui.rest?.length ? { type: 'MultiPolygon', coordinates: [g.coordinates, ...ui.rest] } : g;
+}
+
 /** request builds the server call for the current operation: [method, path, body]. */
 function request(dryRun) {
   const q = `mode=${editMode()}&dry_run=${dryRun}`;
@@ -349,10 +367,8 @@ function request(dryRun) {
   // The change reason goes into the unit's history (GET /api/grids/{code}/versions).
   const reason = /** @type {HTMLInputElement} */ (document.getElementById('pl-reason')).value.trim();
   switch (op) {
-    case 'edit': {
-      const geometry = ui.rest?.length ? { type: 'MultiPolygon', coordinates: [g.coordinates, ...ui.rest] } : g;
-      return ['PUT', `/api/grids/${target.properties.code}?${q}`, { geometry, version: target.properties.version, reason }];
-    }
+    case 'edit':
+      return ['PUT', `/api/grids/${target.properties.code}?${q}`, { geometry: editedGeometry(), version: target.properties.version, reason }];
     case 'new':
       return ['POST', `/api/grids?${q}`, { parent: ui['pl-parent'].value, name: ui['pl-name'].value.trim(), kind: ui['pl-kind'].value, geometry: g, reason }];
     case 'split':
