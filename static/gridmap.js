@@ -30,18 +30,26 @@ const THEMES = {
   light: { bg: '#f4f1ea', line: '#1d3557', upper: '#e76f51', fillOpacity: 0.55, upperFill: '#457b9d' },
   dark: { bg: '#0b1320', line: '#8ecae6', upper: '#ffb703', fillOpacity: 0.35, upperFill: '#219ebc' },
 };
+// BASE draws the district's own street network and water (imported, or the
+// demo's) so the map has context offline without a basemap service: water
+// under the grid fills, roads over the fills and under the outlines (a grid
+// boundary that follows a street is drawn on it).
+export const BASE_COLOURS = { water: '#8ecae6', road: '#ffffff', roadCase: '#adb5bd' };
+const ROAD_WIDTH = ['interpolate', ['linear'], ['zoom'], 12, ['match', ['get', 'kind'], ['primary', 'trunk', 'secondary'], 2, 1],
+  17, ['match', ['get', 'kind'], ['primary', 'trunk', 'secondary'], 14, 6]];
 const KIND_FILL = ['match', ['get', 'kind'], 'school', KIND_COLOURS.school, 'enterprise', KIND_COLOURS.enterprise,
   'other', KIND_COLOURS.other, KIND_COLOURS.basic];
 
 /**
  * state is the map's shared state; modes read it and tests reach it as window.wangge.state.
- * @type {{map: any, level: string, info: Record<string, any>, history: any, asOf: string|null, theme: string,
+ * @type {{map: any, level: string, info: Record<string, any>, base: Record<string, any>, history: any, asOf: string|null, theme: string,
  *   onClick: ((e: any, f: any) => void)|null, placed: {el: HTMLElement, lngLat: number[], text: string}[]}}
  */
 export const state = {
   map: null,
   level: 'grid',
   info: {},          // level → TileJSON of its tile layer (with its feature count)
+  base: {},          // roads, water → TileJSON of the district's base map layers
   history: null,     // FeatureCollection of the grids as of state.asOf
   asOf: null,        // 'YYYY-MM-DD' when showing history
   theme: 'light',
@@ -120,12 +128,20 @@ function addLayers(map) {
     });
   }
   map.addSource('asof', { type: 'geojson', data: empty(), promoteId: 'code' });
+  for (const b of ['roads', 'water']) {
+    const info = state.base[b];
+    map.addSource(`base-${b}`, { type: 'vector', tiles: info.tiles, minzoom: info.minzoom, maxzoom: info.maxzoom, bounds: info.bounds });
+  }
+  map.addLayer({ id: 'base-water-fill', type: 'fill', source: 'base-water', 'source-layer': 'water', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': BASE_COLOURS.water } });
+  map.addLayer({ id: 'base-water-line', type: 'line', source: 'base-water', 'source-layer': 'water', filter: ['==', ['geometry-type'], 'LineString'], paint: { 'line-color': BASE_COLOURS.water, 'line-width': 4 } });
   for (const level of LEVELS) {
     map.addLayer({
       id: `units-${level}-fill`, type: 'fill', source: `units-${level}`, 'source-layer': TILESETS[level],
       paint: { 'fill-color': level === 'grid' ? KIND_FILL : th.upperFill, 'fill-opacity': level === 'grid' ? th.fillOpacity : 0.12 },
     });
   }
+  map.addLayer({ id: 'base-roads-case', type: 'line', source: 'base-roads', 'source-layer': 'roads', layout: { 'line-cap': 'round', 'line-join': 'round' }, paint: { 'line-color': BASE_COLOURS.roadCase, 'line-width': ['+', ROAD_WIDTH, 2] } });
+  map.addLayer({ id: 'base-roads-line', type: 'line', source: 'base-roads', 'source-layer': 'roads', layout: { 'line-cap': 'round', 'line-join': 'round' }, paint: { 'line-color': BASE_COLOURS.road, 'line-width': ROAD_WIDTH } });
   map.addLayer({ id: 'asof-grid-fill', type: 'fill', source: 'asof', layout: { visibility: 'none' }, paint: { 'fill-color': KIND_FILL, 'fill-opacity': th.fillOpacity } });
   map.addLayer({ id: 'asof-grid-line', type: 'line', source: 'asof', layout: { visibility: 'none' }, paint: { 'line-color': th.line, 'line-width': LINE.grid } });
   for (const level of [...LEVELS].reverse()) {
@@ -144,8 +160,9 @@ function addLayers(map) {
  * as of that date. fit=true zooms to the district. Returns state.info.
  */
 export async function loadUnits(fit = false) {
-  const infos = await Promise.all(LEVELS.map((l) => get(`/tiles/${TILESETS[l]}.json`)));
+  const infos = await Promise.all([...LEVELS.map((l) => TILESETS[l]), 'roads', 'water'].map((name) => get(`/tiles/${name}.json`)));
   LEVELS.forEach((l, i) => { state.info[l] = infos[i]; });
+  state.base = { roads: infos[LEVELS.length], water: infos[LEVELS.length + 1] };
   state.history = state.asOf ? await get(`/api/history/grids?as_of=${encodeURIComponent(state.asOf)}`) : null;
   await whenLoaded();
   const map = state.map;

@@ -88,6 +88,8 @@ const DICT = {
   editing: ['拖动顶点修改边界，点击中点增加顶点。', 'Drag vertices; click a midpoint to add one.'],
   check_ok: ['校验通过，可以保存。', 'Check passed: ready to save.'],
   check_refused: ['服务器拒绝：{msg}', 'Refused by the server: {msg}'],
+  base_roads: ['街巷', 'Streets'],
+  base_water: ['水系', 'Water'],
   live_clean: ['实时检查：无重叠、无空白', 'Live check: no overlap, no gap'],
   live_found: ['实时检查：{list}', 'Live check: {list}'],
   live_overlaps: ['{n} 处重叠', '{n} overlap(s)'],

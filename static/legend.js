@@ -3,7 +3,7 @@
 // levels above; the leader's display replaces it with the keys of the
 // thematic layers that are switched on.
 import { t, onLang } from './i18n.js';
-import { LEVELS, KIND_COLOURS, state } from './gridmap.js';
+import { LEVELS, KIND_COLOURS, BASE_COLOURS, state } from './gridmap.js';
 import { h } from './card.js';
 
 /** @typedef {{colour: string, label: string, shape?: 'fill'|'line'|'dot'|'ramp', to?: string}} Key */
@@ -20,6 +20,9 @@ export function defaultKeys() {
     ? Object.entries(KIND_COLOURS).map(([kind, colour]) => ({ colour, label: t(`kind_${kind}`) }))
     : [{ colour: dark ? '#219ebc' : '#457b9d', label: t(state.level) }];
   for (const l of LEVELS.slice(0, k).reverse()) keys.push({ colour: dark ? '#ffb703' : '#e76f51', label: t(l), shape: 'line' });
+  // The district's own base map, when it has one.
+  if (state.base.roads?.features) keys.push({ colour: BASE_COLOURS.roadCase, label: t('base_roads'), shape: 'line' });
+  if (state.base.water?.features) keys.push({ colour: BASE_COLOURS.water, label: t('base_water') });
   return keys;
 }
 

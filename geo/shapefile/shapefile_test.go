@@ -198,3 +198,50 @@ func validFiles(t *testing.T) map[string][]byte {
 
 func validSHP(t *testing.T) []byte { return validFiles(t)["v.shp"] }
 func validDBF(t *testing.T) []byte { return validFiles(t)["v.dbf"] }
+
+// TestReadsPolyLinesGDALWrites: a street network (a line and a two-part
+// line, Chinese names) written by ogr2ogr as PolyLine and PolyLineZ comes
+// back with every vertex exactly.
+func TestReadsPolyLinesGDALWrites(t *testing.T) {
+	t.Parallel()
+	ogr := testenv.Program(t, "ogr2ogr")
+	want := []orb.Geometry{
+		orb.LineString{{120.1, 30.2}, {120.1012345, 30.2}, {120.102, 30.2010001}},
+		orb.MultiLineString{{{120.2, 30.3}, {120.21, 30.3}}, {{120.21, 30.3}, {120.21, 30.31}, {120.22, 30.32}}},
+	}
+	fc := geojson.NewFeatureCollection()
+	for i, g := range want {
+		f := geojson.NewFeature(g)
+		f.Properties["name"] = []string{"文一路", "莫干山路"}[i]
+		fc.Append(f)
+	}
+	dir := t.TempDir()
+	src := filepath.Join(dir, "streets.geojson")
+	b, _ := fc.MarshalJSON()
+	if err := os.WriteFile(src, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, dim := range []string{"XY", "XYZ"} {
+		out := filepath.Join(dir, dim+".shp")
+		cmd := exec.Command(ogr, "-f", "ESRI Shapefile", "-lco", "ENCODING=UTF-8", "-nlt", "MULTILINESTRING", "-dim", dim, out, src)
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("ogr2ogr: %v %s", err, b)
+		}
+		cpg, _ := os.ReadFile(filepath.Join(dir, dim+".cpg"))
+		l, err := shapefile.Read(readFile(t, out), readFile(t, filepath.Join(dir, dim+".dbf")), string(cpg), "")
+		if err != nil {
+			t.Fatalf("%s: %v", dim, err)
+		}
+		if len(l.Features) != len(want) {
+			t.Fatalf("%s: %d features", dim, len(l.Features))
+		}
+		for i, f := range l.Features {
+			if !orb.Equal(f.Geometry, want[i]) {
+				t.Errorf("%s: feature %d is %v, want %v", dim, i, f.Geometry, want[i])
+			}
+			if name := l.Value(f, "name"); name != fc.Features[i].Properties["name"] {
+				t.Errorf("%s: feature %d name %q", dim, i, name)
+			}
+		}
+	}
+}

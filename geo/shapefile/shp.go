@@ -12,23 +12,30 @@ import (
 
 // Shape types.
 const (
-	typeNull     = 0
-	typePolygon  = 5
-	typePolygonZ = 15
-	typePolygonM = 25
+	typeNull      = 0
+	typePolyLine  = 3
+	typePolygon   = 5
+	typePolyLineZ = 13
+	typePolygonZ  = 15
+	typePolyLineM = 23
+	typePolygonM  = 25
 )
+
+func isPolygon(st int) bool  { return st == typePolygon || st == typePolygonZ || st == typePolygonM }
+func isPolyLine(st int) bool { return st == typePolyLine || st == typePolyLineZ || st == typePolyLineM }
 
 var be, le = binary.BigEndian, binary.LittleEndian
 
 // readSHP decodes the geometries of a .shp file, one per record (nil for a
-// Null shape).
+// Null shape): polygons, or polylines (a district's streets) as LineString
+// or MultiLineString; Z and M values are dropped.
 func readSHP(b []byte) ([]orb.Geometry, error) {
 	if len(b) < 100 || be.Uint32(b[0:]) != 9994 {
 		return nil, errors.New("shapefile: .shp: not a shapefile (bad file code)")
 	}
 	st := int(le.Uint32(b[32:]))
-	if st != typePolygon && st != typePolygonZ && st != typePolygonM && st != typeNull {
-		return nil, fmt.Errorf("shapefile: .shp: shape type %d, only polygons are supported", st)
+	if !isPolygon(st) && !isPolyLine(st) && st != typeNull {
+		return nil, fmt.Errorf("shapefile: .shp: shape type %d, only polygons and polylines are supported", st)
 	}
 	var out []orb.Geometry
 	off := 100
@@ -38,7 +45,7 @@ func readSHP(b []byte) ([]orb.Geometry, error) {
 		if n < 4 || rec+n > len(b) {
 			return nil, fmt.Errorf("shapefile: .shp: record %d truncated", len(out)+1)
 		}
-		g, err := readPolygon(b[rec : rec+n])
+		g, err := readShape(b[rec : rec+n])
 		if err != nil {
 			return nil, fmt.Errorf("shapefile: .shp: record %d: %w", len(out)+1, err)
 		}
@@ -48,20 +55,44 @@ func readSHP(b []byte) ([]orb.Geometry, error) {
 	return out, nil
 }
 
-func readPolygon(c []byte) (orb.Geometry, error) {
+// readShape decodes one record: Null, a polygon or a polyline.
+func readShape(c []byte) (orb.Geometry, error) {
 	st := int(le.Uint32(c))
-	if st == typeNull {
+	switch {
+	case st == typeNull:
 		return nil, nil
+	case isPolyLine(st):
+		parts, pts, err := readParts(c, "polyline")
+		if err != nil {
+			return nil, err
+		}
+		var ls orb.MultiLineString
+		for i := 0; i+1 < len(parts); i++ {
+			l := make(orb.LineString, 0, parts[i+1]-parts[i])
+			for k := parts[i]; k < parts[i+1]; k++ {
+				l = append(l, point(pts, k))
+			}
+			ls = append(ls, l)
+		}
+		if len(ls) == 1 {
+			return ls[0], nil
+		}
+		return ls, nil
+	case isPolygon(st):
+		return readPolygon(c)
 	}
-	if st != typePolygon && st != typePolygonZ && st != typePolygonM {
-		return nil, fmt.Errorf("shape type %d is not a polygon", st)
-	}
+	return nil, fmt.Errorf("shape type %d is neither a polygon nor a polyline", st)
+}
+
+// readParts reads the part starts (with the point count appended) and the
+// points' bytes of a polygon or polyline record (their layout is the same).
+func readParts(c []byte, what string) ([]int, []byte, error) {
 	if len(c) < 44 {
-		return nil, errors.New("polygon header truncated")
+		return nil, nil, fmt.Errorf("%s header truncated", what)
 	}
 	np, npts := int(le.Uint32(c[36:])), int(le.Uint32(c[40:]))
 	if np < 0 || npts < 0 || 44+4*np+16*npts > len(c) {
-		return nil, errors.New("polygon parts or points beyond the record")
+		return nil, nil, fmt.Errorf("%s parts or points beyond the record", what)
 	}
 	parts := make([]int, np+1)
 	for i := 0; i < np; i++ {
@@ -72,15 +103,26 @@ func readPolygon(c []byte) (orb.Geometry, error) {
 	// checked before any is read (a later index bounds an earlier ring).
 	for i := 0; i < np; i++ {
 		if parts[i] < 0 || parts[i] > parts[i+1] {
-			return nil, errors.New("bad part index")
+			return nil, nil, errors.New("bad part index")
 		}
 	}
-	pts := c[44+4*np:]
+	return parts, c[44+4*np:], nil
+}
+
+func point(pts []byte, k int) orb.Point {
+	return orb.Point{math.Float64frombits(le.Uint64(pts[16*k:])), math.Float64frombits(le.Uint64(pts[16*k+8:]))}
+}
+
+func readPolygon(c []byte) (orb.Geometry, error) {
+	parts, pts, err := readParts(c, "polygon")
+	if err != nil {
+		return nil, err
+	}
 	var rs []orb.Ring
-	for i := 0; i < np; i++ {
+	for i := 0; i+1 < len(parts); i++ {
 		r := make(orb.Ring, 0, parts[i+1]-parts[i])
 		for k := parts[i]; k < parts[i+1]; k++ {
-			r = append(r, orb.Point{math.Float64frombits(le.Uint64(pts[16*k:])), math.Float64frombits(le.Uint64(pts[16*k+8:]))})
+			r = append(r, point(pts, k))
 		}
 		rs = append(rs, r)
 	}

@@ -152,6 +152,7 @@ var scopeMatrix = []scopeRow{
 	{"POST /api/cameras/import", "/api/cameras/import", `{}`, "ooxxx", "ooxxx"},
 	{"GET /api/cameras", "/api/cameras?unit={G}", "", "22x2x", "2xxxx"},
 	{"POST /api/streets/import", "/api/streets/import?region=330199", `{}`, "oxxxx", "oxxxx"},
+	{"POST /api/water/import", "/api/water/import?region=330199", `{}`, "oxxxx", "oxxxx"},
 	// Places, inspections, hazards and drills (#16).
 	{"POST /api/places", "/api/places", `{"bogus":1}`, "oxoxx", "oxoxx"},
 	{"GET /api/places", "/api/places?grid={G}", "", "2x22x", "2xxxx"},

@@ -242,6 +242,7 @@ func (s *Server) routes() {
 	api.GET("/cameras", s.getCameras, s.may(auth.ReadMap)...)
 	api.GET("/patrol/blind-spots", s.blindSpots, s.may(auth.ReadPatrol)...)
 	api.POST("/streets/import", s.importStreets, s.may(auth.EditBoundaries)...)
+	api.POST("/water/import", s.importWater, s.may(auth.EditBoundaries)...)
 	// Jurisdiction (issue 12): units in and out, unit attributes and settings, the grid force,
 	// notice boards, contact cards and the login-free card page their QR codes open (jurisdiction.go).
 	api.POST("/units/import", s.importUnits, s.mayEdit(auth.EditBoundaries)...)

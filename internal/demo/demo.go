@@ -37,6 +37,7 @@ type Options struct {
 // Summary counts what was loaded.
 type Summary struct {
 	Streets, Communities, Grids              int
+	Roads                                    int // lines of the street network (streets table)
 	Buildings, Addresses, Households, People int
 	Incidents, PatrolPoints, Workers         int
 	Elapsed                                  time.Duration
@@ -114,6 +115,10 @@ func (l *loader) run(ctx context.Context) error {
 		return err
 	}
 	l.opt.Log("units: %d streets, %d communities, %d grids", l.sum.Streets, l.sum.Communities, l.sum.Grids)
+	if err := l.basemap(ctx); err != nil {
+		return err
+	}
+	l.opt.Log("base map: %d road lines and a canal", l.sum.Roads)
 	if err := l.staff(ctx, grids); err != nil {
 		return err
 	}

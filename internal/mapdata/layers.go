@@ -28,8 +28,11 @@ type Source int
 
 // Sources of layers.
 const (
-	Units  Source = 1 << iota // the units table (unit change events)
-	Places                    // buildings and households (place change events)
+	Units   Source = 1 << iota // the units table (unit change events)
+	Places                     // buildings and households (place change events)
+	Basemap                    // the districts' streets and water (place change events naming them)
+
+	allSources = Units | Places | Basemap
 )
 
 // Def declares one served layer.
@@ -115,6 +118,8 @@ var Defs = []Def{
 			return buildingFeatures(ctx, st, false)
 		},
 	},
+	baseDef("roads", "The districts' street networks (街巷), imported lines: name, kind (e.g. OSM highway)", store.BaseStreets),
+	baseDef("water", "The districts' water (水系), imported lines and areas: name, kind (e.g. OSM waterway, natural)", store.BaseWater),
 	{
 		Spec:        tile.Spec{Name: "defects", MinZoom: 0, MaxZoom: mapMaxZoom, Tolerance: -1},
 		Description: "Coverage defects of each community's grids (gaps, overlaps, invalid edges, parts outside the community), from geo/coverage",
@@ -125,6 +130,27 @@ var Defs = []Def{
 		Sources: Units,
 		Derived: true,
 	},
+}
+
+// baseDef declares the layer of a base map table, drawn under the grids.
+func baseDef(name, description, table string) Def {
+	return Def{
+		Spec:        tile.Spec{Name: name, MinZoom: 10, MaxZoom: mapMaxZoom},
+		Description: description,
+		Fields:      map[string]string{"name": "String", "kind": "String"},
+		Sources:     Basemap,
+		Load: func(ctx context.Context, st *store.Store) ([]tile.Feature, error) {
+			bs, err := st.MapBase(ctx, table)
+			if err != nil {
+				return nil, err
+			}
+			fs := make([]tile.Feature, len(bs))
+			for i, b := range bs {
+				fs[i] = tile.Feature{ID: uint64(b.ID), Geometry: b.Geom, Properties: []tile.Property{{Key: "name", Value: b.Name}, {Key: "kind", Value: b.Kind}}}
+			}
+			return fs, nil
+		},
+	}
 }
 
 // unitFeature is a unit as a tile feature; its id is its numeric code.

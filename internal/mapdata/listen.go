@@ -7,10 +7,12 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"wangge/internal/changes"
+	"wangge/internal/store"
 )
 
 // PlaceChannel is the NOTIFY channel of building and household writes
-// (migration 000010): one notification per writing statement, on commit.
+// (migration 000010) and of the base map's (000175): one notification per
+// writing statement, on commit, naming the table.
 const PlaceChannel = "place_changes"
 
 // Run loads the layers, then listens for place changes until ctx ends,
@@ -37,9 +39,16 @@ func (s *Service) Run(ctx context.Context, ready chan<- struct{}) {
 	changes.ListenLoop(ctx, connect, PlaceChannel, s.log, func(first bool) {
 		switch {
 		case !first:
-			s.enqueue(event{places: true})
+			s.enqueue(event{places: true, basemap: true})
 		case ready != nil:
 			close(ready)
 		}
-	}, func(string) { s.enqueue(event{places: true}) })
+	}, func(table string) {
+		// The payload is the table written (migrations 10, 175).
+		if table == store.BaseStreets || table == store.BaseWater {
+			s.enqueue(event{basemap: true})
+			return
+		}
+		s.enqueue(event{places: true})
+	})
 }

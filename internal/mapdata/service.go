@@ -83,10 +83,11 @@ type Service struct {
 
 // event is one queued change.
 type event struct {
-	unit   changes.Event
-	places bool   // buildings or households changed
-	reload bool   // everything may have changed
-	sync   string // a Sync marker's token: nothing changed
+	unit    changes.Event
+	places  bool   // buildings or households changed
+	basemap bool   // streets or water changed
+	reload  bool   // everything may have changed
+	sync    string // a Sync marker's token: nothing changed
 }
 
 // New returns a service over st; layers load on first use (or Start). With
@@ -210,7 +211,7 @@ func (s *Service) Features(name string, ids ...uint64) []tile.Feature {
 func (s *Service) Load(ctx context.Context) error {
 	s.loadMu.Lock()
 	defer s.loadMu.Unlock()
-	return s.loadLocked(ctx, Units|Places)
+	return s.loadLocked(ctx, allSources)
 }
 
 func (s *Service) ensureLoaded(ctx context.Context) error {
@@ -222,7 +223,7 @@ func (s *Service) ensureLoaded(ctx context.Context) error {
 	if s.loaded.Load() {
 		return nil
 	}
-	return s.loadLocked(ctx, Units|Places)
+	return s.loadLocked(ctx, allSources)
 }
 
 // loadLocked reloads the layers made from sources; s.loadMu is held.
@@ -292,9 +293,14 @@ func (s *Service) apply(batch []event) {
 		switch {
 		case e.sync != "":
 		case e.reload:
-			sources |= Units | Places
-		case e.places:
-			sources |= Places
+			sources |= allSources
+		case e.places || e.basemap:
+			if e.places {
+				sources |= Places
+			}
+			if e.basemap {
+				sources |= Basemap
+			}
 		default:
 			if sources&Units != 0 {
 				continue // a full reload follows

@@ -42,6 +42,8 @@ func TestLayersMatchTheDatabase(t *testing.T) {
 		"grids":       count(t, pool, `SELECT count(*) FROM units WHERE level = 4`),
 		"buildings":   count(t, pool, `SELECT count(*) FROM buildings WHERE footprint IS NOT NULL`),
 		"households":  count(t, pool, `SELECT count(DISTINCT building_id) FROM households`),
+		"roads":       count(t, pool, `SELECT count(*) FROM streets`),
+		"water":       count(t, pool, `SELECT count(*) FROM water`),
 		// The demo grids are noded in PostGIS: a clean coverage.
 		"defects": 0,
 	}
@@ -50,7 +52,7 @@ func TestLayersMatchTheDatabase(t *testing.T) {
 			t.Errorf("layer %s: %d features, database %d", in.Spec.Name, in.Features, want[in.Spec.Name])
 		}
 	}
-	if want["grids"] < 60 || want["households"] < 100 {
+	if want["grids"] < 60 || want["households"] < 100 || want["roads"] < 20 || want["water"] != 1 {
 		t.Fatalf("demo too small: %v", want)
 	}
 	// Household counts at every level equal an independent count.
@@ -190,4 +192,39 @@ func prop(f tile.Feature, key string) string {
 	v, _ := f.Prop(key)
 	s, _ := v.(string)
 	return s
+}
+
+// TestBaseMapWritesReloadTheirLayers: a write to the streets or water table
+// (NOTIFY place_changes naming it, migration 175) reaches the roads and water
+// layers of a running service.
+func TestBaseMapWritesReloadTheirLayers(t *testing.T) {
+	t.Parallel()
+	pool, _ := dbtest.Demo(t, demo.Options{PatrolDays: 1})
+	svc := mapdata.New(store.New(pool), mapdata.Options{})
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	ready := make(chan struct{})
+	go svc.Run(ctx, ready)
+	<-ready
+	features := func(name string) int {
+		in, err := svc.Layer(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return in.Features
+	}
+	roads, water := features("roads"), features("water")
+	if _, err := pool.Exec(ctx, `INSERT INTO water (region_code, name, kind, geom)
+		SELECT region_code, '湖', 'water', ST_Buffer(ST_PointOnSurface(geom), 0.0005) FROM units WHERE level = 1 LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `DELETE FROM streets WHERE id = (SELECT min(id) FROM streets)`); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 100 && (features("water") != water+1 || features("roads") != roads-1); i++ {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if features("water") != water+1 || features("roads") != roads-1 {
+		t.Errorf("water %d → %d, roads %d → %d: the writes did not reach the layers", water, features("water"), roads, features("roads"))
+	}
 }

@@ -73,5 +73,5 @@ func TestLargeTablesCarryRegionCode(t *testing.T) {
 var smallWithRegion = map[string]bool{
 	"assessment_months": true, "cameras": true, "dispatch_checks": true, "open311_keys": true, "patrol_dirty": true,
 	"patrol_targets": true, "phone_spot_checks": true, "staff_assignments": true, "streets": true,
-	"training_attendance": true, "training_sessions": true, "work_calendar": true,
+	"training_attendance": true, "training_sessions": true, "water": true, "work_calendar": true,
 }
