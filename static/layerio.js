@@ -34,7 +34,7 @@ addStrings({
   io_counts: ['{code} 新增 {Inserted}、修改 {Updated}、删除 {Deleted}', '{code} {Inserted} added, {Updated} changed, {Deleted} removed'],
   io_moved: ['移动楼栋 {buildings} 栋、住户 {households} 户', '{buildings} buildings and {households} households moved'],
   io_failed: ['导入失败：{msg}', 'Import failed: {msg}'],
-  io_feature: ['第 {n} 个要素', 'feature {n}'],
+  io_feature: ['要素 #{n}', 'feature #{n}'],
   io_export: ['导出图层', 'Export the layer'],
   io_unit: ['范围', 'Unit'],
   io_unit_all: ['本辖区全部网格', 'All grids in your unit'],

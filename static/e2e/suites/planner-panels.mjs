@@ -85,6 +85,7 @@ export const tests = [
       const proposal = answer.features.find((f) => f.properties.code === code).properties.split;
       const lines = await page.evaluate(() => window.wangge.state.map.querySourceFeatures('bal-split').map((f) => f.properties.code));
       assert(lines.includes(code), `no split line drawn for ${code}`);
+      await page.locator('#bal-over').scrollIntoViewIfNeeded();
       await shot('planner-balance', 'planner-balance');
 
       // One click: the split tool holds the line; the check sends it; the confirm step saves it with a reason.
@@ -175,6 +176,7 @@ export const tests = [
       assert(hit > 0, 'the area gained is not drawn where the database has it');
       const parts = await page.evaluate(() => [...new Set(window.wangge.state.map.querySourceFeatures('diff').map((f) => f.properties.part))].sort());
       assert(JSON.stringify(parts) === JSON.stringify(['added', 'after', 'before', 'removed']), `parts drawn: ${parts}`);
+      await page.locator('#df-result').scrollIntoViewIfNeeded();
       await shot('planner-diff', 'planner-diff');
     },
   },
@@ -231,6 +233,7 @@ export const tests = [
         return m.queryRenderedFeatures(c, { layers: ['io-defects-fill'] }).map((f) => f.properties.kind);
       });
       assert(red.includes('gap'), `at the map's centre: ${red}`);
+      await page.locator('#io-result').scrollIntoViewIfNeeded();
       await shot('planner-import', 'planner-import');
 
       // The file as exported is clean: it may be imported, with a reason.
