@@ -288,4 +288,42 @@ export const tests = [
       for (const c of db.keys()) assert(text.includes(c), `grid ${c} is not in the Shapefile`);
     },
   },
+  {
+    name: 'planner-panels coverage: a gap in the stored grids is listed with its size and drawn where the database has it',
+    async run({ page, server }) {
+      const comm = '330199001005';
+      // A grid shrunk 10 m inwards straight in the database (as a bad bulk update would): a gap rings it.
+      const [[code]] = sql(server.dsn, `SELECT code FROM units WHERE level = 4 AND parent_code = '${comm}' ORDER BY code LIMIT 1`);
+      const [[old]] = sql(server.dsn, `SELECT ST_AsEWKT(geom) FROM units WHERE code = '${code}'`);
+      sql(server.dsn, `UPDATE units SET geom = ST_Multi(ST_Buffer(geom::geography, -10)::geometry) WHERE code = '${code}'`);
+      try {
+        const [[gapArea, x, y]] = sql(server.dsn, `WITH g AS (SELECT ST_Difference((SELECT geom FROM units WHERE code = '${comm}'),
+            (SELECT ST_Union(geom) FROM units WHERE level = 4 AND parent_code = '${comm}')) AS gap)
+          SELECT ST_Area(gap::geography), ST_X(ST_PointOnSurface(gap)), ST_Y(ST_PointOnSurface(gap)) FROM g`);
+        await login(page, server, 'planner');
+        await open(page, 'pl-export');
+        await page.waitForSelector(`#io-unit option[value="${comm}"]`, { state: 'attached' });
+        await page.selectOption('#io-unit', comm);
+        const [resp] = await Promise.all([page.waitForResponse((r) => r.url().includes('/api/validation')), page.click('#io-validate')]);
+        const fc = await resp.json();
+        await page.waitForSelector('#io-validation .io-defects li');
+        const gaps = fc.features.filter((f) => f.properties.kind === 'gap');
+        const total = gaps.reduce((a, f) => a + f.properties.size, 0);
+        assert(gaps.length > 0 && near(total, Number(gapArea), Math.max(1, Number(gapArea) * 0.02)), `gaps of ${total} m² reported, PostGIS measures ${gapArea} m²`);
+        const listed = await page.$$eval('#io-validation .io-defects li', (ls) => ls.map((l) => l.dataset.kind));
+        assert(JSON.stringify(listed) === JSON.stringify(fc.features.map((f) => f.properties.kind)), `listed ${listed}`);
+        assert((await page.textContent('#io-validation')).includes(`${fc.features.length} 处缺陷`), 'the count is not shown');
+        // Drawn in red on the gap, where the database has it.
+        await page.evaluate(([a, b]) => window.wangge.state.map.jumpTo({ center: [a, b], zoom: 17 }), [Number(x), Number(y)]);
+        await idle(page);
+        const red = await page.evaluate(([a, b]) => {
+          const m = window.wangge.state.map;
+          return m.queryRenderedFeatures(m.project([a, b]), { layers: ['io-defects-fill', 'io-defects-line'] }).map((f) => f.properties.kind);
+        }, [Number(x), Number(y)]);
+        assert(red.includes('gap'), `at the gap: ${red}`);
+      } finally {
+        sql(server.dsn, `UPDATE units SET geom = '${old}'::geometry WHERE code = '${code}'`);
+      }
+    },
+  },
 ];
