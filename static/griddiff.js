@@ -107,8 +107,10 @@ export async function showDiff(q) {
   }
   const part = (x) => ['==', ['get', 'part'], x];
   overlay('diff', { type: 'FeatureCollection', features: feats }, [
+    // Lost under gained: the area one grid gives up is the area its neighbour takes (green, outlined red).
+    { id: 'diff-removed', type: 'fill', filter: part('removed'), paint: { 'fill-color': REMOVED, 'fill-opacity': 0.3 } },
     { id: 'diff-added', type: 'fill', filter: part('added'), paint: { 'fill-color': ADDED, 'fill-opacity': 0.55 } },
-    { id: 'diff-removed', type: 'fill', filter: part('removed'), paint: { 'fill-color': REMOVED, 'fill-opacity': 0.55 } },
+    { id: 'diff-removed-line', type: 'line', filter: part('removed'), paint: { 'line-color': REMOVED, 'line-width': 2, 'line-dasharray': [1, 1] } },
     { id: 'diff-before', type: 'line', filter: part('before'), paint: { 'line-color': '#495057', 'line-width': 2, 'line-dasharray': [2, 2] } },
     { id: 'diff-after', type: 'line', filter: part('after'), paint: { 'line-color': '#1d4ed8', 'line-width': 3 } },
   ], '');

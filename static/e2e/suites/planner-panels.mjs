@@ -123,16 +123,26 @@ export const tests = [
   {
     name: 'planner-panels diff: a change from the history opens the before/after shapes with the area gained and lost and the households there, as the database has them',
     async run({ page, server, shot }) {
-      // A grid inside its community (no edge on the community's boundary), its vertex 0 pushed outwards in adjust mode.
-      const [[code, version, ring]] = sql(server.dsn, `
-        SELECT u.code, u.version, ST_AsGeoJSON(ST_ExteriorRing(ST_GeometryN(u.geom, 1)), 7) FROM units u
+      // A grid inside its community (no edge on the community's boundary) reaches out in adjust mode past
+      // the nearest building of a neighbour with households: a vertex added beyond it on the nearest edge.
+      const [[code, version, ring, bx, by]] = sql(server.dsn, `
+        SELECT u.code, u.version, ST_AsGeoJSON(ST_ExteriorRing(ST_GeometryN(u.geom, 1)), 7), ST_X(b.pt), ST_Y(b.pt) FROM units u
+        CROSS JOIN LATERAL (SELECT b.pt FROM buildings b JOIN units n ON n.code = b.grid_code
+          WHERE n.parent_code = u.parent_code AND n.code <> u.code AND EXISTS (SELECT 1 FROM households h WHERE h.building_id = b.id)
+          ORDER BY ST_Distance(b.pt, u.geom) LIMIT 1) b
         WHERE u.level = 4 AND u.kind = 'basic' AND ST_NumGeometries(u.geom) = 1 AND u.parent_code = '330199001003'
           AND NOT ST_Intersects(ST_Boundary(u.geom), ST_Boundary((SELECT geom FROM units WHERE code = u.parent_code)))
         ORDER BY u.code LIMIT 1`);
-      const pts = JSON.parse(ring).coordinates;
-      const mid = pts.slice(0, -1).reduce((s, p, _, a) => [s[0] + p[0] / a.length, s[1] + p[1] / a.length], [0, 0]);
-      const moved = [mid[0] + (pts[0][0] - mid[0]) * 1.25, mid[1] + (pts[0][1] - mid[1]) * 1.25].map((v) => Number(v.toFixed(7)));
-      const next = [moved, ...pts.slice(1, -1), moved];
+      const pts = JSON.parse(ring).coordinates, b = [Number(bx), Number(by)];
+      let best = null;
+      for (let i = 0; i + 1 < pts.length; i++) {
+        const [p, q] = [pts[i], pts[i + 1]], d = [q[0] - p[0], q[1] - p[1]];
+        const k = Math.max(0, Math.min(1, ((b[0] - p[0]) * d[0] + (b[1] - p[1]) * d[1]) / (d[0] * d[0] + d[1] * d[1])));
+        const c = [p[0] + k * d[0], p[1] + k * d[1]], dist = Math.hypot(b[0] - c[0], b[1] - c[1]);
+        if (!best || dist < best.dist) best = { i, c, dist };
+      }
+      const out = [b[0] + (b[0] - best.c[0]) * 0.5, b[1] + (b[1] - best.c[1]) * 0.5].map((v) => Number(v.toFixed(7)));
+      const next = [...pts.slice(0, best.i + 1), out, ...pts.slice(best.i + 1)];
       const tok = await token(server);
       const put = await fetch(`${server.base}/api/grids/${code}?mode=adjust`, { method: 'PUT', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${tok}` },
         body: JSON.stringify({ geometry: { type: 'Polygon', coordinates: [next] }, version: Number(version), reason: '对比测试：向外移动顶点' }) });
@@ -166,6 +176,7 @@ export const tests = [
       }
       const own = rows.find((r) => r.code === code);
       assert(own.added > 0 && rows.filter((r) => r.code !== code).every((r) => r.removed > 0), 'the edited grid gains and its neighbours lose');
+      assert(own.hg > 0 && rows.some((r) => r.hl > 0), `the building's households did not move: +${own.hg}, lost ${rows.map((r) => r.hl)}`);
       // Drawn: the area gained in green where the database has it (at the moved vertex's side), before and after outlines.
       const [[gx, gy]] = sql(server.dsn, `SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(ST_Difference(n.geom, o.geom)) p FROM unit_versions n, unit_versions o
         WHERE n.code = '${code}' AND o.code = n.code AND n.valid_from = '${at}' AND o.valid_to = '${at}') x`);
