@@ -58,7 +58,7 @@ let checked = null; // {file, form fields, report} of the last dry run
 /** initLayerIO adds the import, export and coverage-check panels to the planner's. */
 export function initLayerIO(panel) {
   ui.file = h('input', { type: 'file', id: 'io-file', accept: '.geojson,.json,.zip', onchange: stale });
-  ui.crs = h('select', { id: 'io-crs', onchange: stale }, h('option', { value: '' }, t('io_crs_auto')),
+  ui.crs = h('select', { id: 'io-crs', onchange: stale }, h('option', { value: '', 'data-t': 'io_crs_auto' }, t('io_crs_auto')),
     ...['wgs84', 'cgcs2000', 'gcj02', 'bd09'].map((c) => h('option', { value: c }, c.toUpperCase())));
   ui.codeField = h('input', { id: 'io-code-field', size: 8, placeholder: 'code', oninput: stale });
   ui.nameField = h('input', { id: 'io-name-field', size: 8, placeholder: 'name', oninput: stale });
@@ -88,6 +88,7 @@ export function initLayerIO(panel) {
     for (const el of [imp, exp]) for (const s of el.querySelectorAll('[data-t]')) s.textContent = t(/** @type {HTMLElement} */ (s).dataset.t);
     ui.check.textContent = t('io_check'); ui.apply.textContent = t('io_apply'); ui.need.textContent = t('io_reason_required');
     ui.download.textContent = t('io_download'); ui.validate.textContent = t('io_validate');
+    if (ui.unit.options.length) ui.unit.options[0].textContent = t('io_unit_all');
     if (checked) renderReport(checked.report);
   });
 }
