@@ -6,7 +6,7 @@
 // step with a reason like any split.
 import { get } from './api.js';
 import { t, addStrings, onLang } from './i18n.js';
-import { h, showError } from './card.js';
+import { h, showError, errorText } from './card.js';
 import { showLegend } from './legend.js';
 import { fitTo } from './gridmap.js';
 import { overlay, clearOverlay } from './overlay.js';
@@ -24,6 +24,9 @@ addStrings({
   bal_split_along: ['沿建议线拆分（两侧约 {a} / {b} 户）', 'Split along the line (about {a} / {b} households each side)'],
   bal_no_line: ['没有可用的建议线', 'no split line proposed'],
   bal_none_over: ['没有超出目标的网格', 'No grid is over the band'],
+  bal_try: ['试算户数标准', 'Try another household band'],
+  bal_try_apply: ['试算', 'Apply'],
+  bal_try_reset: ['恢复本单位标准', 'Back to the unit\'s band'],
   bal_straight: ['直线建议：尚未导入街巷，线放在楼栋之间，使两侧户数相近', 'A straight line: no streets are loaded; it runs between buildings so each side gets about half the households'],
 });
 
@@ -53,16 +56,38 @@ export function initBalance(panel, h0) {
   ui.over = h('ul', { id: 'bal-over', class: 'bal-over' });
   ui.title = h('summary', {}, t('bal_title'));
   ui.label = h('span', {}, t('bal_show'));
-  panel.append(h('details', { id: 'pl-balance', class: 'pl-tool' }, ui.title, h('label', { class: 'gaps' }, ui.on, ' ', ui.label), ui.band, ui.counts, ui.over));
-  onLang(() => { ui.title.textContent = t('bal_title'); ui.label.textContent = t('bal_show'); render(); });
+  // A band to try (the server's min/max_households override the unit's, nothing is stored).
+  ui.min = h('input', { id: 'bal-min', type: 'number', min: 0, step: 1, style: 'width:5rem' });
+  ui.max = h('input', { id: 'bal-max', type: 'number', min: 0, step: 1, style: 'width:5rem' });
+  ui.tryLabel = h('span', {}, t('bal_try'));
+  ui.apply = h('button', { type: 'button', id: 'bal-apply', onclick: () => { ui.on.checked = true; toggle(true).catch(showError); } }, t('bal_try_apply'));
+  ui.reset = h('button', { type: 'button', id: 'bal-reset', class: 'link', onclick: () => { ui.min.value = ''; ui.max.value = ''; if (on) toggle(true).catch(showError); } }, t('bal_try_reset'));
+  panel.append(h('details', { id: 'pl-balance', class: 'pl-tool' }, ui.title, h('label', { class: 'gaps' }, ui.on, ' ', ui.label),
+    h('div', { class: 'row' }, ui.tryLabel, ui.min, '–', ui.max, ui.apply, ui.reset), ui.band, ui.counts, ui.over));
+  onLang(() => {
+    ui.title.textContent = t('bal_title'); ui.label.textContent = t('bal_show'); ui.tryLabel.textContent = t('bal_try');
+    ui.apply.textContent = t('bal_try_apply'); ui.reset.textContent = t('bal_try_reset');
+    render();
+  });
 }
 
 /** toggle loads the balance (afresh each time: grids change) and draws it, or hides it. */
 async function toggle(show) {
   on = show;
   if (!show) { leaveBalance(); return; }
-  answer = await get('/api/balance');
+  const q = new URLSearchParams();
+  if (ui.min.value !== '') q.set('min_households', ui.min.value);
+  if (ui.max.value !== '') q.set('max_households', ui.max.value);
+  let next;
+  try {
+    next = await get(`/api/balance${q.size ? `?${q}` : ''}`);
+  } catch (e) {
+    // A band refused (minimum above maximum): say so in the panel, keep the last answer.
+    ui.band.replaceChildren(h('span', { class: 'warn', id: 'bal-error' }, errorText(e)));
+    return;
+  }
   if (!on) return;
+  answer = next;
   const splits = answer.features.filter((f) => f.properties.split?.line).map((f) => ({
     type: 'Feature', geometry: f.properties.split.line, properties: { code: f.properties.code } }));
   overlay('bal', answer, [

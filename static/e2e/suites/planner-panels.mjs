@@ -118,6 +118,28 @@ export const tests = [
       assert(JSON.stringify(sides) === JSON.stringify([...proposal.households].sort((a, b) => a - b)), `households each side ${sides}, the proposal ${proposal.households}`);
       // The balance is reloaded after the save: the split grid is no longer over.
       await page.waitForFunction((c) => !document.querySelector(`#bal-over li[data-code="${c}"]`), code);
+
+      // Another band tried: at most 400 households, the classes follow the database's counts against it.
+      await page.fill('#bal-min', '150');
+      await page.fill('#bal-max', '400');
+      const [tried] = await Promise.all([page.waitForResponse((r) => r.url().includes('/api/balance?')), page.click('#bal-apply')]);
+      assert(tried.url().includes('min_households=150') && tried.url().includes('max_households=400'), `asked ${tried.url()}`);
+      const band = (await tried.json()).band;
+      const now = households(server, '');
+      const expect = { over: 0, ok: 0, under: 0, 'n/a': 0 };
+      for (const d of now.values()) {
+        expect[d.kind !== 'basic' ? 'n/a' : d.households > 400 || d.people > band.max_people ? 'over' : d.households < 150 || d.people < band.min_people ? 'under' : 'ok']++;
+      }
+      await page.waitForFunction((n) => Number(document.querySelector('#bal-counts li[data-flag="over"]')?.dataset.n) === n, expect.over);
+      for (const [flag, n] of Object.entries(expect)) {
+        assert(Number(await page.getAttribute(`#bal-counts li[data-flag="${flag}"]`, 'data-n')) === n, `band 150–400: ${flag} should be ${n}`);
+      }
+      assert((await page.textContent('#bal-band')).includes('150–400'), `band shown: ${await page.textContent('#bal-band')}`);
+      // A minimum above the maximum is refused by the server, said in Chinese in the panel.
+      await page.fill('#bal-min', '500');
+      await page.click('#bal-apply');
+      await page.waitForSelector('#bal-error');
+      assert((await page.textContent('#bal-error')) === '输入有误', `error shown: ${await page.textContent('#bal-error')}`);
     },
   },
   {
