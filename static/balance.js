@@ -8,7 +8,7 @@ import { get } from './api.js';
 import { t, addStrings, onLang } from './i18n.js';
 import { h, showError, errorText } from './card.js';
 import { showLegend } from './legend.js';
-import { fitTo } from './gridmap.js';
+import { fitTo, state } from './gridmap.js';
 import { overlay, clearOverlay } from './overlay.js';
 
 addStrings({
@@ -97,6 +97,21 @@ async function toggle(show) {
     { id: 'bal-split-line', type: 'line', paint: { 'line-color': LINE, 'line-width': 3, 'line-dasharray': [2, 1] } },
   ], '');
   render();
+}
+
+/**
+ * balanceClick starts the split along a proposed line clicked on the map
+ * (within a few pixels of it); false when no line is there.
+ * @param {{point: {x: number, y: number}}} e a map click
+ */
+export function balanceClick(e) {
+  const map = state.map;
+  if (!on || !map.getLayer('bal-split-line')) return false;
+  const f = map.queryRenderedFeatures([[e.point.x - 6, e.point.y - 6], [e.point.x + 6, e.point.y + 6]], { layers: ['bal-split-line'] })[0];
+  const grid = f && answer?.features.find((g) => g.properties.code === f.properties.code);
+  if (!grid?.properties.split?.line) return false;
+  hooks.splitAlong(grid.properties.code, grid.properties.split.line).catch(showError);
+  return true;
 }
 
 /** refreshBalance reloads a balance on show (after a save). */

@@ -21,7 +21,7 @@ import { gapsLayer } from './gaps.js';
 import { showLegend, defaultKeys } from './legend.js';
 import { area, bbox, formatArea, labelPoint, polygons } from './geometry.js';
 import { showCard, hideCard, showError, errorText, h } from './card.js';
-import { initTools, leaveTools, afterSave, compareButton } from './plannertools.js';
+import { initTools, leaveTools, afterSave, compareButton, balanceClick } from './plannertools.js';
 
 const SNAP_PX = 12;
 // BUILDINGS draws the footprints in the planner (grey, outlined), as the display does.
@@ -128,7 +128,9 @@ export function enterPlanner() {
   state.onClick = (e, f) => {
     // While a shape is edited or drawn, clicks belong to the drawing: the
     // double-click that finishes a split line must not select the neighbour.
-    if (op === 'edit' || op === 'new' || op === 'split' || !f) return;
+    if (op === 'edit' || op === 'new' || op === 'split') return;
+    if (!op && balanceClick(e)) return; // a proposed split line (balance panel): split along it
+    if (!f) return;
     const code = f.properties.code;
     names.set(code, f.properties.name);
     if (op === 'merge') {

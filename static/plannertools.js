@@ -2,11 +2,11 @@
 // balance with split proposals (balance.js), the diff of two times
 // (griddiff.js), layer import, export and the coverage check (layerio.js) —
 // wired to the planner through the few hooks it gives.
-import { initBalance, leaveBalance, refreshBalance } from './balance.js';
+import { initBalance, leaveBalance, refreshBalance, balanceClick } from './balance.js';
 import { initDiff, leaveDiff, compareButton } from './griddiff.js';
 import { initLayerIO, leaveLayerIO } from './layerio.js';
 
-export { compareButton };
+export { compareButton, balanceClick };
 
 /**
  * initTools adds the tools under the planner's panel.

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { assert, idle, login, sql } from '../helpers.mjs';
+import { assert, clickLngLat, idle, login, sql } from '../helpers.mjs';
 
 async function token(server, username = 'planner') {
   const r = await fetch(`${server.base}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
@@ -88,7 +88,13 @@ export const tests = [
       await page.locator('#bal-over').scrollIntoViewIfNeeded();
       await shot('planner-balance', 'planner-balance');
 
-      // One click: the split tool holds the line; the check sends it; the confirm step saves it with a reason.
+      // A click on the line on the map starts the split along it, for its grid.
+      const [a, z] = [proposal.line.coordinates[0], proposal.line.coordinates.at(-1)];
+      await clickLngLat(page, (a[0] + z[0]) / 2, (a[1] + z[1]) / 2);
+      await page.waitForFunction((n) => document.getElementById('pl-hint').textContent.includes('拆分线已画好') && document.getElementById('pl-hint').textContent.includes(n),
+        answer.features.find((f) => f.properties.code === code).properties.name);
+      await page.click('#pl-cancel');
+      // One click in the list does the same; the check sends the line; the confirm step saves it with a reason.
       await page.click(`#bal-over li[data-code="${code}"] button.split-along`);
       await page.waitForFunction(() => document.getElementById('pl-hint').textContent.includes('拆分线已画好') && !document.getElementById('pl-check').disabled);
       const [req, dry] = await Promise.all([
