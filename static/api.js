@@ -14,11 +14,20 @@ export class ApiError extends Error {
 /** NetworkError is a request that got no answer (offline, server down, connection cut). */
 export class NetworkError extends Error {}
 
-/** api calls method path with an optional JSON body and returns the parsed answer (null for 204). */
-export async function api(method, path, body) {
+/**
+ * api calls method path with an optional body (JSON, or a FormData sent as
+ * multipart as it is) and returns the parsed answer (null for 204).
+ * @param {string} method
+ * @param {string} path
+ * @param {any} [body]
+ * @param {Record<string, string>} [headers]
+ */
+export async function api(method, path, body, headers = {}) {
   /** @type {RequestInit & {headers: Record<string, string>}} */
-  const init = { method, credentials: 'same-origin', headers: {} };
-  if (body !== undefined) {
+  const init = { method, credentials: 'same-origin', headers: { ...headers } };
+  if (body instanceof FormData) {
+    init.body = body; // the browser writes the multipart boundary
+  } else if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }

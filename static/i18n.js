@@ -335,6 +335,7 @@ const DICT = {
   mapfront_change_after: ['修改后', 'after'],
   mapfront_as_of_time: ['历史：{time} 的网格图', 'History: the grid map at {time}'],
   mapfront_reason: ['修改原因', 'Reason for the change'],
+  mapfront_split_ready: ['拆分线已画好：可拖动顶点调整，再点“检查”。', 'The split line is drawn: drag its vertices to adjust, then press Check.'],
   mapfront_reason_hint: ['写入历史记录，例如：按街巷调整', 'kept in the history, e.g. follows the new street'],
   mapfront_lookup_failed: ['查询失败：{msg}', 'Lookup failed: {msg}'],
   mapfront_lookup_choose: ['{n} 个同样匹配的地址在不同网格，请选择：', '{n} equally good matches in different grids: choose one'],

@@ -22,6 +22,7 @@ import { showLegend, defaultKeys } from './legend.js';
 import { area, bbox, formatArea, labelPoint, polygons } from './geometry.js';
 import { showCard, hideCard, showError, errorText, h } from './card.js';
 import { liveCheck, clearLive } from './livecheck.js';
+import { initTools, leaveTools, afterSave, compareButton, balanceClick } from './plannertools.js';
 
 const SNAP_PX = 12;
 // BUILDINGS draws the footprints in the planner (grey, outlined), as the display does.
@@ -84,6 +85,7 @@ export function initPlanner() {
   const buildings = h('input', { type: 'checkbox', id: 'pl-buildings', onchange: () => tileLayer('pl-buildings', 'buildings', BUILDINGS, buildings.checked) });
   document.getElementById('planner-panel').append(h('label', { class: 'gaps' }, gaps, ' ', gapsLayer.title()),
     h('label', { class: 'gaps' }, buildings, ' ', t('layer_buildings')));
+  initTools(document.getElementById('planner-panel'), { splitAlong, selected: () => target?.properties.code || null });
 }
 
 /** showGaps switches the gaps layer and puts its counts in the legend. */
@@ -127,7 +129,9 @@ export function enterPlanner() {
   state.onClick = (e, f) => {
     // While a shape is edited or drawn, clicks belong to the drawing: the
     // double-click that finishes a split line must not select the neighbour.
-    if (op === 'edit' || op === 'new' || op === 'split' || !f) return;
+    if (op === 'edit' || op === 'new' || op === 'split') return;
+    if (!op && balanceClick(e)) return; // a proposed split line (balance panel): split along it
+    if (!f) return;
     const code = f.properties.code;
     names.set(code, f.properties.name);
     if (op === 'merge') {
@@ -164,6 +168,7 @@ export function pickGrid(r) {
 /** leavePlanner drops any unsaved drawing. */
 export function leavePlanner() {
   cancel();
+  leaveTools();
   const gaps = /** @type {HTMLInputElement|null} */ (document.getElementById('pl-gaps'));
   if (gaps?.checked) { gaps.checked = false; showGaps(false).catch(showError); }
 }
@@ -274,6 +279,28 @@ async function loadNearby(around) {
   for (const f of nearby) names.set(f.properties.code, f.properties.name);
 }
 
+/**
+ * splitAlong selects grid code and starts its split with line (the balance
+ * panel's proposal) already drawn: the planner may move its vertices, then
+ * checks and saves it through the confirm step as any split.
+ * @param {string} code
+ * @param {{type: string, coordinates: number[][]}} line
+ */
+async function splitAlong(code, line) {
+  cancel();
+  target = await showCard(code, { zoom: false });
+  fitTo([target.geometry], { maxZoom: 17, padding: 80 });
+  start('split');
+  // terra-draw refuses coordinates finer than its precision; 7 decimals is about 1 cm.
+  const coordinates = line.coordinates.map(([x, y]) => [Number(x.toFixed(7)), Number(y.toFixed(7))]);
+  drawId = draw.getFeatureId();
+  const res = draw.addFeatures([{ id: drawId, type: 'Feature', geometry: { type: 'LineString', coordinates }, properties: { mode: 'linestring' } }]);
+  if (res[0] && !res[0].valid) { showError(new Error(res[0].reason || 'invalid line')); cancel(); return; }
+  draw.setMode('select');
+  draw.selectFeature(drawId);
+  hint();
+}
+
 function start(which) {
   cancel();
   if ((which === 'edit' || which === 'split' || which === 'delete') && !target) { hint(); return; }
@@ -323,7 +350,7 @@ function hint() {
   if (!op) lines.push(target ? t('selected', { name }) : t('planner_hint'));
   if (op === 'edit') lines.push(t('selected', { name }), t('editing'));
   if (op === 'new') lines.push(t('drawing_polygon'));
-  if (op === 'split') lines.push(t('selected', { name }), t('drawing_line'));
+  if (op === 'split') lines.push(t('selected', { name }), drawId != null ? t('mapfront_split_ready') : t('drawing_line'));
   if (op === 'merge') lines.push(t('merge_set', { names: mergeSet.map(nameOf).join('、') || '—' }));
   if (op === 'delete') lines.push(t('selected', { name }));
   ui['pl-hint'].replaceChildren(...lines.map((l) => h('div', {}, l)));
@@ -360,7 +387,10 @@ function editedGeometry() {
   return ui.rest?.length ? { type: 'MultiPolygon', coordinates: [g.coordinates, ...ui.rest] } : g;
 }
 
-/** request builds the server call for the current operation: [method, path, body]. */
+/**
+ * request builds the server call for the current operation: [method, path, body].
+ * @returns {[string, string, any] | null}
+ */
 function request(dryRun) {
   const q = `mode=${editMode()}&dry_run=${dryRun}`;
   const g = drawnGeometry();
@@ -459,6 +489,7 @@ async function submit(dryRun) {
     if (!target) hideCard();
     hint();
     loadChanges().catch(showError);
+    afterSave();
   }
 }
 
@@ -586,7 +617,8 @@ function renderChanges() {
       c.changed_by ? ` · ${t('mapfront_change_by', { who: c.changed_by })}` : '',
       c.reason ? h('div', { class: 'reason' }, c.reason) : '',
       h('button', { type: 'button', class: 'before', onclick: () => history(before, `${changesDay} ${chinaTime(at)} −`).catch(showError) }, t('mapfront_change_before')),
-      c.change !== 'removed' ? h('button', { type: 'button', class: 'after', onclick: () => history(c.at, `${changesDay} ${chinaTime(at)}`).catch(showError) }, t('mapfront_change_after')) : '');
+      c.change !== 'removed' ? h('button', { type: 'button', class: 'after', onclick: () => history(c.at, `${changesDay} ${chinaTime(at)}`).catch(showError) }, t('mapfront_change_after')) : '',
+      compareButton(c));
   });
   if (!items.length) items.push(h('li', { class: 'muted' }, t('mapfront_changes_none')));
   if (changes.length === CHANGES_LIMIT) items.push(h('li', { class: 'muted' }, t('mapfront_changes_more', { n: CHANGES_LIMIT })));

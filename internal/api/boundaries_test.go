@@ -290,6 +290,21 @@ func TestPlannerMovesSharedBoundaryInAdjustMode(t *testing.T) {
 	dc := map[string]any{}
 	for _, f := range diff.Features {
 		dc[f.Properties["code"].(string)] = f.Properties["change"]
+		// The area gained less the area lost is the change of area; each side has its households counted.
+		p := f.Properties
+		before, _ := p["area_before_m2"].(float64)
+		after, _ := p["area_after_m2"].(float64)
+		added, _ := p["added_m2"].(float64)
+		removed, _ := p["removed_m2"].(float64)
+		if math.Abs((after-before)-(added-removed)) > 1 || (added <= 0 && removed <= 0) {
+			t.Errorf("diff %s: area %.1f → %.1f, added %.1f, removed %.1f", p["code"], before, after, added, removed)
+		}
+		if _, ok := p["households_gained"].(float64); !ok {
+			t.Errorf("diff %s: households_gained %v", p["code"], p["households_gained"])
+		}
+		if _, ok := p["households_lost"].(float64); !ok {
+			t.Errorf("diff %s: households_lost %v", p["code"], p["households_lost"])
+		}
 	}
 	if dc[a.code] != "changed" || dc[b.code] != "changed" {
 		t.Errorf("diff %v", dc)

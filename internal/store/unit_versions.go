@@ -101,14 +101,31 @@ SELECT json_build_object('type', 'Feature', 'id', coalesce(b.code, a.code),
         'from_version', a.version, 'to_version', b.version,
         'geometry_changed', a.code IS NULL OR b.code IS NULL OR NOT ST_Equals(a.geom, b.geom),
         'before', ST_AsGeoJSON(a.geom, 7)::json, 'after', ST_AsGeoJSON(b.geom, 7)::json,
-        'area_before_m2', ST_Area(a.geom::geography), 'area_after_m2', ST_Area(b.geom::geography)))::text
+        'area_before_m2', ST_Area(a.geom::geography), 'area_after_m2', ST_Area(b.geom::geography),
+        'added', ST_AsGeoJSON(d.added, 7)::json, 'removed', ST_AsGeoJSON(d.removed, 7)::json,
+        'added_m2', coalesce(ST_Area(d.added::geography), 0), 'removed_m2', coalesce(ST_Area(d.removed::geography), 0),
+        'households_gained', hg.n, 'households_lost', hl.n))::text
 FROM a FULL JOIN b USING (code)
+-- The area each grid gained and lost, and the households registered today in
+-- buildings there (the households the change moved, as they stand now).
+CROSS JOIN LATERAL (SELECT
+    CASE WHEN a.code IS NULL THEN b.geom WHEN b.code IS NULL THEN NULL
+         ELSE ST_CollectionExtract(ST_Difference(b.geom, a.geom), 3) END AS added,
+    CASE WHEN b.code IS NULL THEN a.geom WHEN a.code IS NULL THEN NULL
+         ELSE ST_CollectionExtract(ST_Difference(a.geom, b.geom), 3) END AS removed) raw
+CROSS JOIN LATERAL (SELECT CASE WHEN NOT ST_IsEmpty(raw.added) THEN raw.added END AS added,
+    CASE WHEN NOT ST_IsEmpty(raw.removed) THEN raw.removed END AS removed) d
+CROSS JOIN LATERAL (SELECT count(h.id) AS n FROM buildings bl JOIN households h ON h.building_id = bl.id
+    WHERE d.added IS NOT NULL AND ST_Intersects(bl.pt, d.added)) hg
+CROSS JOIN LATERAL (SELECT count(h.id) AS n FROM buildings bl JOIN households h ON h.building_id = bl.id
+    WHERE d.removed IS NOT NULL AND ST_Intersects(bl.pt, d.removed)) hl
 WHERE a.code IS NULL OR b.code IS NULL OR a.version <> b.version
 ORDER BY coalesce(b.code, a.code)`
 
 // StreamGridsDiff writes the grids added, removed or changed between from
 // and to as Features (geometry: the newer shape; properties change,
-// before/after geometries and areas).
+// before/after geometries and areas, the area added and removed with the
+// households in buildings there).
 func (s *Store) StreamGridsDiff(ctx context.Context, from, to time.Time, parent string, w io.Writer) error {
 	n, prefix := scopeArgs(parent)
 	rows, err := s.pool.Query(ctx, gridsDiffSQL, from, to, n, prefix)
