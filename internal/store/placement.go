@@ -1,7 +1,8 @@
 package store
 
-// Placement of buildings (and so households) and incidents in grids: their
-// grid_code follows the grid that contains their point.
+// Placement of buildings (and so households), incidents and places
+// (organisations, facilities, inspected rooms) in grids: their grid_code
+// follows the grid that contains their point.
 
 import (
 	"context"
@@ -15,6 +16,7 @@ type Moved struct {
 	Buildings  int `json:"buildings"`
 	Households int `json:"households"`
 	Incidents  int `json:"incidents"`
+	Places     int `json:"places"`
 }
 
 const reassignBuildingsSQL = `
@@ -54,7 +56,31 @@ ids AS (
 )
 SELECT count(*) FROM moved`
 
-// Reassign puts buildings (and so their households) and incidents lying in
+// A place must stay in a grid (its inspections and hazards are scoped by
+// it): one whose point a change leaves in no grid keeps its grid until an
+// edit covers it again. Its hazards follow it.
+const reassignPlacesSQL = `
+WITH area AS MATERIALIZED (SELECT ST_SetSRID(ST_GeomFromWKB(g), 4326) AS g FROM unnest($1::bytea[]) AS t(g)),
+ids AS (
+    SELECT p.id FROM area JOIN places p ON p.pt && area.g AND ST_Intersects(area.g, p.pt)
+    UNION
+    SELECT p.id FROM places p WHERE p.grid_code = ANY($2::text[])
+), cand AS (
+    SELECT p.id, p.grid_code AS old,
+           (SELECT u.code FROM units u WHERE u.level = 4 AND u.geom && p.pt AND ST_Intersects(u.geom, p.pt)
+            ORDER BY u.code LIMIT 1) AS new
+    FROM ids JOIN places p USING (id)
+), moved AS (
+    UPDATE places p SET grid_code = cand.new, region_code = left(cand.new, 6), updated_at = now() FROM cand
+    WHERE p.id = cand.id AND cand.new IS NOT NULL AND cand.old <> cand.new
+    RETURNING p.id, p.grid_code
+), hz AS (
+    UPDATE hazards h SET grid_code = moved.grid_code, region_code = left(moved.grid_code, 6)
+    FROM moved WHERE h.place_id = moved.id
+)
+SELECT count(*) FROM moved`
+
+// Reassign puts buildings (and so their households), incidents and places lying in
 // area (old and new shapes of the changed grids) or filed under codes into
 // the grid that now contains their point, and counts the moves.
 func (s *Store) Reassign(ctx context.Context, q Querier, area []orb.Geometry, codes []string) (Moved, error) {
@@ -70,6 +96,9 @@ func (s *Store) Reassign(ctx context.Context, q Querier, area []orb.Geometry, co
 	}
 	if err := q.QueryRow(ctx, reassignIncidentsSQL, raw, codes).Scan(&m.Incidents); err != nil {
 		return m, fmt.Errorf("store: reassign incidents: %w", err)
+	}
+	if err := q.QueryRow(ctx, reassignPlacesSQL, raw, codes).Scan(&m.Places); err != nil {
+		return m, fmt.Errorf("store: reassign places: %w", err)
 	}
 	return m, nil
 }
