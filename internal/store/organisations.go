@@ -171,3 +171,26 @@ func (s *Store) SetAddressRental(ctx context.Context, id int64, rental bool, all
 		return s.Audit(ctx, tx, audit)
 	})
 }
+
+// MapOrganisation is an organisation or facility as the map shows it: no
+// contact (personal data never goes into tiles).
+type MapOrganisation struct {
+	ID                 int64
+	Grid, Kind, Domain string
+	Name               string
+	Lon, Lat           float64
+}
+
+// MapOrganisations loads every organisation and facility.
+func (s *Store) MapOrganisations(ctx context.Context) ([]MapOrganisation, error) {
+	rows, err := s.pool.Query(ctx, `SELECT p.id, p.grid_code, p.kind, k.domain, p.name, ST_X(p.pt), ST_Y(p.pt)
+        FROM places p JOIN place_kinds k ON k.code = p.kind WHERE k.domain IN ('organisation', 'facility') ORDER BY p.id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: map organisations: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[MapOrganisation])
+	if err != nil {
+		return nil, fmt.Errorf("store: map organisations: %w", err)
+	}
+	return out, nil
+}
