@@ -42,6 +42,8 @@ func TestLayersMatchTheDatabase(t *testing.T) {
 		"grids":       count(t, pool, `SELECT count(*) FROM units WHERE level = 4`),
 		"buildings":   count(t, pool, `SELECT count(*) FROM buildings WHERE footprint IS NOT NULL`),
 		"households":  count(t, pool, `SELECT count(DISTINCT building_id) FROM households`),
+		"organisations": count(t, pool, `SELECT count(*) FROM places p JOIN place_kinds k ON k.code = p.kind
+            WHERE k.domain IN ('organisation', 'facility')`),
 		// The demo grids are noded in PostGIS: a clean coverage.
 		"defects": 0,
 	}
