@@ -19,18 +19,26 @@ type Moved struct {
 	Places     int `json:"places"`
 }
 
-const reassignBuildingsSQL = `
+// reassignCTE selects the rows of table lying in the area ($1: the old and
+// new shapes) or filed under the codes ($2), each with its grid (old) and
+// the grid now holding its point (new, by the lookup index's rule).
+func reassignCTE(table string) string {
+	return `
 WITH area AS MATERIALIZED (SELECT ST_SetSRID(ST_GeomFromWKB(g), 4326) AS g FROM unnest($1::bytea[]) AS t(g)),
 ids AS (
-    SELECT b.id FROM area JOIN buildings b ON b.pt && area.g AND ST_Intersects(area.g, b.pt)
+    SELECT x.id FROM area JOIN ` + table + ` x ON x.pt && area.g AND ST_Intersects(area.g, x.pt)
     UNION
-    SELECT b.id FROM buildings b WHERE b.grid_code = ANY($2::text[])
+    SELECT x.id FROM ` + table + ` x WHERE x.grid_code = ANY($2::text[])
 ), cand AS (
-    SELECT b.id, b.grid_code AS old,
-           (SELECT u.code FROM units u WHERE u.level = 4 AND u.geom && b.pt AND ST_Intersects(u.geom, b.pt)
+    SELECT x.id, x.grid_code AS old,
+           (SELECT u.code FROM units u WHERE u.level = 4 AND u.geom && x.pt AND ST_Intersects(u.geom, x.pt)
             ORDER BY u.code LIMIT 1) AS new
-    FROM ids JOIN buildings b USING (id)
-), moved AS (
+    FROM ids JOIN ` + table + ` x USING (id)
+)`
+}
+
+var (
+	reassignBuildingsSQL = reassignCTE("buildings") + `, moved AS (
     UPDATE buildings b SET grid_code = cand.new FROM cand
     WHERE b.id = cand.id AND cand.old IS DISTINCT FROM cand.new
     RETURNING b.id
@@ -38,39 +46,17 @@ ids AS (
 SELECT (SELECT count(*) FROM moved),
        (SELECT count(*) FROM households h WHERE h.building_id IN (SELECT id FROM moved))`
 
-const reassignIncidentsSQL = `
-WITH area AS MATERIALIZED (SELECT ST_SetSRID(ST_GeomFromWKB(g), 4326) AS g FROM unnest($1::bytea[]) AS t(g)),
-ids AS (
-    SELECT i.id FROM area JOIN incidents i ON i.pt && area.g AND ST_Intersects(area.g, i.pt)
-    UNION
-    SELECT i.id FROM incidents i WHERE i.grid_code = ANY($2::text[])
-), cand AS (
-    SELECT i.id, i.grid_code AS old,
-           (SELECT u.code FROM units u WHERE u.level = 4 AND u.geom && i.pt AND ST_Intersects(u.geom, i.pt)
-            ORDER BY u.code LIMIT 1) AS new
-    FROM ids JOIN incidents i USING (id)
-), moved AS (
+	reassignIncidentsSQL = reassignCTE("incidents") + `, moved AS (
     UPDATE incidents i SET grid_code = cand.new FROM cand
     WHERE i.id = cand.id AND cand.old IS DISTINCT FROM cand.new
     RETURNING i.id
 )
 SELECT count(*) FROM moved`
 
-// A place must stay in a grid (its inspections and hazards are scoped by
-// it): one whose point a change leaves in no grid keeps its grid until an
-// edit covers it again. Its hazards follow it.
-const reassignPlacesSQL = `
-WITH area AS MATERIALIZED (SELECT ST_SetSRID(ST_GeomFromWKB(g), 4326) AS g FROM unnest($1::bytea[]) AS t(g)),
-ids AS (
-    SELECT p.id FROM area JOIN places p ON p.pt && area.g AND ST_Intersects(area.g, p.pt)
-    UNION
-    SELECT p.id FROM places p WHERE p.grid_code = ANY($2::text[])
-), cand AS (
-    SELECT p.id, p.grid_code AS old,
-           (SELECT u.code FROM units u WHERE u.level = 4 AND u.geom && p.pt AND ST_Intersects(u.geom, p.pt)
-            ORDER BY u.code LIMIT 1) AS new
-    FROM ids JOIN places p USING (id)
-), moved AS (
+	// A place must stay in a grid (its inspections and hazards are scoped
+	// by it): one whose point a change leaves in no grid keeps its grid
+	// until an edit covers it again. Its hazards follow it.
+	reassignPlacesSQL = reassignCTE("places") + `, moved AS (
     UPDATE places p SET grid_code = cand.new, region_code = left(cand.new, 6), updated_at = now() FROM cand
     WHERE p.id = cand.id AND cand.new IS NOT NULL AND cand.old <> cand.new
     RETURNING p.id, p.grid_code
@@ -79,6 +65,7 @@ ids AS (
     FROM moved WHERE h.place_id = moved.id
 )
 SELECT count(*) FROM moved`
+)
 
 // Reassign puts buildings (and so their households), incidents and places lying in
 // area (old and new shapes of the changed grids) or filed under codes into
