@@ -76,6 +76,7 @@ export const tests = [
       const phoneText = await page.textContent('#compl-phone');
       assert(Number(persons) === 0 ? phoneText === '—' : phoneText.startsWith(pct(Number(noPhone), Number(persons))),
         `persons with phone: card ${phoneText}, database ${noPhone} of ${persons} without`);
+      await page.locator('#card-completeness').scrollIntoViewIfNeeded();
       await shot('orgs-card', 'card-organisations');
     },
   },
