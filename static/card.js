@@ -5,6 +5,7 @@ import { get, ApiError, NetworkError } from './api.js';
 import { t, getLang, onLang } from './i18n.js';
 import { LEVELS, setLevel, select, fitTo } from './gridmap.js';
 import { gridPlaces, kindName } from './places.js';
+import { renderOrgs, renderCompleteness } from './orgcard.js';
 
 const el = () => document.getElementById('card');
 const countsByParent = new Map(); // parent code → Promise<{band, over, under, rows}> | null (no permission)
@@ -80,6 +81,8 @@ async function render() {
     p.level === 'grid' ? h('section', { class: 'staff-list' }, h('h3', {}, t('card_staff')), staff.length ? h('ul', {}, staff) : h('p', {}, t('no_staff'))) : null,
     p.level === 'grid' ? h('section', { class: 'stats', id: 'card-stats' }, h('h3', {}, t('card_stats')), h('p', { class: 'muted' }, t('loading'))) : null,
     p.level === 'grid' ? h('section', { class: 'activity', id: 'card-activity' }, h('h3', {}, t('card_activity')), h('p', { class: 'muted' }, t('loading'))) : null,
+    p.level === 'grid' ? h('section', { class: 'orgs', id: 'card-orgs' }, h('h3', {}, t('card_orgs')), h('p', { class: 'muted' }, t('loading'))) : null,
+    p.level === 'grid' ? h('section', { class: 'completeness', id: 'card-completeness' }, h('h3', {}, t('card_completeness')), h('p', { class: 'muted' }, t('loading'))) : null,
     dedicated(p) ? h('section', { class: 'places', id: 'card-places' }, h('h3', {}, t('card_places')), h('p', { class: 'muted' }, t('loading'))) : null,
     children.length ? h('section', { class: 'children' }, h('h3', {}, `${t('card_children')} · ${children.length}`),
       h('ul', {}, children.map((f) => h('li', {}, h('a', { href: '#', onclick: (e) => { e.preventDefault(); goto(f.properties.code, below)(); } }, f.properties.name))))) : null,
@@ -87,6 +90,10 @@ async function render() {
   if (p.level === 'grid') {
     renderStats(p).catch(showError);
     renderActivity(p).catch(showError);
+    const still = () => current?.properties.code === p.code;
+    const orgs = document.getElementById('card-orgs'), compl = document.getElementById('card-completeness');
+    if (orgs) renderOrgs(orgs, p.code, h, () => still() && orgs.isConnected).catch(showError);
+    if (compl) renderCompleteness(compl, p.code, h, () => still() && compl.isConnected).catch(showError);
   }
   if (dedicated(p)) renderPlaces(p).catch(showError);
 }

@@ -10,6 +10,7 @@ import { gridCounts, showCard, hideCard, showError, h } from './card.js';
 import { showLegend } from './legend.js';
 import { hotspotLayer } from './hotspots.js';
 import { gapsLayer } from './gaps.js';
+import { orgLayer } from './orgcard.js';
 import { hazardLayer } from './hazardmap.js';
 import { patrolLayers } from './patrollayers.js';
 import { workReportBox } from './workreport.js';
@@ -37,6 +38,7 @@ export const LAYERS = [
     layer: { type: 'circle', paint: { 'circle-color': '#ffb703', 'circle-opacity': 0.8, 'circle-radius': ['interpolate', ['linear'], ['get', 'households'], 0, 2, 100, 9] } } },
   { id: 'defects', label: 'layer_defects', tiles: 'defects', keys: () => [{ colour: '#e63946', label: t('layer_defects') }],
     layer: { type: 'fill', paint: { 'fill-color': '#e63946', 'fill-opacity': 0.8 } } },
+  orgLayer, // organisations and facilities by domain (orgcard.js)
   hotspotLayer, // incident hotspots, window and category filter (hotspots.js)
   gapsLayer, // buildings in no grid, grids without households, with counts (gaps.js)
   hazardLayer, // open safety hazards by severity, overdue outlined, share inspected on schedule (hazardmap.js)

@@ -101,7 +101,7 @@ const DICT = {
   live_failed: ['实时检查失败：{msg}', 'Live check failed: {msg}'],
   preview: ['调整预览：相邻网格的变化', 'Adjust preview: what the neighbours lose or gain'],
   area_change: ['{name}：{before} → {after}（{delta}）', '{name}: {before} → {after} ({delta})'],
-  moved: ['随之移交：楼栋 {buildings}，户 {households}，事件 {incidents}', 'Moving with it: {buildings} buildings, {households} households, {incidents} incidents'],
+  moved: ['随之移交：楼栋 {buildings}，户 {households}，事件 {incidents}，场所 {places}', 'Moving with it: {buildings} buildings, {households} households, {incidents} incidents, {places} places'],
   saved: ['已保存。', 'Saved.'],
   new_name: ['名称', 'Name'],
   new_kind: ['类型', 'Kind'],

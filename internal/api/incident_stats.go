@@ -1,16 +1,12 @@
 package api
 
 import (
-	"bytes"
-	"encoding/csv"
-	"fmt"
 	"net/http"
 	"sort"
 	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/xuri/excelize/v2"
 
 	"wangge/internal/apperr"
 	"wangge/internal/store"
@@ -46,41 +42,10 @@ func (s *Server) incidentStats(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	switch f := c.QueryParam("format"); f {
-	case "", "json":
+	if f := c.QueryParam("format"); f == "" || f == "json" {
 		return c.JSON(http.StatusOK, st)
-	case "csv":
-		var b bytes.Buffer
-		b.WriteString("\uFEFF") // Excel opens UTF-8 CSV with Chinese text only with a BOM
-		w := csv.NewWriter(&b)
-		for _, r := range statRows(st) {
-			_ = w.Write(r)
-		}
-		w.Flush()
-		c.Response().Header().Set("Content-Disposition", `attachment; filename="incident-stats.csv"`)
-		return c.Blob(http.StatusOK, "text/csv; charset=utf-8", b.Bytes())
-	case "xlsx":
-		x := excelize.NewFile()
-		defer x.Close()
-		for i, r := range statRows(st) {
-			for j, v := range r {
-				cell, _ := excelize.CoordinatesToCellName(j+1, i+1)
-				if n, err := strconv.ParseFloat(v, 64); err == nil && j > 1 {
-					_ = x.SetCellValue("Sheet1", cell, n)
-				} else {
-					_ = x.SetCellValue("Sheet1", cell, v)
-				}
-			}
-		}
-		var b bytes.Buffer
-		if err := x.Write(&b); err != nil {
-			return fmt.Errorf("api: xlsx: %w", err)
-		}
-		c.Response().Header().Set("Content-Disposition", `attachment; filename="incident-stats.xlsx"`)
-		return c.Blob(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b.Bytes())
-	default:
-		return apperr.New(apperr.ErrInvalid, "format %q: want json, csv or xlsx", f)
 	}
+	return tableAnswer(c, c.QueryParam("format"), "incident-stats", statRows(st), 2)
 }
 
 // statRows flattens the figures as (section, key, value[, more]) rows.

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"io"
@@ -89,6 +90,7 @@ func (s *Server) recordVisit(c echo.Context) error {
 		ID          string            `json:"id"`
 		HouseholdID int64             `json:"household_id"`
 		PersonID    *int64            `json:"person_id"`
+		OrgID       *int64            `json:"organisation_id"`
 		VisitedAt   time.Time         `json:"visited_at"`
 		Lon         float64           `json:"lon"`
 		Lat         float64           `json:"lat"`
@@ -123,12 +125,9 @@ func (s *Server) recordVisit(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	grid, err := s.opt.Store.HouseholdGrid(ctx, in.HouseholdID)
+	grid, err := s.visitGrid(ctx, in.HouseholdID, in.PersonID, in.OrgID)
 	if err != nil {
 		return err
-	}
-	if grid == "" {
-		return apperr.New(apperr.ErrInvalid, "household %d lies in no grid", in.HouseholdID)
 	}
 	if err := authorize(c, auth.RecordVisits, grid); err != nil {
 		return err
@@ -153,7 +152,7 @@ func (s *Server) recordVisit(c echo.Context) error {
 	}
 	answers, _ := json.Marshal(in.Answers)
 	sum := sha256.Sum256(raw)
-	v := store.Visit{ID: in.ID, HouseholdID: in.HouseholdID, PersonID: in.PersonID, VisitedAt: in.VisitedAt,
+	v := store.Visit{ID: in.ID, HouseholdID: in.HouseholdID, PersonID: in.PersonID, OrganisationID: in.OrgID, VisitedAt: in.VisitedAt,
 		Lon: in.Lon, Lat: in.Lat, Answers: answers, Note: in.Note, FollowUp: followUp}
 	var open func(pgx.Tx) (string, error)
 	if fu.Category != "" {
@@ -175,6 +174,29 @@ func (s *Server) recordVisit(c echo.Context) error {
 		status = http.StatusCreated
 	}
 	return c.JSON(status, out)
+}
+
+// visitGrid is the grid of a visit's household, or of its organisation
+// (organisation_id instead of household_id and person_id).
+func (s *Server) visitGrid(ctx context.Context, household int64, person, org *int64) (string, error) {
+	if org != nil {
+		if household != 0 || person != nil {
+			return "", apperr.New(apperr.ErrInvalid, "a visit is to a household (household_id, person_id) or to an organisation (organisation_id), not both")
+		}
+		pl, err := s.opt.Store.PlaceByID(ctx, nil, *org)
+		if err != nil {
+			return "", err
+		}
+		return pl.GridCode, nil
+	}
+	grid, err := s.opt.Store.HouseholdGrid(ctx, household)
+	if err != nil {
+		return "", err
+	}
+	if grid == "" {
+		return "", apperr.New(apperr.ErrInvalid, "household %d lies in no grid", household)
+	}
+	return grid, nil
 }
 
 // parseMonthAsOf reads month=YYYY-MM (default: this month) and as_of

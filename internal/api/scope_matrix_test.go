@@ -29,7 +29,7 @@ import (
 // case outside one's scope is not found: unit codes are public, case ids not).
 type scopeRow struct {
 	route   string // "METHOD /template", as registered
-	path    string // with {G} grid, {C} community, {S} its street, {I} incident, {H} household, {T} staff, {W} worker
+	path    string // with {G} grid, {C} community, {S} its street, {I} incident, {H} household, {T} staff, {W} worker, {P} person, {O} organisation, {A} address
 	body    string
 	in, out string
 }
@@ -166,6 +166,13 @@ var scopeMatrix = []scopeRow{
 	{"POST /api/hazards/:id/close", "/api/hazards/999999999/close", `{"bogus":1}`, "oxoxx", "oxoxx"},
 	{"POST /api/drills", "/api/drills", `{"bogus":1}`, "oxoxx", "oxoxx"},
 	{"GET /api/drills/check", "/api/drills/check?unit={G}", "", "2x22x", "2xxxx"},
+	// Organisations and facilities, rental addresses, completeness (#15).
+	{"GET /api/place-kinds", "/api/place-kinds", "", "22222", "22222"},
+	{"GET /api/organisations", "/api/organisations?unit={G}", "", "2x22x", "2xxxx"},
+	{"PATCH /api/places/:id", "/api/places/{O}", `{"kind":"casino"}`, "oxoxx", "oxxxx"},
+	{"DELETE /api/places/:id", "/api/places/{O}", ``, "oxoxx", "oxxxx"},
+	{"PATCH /api/addresses/:id", "/api/addresses/{A}", `{"rental":false}`, "oxoxx", "oxxxx"},
+	{"GET /api/reports/completeness", "/api/reports/completeness?parent={C}", "", "22x2x", "2xxxx"},
 	// Hotspots (#17): statistics, in one's unit.
 	{"GET /api/hotspots", "/api/hotspots?parent={C}", "", "22x2x", "2xxxx"},
 	{"GET /tiles/hotspots/:z/:x/:y", "/tiles/hotspots/12/0/0.mvt?parent={C}", "", "22x2x", "2xxxx"},
@@ -256,7 +263,20 @@ SELECT p.id, $1, left($1, 6), 'volunteer', '2099-01-01', 'pending', 'scope-matri
 		if err := demoPool.QueryRow(ctx, `INSERT INTO persons (region_code, household_id, name, residence) SELECT region_code, id, '矩阵', 'registered' FROM households WHERE id = $1::bigint RETURNING id::text`, hh).Scan(&personID); err != nil {
 			t.Fatalf("person of %s: %v", g, err)
 		}
-		return map[string]string{"{G}": g, "{C}": comm, "{S}": comm[:9] + "000", "{I}": inc, "{H}": hh, "{T}": staffID, "{W}": worker, "{P}": personID}
+		// An organisation of the grid with a place below it (so a DELETE is
+		// refused, 409, and the row can be asked again), and an address.
+		var orgID, addrID string
+		if err := demoPool.QueryRow(ctx, `WITH o AS (INSERT INTO places (grid_code, kind, name, pt, region_code)
+            SELECT code, 'enterprise', '矩阵企业', ST_PointOnSurface(geom), left(code, 6) FROM units WHERE code = $1 RETURNING *),
+            c AS (INSERT INTO places (grid_code, parent_id, kind, name, pt, region_code) SELECT grid_code, id, 'workshop', '车间', pt, region_code FROM o)
+            SELECT id::text FROM o`, g).Scan(&orgID); err != nil {
+			t.Fatalf("organisation of %s: %v", g, err)
+		}
+		if err := demoPool.QueryRow(ctx, `SELECT min(a.id)::text FROM addresses a JOIN buildings b ON b.id = a.building_id WHERE b.grid_code = $1`, g).Scan(&addrID); err != nil {
+			t.Fatalf("address of %s: %v", g, err)
+		}
+		return map[string]string{"{G}": g, "{C}": comm, "{S}": comm[:9] + "000", "{I}": inc, "{H}": hh, "{T}": staffID, "{W}": worker, "{P}": personID,
+			"{O}": orgID, "{A}": addrID}
 	}
 	inside := pick("")
 	outside := pick(inside["{C}"])

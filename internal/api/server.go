@@ -213,6 +213,7 @@ func (s *Server) routes() {
 
 	// Safety inspections and hazards (安全检查与隐患整改, inspections.go).
 	s.inspectionRoutes(api)
+	s.organisationRoutes(api)
 
 	if s.opt.Static != nil {
 		// Precompressed, hashed and cached (assets.go). A front end that cannot be

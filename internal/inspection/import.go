@@ -23,6 +23,8 @@ var importColumns = map[string]string{
 	"name": "name", "名称": "name", "kind": "kind", "类型": "kind", "lon": "lon", "经度": "lon", "lat": "lat", "纬度": "lat",
 	"parent": "parent", "上级": "parent", "responsible_staff_id": "staff", "责任人id": "staff",
 	"wkt": "wkt", "outline": "wkt", "轮廓": "wkt",
+	"contact_name": "contact", "联系人": "contact", "phone": "phone", "电话": "phone", "联系电话": "phone",
+	"address": "address", "地址": "address",
 }
 
 // ReadTable reads a places table (CSV in UTF-8 or GB18030, or the first
@@ -42,7 +44,8 @@ func ReadTable(data []byte, xlsx bool) ([][]string, error) {
 
 // ImportPlaces stores a table of places (name, kind, lon and lat or wkt —
 // an outline as POLYGON/MULTIPOLYGON WKT — or both, parent?,
-// responsible_staff_id?) into grid, coordinates in system sys ("" WGS-84),
+// responsible_staff_id?, contact_name?, phone?, address?) into grid — or,
+// grid "", each row into the grid holding it —, coordinates in system sys ("" WGS-84),
 // all or nothing: a bad row is a 400 naming its line and nothing is stored.
 // parent names a row above it or a place already in the grid.
 func (s *Service) ImportPlaces(ctx context.Context, p auth.Principal, grid, sys string, rows [][]string, audit store.AuditEntry) ([]int64, error) {
@@ -68,7 +71,7 @@ func (s *Service) ImportPlaces(ctx context.Context, p auth.Principal, grid, sys 
 	}
 	for _, c := range need {
 		if _, ok := col[c]; !ok {
-			return nil, apperr.New(apperr.ErrInvalid, "column %q is missing (want name, kind, lon, lat or wkt, parent, responsible_staff_id)", c)
+			return nil, apperr.New(apperr.ErrInvalid, "column %q is missing (want name, kind, lon, lat or wkt, parent, responsible_staff_id, contact_name, phone, address)", c)
 		}
 	}
 	cell := func(row []string, f string) string {
@@ -80,7 +83,7 @@ func (s *Service) ImportPlaces(ctx context.Context, p auth.Principal, grid, sys 
 	var ids []int64
 	err = s.Store.InTx(ctx, func(tx pgx.Tx) error {
 		byName := map[string]int64{}
-		if p.Can(auth.ManagePlaces, grid) {
+		if grid != "" && p.Can(auth.ManagePlaces, grid) {
 			existing, err := s.Store.PlacesInGrid(ctx, grid)
 			if err != nil {
 				return err
@@ -91,7 +94,8 @@ func (s *Service) ImportPlaces(ctx context.Context, p auth.Principal, grid, sys 
 		}
 		for n, row := range rows[1:] {
 			line := n + 2
-			np := NewPlace{GridCode: grid, Kind: cell(row, "kind"), Name: cell(row, "name"), CRS: sys}
+			np := NewPlace{GridCode: grid, Kind: cell(row, "kind"), Name: cell(row, "name"), CRS: sys,
+				ContactName: cell(row, "contact"), Phone: cell(row, "phone"), Address: cell(row, "address")}
 			if v := cell(row, "wkt"); v != "" {
 				var err error
 				if np.outline, err = outlineWKT(ctx, v, system); err != nil {
@@ -109,7 +113,7 @@ func (s *Service) ImportPlaces(ctx context.Context, p auth.Principal, grid, sys 
 			if v := cell(row, "parent"); v != "" {
 				id, ok := byName[v]
 				if !ok {
-					return apperr.New(apperr.ErrInvalid, "line %d: parent %q is neither a row above nor a place of grid %s", line, v, grid)
+					return apperr.New(apperr.ErrInvalid, "line %d: parent %q is neither a row above nor a place of grid %q", line, v, grid)
 				}
 				np.ParentID = &id
 			}

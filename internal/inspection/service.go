@@ -22,6 +22,7 @@ import (
 	"wangge/internal/auth"
 	"wangge/internal/incidents"
 	"wangge/internal/media"
+	"wangge/internal/privacy"
 	"wangge/internal/store"
 )
 
@@ -66,6 +67,10 @@ type NewPlace struct {
 	Geometry           json.RawMessage `json:"geometry"`
 	CRS                string          `json:"crs"`
 	ResponsibleStaffID *int64          `json:"responsible_staff_id"`
+	// An organisation's contact and address (issue #15: 地、物、组织).
+	ContactName string `json:"contact_name"`
+	Phone       string `json:"phone"`
+	Address     string `json:"address"`
 
 	outline orb.MultiPolygon // read from a table's WKT column (ImportPlaces)
 }
@@ -78,18 +83,6 @@ func validLonLat(lon, lat *float64) error {
 		return apperr.New(apperr.ErrInvalid, "lon %v, lat %v: not a position on Earth", *lon, *lat)
 	}
 	return nil
-}
-
-func validKind(k string) bool {
-	if len(k) < 2 || len(k) > 40 || k[0] < 'a' || k[0] > 'z' {
-		return false
-	}
-	for _, r := range k {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
-			return false
-		}
-	}
-	return true
 }
 
 // CreatePlace registers a place inside a grid of p's units.
@@ -133,10 +126,14 @@ func (s *Service) createPlace(ctx context.Context, tx pgx.Tx, p auth.Principal, 
 	if name == "" {
 		return 0, apperr.New(apperr.ErrInvalid, "name is required")
 	}
-	if !validKind(np.Kind) {
-		return 0, apperr.New(apperr.ErrInvalid, "kind %q: want a lower-case word such as building, school_lab, rental_house", np.Kind)
+	if err := s.checkKind(ctx, tx, np.Kind); err != nil {
+		return 0, err
 	}
-	if !p.Can(auth.ManagePlaces, np.GridCode) {
+	contact, err := cleanContact(np.ContactName, np.Phone, np.Address)
+	if err != nil {
+		return 0, err
+	}
+	if np.GridCode != "" && !p.Can(auth.ManagePlaces, np.GridCode) {
 		return 0, apperr.New(apperr.ErrForbidden, "grid %q is outside %s's units", np.GridCode, p.Username)
 	}
 	// What must lie in the grid and the parent: the outline, else the point.
@@ -154,6 +151,13 @@ func (s *Service) createPlace(ctx context.Context, tx pgx.Tx, p auth.Principal, 
 			return 0, apperr.New(apperr.ErrInvalid, "the point %.7f, %.7f lies outside the outline (leave lon/lat out to use a point on it)", pt[0], pt[1])
 		}
 		shape = mp
+	}
+	if np.GridCode == "" {
+		// No grid given: the grid holding the point (an organisation), as
+		// buildings and households are placed.
+		if np.GridCode, err = s.placeGrid(ctx, tx, p, np.ParentID, pt); err != nil {
+			return 0, err
+		}
 	}
 	exists, inside, outside, err := s.Store.GridCovers(ctx, tx, np.GridCode, shape)
 	if err != nil {
@@ -193,7 +197,8 @@ func (s *Service) createPlace(ctx context.Context, tx pgx.Tx, p auth.Principal, 
 		}
 	}
 	id, err := s.Store.InsertPlace(ctx, tx, store.Place{GridCode: np.GridCode, ParentID: np.ParentID, Kind: np.Kind,
-		Name: name, Lon: pt[0], Lat: pt[1], ResponsibleStaffID: np.ResponsibleStaffID, Outline: mp})
+		Name: name, Lon: pt[0], Lat: pt[1], ResponsibleStaffID: np.ResponsibleStaffID, Outline: mp,
+		ContactName: contact.ContactName, Phone: contact.Phone, Address: contact.Address})
 	if err != nil {
 		return 0, err
 	}
@@ -287,5 +292,10 @@ func (s *Service) Places(ctx context.Context, p auth.Principal, grid string) ([]
 	if !p.Can(auth.ReadHazards, grid) {
 		return nil, apperr.New(apperr.ErrForbidden, "grid %s is outside %s's units", grid, p.Username)
 	}
-	return s.Store.PlacesInGrid(ctx, grid)
+	list, err := s.Store.PlacesInGrid(ctx, grid)
+	for i := range list { // an organisation's contact is a person's
+		list[i].ContactName = privacy.Name(list[i].ContactName)
+		list[i].Phone = privacy.Phone(list[i].Phone)
+	}
+	return list, err
 }

@@ -15,6 +15,7 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geo"
 
 	"wangge/geo/tile"
@@ -29,7 +30,7 @@ type Source int
 // Sources of layers.
 const (
 	Units   Source = 1 << iota // the units table (unit change events)
-	Places                     // buildings and households (place change events)
+	Places                     // buildings, households and places (place change events)
 	Basemap                    // the districts' streets and water (place change events naming them)
 
 	allSources = Units | Places | Basemap
@@ -121,6 +122,13 @@ var Defs = []Def{
 	baseDef("roads", "The districts' street networks (街巷), imported lines: name, kind (e.g. OSM highway)", store.BaseStreets),
 	baseDef("water", "The districts' water (水系), imported lines and areas: name, kind (e.g. OSM waterway, natural)", store.BaseWater),
 	{
+		Spec:        tile.Spec{Name: "organisations", MinZoom: 12, MaxZoom: mapMaxZoom},
+		Description: "Organisations and facilities (地、物、组织): enterprises, shops, schools, hydrants, cameras, …, as points with kind and name; no contacts",
+		Fields:      map[string]string{"id": "Number", "grid_code": "String", "kind": "String", "domain": "String", "name": "String"},
+		Sources:     Places,
+		Load:        organisationFeatures,
+	},
+	{
 		Spec:        tile.Spec{Name: "defects", MinZoom: 0, MaxZoom: mapMaxZoom, Tolerance: -1},
 		Description: "Coverage defects of each community's grids (gaps, overlaps, invalid edges, parts outside the community), from geo/coverage",
 		// grid.Defect's properties (TileProperties): codes are the grids
@@ -186,6 +194,22 @@ func buildingFeatures(ctx context.Context, st *store.Store, footprints bool) ([]
 				{Key: "id", Value: b.ID}, {Key: "grid_code", Value: b.Grid}, {Key: "households", Value: b.Households},
 			}})
 		}
+	}
+	return fs, nil
+}
+
+// organisationFeatures are the organisations and facilities as points.
+func organisationFeatures(ctx context.Context, st *store.Store) ([]tile.Feature, error) {
+	os, err := st.MapOrganisations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	fs := make([]tile.Feature, 0, len(os))
+	for _, o := range os {
+		fs = append(fs, tile.Feature{ID: uint64(o.ID), Geometry: orb.Point{o.Lon, o.Lat}, Properties: []tile.Property{
+			{Key: "id", Value: o.ID}, {Key: "grid_code", Value: o.Grid}, {Key: "kind", Value: o.Kind},
+			{Key: "domain", Value: o.Domain}, {Key: "name", Value: o.Name},
+		}})
 	}
 	return fs, nil
 }

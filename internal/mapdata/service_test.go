@@ -44,6 +44,8 @@ func TestLayersMatchTheDatabase(t *testing.T) {
 		"households":  count(t, pool, `SELECT count(DISTINCT building_id) FROM households`),
 		"roads":       count(t, pool, `SELECT count(*) FROM streets`),
 		"water":       count(t, pool, `SELECT count(*) FROM water`),
+		"organisations": count(t, pool, `SELECT count(*) FROM places p JOIN place_kinds k ON k.code = p.kind
+            WHERE k.domain IN ('organisation', 'facility')`),
 		// The demo grids are noded in PostGIS: a clean coverage.
 		"defects": 0,
 	}

@@ -27,6 +27,10 @@ type Place struct {
 	ResponsibleName    string    `json:"responsible_name"`
 	RegionCode         string    `json:"region_code"`
 	CreatedAt          time.Time `json:"created_at"`
+	// An organisation's contact and address (personal: masked in answers).
+	ContactName string `json:"contact_name"`
+	Phone       string `json:"phone"`
+	Address     string `json:"address"`
 	// Outline is the place's polygon (nil: a point only); Geometry is the
 	// same as GeoJSON in what the store reads back.
 	Outline  orb.MultiPolygon  `json:"-"`
@@ -34,12 +38,12 @@ type Place struct {
 }
 
 const placeCols = `p.id, p.grid_code, p.parent_id, p.kind, p.name, ST_X(p.pt), ST_Y(p.pt), p.responsible_staff_id,
-    coalesce(s.name, ''), p.region_code, p.created_at, ST_AsBinary(p.polygon)`
+    coalesce(s.name, ''), p.region_code, p.created_at, ST_AsBinary(p.polygon), p.contact_name, p.phone, p.address`
 
 func scanPlace(row pgx.Row) (Place, error) {
 	var p Place
 	err := row.Scan(&p.ID, &p.GridCode, &p.ParentID, &p.Kind, &p.Name, &p.Lon, &p.Lat, &p.ResponsibleStaffID,
-		&p.ResponsibleName, &p.RegionCode, &p.CreatedAt, multiPolygonCol{&p.Outline})
+		&p.ResponsibleName, &p.RegionCode, &p.CreatedAt, multiPolygonCol{&p.Outline}, &p.ContactName, &p.Phone, &p.Address)
 	if err == nil && p.Outline != nil {
 		p.Geometry = geojson.NewGeometry(p.Outline)
 	}
@@ -117,10 +121,11 @@ func (s *Store) InsertPlace(ctx context.Context, q Querier, p Place) (int64, err
 		outline = encodeWKB(p.Outline)
 	}
 	var id int64
-	err := q.QueryRow(ctx, `INSERT INTO places (grid_code, parent_id, kind, name, pt, polygon, responsible_staff_id, region_code)
-        VALUES ($1, $2, $3, $4, ST_SetSRID(ST_MakePoint($5, $6), 4326), ST_Multi(ST_GeomFromWKB($8, 4326)), $7, left($1, 6))
+	err := q.QueryRow(ctx, `INSERT INTO places (grid_code, parent_id, kind, name, pt, polygon, responsible_staff_id, region_code,
+            contact_name, phone, address)
+        VALUES ($1, $2, $3, $4, ST_SetSRID(ST_MakePoint($5, $6), 4326), ST_Multi(ST_GeomFromWKB($8, 4326)), $7, left($1, 6), $9, $10, $11)
         RETURNING id`,
-		p.GridCode, p.ParentID, p.Kind, p.Name, p.Lon, p.Lat, p.ResponsibleStaffID, outline).Scan(&id)
+		p.GridCode, p.ParentID, p.Kind, p.Name, p.Lon, p.Lat, p.ResponsibleStaffID, outline, p.ContactName, p.Phone, p.Address).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("store: insert place: %w", err)
 	}

@@ -22,20 +22,43 @@ const FarVisitMetres = 2000
 
 // Visit is one 走访 record from the field.
 type Visit struct {
-	ID          string    `json:"id"`
-	HouseholdID int64     `json:"household_id"`
-	PersonID    *int64    `json:"person_id,omitempty"`
-	GridCode    string    `json:"grid_code"`
-	VisitedAt   time.Time `json:"visited_at"`
-	Lon         float64   `json:"lon"`
-	Lat         float64   `json:"lat"`
-	DistanceM   float64   `json:"distance_m"`
-	Far         bool      `json:"far"`
-	Answers     []byte    `json:"-"`
-	Note        string    `json:"note"`
-	FollowUp    bool      `json:"follow_up"`
-	IncidentID  *string   `json:"incident_id,omitempty"` // the case its follow-up opened
+	ID          string `json:"id"`
+	HouseholdID int64  `json:"household_id,omitempty"` // or OrganisationID
+	PersonID    *int64 `json:"person_id,omitempty"`
+	// OrganisationID: a visit to an organisation (a place, migration 000150).
+	OrganisationID *int64    `json:"organisation_id,omitempty"`
+	GridCode       string    `json:"grid_code"`
+	VisitedAt      time.Time `json:"visited_at"`
+	Lon            float64   `json:"lon"`
+	Lat            float64   `json:"lat"`
+	DistanceM      float64   `json:"distance_m"`
+	Far            bool      `json:"far"`
+	Answers        []byte    `json:"-"`
+	Note           string    `json:"note"`
+	FollowUp       bool      `json:"follow_up"`
+	IncidentID     *string   `json:"incident_id,omitempty"` // the case its follow-up opened
 }
+
+// A visit's grid, region and distance come from its household's building,
+// or from the organisation's place (its outline, else its point).
+const (
+	insertHouseholdVisitSQL = `
+INSERT INTO visits (id, region_code, request_hash, user_id, household_id, person_id, grid_code, visited_at, geom, distance_m, far, answers, note, follow_up)
+SELECT $1, h.region_code, $2, nullif($3, 0), h.id, $5, b.grid_code, $6,
+       ST_SetSRID(ST_MakePoint(round($7::numeric, 7), round($8::numeric, 7)), 4326),
+       d.m, d.m > $12, $9, $10, $11
+FROM households h JOIN buildings b ON b.id = h.building_id,
+     LATERAL (SELECT ST_Distance(b.pt::geography, ST_SetSRID(ST_MakePoint($7, $8), 4326)::geography) AS m) d
+WHERE h.id = $4 AND b.grid_code IS NOT NULL`
+	insertPlaceVisitSQL = `
+INSERT INTO visits (id, region_code, request_hash, user_id, place_id, person_id, grid_code, visited_at, geom, distance_m, far, answers, note, follow_up)
+SELECT $1, p.region_code, $2, nullif($3, 0), p.id, $5, p.grid_code, $6,
+       ST_SetSRID(ST_MakePoint(round($7::numeric, 7), round($8::numeric, 7)), 4326),
+       d.m, d.m > $12, $9, $10, $11
+FROM places p,
+     LATERAL (SELECT ST_Distance(coalesce(p.polygon::geometry, p.pt)::geography, ST_SetSRID(ST_MakePoint($7, $8), 4326)::geography) AS m) d
+WHERE p.id = $4`
+)
 
 // RecordVisit stores v once under its client UUID: the same id with the same
 // request (hash) returns the stored visit and created=false; with another
@@ -50,27 +73,27 @@ func (s *Store) RecordVisit(ctx context.Context, v Visit, hash []byte, userID in
 			if !bytes.Equal(old, hash) {
 				return apperr.New(apperr.ErrConflict, "visit %s was recorded with a different body", v.ID)
 			}
-			return tx.QueryRow(ctx, `SELECT household_id, person_id, grid_code, visited_at, ST_X(geom), ST_Y(geom), distance_m, far, note, follow_up, incident_id FROM visits WHERE id = $1`, v.ID).
-				Scan(&v.HouseholdID, &v.PersonID, &v.GridCode, &v.VisitedAt, &v.Lon, &v.Lat, &v.DistanceM, &v.Far, &v.Note, &v.FollowUp, &v.IncidentID)
+			return tx.QueryRow(ctx, `SELECT coalesce(household_id, 0), person_id, place_id, grid_code, visited_at, ST_X(geom), ST_Y(geom), distance_m, far, note, follow_up, incident_id FROM visits WHERE id = $1`, v.ID).
+				Scan(&v.HouseholdID, &v.PersonID, &v.OrganisationID, &v.GridCode, &v.VisitedAt, &v.Lon, &v.Lat, &v.DistanceM, &v.Far, &v.Note, &v.FollowUp, &v.IncidentID)
 		}
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
-		tag, err := tx.Exec(ctx, `
-			INSERT INTO visits (id, region_code, request_hash, user_id, household_id, person_id, grid_code, visited_at, geom, distance_m, far, answers, note, follow_up)
-			SELECT $1, h.region_code, $2, nullif($3, 0), h.id, $5, b.grid_code, $6,
-			       ST_SetSRID(ST_MakePoint(round($7::numeric, 7), round($8::numeric, 7)), 4326),
-			       d.m, d.m > $12, $9, $10, $11
-			FROM households h JOIN buildings b ON b.id = h.building_id,
-			     LATERAL (SELECT ST_Distance(b.pt::geography, ST_SetSRID(ST_MakePoint($7, $8), 4326)::geography) AS m) d
-			WHERE h.id = $4 AND b.grid_code IS NOT NULL`,
-			v.ID, hash, userID, v.HouseholdID, v.PersonID, v.VisitedAt, v.Lon, v.Lat, v.Answers, v.Note, v.FollowUp, float64(FarVisitMetres))
+		sql, target := insertHouseholdVisitSQL, v.HouseholdID
+		if v.OrganisationID != nil {
+			sql, target = insertPlaceVisitSQL, *v.OrganisationID
+		}
+		tag, err := tx.Exec(ctx, sql,
+			v.ID, hash, userID, target, v.PersonID, v.VisitedAt, v.Lon, v.Lat, v.Answers, v.Note, v.FollowUp, float64(FarVisitMetres))
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "23505" {
 			return &pgconn.PgError{Code: "40001", Message: "visit id raced"}
 		}
 		if err != nil {
 			return fmt.Errorf("store: insert visit: %w", err)
+		}
+		if tag.RowsAffected() == 0 && v.OrganisationID != nil {
+			return apperr.New(apperr.ErrNotFound, "no organisation %d", *v.OrganisationID)
 		}
 		if tag.RowsAffected() == 0 {
 			return apperr.New(apperr.ErrNotFound, "no placed household %d", v.HouseholdID)
