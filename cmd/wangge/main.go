@@ -258,6 +258,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		RequestTimeout: cfg.RequestTimeout,
 		PositionMaxAge: cfg.PositionMaxAge,
 		BasemapURL:     cfg.BasemapURL,
+		BasemapCRS:     cfg.BasemapCRS,
 		PublicURL:      cfg.PublicURL,
 		TrustedProxies: cfg.TrustedProxies,
 		LoginPerMinute: float64(cfg.LoginPerMinute),

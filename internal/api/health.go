@@ -28,5 +28,9 @@ func (s *Server) readyz(c echo.Context) error {
 
 // clientConfig tells the front end what it may not hard-code (basemap URL).
 func (s *Server) clientConfig(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]any{"basemap_url": s.opt.BasemapURL})
+	url := s.opt.BasemapURL
+	if s.basemap != nil { // a GCJ-02 basemap comes shifted onto WGS-84 from this server
+		url = s.baseURL(c) + "/tiles/basemap/{z}/{x}/{y}.png" + keyQuery(c)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"basemap_url": url})
 }

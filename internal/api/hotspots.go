@@ -107,7 +107,7 @@ func (s *Server) hotspotReport(c echo.Context) error {
 // getHotspotTile answers GET /tiles/hotspots/{z}/{x}/{y}.mvt with the same
 // query parameters as /api/hotspots (hexagons sized by the tile's zoom).
 func (s *Server) getHotspotTile(c echo.Context) error {
-	z, x, y, err := tileCoords(c)
+	z, x, y, err := tileCoords(c, ".mvt")
 	if err != nil {
 		return err
 	}

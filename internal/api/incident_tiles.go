@@ -28,7 +28,7 @@ var incidentTileSpec = tile.Spec{Name: "incidents", Tolerance: -1}
 // with layer "incidents": points with id, state, category, type, level and
 // overdue. X-Incidents-Truncated says the tile hit its limit.
 func (s *Server) incidentTile(c echo.Context) error {
-	z, x, y, err := tileCoords(c)
+	z, x, y, err := tileCoords(c, ".mvt")
 	if err != nil {
 		return err
 	}

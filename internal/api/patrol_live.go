@@ -21,7 +21,7 @@ const maxTracksPerTile = 5000
 // the day tracks as a vector tile (layer "tracks": worker, name, day,
 // distance_m, patrol_seconds, colour 0–11), simplified for the zoom.
 func (s *Server) patrolTile(c echo.Context) error {
-	z, x, y, err := tileCoords(c)
+	z, x, y, err := tileCoords(c, ".mvt")
 	if err != nil {
 		return err
 	}

@@ -68,6 +68,7 @@ var scopeMatrix = []scopeRow{
 	{"GET /api/reports/unit-stats", "/api/reports/unit-stats?unit={C}", "", "22x2x", "2xxxx"},
 	{"GET /tiles/:file", "/tiles/grids.json", "", "22222", "22222"},
 	{"GET /tiles/:layer/:z/:x/:y", "/tiles/grids/0/0/0.mvt", "", "22222", "22222"},
+	{"GET /tiles/basemap/:z/:x/:y", "/tiles/basemap/0/0/0.png", "", "44444", "44444"}, // none configured here
 	{"GET /ogc", "/ogc", "", "22222", "22222"},
 	{"GET /ogc/api", "/ogc/api", "", "22222", "22222"},
 	{"GET /ogc/conformance", "/ogc/conformance", "", "22222", "22222"},

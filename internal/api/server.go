@@ -23,6 +23,7 @@ import (
 	"wangge/internal/lookup"
 	"wangge/internal/mapdata"
 	"wangge/internal/media"
+	"wangge/internal/rastershift"
 	"wangge/internal/store"
 )
 
@@ -39,6 +40,7 @@ type Options struct {
 	RequestTimeout time.Duration
 	ShutdownGrace  time.Duration // for requests in flight at shutdown; default 20s
 	BasemapURL     string
+	BasemapCRS     string           // "gcj02": BasemapURL is GCJ-02 and is served shifted through /tiles/basemap
 	PublicURL      string           // base of links (OGC, TileJSON, QR codes); "": the request's scheme and host
 	Clock          func() time.Time // the incidents workflow's clock; nil is time.Now
 	PositionMaxAge time.Duration    // last positions older than this are not shown; default 30m
@@ -69,7 +71,8 @@ type Server struct {
 	sessions sessionCache
 	gis      gisAuth
 	hotspots *hotspots.Service
-	metrics  *metrics // Prometheus series (metrics.go)
+	metrics  *metrics            // Prometheus series (metrics.go)
+	basemap  *rastershift.Source // the GCJ-02 basemap served shifted; nil: none
 }
 
 // New builds the Echo instance with middleware and every route.
@@ -121,6 +124,9 @@ func New(opt Options) *Server {
 		if opt.Changes != nil {
 			s.hotspots.Subscribe(opt.Changes)
 		}
+	}
+	if opt.BasemapURL != "" && opt.BasemapCRS == "gcj02" {
+		s.basemap = rastershift.New(opt.BasemapURL, &http.Client{Timeout: 10 * time.Second}, 64<<20)
 	}
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = clientIP(opt.TrustedProxies)
@@ -194,6 +200,7 @@ func (s *Server) routes() {
 	s.statsRoutes(api)
 
 	// Map tiles and OGC API – Features (tiles.go, features.go): login (also Basic or a map key, gisauth.go), ReadMap.
+	e.GET("/tiles/basemap/:z/:x/:y", s.getBasemapTile, s.mayReadMap()...)
 	e.GET("/tiles/:file", s.getTileJSON, s.mayReadMap()...)
 	e.GET("/tiles/:layer/:z/:x/:y", s.getTile, s.mayReadMap()...)
 	e.GET("/ogc", s.ogcLanding, s.mayReadMap()...)

@@ -21,7 +21,7 @@ const mvtType = "application/vnd.mapbox-vector-tile"
 // getTile answers GET /tiles/{layer}/{z}/{x}/{y}.mvt from the tile cache:
 // ETag/If-None-Match → 304, the gzip variant when the client accepts it.
 func (s *Server) getTile(c echo.Context) error {
-	z, x, y, err := tileCoords(c)
+	z, x, y, err := tileCoords(c, ".mvt")
 	if err != nil {
 		return err
 	}
@@ -73,10 +73,10 @@ var (
 // tileNumber parses a decimal tile coordinate in [0, limit].
 // tileCoords reads a tile route's {z}/{x}/{y}.mvt: not found without the
 // .mvt, invalid for numbers that name no tile of the zoom.
-func tileCoords(c echo.Context) (z, x, y int, err error) {
-	yname, ok := strings.CutSuffix(c.Param("y"), ".mvt")
+func tileCoords(c echo.Context, ext string) (z, x, y int, err error) {
+	yname, ok := strings.CutSuffix(c.Param("y"), ext)
 	if !ok {
-		return 0, 0, 0, apperr.New(apperr.ErrNotFound, "tiles are …/{z}/{x}/{y}.mvt")
+		return 0, 0, 0, apperr.New(apperr.ErrNotFound, "tiles are …/{z}/{x}/{y}%s", ext)
 	}
 	z, errZ := tileNumber(c.Param("z"), tile.MaxZoom)
 	x, errX := tileNumber(c.Param("x"), 1<<30)

@@ -28,6 +28,7 @@ type Config struct {
 	BodyLimit      int64         // WANGGE_BODY_LIMIT_MB, default 32 (MiB)
 	RequestTimeout time.Duration // WANGGE_REQUEST_TIMEOUT, default 30s
 	BasemapURL     string        // WANGGE_BASEMAP_URL, an XYZ raster tile template; empty: no basemap
+	BasemapCRS     string        // WANGGE_BASEMAP_CRS: wgs84 (default; also CGCS2000) or gcj02 (served shifted onto WGS-84)
 	PublicURL      string        // WANGGE_PUBLIC_URL, the base of links in OGC answers, TileJSON and QR codes; empty: the request's host
 	LogLevel       string        // WANGGE_LOG_LEVEL: debug, info, warn, error
 	PositionMaxAge time.Duration // WANGGE_POSITION_MAX_AGE, default 30m: older last positions are not shown
@@ -54,6 +55,7 @@ func Load() (Config, error) {
 		ReadURL:        os.Getenv("DATABASE_READ_URL"),
 		PGDataDir:      env("WANGGE_PGDATA", filepath.Join(RepoRoot(), ".pgdata")),
 		BasemapURL:     os.Getenv("WANGGE_BASEMAP_URL"),
+		BasemapCRS:     env("WANGGE_BASEMAP_CRS", "wgs84"),
 		PublicURL:      strings.TrimRight(os.Getenv("WANGGE_PUBLIC_URL"), "/"),
 		LogLevel:       env("WANGGE_LOG_LEVEL", "info"),
 		BodyLimit:      32 << 20,
@@ -70,6 +72,11 @@ func Load() (Config, error) {
 			errs = append(errs, fmt.Errorf("WANGGE_PG_PORT=%q: want a port number", v))
 		}
 		c.PGPort = p
+	}
+	switch c.BasemapCRS {
+	case "wgs84", "cgcs2000", "gcj02":
+	default:
+		errs = append(errs, fmt.Errorf("WANGGE_BASEMAP_CRS=%q: want wgs84, cgcs2000 or gcj02", c.BasemapCRS))
 	}
 	for _, v := range strings.Split(os.Getenv("WANGGE_TRUSTED_PROXIES"), ",") {
 		if v = strings.TrimSpace(v); v == "" {
