@@ -112,7 +112,8 @@ type caseResp struct {
 	Lon, Lat    float64
 	Category    string
 	Description string
-	ReportedAt  time.Time `json:"reported_at"`
+	ReportedAt  time.Time  `json:"reported_at"`
+	DueAt       *time.Time `json:"due_at"`
 	Photos      []string
 	Valid       *bool
 }
