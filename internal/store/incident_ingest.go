@@ -24,11 +24,18 @@ type ReportPlace struct {
 	CommunityCode *string
 }
 
+// The points are a materialised CTE so that incident_place, inlined, sees
+// each as a value: spelt as an expression it would be evaluated for every
+// unit the lookup looks at, and the nearest-community search could not use
+// its index.
 const placeReportsSQL = `
+WITH x AS MATERIALIZED (
+    SELECT x.id, x.n, on_grid(ST_SetSRID(ST_MakePoint(x.lon, x.lat), 4326)) AS pt
+    FROM unnest($1::uuid[], $2::float8[], $3::float8[]) WITH ORDINALITY AS x(id, lon, lat, n))
 SELECT e.id IS NOT NULL, pl.grid_code, pl.community_code
-FROM unnest($1::uuid[], $2::float8[], $3::float8[]) WITH ORDINALITY AS x(id, lon, lat, n)
+FROM x
 LEFT JOIN incidents e ON e.client_id = x.id
-LEFT JOIN LATERAL incident_place(on_grid(ST_SetSRID(ST_MakePoint(x.lon, x.lat), 4326))) pl ON e.id IS NULL
+LEFT JOIN LATERAL incident_place(x.pt) pl ON e.id IS NULL
 ORDER BY x.n`
 
 // PlaceReports places the points of reports ids (one statement for all) and
