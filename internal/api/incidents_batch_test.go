@@ -54,8 +54,7 @@ func TestIncidentBatchStoresTheGoodReportsOnceAndAnswersEach(t *testing.T) {
 		reportBody(stored, "sanitation.litter", lon, lat, "", "另一件 other body", at),  // other body, same id
 		fmt.Sprintf(`{"id":%q,"category":"sanitation.litter","lon":%v,"lat":%v,"description":"x","reported_at":%q,"age":3}`,
 			newCaseID(), lon, lat, at.Format(time.RFC3339)), // unknown field
-		// A photo that was never uploaded is refused after the case and its
-		// history are written: the savepoint takes them back.
+		// A photo that was never uploaded: refused, and its case not written.
 		fmt.Sprintf(`{"id":%q,"category":"sanitation.litter","lon":%v,"lat":%v,"description":"带照片 with photo","reported_at":%q,"photos":[%q]}`,
 			newCaseID(), lon, lat, at.Format(time.RFC3339), newCaseID()),
 		reportBody(dup, "sanitation.litter", lon, lat, "", "重复 twice in one batch", at),
