@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"wangge/internal/apperr"
 	"wangge/internal/dbtest"
 	"wangge/internal/media"
@@ -46,15 +48,22 @@ func read(t *testing.T, svc media.Service, id string, thumb bool) []byte {
 	return b
 }
 
+// withUploader is a fresh database with one user, whose id it returns.
+func withUploader(t *testing.T) (*pgxpool.Pool, int64) {
+	t.Helper()
+	pool, _ := dbtest.New(t)
+	var uid int64
+	if err := pool.QueryRow(context.Background(), `INSERT INTO users (username, password_hash, role) VALUES ('uploader', 'x', 'admin') RETURNING id`).Scan(&uid); err != nil {
+		t.Fatal(err)
+	}
+	return pool, uid
+}
+
 // The service on both stores: upload, a retry stores nothing new, the
 // same bytes under another id share the objects, served back byte for byte.
 func TestUploadAndOpenOnBothStores(t *testing.T) {
-	pool, _ := dbtest.New(t)
+	pool, uid := withUploader(t)
 	ctx := context.Background()
-	var uid int64
-	if err := pool.QueryRow(ctx, `INSERT INTO users (username, password_hash, role) VALUES ('uploader', 'x', 'admin') RETURNING id`).Scan(&uid); err != nil {
-		t.Fatal(err)
-	}
 	s3 := s3test.Start(t)
 	data := photo(t)
 	for i, c := range []struct {
@@ -136,12 +145,8 @@ func TestUploadToAFailingBucketStoresNoRow(t *testing.T) {
 // 503 naming S3's code, and neither a row nor an object is left; the
 // bucket check fails too. The right keys then work.
 func TestUploadWithWrongKeysStoresNothing(t *testing.T) {
-	pool, _ := dbtest.New(t)
+	pool, uid := withUploader(t)
 	ctx := context.Background()
-	var uid int64
-	if err := pool.QueryRow(ctx, `INSERT INTO users (username, password_hash, role) VALUES ('uploader', 'x', 'admin') RETURNING id`).Scan(&uid); err != nil {
-		t.Fatal(err)
-	}
 	s3 := s3test.Start(t)
 	data := photo(t)
 	for name, c := range map[string]struct{ access, secret, code string }{
