@@ -72,7 +72,7 @@ async function uploadPhoto(item) {
   return item.photoId;
 }
 
-const BATCH = 64; // the server's limit of a batch
+const BATCH = 256; // the server's limit of a batch (incidents.MaxBatch)
 
 /** settle records the server's answer for one queued report: stored (201, or 200 for a retry) or refused. */
 async function settle(item, status, x, error) {

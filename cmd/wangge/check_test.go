@@ -128,6 +128,16 @@ func TestCheckReachesTheMediaBucket(t *testing.T) {
 		t.Errorf("check with a missing bucket: exit %d:\n%s", code, out)
 	}
 	t.Setenv("WANGGE_MEDIA_S3_BUCKET", s3.Config.Bucket)
+	// Keys the store does not accept (it checks every request's signature).
+	for _, k := range []struct{ env, value string }{{"WANGGE_MEDIA_S3_SECRET_KEY", "not-the-secret"}, {"WANGGE_MEDIA_S3_ACCESS_KEY", "not-the-key"}} {
+		t.Setenv("WANGGE_MEDIA_S3_ACCESS_KEY", s3.Config.AccessKey)
+		t.Setenv("WANGGE_MEDIA_S3_SECRET_KEY", s3.Config.SecretKey)
+		t.Setenv(k.env, k.value)
+		if code, out := runCheck(t, dsn); code == 0 || !strings.Contains(out, "FAIL  media") || !strings.Contains(out, "refused bucket") {
+			t.Errorf("check with a wrong %s: exit %d:\n%s", k.env, code, out)
+		}
+	}
+	t.Setenv("WANGGE_MEDIA_S3_ACCESS_KEY", s3.Config.AccessKey)
 	t.Setenv("WANGGE_MEDIA_S3_SECRET_KEY", "")
 	if code, out := runCheck(t, dsn); code == 0 || !strings.Contains(out, "FAIL  config") || !strings.Contains(out, "_SECRET_KEY") {
 		t.Errorf("check without the secret key: exit %d:\n%s", code, out)

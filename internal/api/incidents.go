@@ -75,7 +75,7 @@ func (s *Server) reportIncident(c echo.Context) error {
 }
 
 // reportIncidentBatch answers POST /api/incidents/batch {"reports": [up to
-// 500 bodies of POST /api/incidents]}: 200 with one result per report, in
+// incidents.MaxBatch bodies of POST /api/incidents]}: 200 with one result per report, in
 // the order sent (201, 200, 409 or the 4xx of the single route, with its
 // error); the good reports are stored in one transaction, the bad ones not.
 func (s *Server) reportIncidentBatch(c echo.Context) error {

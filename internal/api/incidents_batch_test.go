@@ -54,8 +54,7 @@ func TestIncidentBatchStoresTheGoodReportsOnceAndAnswersEach(t *testing.T) {
 		reportBody(stored, "sanitation.litter", lon, lat, "", "另一件 other body", at),  // other body, same id
 		fmt.Sprintf(`{"id":%q,"category":"sanitation.litter","lon":%v,"lat":%v,"description":"x","reported_at":%q,"age":3}`,
 			newCaseID(), lon, lat, at.Format(time.RFC3339)), // unknown field
-		// A photo that was never uploaded is refused after the case and its
-		// history are written: the savepoint takes them back.
+		// A photo that was never uploaded: refused, and its case not written.
 		fmt.Sprintf(`{"id":%q,"category":"sanitation.litter","lon":%v,"lat":%v,"description":"带照片 with photo","reported_at":%q,"photos":[%q]}`,
 			newCaseID(), lon, lat, at.Format(time.RFC3339), newCaseID()),
 		reportBody(dup, "sanitation.litter", lon, lat, "", "重复 twice in one batch", at),
@@ -178,7 +177,7 @@ func TestIncidentBatchIsBounded(t *testing.T) {
 	}{
 		"empty":          {w.officer, `{"reports": []}`, 400, "invalid"},
 		"no reports":     {w.officer, `{}`, 400, "invalid"},
-		"65 reports":     {w.officer, batchBody(many...), 413, "too_large"},
+		"one too many":   {w.officer, batchBody(many...), 413, "too_large"},
 		"9 MB":           {w.officer, batchBody(huge), 413, "too_large"},
 		"not JSON":       {w.officer, `{"reports": [`, 400, "invalid"},
 		"unknown field":  {w.officer, `{"reports": [` + one + `], "device": "x"}`, 400, "invalid"},
@@ -191,5 +190,77 @@ func TestIncidentBatchIsBounded(t *testing.T) {
 	}
 	if c := w.count(t, `SELECT count(*) FROM incidents`); c != before {
 		t.Errorf("refused batches stored %d cases", c-before)
+	}
+}
+
+// TestIncidentBatchAtTheLimitKeepsCountsExact sends a full batch (the limit,
+// no savepoints) mixing good reports, emergencies, points outside every grid
+// and refused ones, then the same batch again: each good report is stored
+// once with its deadline, level, one history entry (two for an emergency)
+// and one audit line, the refused ones leave nothing, and the kept unit
+// counts equal a recount after each.
+func TestIncidentBatchAtTheLimitKeepsCountsExact(t *testing.T) {
+	w := newIncidentWorld(t)
+	var outLon, outLat float64
+	if err := w.pool.QueryRow(t.Context(), `WITH e AS (SELECT ST_Envelope(ST_Collect(geom)) g FROM units WHERE level = 4)
+        SELECT ST_XMin(g) - 0.01, ST_YMin(g) - 0.01 FROM e`).Scan(&outLon, &outLat); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().Add(-3 * time.Hour).Truncate(time.Second)
+	bodies := make([]string, incidents.MaxBatch)
+	var good, emergencies, outside int
+	for i := range bodies {
+		id, lon, lat := newCaseID(), w.inGrid[0]+float64(i%40)*1e-6, w.inGrid[1]
+		switch i % 8 {
+		case 3: // refused: a photo never uploaded
+			bodies[i] = fmt.Sprintf(`{"id":%q,"category":"sanitation.litter","lon":%v,"lat":%v,"description":"x","reported_at":%q,"photos":[%q]}`,
+				id, lon, lat, at.Format(time.RFC3339), newCaseID())
+			continue
+		case 5: // refused: no such category
+			bodies[i] = reportBody(id, "no.such", lon, lat, "", "x", at)
+			continue
+		case 6:
+			bodies[i] = reportBody(id, "safety.gas", lon, lat, "", fmt.Sprintf("燃气 gas %d", i), at)
+			emergencies++
+		case 7:
+			bodies[i] = reportBody(id, "cityorder.stall", outLon, outLat, "", fmt.Sprintf("界外 outside %d", i), at)
+			outside++
+		default:
+			bodies[i] = reportBody(id, "sanitation.litter", lon, lat, "", fmt.Sprintf("满批 full batch %d", i), at)
+		}
+		good++
+	}
+	cases, events, audits := w.count(t, `SELECT count(*) FROM incidents`), w.count(t, `SELECT count(*) FROM incident_events`),
+		w.count(t, `SELECT count(*) FROM audit_log WHERE action = 'incident.report'`)
+	for _, pass := range []string{"first", "retry"} {
+		a := w.sendBatch(t, w.officer, batchBody(bodies...), len(bodies))
+		for i, r := range a.Results {
+			want := 201
+			if pass == "retry" {
+				want = 200
+			}
+			if i%8 == 3 || i%8 == 5 {
+				want = 400
+			}
+			if r.Status != want {
+				t.Fatalf("%s, report %d: %d %+v, want %d", pass, i, r.Status, r.Error, want)
+			}
+			if want != 400 && (r.Incident == nil || r.Incident.DueAt == nil || !r.Incident.DueAt.After(at)) {
+				t.Fatalf("%s, report %d: %+v, want a case with a deadline after it was reported", pass, i, r.Incident)
+			}
+		}
+		if n, e, l := w.count(t, `SELECT count(*) FROM incidents`)-cases, w.count(t, `SELECT count(*) FROM incident_events`)-events,
+			w.count(t, `SELECT count(*) FROM audit_log WHERE action = 'incident.report'`)-audits; n != good || e != good+emergencies || l != good {
+			t.Errorf("after the %s batch: %d cases, %d events, %d audit lines; want %d, %d, %d", pass, n, e, l, good, good+emergencies, good)
+		}
+		if n := w.count(t, `SELECT count(*) FROM incidents WHERE description LIKE '燃气 gas %' AND level = 2 AND due_at IS NOT NULL`); n != emergencies {
+			t.Errorf("%d emergencies at the street level, want %d", n, emergencies)
+		}
+		if n := w.count(t, `SELECT count(*) FROM incidents WHERE description LIKE '界外 outside %' AND outside AND grid_code IS NULL AND community_code IS NOT NULL`); n != outside {
+			t.Errorf("%d reports outside every grid routed to a community, want %d", n, outside)
+		}
+		if d := statsDiff(t, w.pool); len(d) > 0 {
+			t.Fatalf("after the %s batch the kept counts differ from a recount:\n%s", pass, strings.Join(d, "\n"))
+		}
 	}
 }

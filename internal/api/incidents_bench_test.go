@@ -212,12 +212,13 @@ func BenchmarkIncidentGridListAmongMillion(b *testing.B) {
 }
 
 // BenchmarkIncidentReportBatchHTTP files 8,192 field reports over HTTP as
-// phones back online do, in batches of 64 from 4 devices at once (POST
-// /api/incidents/batch: the single route's checks and writes for each report
-// under its own savepoint, one transaction a batch) and, in the same run, the
-// floor: the same rows by plain single-row INSERTs, 64 to a transaction,
-// from 4 connections (same table, same triggers, nothing else). It reports
-// both rates and their ratio.
+// phones back online do, in batches from 4 devices at once (POST
+// /api/incidents/batch: the single route's checks and writes, one
+// transaction a batch), at 64 reports a batch and at the limit, and, in the
+// same run, two floors by plain SQL from 4 connections (same table, same
+// triggers, nothing else): the same rows by single-row INSERTs, a batch to a
+// transaction, and by one multi-row INSERT a batch. It reports the rates and
+// their ratios.
 //
 //	go test -run '^$' -bench IncidentReportBatchHTTP -benchtime 1x ./internal/api/
 func BenchmarkIncidentReportBatchHTTP(b *testing.B) {
@@ -232,59 +233,86 @@ func BenchmarkIncidentReportBatchHTTP(b *testing.B) {
         FROM users u JOIN units g ON g.code = u.unit_code WHERE u.username = 'officer'`).Scan(&uid, &lon, &lat); err != nil {
 		b.Fatal(err)
 	}
-	const workers, size, batches = 4, incidents.MaxBatch, 32
-	at := time.Now().Add(-time.Hour)
-	var httpT, sqlT time.Duration
-	for r := 0; r < b.N; r++ {
-		if _, err := pool.Exec(ctx, `DELETE FROM incidents WHERE source <> 'demo'`); err != nil {
-			b.Fatal(err)
-		}
-		bodies := make([]string, batches)
-		for k := range bodies {
-			reports := make([]string, size)
-			for i := range reports {
-				reports[i] = reportBody(fmt.Sprintf("%08x-0000-4000-8000-%06d%06d", r, k, i), "sanitation.litter",
-					lon+float64(i%50)*1e-6, lat, "wgs84", fmt.Sprintf("基准 bench %d", i), at)
-			}
-			bodies[k] = `{"reports":[` + strings.Join(reports, ",") + `]}`
-		}
-		t0 := time.Now()
-		if err := parallel(workers, batches, func(k int) error {
-			return benchDo("POST", srv.URL+"/api/incidents/batch", tok, bodies[k], 200)
-		}); err != nil {
-			b.Fatal(err)
-		}
-		httpT += time.Since(t0)
-		if n := countRows(b, pool, `SELECT count(*) FROM incidents WHERE source = 'field'`); n != size*batches {
-			b.Fatalf("HTTP batches stored %d cases, want %d", n, size*batches)
-		}
-		t0 = time.Now()
-		err := parallel(workers, batches, func(k int) error {
-			tx, err := pool.Begin(ctx)
-			if err != nil {
-				return err
-			}
-			defer tx.Rollback(ctx)
-			for i := 0; i < size; i++ {
-				if _, err := tx.Exec(ctx, `INSERT INTO incidents (client_id, region_code, type, category, title, description, pt, reported_by, reported_at, status, source)
-                VALUES ($1::uuid, '330199', 'routine', 'sanitation.litter', '垃圾堆放', $2, ST_SetSRID(ST_MakePoint($3, $4), 4326), $5, $6, 'reported', 'field')`,
-					fmt.Sprintf("%08x-0000-4000-9000-%06d%06d", r, k, i), fmt.Sprintf("基准 bench %d", i), lon+float64(i%50)*1e-6, lat, uid, at); err != nil {
-					return err
+	const insertRow = `INSERT INTO incidents (client_id, region_code, type, category, title, description, pt, reported_by, reported_at, status, source)
+        VALUES ($1::uuid, '330199', 'routine', 'sanitation.litter', '垃圾堆放', $2, ST_SetSRID(ST_MakePoint($3, $4), 4326), $5, $6, 'reported', 'field')`
+	const insertRows = `INSERT INTO incidents (client_id, region_code, type, category, title, description, pt, reported_by, reported_at, status, source)
+        SELECT id, '330199', 'routine', 'sanitation.litter', '垃圾堆放', d, ST_SetSRID(ST_MakePoint(x, y), 4326), $5, $6, 'reported', 'field'
+        FROM unnest($1::uuid[], $2::text[], $3::float8[], $4::float8[]) AS r(id, d, x, y)`
+	for _, size := range []int{64, incidents.MaxBatch} {
+		b.Run(fmt.Sprintf("size=%d", size), func(b *testing.B) {
+			const workers, reports = 4, 8192
+			batches := reports / size
+			at := time.Now().Add(-time.Hour)
+			var httpT, rowT, multiT time.Duration
+			for r := 0; r < b.N; r++ {
+				if _, err := pool.Exec(ctx, `DELETE FROM incidents WHERE source <> 'demo'`); err != nil {
+					b.Fatal(err)
 				}
+				bodies := make([]string, batches)
+				for k := range bodies {
+					rs := make([]string, size)
+					for i := range rs {
+						rs[i] = reportBody(fmt.Sprintf("%08x-%04x-4000-8000-%06d%06d", r, size, k, i), "sanitation.litter",
+							lon+float64(i%50)*1e-6, lat, "wgs84", fmt.Sprintf("基准 bench %d", i), at)
+					}
+					bodies[k] = `{"reports":[` + strings.Join(rs, ",") + `]}`
+				}
+				t0 := time.Now()
+				if err := parallel(workers, batches, func(k int) error {
+					return benchDo("POST", srv.URL+"/api/incidents/batch", tok, bodies[k], 200)
+				}); err != nil {
+					b.Fatal(err)
+				}
+				httpT += time.Since(t0)
+				if n := countRows(b, pool, `SELECT count(*) FROM incidents WHERE source = 'field'`); n != reports {
+					b.Fatalf("HTTP batches stored %d cases, want %d", n, reports)
+				}
+				row := func(floor string, k, i int) (string, string, float64) {
+					return fmt.Sprintf("%08x-%04x-4000-%s-%06d%06d", r, size, floor, k, i), fmt.Sprintf("基准 bench %d", i), lon + float64(i%50)*1e-6
+				}
+				t0 = time.Now()
+				if err := parallel(workers, batches, func(k int) error {
+					tx, err := pool.Begin(ctx)
+					if err != nil {
+						return err
+					}
+					defer tx.Rollback(ctx)
+					for i := 0; i < size; i++ {
+						id, d, x := row("9000", k, i)
+						if _, err := tx.Exec(ctx, insertRow, id, d, x, lat, uid, at); err != nil {
+							return err
+						}
+					}
+					return tx.Commit(ctx)
+				}); err != nil {
+					b.Fatal(err)
+				}
+				rowT += time.Since(t0)
+				t0 = time.Now()
+				if err := parallel(workers, batches, func(k int) error {
+					ids, ds, xs, ys := make([]string, size), make([]string, size), make([]float64, size), make([]float64, size)
+					for i := range ids {
+						ids[i], ds[i], xs[i] = row("a000", k, i)
+						ys[i] = lat
+					}
+					_, err := pool.Exec(ctx, insertRows, ids, ds, xs, ys, uid, at)
+					return err
+				}); err != nil {
+					b.Fatal(err)
+				}
+				multiT += time.Since(t0)
 			}
-			return tx.Commit(ctx)
+			total := float64(reports * b.N)
+			b.ReportMetric(total/httpT.Seconds(), "http_reports/s")
+			b.ReportMetric(total/rowT.Seconds(), "bare_insert_rows/s")
+			b.ReportMetric(total/multiT.Seconds(), "multirow_insert_rows/s")
+			b.ReportMetric(httpT.Seconds()/rowT.Seconds(), "http_time/bare_time")
+			b.ReportMetric(httpT.Seconds()/multiT.Seconds(), "http_time/multirow_time")
+			fmt.Printf("batch report ingest of %d cases (%d a batch, %d devices): HTTP %.0f/s; plain SQL: single-row INSERTs %.0f/s (HTTP takes %.2f× their time), one multi-row INSERT a batch %.0f/s (%.2f×)\n",
+				int(total), size, workers, total/httpT.Seconds(), total/rowT.Seconds(), httpT.Seconds()/rowT.Seconds(),
+				total/multiT.Seconds(), httpT.Seconds()/multiT.Seconds())
 		})
-		if err != nil {
-			b.Fatal(err)
-		}
-		sqlT += time.Since(t0)
 	}
-	total := float64(size * batches * b.N)
-	b.ReportMetric(total/httpT.Seconds(), "http_reports/s")
-	b.ReportMetric(total/sqlT.Seconds(), "bare_insert_rows/s")
-	b.ReportMetric(httpT.Seconds()/sqlT.Seconds(), "http_time/bare_time")
-	fmt.Printf("batch report ingest of %d cases (%d a batch, %d devices): HTTP %.0f/s, bare INSERT %.0f/s, HTTP takes %.2f× the bare time\n",
-		int(total), size, workers, total/httpT.Seconds(), total/sqlT.Seconds(), httpT.Seconds()/sqlT.Seconds())
 }
 
 func countRows(b *testing.B, pool *pgxpool.Pool, sql string) int {

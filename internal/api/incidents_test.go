@@ -112,7 +112,8 @@ type caseResp struct {
 	Lon, Lat    float64
 	Category    string
 	Description string
-	ReportedAt  time.Time `json:"reported_at"`
+	ReportedAt  time.Time  `json:"reported_at"`
+	DueAt       *time.Time `json:"due_at"`
 	Photos      []string
 	Valid       *bool
 }
@@ -372,6 +373,31 @@ func uploadPhoto(t *testing.T, base, tok, id, contentType string, data []byte) (
 func TestIncidentPhotoUploadChecksTypeAndSize(t *testing.T) {
 	t.Run("postgres", func(t *testing.T) { testPhotos(t, nil) })
 	t.Run("s3", func(t *testing.T) { testPhotos(t, s3test.Start(t)) })
+}
+
+// A bucket whose keys are wrong (the test server checks every request's
+// signature): the upload answers 503 naming S3's refusal and the settings,
+// and stores neither a row nor an object.
+func TestIncidentPhotoUploadWithWrongS3KeysStoresNothing(t *testing.T) {
+	s3 := s3test.Start(t)
+	cfg := s3.Config
+	cfg.SecretKey = "not-the-secret"
+	bucket, err := media.OpenBucket(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newIncidentWorldWith(t, bucket)
+	resp, b := uploadPhoto(t, w.base, w.officer, newCaseID(), "image/jpeg", smallJPEG(t, 640, 480))
+	wantError(t, "wrong secret", resp, b, 503, "unavailable")
+	if !strings.Contains(string(b), "SignatureDoesNotMatch") || !strings.Contains(string(b), "WANGGE_MEDIA_S3_SECRET_KEY") {
+		t.Errorf("wrong secret: %s, want S3's code and the setting named", b)
+	}
+	if n := w.count(t, `SELECT count(*) FROM media`); n != 0 {
+		t.Errorf("a refused upload left %d media rows", n)
+	}
+	if objs := s3.Objects(t); len(objs) != 0 {
+		t.Errorf("a refused upload stored %v", objs)
+	}
 }
 
 func testPhotos(t *testing.T, s3 *s3test.Server) {

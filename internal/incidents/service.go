@@ -29,46 +29,6 @@ import (
 type Service struct {
 	Store *store.Store
 	Now   func() time.Time
-	memo  *txMemo // a batch's catalogue and calendars, read once per transaction
-}
-
-// txMemo keeps what a batch's reports share, for the length of its
-// transaction: they are mostly of a few categories in one grid, and each
-// read is a round trip.
-type txMemo struct {
-	cats map[string]store.IncidentCategory
-	cals map[string]workcal.Calendar
-	// The audit lines of the reports stored so far, written in one statement
-	// at the end of the batch (a refused report adds none).
-	audits []store.AuditEntry
-}
-
-func (s *Service) category(ctx context.Context, tx pgx.Tx, code string) (store.IncidentCategory, error) {
-	if s.memo == nil {
-		return s.Store.IncidentCategory(ctx, tx, code)
-	}
-	if c, ok := s.memo.cats[code]; ok {
-		return c, nil
-	}
-	c, err := s.Store.IncidentCategory(ctx, tx, code)
-	if err == nil {
-		s.memo.cats[code] = c
-	}
-	return c, err
-}
-
-func (s *Service) calendar(ctx context.Context, tx pgx.Tx, unit string) (workcal.Calendar, error) {
-	if s.memo == nil {
-		return s.Store.WorkCalendar(ctx, tx, unit)
-	}
-	if c, ok := s.memo.cals[unit]; ok {
-		return c, nil
-	}
-	c, err := s.Store.WorkCalendar(ctx, tx, unit)
-	if err == nil {
-		s.memo.cals[unit] = c
-	}
-	return c, err
 }
 
 func (s *Service) now() time.Time {
@@ -199,13 +159,17 @@ func ActorLevel(scope string) int {
 
 // unitOf is the code a case is scoped by: its grid, else its community.
 func unitOf(x store.Incident) string {
-	if x.GridCode != nil {
-		return *x.GridCode
+	return unitCode(x.GridCode, x.CommunityCode, x.RegionCode)
+}
+
+func unitCode(grid, community *string, region string) string {
+	if grid != nil {
+		return *grid
 	}
-	if x.CommunityCode != nil {
-		return *x.CommunityCode
+	if community != nil {
+		return *community
 	}
-	return x.RegionCode + "000000"
+	return region + "000000"
 }
 
 // Visible reports whether p may read case x: in p's units, or p reported it.
@@ -231,100 +195,14 @@ func (s *Service) Submit(ctx context.Context, p auth.Principal, r Report, source
 }
 
 // SubmitTx is Submit inside the caller's transaction tx, so another record
-// (a visit's follow-up) and its case commit together or not at all.
+// (a visit's follow-up) and its case commit together or not at all. It is
+// the batch path (submit) with one report: one write path for both.
 func (s *Service) SubmitTx(ctx context.Context, tx pgx.Tx, p auth.Principal, r Report, source string, key *int64, audit store.AuditEntry) (store.Incident, bool, error) {
-	now := s.now()
-	pt, hash, err := s.normalise(&r, now)
+	res, err := s.submit(ctx, tx, p, []Report{r}, source, key, audit)
 	if err != nil {
 		return store.Incident{}, false, err
 	}
-	cat, err := s.category(ctx, tx, r.Category)
-	if err != nil {
-		return store.Incident{}, false, err
-	}
-	title := r.Title
-	if title == "" {
-		title = cat.NameZh
-		if r.Address != "" {
-			title += "：" + r.Address
-		}
-	}
-	var reporter *int64
-	region := "000000"
-	if p.UserID != 0 {
-		reporter = &p.UserID
-	}
-	if len(p.Unit) >= 6 {
-		region = p.Unit[:6]
-	}
-	var out store.Incident
-	created := false
-	err = func() error {
-		x, inserted, err := s.Store.InsertIncident(ctx, tx, store.NewIncident{
-			ClientID: r.ID, RequestHash: hash, Region: region, Type: cat.HandlingType, Category: cat.Code,
-			Title: title, Description: r.Description, Address: r.Address, Lon: pt[0], Lat: pt[1],
-			ReportedBy: reporter, ReportedAt: *r.ReportedAt, Level: LevelGrid, Source: source, Open311Key: key, MediaURL: r.MediaURL,
-		})
-		if err != nil {
-			return err
-		}
-		if !inserted {
-			old, err := s.Store.Incident(ctx, tx, r.ID, false)
-			if err != nil {
-				return err
-			}
-			sameReporter := (old.ReportedBy == nil && reporter == nil) || (old.ReportedBy != nil && reporter != nil && *old.ReportedBy == *reporter)
-			if string(old.RequestHash) != string(hash) || !sameReporter {
-				return apperr.New(apperr.ErrConflict, "id %s was already used for a different report", r.ID)
-			}
-			out = old
-			return nil
-		}
-		seq := x.Seq
-		// A user reports in their own region; the case is placed by its point.
-		if p.Unit != "" && len(p.Unit) >= 6 && x.RegionCode != p.Unit[:6] {
-			return apperr.New(apperr.ErrForbidden, "the point lies in region %s, outside %s's region %s", x.RegionCode, p.Username, p.Unit[:6])
-		}
-		cal, err := s.calendar(ctx, tx, unitOf(x))
-		if err != nil {
-			return err
-		}
-		due, err := cal.Add(x.ReportedAt, time.Duration(cat.LimitHours)*time.Hour)
-		if err != nil {
-			return err
-		}
-		u := store.IncidentUpdate{Seq: seq, Version: x.Version, State: Reported, Level: LevelGrid, DueAt: &due, At: now}
-		ev := store.IncidentEvent{Action: Reported, ToState: Reported, ToLevel: ptr(LevelGrid), Actor: reporter,
-			ActorName: p.Username, Note: r.Description, At: x.ReportedAt, Details: map[string]any{"source": source}}
-		evID, err := s.Store.AddIncidentEvent(ctx, tx, seq, ev)
-		if err != nil {
-			return err
-		}
-		if err := s.Store.AttachMedia(ctx, tx, seq, r.Photos, &evID, reporter); err != nil {
-			return err
-		}
-		if cat.HandlingType == Emergency {
-			// 突发: reported upward at once, to the street, which tracks it on site.
-			u.Level = LevelStreet
-			if _, err := s.Store.AddIncidentEvent(ctx, tx, seq, store.IncidentEvent{Action: Escalated, FromState: ptr(Reported),
-				ToState: Reported, FromLevel: ptr(LevelGrid), ToLevel: ptr(LevelStreet), ActorName: "system",
-				Note: "突发事件即时上报 emergency: reported upward at once", At: x.ReportedAt}); err != nil {
-				return err
-			}
-		}
-		if out, err = s.Store.UpdateNewIncident(ctx, tx, u); err != nil {
-			return err
-		}
-		audit.Action, audit.ObjectType, audit.ObjectID = "incident.report", "incident", r.ID
-		audit.Details, _ = json.Marshal(map[string]any{"category": cat.Code, "source": source, "photos": len(r.Photos)})
-		created = true
-		if s.memo != nil {
-			s.memo.audits = append(s.memo.audits, audit)
-			return nil
-		}
-		return s.Store.Audit(ctx, tx, audit)
-	}()
-	return out, created, err
+	return res[0].x, res[0].created, res[0].err
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
@@ -56,7 +57,7 @@ func OpenBucket(c S3Config) (*Bucket, error) {
 func (b *Bucket) Check(ctx context.Context) error {
 	ok, err := b.client.BucketExists(ctx, b.name)
 	if err != nil {
-		return fmt.Errorf("media: S3 bucket %s: %w", b.name, err)
+		return b.refusal(err, "bucket "+b.name)
 	}
 	if !ok {
 		return fmt.Errorf("media: S3 bucket %s does not exist", b.name)
@@ -79,7 +80,7 @@ func (b *Bucket) put(ctx context.Context, key, contentType string, data, thumb [
 	}{{objectName(key, false), contentType, data}, {objectName(key, true), "image/jpeg", thumb}} {
 		if _, err := b.client.PutObject(ctx, b.name, o.name, bytes.NewReader(o.data), int64(len(o.data)),
 			minio.PutObjectOptions{ContentType: o.ct}); err != nil {
-			return fmt.Errorf("media: S3 put %s: %w", o.name, err)
+			return b.refusal(err, "put "+o.name)
 		}
 	}
 	return nil
@@ -99,7 +100,23 @@ func (b *Bucket) open(ctx context.Context, key string, thumb bool) (io.ReadClose
 		if minio.ToErrorResponse(err).Code == "NoSuchKey" {
 			return nil, 0, apperr.New(apperr.ErrNotFound, "photo object %s is missing from the bucket", objectName(key, thumb))
 		}
-		return nil, 0, fmt.Errorf("media: S3 get %s: %w", objectName(key, thumb), err)
+		return nil, 0, b.refusal(err, "get "+objectName(key, thumb))
 	}
 	return obj, st.Size, nil
+}
+
+// refusal names what the object store answered. Refused keys are the
+// server's configuration, not the caller's fault: 503 with S3's code and
+// the settings to look at (a bare 500 would hide it); other failures stay
+// internal errors.
+func (b *Bucket) refusal(err error, what string) error {
+	r := minio.ToErrorResponse(err)
+	switch r.Code {
+	case "SignatureDoesNotMatch", "InvalidAccessKeyId", "AccessDenied", "RequestTimeTooSkewed":
+		return apperr.New(apperr.ErrUnavailable, "the photo store refused %s (%s: %s): check WANGGE_MEDIA_S3_ACCESS_KEY, WANGGE_MEDIA_S3_SECRET_KEY and the clock", what, r.Code, r.Message)
+	}
+	if r.StatusCode == http.StatusForbidden { // a HEAD answer carries no body, so no code
+		return apperr.New(apperr.ErrUnavailable, "the photo store refused %s (403 Forbidden): check WANGGE_MEDIA_S3_ACCESS_KEY, WANGGE_MEDIA_S3_SECRET_KEY and the clock", what)
+	}
+	return fmt.Errorf("media: S3 %s: %w", what, err)
 }

@@ -8,7 +8,10 @@ import (
 	"image/color"
 	"image/jpeg"
 	"io"
+	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"wangge/internal/apperr"
 	"wangge/internal/dbtest"
@@ -45,15 +48,22 @@ func read(t *testing.T, svc media.Service, id string, thumb bool) []byte {
 	return b
 }
 
+// withUploader is a fresh database with one user, whose id it returns.
+func withUploader(t *testing.T) (*pgxpool.Pool, int64) {
+	t.Helper()
+	pool, _ := dbtest.New(t)
+	var uid int64
+	if err := pool.QueryRow(context.Background(), `INSERT INTO users (username, password_hash, role) VALUES ('uploader', 'x', 'admin') RETURNING id`).Scan(&uid); err != nil {
+		t.Fatal(err)
+	}
+	return pool, uid
+}
+
 // The service on both stores: upload, a retry stores nothing new, the
 // same bytes under another id share the objects, served back byte for byte.
 func TestUploadAndOpenOnBothStores(t *testing.T) {
-	pool, _ := dbtest.New(t)
+	pool, uid := withUploader(t)
 	ctx := context.Background()
-	var uid int64
-	if err := pool.QueryRow(ctx, `INSERT INTO users (username, password_hash, role) VALUES ('uploader', 'x', 'admin') RETURNING id`).Scan(&uid); err != nil {
-		t.Fatal(err)
-	}
 	s3 := s3test.Start(t)
 	data := photo(t)
 	for i, c := range []struct {
@@ -128,5 +138,51 @@ func TestUploadToAFailingBucketStoresNoRow(t *testing.T) {
 	}
 	if err := s3.Bucket(t).Check(ctx); err != nil {
 		t.Errorf("Check on the bucket that exists: %v", err)
+	}
+}
+
+// Wrong keys: the store refuses (its signature check), the upload answers
+// 503 naming S3's code, and neither a row nor an object is left; the
+// bucket check fails too. The right keys then work.
+func TestUploadWithWrongKeysStoresNothing(t *testing.T) {
+	pool, uid := withUploader(t)
+	ctx := context.Background()
+	s3 := s3test.Start(t)
+	data := photo(t)
+	for name, c := range map[string]struct{ access, secret, code string }{
+		"wrong secret":     {s3.Config.AccessKey, "not-the-secret", "SignatureDoesNotMatch"},
+		"wrong access key": {"not-the-key", s3.Config.SecretKey, "InvalidAccessKeyId"},
+	} {
+		cfg := s3.Config
+		cfg.AccessKey, cfg.SecretKey = c.access, c.secret
+		b, err := media.OpenBucket(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc := media.Service{Store: store.New(pool), Bucket: b}
+		_, _, err = svc.Upload(ctx, "6b000000-0000-4000-8000-000000000001", "330199", uid, data)
+		if !errors.Is(err, apperr.ErrUnavailable) || !strings.Contains(err.Error(), c.code) || !strings.Contains(err.Error(), "WANGGE_MEDIA_S3_SECRET_KEY") {
+			t.Errorf("%s: upload %v, want unavailable naming %s and the settings", name, err, c.code)
+		}
+		if err := b.Check(ctx); err == nil {
+			t.Errorf("%s: the bucket check passed", name)
+		}
+	}
+	var n int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM media`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d media rows (%v) after refused uploads, want 0", n, err)
+	}
+	if objs := s3.Objects(t); len(objs) != 0 {
+		t.Errorf("refused uploads stored %v", objs)
+	}
+	if s3.Verifier.Refused() < 4 {
+		t.Errorf("the server refused %d requests, want the upload and the check of each", s3.Verifier.Refused())
+	}
+	svc := media.Service{Store: store.New(pool), Bucket: s3.Bucket(t)}
+	if _, created, err := svc.Upload(ctx, "6b000000-0000-4000-8000-000000000001", "330199", uid, data); err != nil || !created {
+		t.Fatalf("upload with the right keys: created %v, %v", created, err)
+	}
+	if got := read(t, svc, "6b000000-0000-4000-8000-000000000001", false); !bytes.Equal(got, data) {
+		t.Errorf("served %d bytes, not the %d uploaded", len(got), len(data))
 	}
 }

@@ -66,49 +66,6 @@ func scanIncident(row pgx.Row) (Incident, error) {
 	return x, err
 }
 
-// NewIncident is a report to store.
-type NewIncident struct {
-	ClientID    string
-	RequestHash []byte
-	Region      string // the reporter's region, used only when the point is far from every unit
-	Type        string
-	Category    string
-	Title       string
-	Description string
-	Address     string
-	Lon, Lat    float64
-	ReportedBy  *int64
-	ReportedAt  time.Time
-	Level       int
-	Source      string
-	Open311Key  *int64
-	MediaURL    string
-}
-
-const insertIncidentSQL = `
-INSERT INTO incidents AS i (client_id, request_hash, region_code, type, category, title, description, address, pt,
-                       reported_by, reported_at, level, source, open311_key, media_url, status)
-VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, ST_SetSRID(ST_MakePoint($9, $10), 4326), $11, $12, $13, $14, $15, $16, 'reported')
-ON CONFLICT (client_id) DO NOTHING
-RETURNING ` + incidentCols
-
-// InsertIncident stores n unless its client id exists and returns the new
-// case as stored (no second read: the row is this transaction's until it
-// commits); inserted is false for a retry, which the caller compares by
-// request hash. The grid, community and outside flag are set by the
-// incidents_place trigger.
-func (s *Store) InsertIncident(ctx context.Context, q Querier, n NewIncident) (x Incident, inserted bool, err error) {
-	x, err = scanIncident(q.QueryRow(ctx, insertIncidentSQL, n.ClientID, n.RequestHash, n.Region, n.Type, n.Category, n.Title,
-		n.Description, n.Address, n.Lon, n.Lat, n.ReportedBy, n.ReportedAt, n.Level, n.Source, n.Open311Key, n.MediaURL))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Incident{}, false, nil
-	}
-	if err != nil {
-		return Incident{}, false, fmt.Errorf("store: insert incident: %w", err)
-	}
-	return x, true, nil
-}
-
 // Incident returns the case with client id (a UUID); lock takes a row lock
 // for the rest of q's transaction. ErrNotFound when there is none.
 func (s *Store) Incident(ctx context.Context, q Querier, id string, lock bool) (Incident, error) {
@@ -183,17 +140,6 @@ func (s *Store) UpdateIncident(ctx context.Context, q Querier, u IncidentUpdate)
 	return tag.RowsAffected() == 1, nil
 }
 
-// UpdateNewIncident is UpdateIncident for a case inserted in q's
-// transaction, returning it as stored (one statement, not two, a report).
-func (s *Store) UpdateNewIncident(ctx context.Context, q Querier, u IncidentUpdate) (Incident, error) {
-	x, err := scanIncident(q.QueryRow(ctx, `UPDATE incidents AS i SET status = $3, level = $4, due_at = $5, updated_at = $6, version = version + 1
-        WHERE id = $1 AND version = $2 RETURNING `+incidentCols, u.Seq, u.Version, u.State, u.Level, u.DueAt, u.At))
-	if err != nil {
-		return x, fmt.Errorf("store: update new incident %d: %w", u.Seq, err)
-	}
-	return x, nil
-}
-
 // IncidentEvent is one step of a case's history.
 type IncidentEvent struct {
 	ID        int64          `json:"id"`
@@ -240,15 +186,12 @@ func (s *Store) AttachMedia(ctx context.Context, q Querier, seq int64, ids []str
 	if len(ids) == 0 {
 		return nil
 	}
-	var missing []string
-	err := q.QueryRow(ctx, `SELECT coalesce(array_agg(x::text), '{}') FROM unnest($1::uuid[]) x
-        WHERE NOT EXISTS (SELECT 1 FROM media m WHERE m.id = x AND m.uploaded_by IS NOT DISTINCT FROM $2)`,
-		ids, uploader).Scan(&missing)
+	missing, err := s.NotUploadedBy(ctx, q, ids, uploader)
 	if err != nil {
-		return fmt.Errorf("store: attach media: %w", err)
+		return err
 	}
-	if len(missing) > 0 {
-		return apperr.New(apperr.ErrInvalid, "photos %v: not uploaded by this user (upload them to /api/media first)", missing)
+	if err := MissingPhotos(ids, missing); err != nil {
+		return err
 	}
 	if _, err := q.Exec(ctx, attachMediaSQL, seq, ids, eventID, uploader); err != nil {
 		return fmt.Errorf("store: attach media: %w", err)

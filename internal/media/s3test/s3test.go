@@ -1,5 +1,6 @@
 // Package s3test starts a real S3 protocol server (gofakes3, in memory) on a
-// loopback port for tests of the object-store option of internal/media.
+// loopback port for tests of the object-store option of internal/media,
+// behind a Signature V4 check of its keys (Verifier).
 package s3test
 
 import (
@@ -18,18 +19,20 @@ import (
 
 // Server is a running S3 server with one empty bucket.
 type Server struct {
-	Config media.S3Config
-	client *minio.Client
+	Config   media.S3Config // the keys the server accepts
+	Verifier *Verifier
+	client   *minio.Client
 }
 
 // Start serves an in-memory S3 with bucket "wangge-media" until the test ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
 	mem := s3mem.New()
-	srv := httptest.NewServer(gofakes3.New(mem).Server())
+	v := &Verifier{AccessKey: "test-key", SecretKey: "test-secret", Region: "us-east-1", Next: gofakes3.New(mem).Server()}
+	srv := httptest.NewServer(v)
 	t.Cleanup(srv.Close)
 	cfg := media.S3Config{Endpoint: strings.TrimPrefix(srv.URL, "http://"), Bucket: "wangge-media",
-		AccessKey: "test-key", SecretKey: "test-secret", Region: "us-east-1"}
+		AccessKey: v.AccessKey, SecretKey: v.SecretKey, Region: v.Region}
 	cl, err := minio.New(cfg.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
 		Region: cfg.Region, BucketLookup: minio.BucketLookupPath})
 	if err != nil {
@@ -38,7 +41,7 @@ func Start(t testing.TB) *Server {
 	if err := cl.MakeBucket(context.Background(), cfg.Bucket, minio.MakeBucketOptions{Region: cfg.Region}); err != nil {
 		t.Fatal(err)
 	}
-	return &Server{Config: cfg, client: cl}
+	return &Server{Config: cfg, Verifier: v, client: cl}
 }
 
 // Bucket opens the server's bucket as wangge would.
