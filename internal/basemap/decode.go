@@ -101,7 +101,7 @@ func Decode(ctx context.Context, data []byte, table string, source crs.System) (
 				bad(i, "coordinates like %v outside longitude/latitude range: a projected system? wangge needs EPSG:4326 lon/lat", b.Min)
 				break
 			}
-			if mp, ok := area(g); ok {
+			if mp, ok := grid.Polygonal(g); ok {
 				ds, err := coverage.CheckGeometryContext(ctx, mp)
 				if err != nil {
 					return nil, apperr.New(apperr.ErrUnavailable, "the request's time ran out at feature %d", i)
@@ -129,16 +129,6 @@ func Decode(ctx context.Context, data []byte, table string, source crs.System) (
 		return nil, apperr.New(apperr.ErrInvalid, "%s: no features in the file", table)
 	}
 	return out, nil
-}
-
-func area(g orb.Geometry) (orb.MultiPolygon, bool) {
-	switch g := g.(type) {
-	case orb.Polygon:
-		return orb.MultiPolygon{g}, true
-	case orb.MultiPolygon:
-		return g, true
-	}
-	return nil, false
 }
 
 func first(value func(string) string, keys []string) string {

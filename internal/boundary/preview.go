@@ -27,7 +27,7 @@ func (s *Service) Preview(ctx context.Context, code string, g orb.MultiPolygon, 
 	}
 	var refs, all []orb.MultiPolygon
 	for i, m := range members {
-		mp, ok := multi(m)
+		mp, ok := grid.Polygonal(m)
 		if !ok {
 			continue
 		}
@@ -36,7 +36,7 @@ func (s *Service) Preview(ctx context.Context, code string, g orb.MultiPolygon, 
 			refs = append(refs, mp)
 		}
 	}
-	if p, ok := multi(a.Geom); ok {
+	if p, ok := grid.Polygonal(a.Geom); ok {
 		refs, all = append(refs, p), append(all, p)
 	}
 	stored := newRestorer(precision.Degrees, all...)
@@ -66,14 +66,4 @@ func (s *Service) Preview(ctx context.Context, code string, g orb.MultiPolygon, 
 		out = append(out, d)
 	}
 	return out, nil
-}
-
-func multi(g orb.Geometry) (orb.MultiPolygon, bool) {
-	switch g := g.(type) {
-	case orb.Polygon:
-		return orb.MultiPolygon{g}, true
-	case orb.MultiPolygon:
-		return g, true
-	}
-	return nil, false
 }

@@ -177,3 +177,14 @@ func comparePoints(a, b []orb.Point) int {
 	}
 	return len(a) - len(b)
 }
+
+// Polygonal is g as a MultiPolygon when it is a Polygon or a MultiPolygon.
+func Polygonal(g orb.Geometry) (orb.MultiPolygon, bool) {
+	switch g := g.(type) {
+	case orb.Polygon:
+		return orb.MultiPolygon{g}, true
+	case orb.MultiPolygon:
+		return g, true
+	}
+	return nil, false
+}

@@ -32,6 +32,15 @@ export async function rendered(page, layer) {
   return page.evaluate((l) => [...new Set(window.wangge.state.map.queryRenderedFeatures({ layers: [l] }).map((f) => f.properties.code))], layer);
 }
 
+// fitRing fits the map to a ring of lon/lat positions, padding pixels around it.
+export async function fitRing(page, ring, padding) {
+  await page.evaluate(([r, pad]) => {
+    let [a, b, x, y] = [180, 90, -180, -90];
+    for (const [p, q] of r) { a = Math.min(a, p); b = Math.min(b, q); x = Math.max(x, p); y = Math.max(y, q); }
+    window.wangge.state.map.fitBounds([[a, b], [x, y]], { padding: pad, duration: 0 });
+  }, [ring, padding]);
+}
+
 // clickLngLat clicks the map at a geographic point.
 export async function clickLngLat(page, lon, lat) {
   const p = await page.evaluate(([x, y]) => {

@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { assert, clickLngLat, idle, login, rendered, sql, sweepDemoPatrol } from './helpers.mjs';
+import { assert, clickLngLat, fitRing, idle, login, rendered, sql, sweepDemoPatrol } from './helpers.mjs';
 
 export const tests = [
   {
@@ -121,12 +121,7 @@ export const tests = [
       await page.waitForSelector('#card:not([hidden])');
       // Zoom in on the grid, then drag its first vertex 40 px away from its middle, into the neighbours.
       const geometry = await page.evaluate(async (c) => (await (await fetch(`/api/grids/${c}`, { credentials: 'same-origin' })).json()).geometry, code);
-      await page.evaluate((g) => {
-        const ring = g.coordinates[0][0];
-        let [a, b, x, y] = [180, 90, -180, -90];
-        for (const [p, q] of ring) { a = Math.min(a, p); b = Math.min(b, q); x = Math.max(x, p); y = Math.max(y, q); }
-        window.wangge.state.map.fitBounds([[a, b], [x, y]], { padding: 120, duration: 0 });
-      }, geometry);
+      await fitRing(page, geometry.coordinates[0][0], 120);
       await idle(page);
       await page.click('#pl-edit');
       await page.waitForTimeout(300);

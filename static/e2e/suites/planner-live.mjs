@@ -4,7 +4,7 @@
 // check (the strict dry run) then refuses the same grids; adjust mode words
 // the same area as taken from the neighbour; undo back to the stored shape
 // clears it. Nothing is written.
-import { assert, clickLngLat, idle, login, sql } from '../helpers.mjs';
+import { assert, clickLngLat, fitRing, idle, login, sql } from '../helpers.mjs';
 
 const liveDefects = (page) => page.evaluate(() => {
   const m = window.wangge.state.map;
@@ -24,11 +24,7 @@ export const tests = [
       await clickLngLat(page, Number(lon), Number(lat));
       await page.waitForSelector('#card:not([hidden])');
       const ring = await page.evaluate(async (c) => (await (await fetch(`/api/grids/${c}`)).json()).geometry.coordinates[0][0], code);
-      await page.evaluate((r) => {
-        let [a, b, x, y] = [180, 90, -180, -90];
-        for (const [p, q] of r) { a = Math.min(a, p); b = Math.min(b, q); x = Math.max(x, p); y = Math.max(y, q); }
-        window.wangge.state.map.fitBounds([[a, b], [x, y]], { padding: 150, duration: 0 });
-      }, ring);
+      await fitRing(page, ring, 150);
       await idle(page);
       const puts = [];
       page.on('request', (r) => { if (r.method() === 'PUT') puts.push(r.url()); });

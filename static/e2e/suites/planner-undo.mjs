@@ -2,7 +2,7 @@
 // Ctrl+Z or the button, back to the stored shape exactly; saving shows what
 // will change (the grids of the server's dry run with their area change in
 // m², the households moved) and asks for the reason, which the history keeps.
-import { assert, clickLngLat, idle, login, sql } from '../helpers.mjs';
+import { assert, clickLngLat, fitRing, idle, login, sql } from '../helpers.mjs';
 
 // vertexDrag is the screen path that moves vertex i of the ring px pixels away from its middle (negative: inwards).
 function vertexDrag(page, ring, i, px) {
@@ -49,11 +49,7 @@ export const tests = [
       await clickLngLat(page, Number(lon), Number(lat));
       await page.waitForSelector('#card:not([hidden])');
       const stored = await page.evaluate(async (c) => (await (await fetch(`/api/grids/${c}`)).json()).geometry.coordinates[0][0], code);
-      await page.evaluate((r) => {
-        let [a, b, x, y] = [180, 90, -180, -90];
-        for (const [p, q] of r) { a = Math.min(a, p); b = Math.min(b, q); x = Math.max(x, p); y = Math.max(y, q); }
-        window.wangge.state.map.fitBounds([[a, b], [x, y]], { padding: 150, duration: 0 });
-      }, stored);
+      await fitRing(page, stored, 150);
       await idle(page);
       await page.click('#pl-edit');
       await page.waitForFunction(() => document.getElementById('pl-hint').textContent.includes('拖动顶点'));

@@ -1,5 +1,5 @@
 // structure (#11): the planner's save refreshes the touched tiles once.
-import { sql, assert, login, idle, clickLngLat } from '../helpers.mjs';
+import { assert, clickLngLat, fitRing, idle, login, sql } from '../helpers.mjs';
 
 export const tests = [
   {
@@ -14,12 +14,7 @@ export const tests = [
       await clickLngLat(page, Number(lon), Number(lat));
       await page.waitForSelector('#card:not([hidden])');
       const geometry = await page.evaluate(async (c) => (await (await fetch(`/api/grids/${c}`, { credentials: 'same-origin' })).json()).geometry, code);
-      await page.evaluate((g) => {
-        const ring = g.coordinates[0][0];
-        let [a, b, x, y] = [180, 90, -180, -90];
-        for (const [p, q] of ring) { a = Math.min(a, p); b = Math.min(b, q); x = Math.max(x, p); y = Math.max(y, q); }
-        window.wangge.state.map.fitBounds([[a, b], [x, y]], { padding: 120, duration: 0 });
-      }, geometry);
+      await fitRing(page, geometry.coordinates[0][0], 120);
       await idle(page);
       await page.click('#pl-edit');
       await page.waitForTimeout(300);
