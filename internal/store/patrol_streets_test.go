@@ -31,6 +31,10 @@ FROM grid_staff s JOIN units u ON u.code = s.unit_code
 WHERE s.role = 'grid_worker' AND s.user_id IS NOT NULL ORDER BY ST_Area(u.geom) DESC LIMIT 1`).Scan(&user, &grid, &start[0], &start[1]); err != nil {
 		t.Fatal(err)
 	}
+	// The demo makes a street network along its boundaries: this test lays its own two streets.
+	if _, err := pool.Exec(ctx, `DELETE FROM streets`); err != nil {
+		t.Fatal(err)
+	}
 	day := time.Date(2026, 11, 21, 0, 0, 0, 0, workcal.CST)
 	fixes := walk(start, day.Add(9*time.Hour), 13) // 12 steps of about 8 m eastwards
 	sweep := func() store.PatrolDay {
