@@ -92,39 +92,14 @@ func (s *Service) refreshDefects(communities ...string) error {
 // validateCommunity runs geo/coverage on the community's grids with the
 // community as parent and returns the defects as features.
 func (s *Service) validateCommunity(community string) []tile.Feature {
-	gl, cl := s.unitLayer(4), s.unitLayer(3)
-	if gl == nil {
-		return nil
-	}
+	c := s.community(community)
 	cid, err := strconv.ParseUint(community, 10, 64)
-	if err != nil {
+	if err != nil || len(c.Members) == 0 {
 		return nil
 	}
-	codes := slices.Sorted(maps.Keys(s.members[community]))
-	members := make([]orb.Geometry, 0, len(codes))
-	kept := codes[:0]
-	for _, code := range codes {
-		id, err := strconv.ParseUint(code, 10, 64)
-		if err != nil {
-			continue
-		}
-		if f, ok := gl.tiles.Get(id); ok {
-			members = append(members, f.Geometry)
-			kept = append(kept, code)
-		}
-	}
-	if len(members) == 0 {
-		return nil
-	}
-	var parent orb.Geometry
-	if cl != nil {
-		if f, ok := cl.tiles.Get(cid); ok {
-			parent = f.Geometry
-		}
-	}
-	rep := coverage.Validate(members, parent, coverage.Options{})
+	rep := coverage.Validate(c.Members, c.Geom, coverage.Options{})
 	var out []tile.Feature
-	for _, d := range grid.FromCoverage(rep.Defects, kept, nil, community) {
+	for _, d := range grid.FromCoverage(rep.Defects, c.Codes, nil, community) {
 		if len(out) == maxDefects {
 			s.log.Warn("map layers: too many coverage defects; the rest are not drawn", "community", community)
 			break
