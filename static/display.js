@@ -59,18 +59,33 @@ export async function enterDisplay() {
   trail.length = 0;
   render();
   // The statistics do not wait for the map: the caller's own unit is known
-  // from the session; only a role over everywhere asks the map's district.
-  const me = await get('/api/me');
-  const top = me.unit_code || (await district())?.code;
+  // from the session (asked for at start, prefetchStats); only a role over
+  // everywhere asks the map's district.
+  const top = early?.unit || (await get('/api/me')).unit_code || (await district())?.code;
   if (top) await loadStats(top);
   render();
 }
 
 
+let early = null; // {unit, answer}: the statistics asked for as soon as the session was known
+
+/**
+ * prefetchStats asks for unit's statistics at start, while the map and the
+ * page's modules still load, for a role that lands on the big screen.
+ */
+export function prefetchStats(unit) {
+  if (!unit) return;
+  const answer = get(`/api/reports/unit-stats?unit=${encodeURIComponent(unit)}`);
+  answer.catch(() => {}); // a failure is reported where it is awaited (loadStats)
+  early = { unit, answer };
+}
+
 /** loadStats shows the totals of unit and one row per child (kept counts, one small request). */
 async function loadStats(unit) {
+  const ask = early?.unit === unit ? early.answer : get(`/api/reports/unit-stats?unit=${encodeURIComponent(unit)}`);
+  early = null;
   try {
-    stats = await get(`/api/reports/unit-stats?unit=${encodeURIComponent(unit)}`);
+    stats = await ask;
   } catch (e) {
     if (e.status !== 403) throw e;
     stats = null; // the role may not read statistics
