@@ -2,7 +2,7 @@
 // layers, full screen, and a printable grid map (PNG) for the notice board.
 // Thematic layers are a list: a later layer (incidents, patrols, coverage
 // gaps) is one more entry in LAYERS. The per-grid layers colour the grids'
-// vector tiles by feature state: no grid geometry is downloaded.
+// vector tiles by their own properties: no grid geometry or per-grid report is downloaded.
 import { get } from './api.js';
 import { t, onLang } from './i18n.js';
 import { LEVELS, KIND_COLOURS, TILESETS, state, setTheme, setLevel, count, district, tileLayer, fitTo } from './gridmap.js';
@@ -15,6 +15,8 @@ import { patrolLayers } from './patrollayers.js';
 import { workReportBox } from './workreport.js';
 
 let stats = null; // GET /api/reports/unit-stats: {unit, children} of the chosen level, or null
+let early = null; // {unit, answer}: the statistics asked for as soon as the session was known
+let chartInst = null; // the children's chart; each render makes a new element, so the old one is disposed
 const trail = []; // codes above the chosen unit, for 上一级 / up
 const shown = new Set(['kind']);
 
@@ -67,8 +69,6 @@ export async function enterDisplay() {
 }
 
 
-let early = null; // {unit, answer}: the statistics asked for as soon as the session was known
-
 /**
  * prefetchStats asks for unit's statistics at start, while the map and the
  * page's modules still load, for a role that lands on the big screen.
@@ -105,9 +105,11 @@ function drill(code) {
 
 // chartChildren draws the children's households as bars (ECharts), or clears it for a grid.
 function chartChildren(el) {
+  chartInst?.dispose();
+  chartInst = null;
   if (!stats || !stats.children.length || typeof echarts === 'undefined') { el.hidden = true; return; }
   el.hidden = false;
-  const c = echarts.getInstanceByDom(el) || echarts.init(el, 'dark', { renderer: 'canvas' });
+  const c = chartInst = echarts.init(el, 'dark', { renderer: 'canvas' });
   c.setOption({ backgroundColor: 'transparent', animation: false, grid: { left: 48, right: 8, top: 24, bottom: 24 }, tooltip: { trigger: 'axis' },
     title: { text: t('stats_chart_households'), textStyle: { fontSize: 12 } },
     xAxis: { type: 'category', data: stats.children.map((x) => x.name), axisLabel: { show: stats.children.length <= 12 } },

@@ -13,9 +13,10 @@ import (
 )
 
 // TestCancelledStatsRequestsAreNotErrors: a leader's statistics request whose
-// client goes away while its query waits (the kept counts locked by another
-// transaction) is answered 499, not 500, and logged at debug only — for
-// every statistics route of the big screen and the card.
+// client went away before it was served, or goes away while its query waits
+// (the kept counts locked by another transaction), is answered 499, not 500,
+// and logged at debug only — for every statistics route of the big screen and
+// the card.
 func TestCancelledStatsRequestsAreNotErrors(t *testing.T) {
 	demoServer(t)
 	logs := &capture{}
@@ -26,6 +27,22 @@ func TestCancelledStatsRequestsAreNotErrors(t *testing.T) {
 	var district string
 	if err := demoPool.QueryRow(context.Background(), `SELECT code FROM units WHERE level = 1 ORDER BY code LIMIT 1`).Scan(&district); err != nil {
 		t.Fatal(err)
+	}
+	// Gone before it was served.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("GET", "/api/reports/grid-counts", nil).WithContext(ctx)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	logs.recs = nil
+	h.ServeHTTP(rec, req)
+	if rec.Code >= 500 && rec.Code != 499 {
+		t.Fatalf("cancelled request answered %d %s", rec.Code, rec.Body)
+	}
+	for _, r := range logs.recs {
+		if r.Level > slog.LevelDebug {
+			t.Errorf("cancelled request logged at %s: %s", r.Level, r.Message)
+		}
 	}
 	for _, path := range []string{"/api/reports/unit-stats?unit=" + district, "/api/reports/unit-stats",
 		"/api/reports/grid-counts?parent=" + district, "/api/reports/grid-counts?limit=5&parent=" + district} {
