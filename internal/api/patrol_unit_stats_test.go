@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -24,12 +23,7 @@ func TestUnitStatsCountPatrolHours(t *testing.T) {
 	base := ownServer(t, pool)
 	ctx := context.Background()
 	st := store.New(pool)
-	check := func(step string) {
-		t.Helper()
-		if d := statsDiff(t, pool); len(d) > 0 {
-			t.Fatalf("after %s the kept counts differ from a recount:\n%s", step, strings.Join(d, "\n"))
-		}
-	}
+	check := statsChecker(t, pool)
 	now := time.Now()
 	if n, err := st.MarkPatrolDays(ctx, now.AddDate(0, 0, -5), now.AddDate(0, 0, 1)); err != nil || n == 0 {
 		t.Fatalf("marked %d worker-days: %v", n, err)

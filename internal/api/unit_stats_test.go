@@ -37,6 +37,17 @@ func statsDiff(t *testing.T, pool *pgxpool.Pool) []string {
 	return out
 }
 
+// statsChecker returns check(step): it fails the test when after step the
+// kept counts differ from a full recount.
+func statsChecker(t *testing.T, pool *pgxpool.Pool) func(step string) {
+	return func(step string) {
+		t.Helper()
+		if d := statsDiff(t, pool); len(d) > 0 {
+			t.Fatalf("after %s the kept counts differ from a recount:\n%s", step, strings.Join(d, "\n"))
+		}
+	}
+}
+
 func mustExec(t *testing.T, pool *pgxpool.Pool, sql string, args ...any) int64 {
 	t.Helper()
 	tag, err := pool.Exec(context.Background(), sql, args...)
@@ -54,12 +65,7 @@ func TestUnitStatsStayExact(t *testing.T) {
 	pool, _ := dbtest.Demo(t, demo.Options{PatrolDays: 1, Password: demoPassword})
 	base := ownServer(t, pool)
 	ctx := context.Background()
-	check := func(step string) {
-		t.Helper()
-		if d := statsDiff(t, pool); len(d) > 0 {
-			t.Fatalf("after %s the kept counts differ from a recount:\n%s", step, strings.Join(d, "\n"))
-		}
-	}
+	check := statsChecker(t, pool)
 	check("the demo load")
 
 	// Import: a COPY of 500 households into existing buildings, and a bulk insert.
