@@ -8,7 +8,7 @@ import { showCard, hideCard, showError, errorText } from './card.js';
 import { renderLegend } from './legend.js';
 import { initLookup, enterLookup } from './lookup.js';
 import { initPlanner, enterPlanner, leavePlanner, pickGrid } from './planner.js';
-import { initDisplay, enterDisplay, leaveDisplay } from './display.js';
+import { initDisplay, enterDisplay, leaveDisplay, prefetchStats } from './display.js';
 import { initPatrol, enterPatrol, leavePatrol } from './patrol.js';
 import { initJurisdiction, enterJurisdiction, leaveJurisdiction } from './jurisdiction.js';
 import { initVisits, enterVisits } from './residents.js';
@@ -74,6 +74,7 @@ async function start() {
   document.getElementById('app').hidden = false;
   document.getElementById('whoami').textContent = `${me.username} · ${me.role}`;
   const modes = MODES_BY_ROLE[me.role] || ['map'];
+  if (modes[0] === 'display') prefetchStats(me.unit_code); // the big screen's numbers, before the map loads
   const nav = document.getElementById('modes');
   nav.replaceChildren(...modes.map((m) => {
     const b = document.createElement('button');

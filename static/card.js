@@ -12,16 +12,24 @@ const countsByParent = new Map(); // parent code → Promise<{band, over, under,
 let current = null;
 
 /**
- * gridCounts is GET /api/reports/grid-counts?parent= as {band, over, under,
- * rows: Map grid_code → row}, or null when the role may not read statistics
- * (403); any other failure is thrown.
+ * gridCounts is GET /api/reports/grid-counts?parent= (a community: the card's
+ * grid and its neighbours) as {band, over, under, rows: Map grid_code → row},
+ * page by page, or null when the role may not read statistics (403); any
+ * other failure is thrown.
  */
 export async function gridCounts(parent) {
   if (!countsByParent.has(parent)) {
-    countsByParent.set(parent, get(`/api/reports/grid-counts?parent=${parent}`).then((d) => ({
-      band: d.band || {}, over: d.over || 0, under: d.under || 0,
-      rows: new Map((d.grids || []).map((r) => [r.grid_code, r])),
-    })).catch((e) => { if (e.status === 403) return null; countsByParent.delete(parent); throw e; }));
+    countsByParent.set(parent, (async () => {
+      const out = { band: {}, over: 0, under: 0, rows: new Map() };
+      let after = '';
+      do {
+        const d = await get(`/api/reports/grid-counts?parent=${parent}&limit=2000${after ? `&after=${after}` : ''}`);
+        out.band = d.band || {}; out.over += d.over || 0; out.under += d.under || 0;
+        for (const r of d.grids || []) out.rows.set(r.grid_code, r);
+        after = d.next;
+      } while (after);
+      return out;
+    })().catch((e) => { if (e.status === 403) return null; countsByParent.delete(parent); throw e; }));
   }
   return countsByParent.get(parent);
 }

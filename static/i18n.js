@@ -46,6 +46,8 @@ const DICT = {
   stats_cases_open: ['在办事件', 'Open cases'],
   stats_hazards_open: ['未整改隐患', 'Open hazards'],
   stats_visits_month: ['本月走访', 'Visits this month'],
+  stats_patrol_month: ['本月巡查（小时）', 'Patrol hours this month'],
+  stats_chart_households: ['下级户数', 'Households of the units below'],
   target_band: ['目标 {min}–{max} 户', 'target {min}–{max} households'],
   over_target: ['超出目标', 'over target'],
   under_target: ['低于目标', 'under target'],

@@ -3,7 +3,6 @@ package api_test
 import (
 	"context"
 	"encoding/json"
-	"strings"
 	"testing"
 
 	"wangge/internal/dbtest"
@@ -20,12 +19,7 @@ func TestUnitStatsCountHazardsAndVisits(t *testing.T) {
 	pool, _ := dbtest.Demo(t, demo.Options{PatrolDays: 1, Password: demoPassword})
 	base := ownServer(t, pool)
 	ctx := context.Background()
-	check := func(step string) {
-		t.Helper()
-		if d := statsDiff(t, pool); len(d) > 0 {
-			t.Fatalf("after %s the kept counts differ from a recount:\n%s", step, strings.Join(d, "\n"))
-		}
-	}
+	check := statsChecker(t, pool)
 	var grid, other string
 	if err := pool.QueryRow(ctx, `SELECT min(code), max(code) FROM units WHERE level = 4`).Scan(&grid, &other); err != nil {
 		t.Fatal(err)

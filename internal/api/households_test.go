@@ -223,6 +223,7 @@ func TestHouseholdsRoles(t *testing.T) {
 
 type gridCountsResp struct {
 	Parent string
+	Next   string
 	Over   int
 	Under  int
 	Grids  []struct {

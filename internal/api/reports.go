@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -46,15 +47,35 @@ type gridCountRow struct {
 	PeopleOver      bool      `json:"people_over"`
 }
 
-// gridCounts answers GET /api/reports/grid-counts?parent=CODE.
+// gridCounts answers GET /api/reports/grid-counts?parent=CODE&limit=&after=:
+// one page of grids in code order; "next" is the cursor of the next page
+// ("" after the last). over and under count the page's grids.
 func (s *Server) gridCounts(c echo.Context) error {
+	limit := 500
+	if v := c.QueryParam("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > store.MaxGridCountsPage {
+			return apperr.New(apperr.ErrInvalid, "limit %q: want 1–%d", v, store.MaxGridCountsPage)
+		}
+		limit = n
+	}
+	after := c.QueryParam("after")
+	if after != "" && !unit.IsGridCode(after) {
+		return apperr.New(apperr.ErrInvalid, "after %q: want the 15-digit grid code of a \"next\" cursor", after)
+	}
 	scope, n, err := s.reportScope(c)
 	if err != nil {
 		return err
 	}
-	counts, err := s.opt.Read.GridCounts(c.Request().Context(), scope, n)
+	// One more than asked says whether another page follows.
+	counts, err := s.opt.Read.GridCounts(c.Request().Context(), scope, n, after, limit+1)
 	if err != nil {
 		return err
+	}
+	next := ""
+	if len(counts) > limit {
+		counts = counts[:limit]
+		next = counts[limit-1].Code
 	}
 	bands, band, err := s.bandsOf(c, scope, len(counts), func(i int) string { return counts[i].Code })
 	if err != nil {
@@ -81,7 +102,7 @@ func (s *Server) gridCounts(c echo.Context) error {
 		"parent": scope,
 		"band": map[string]any{"households": [2]int{band.MinHouseholds, band.MaxHouseholds},
 			"people": [2]int{band.MinPeople, band.MaxPeople}},
-		"over": over, "under": under, "grids": rows,
+		"over": over, "under": under, "grids": rows, "next": next,
 	})
 }
 

@@ -63,16 +63,18 @@ const (
 
 var unitFields = map[string]string{
 	"code": "String", "name": "String", "level": "Number", "kind": "String",
-	"parent_code": "String", "households": "Number", "area_m2": "Number",
+	"parent_code": "String", "households": "Number", "people": "Number", "area_m2": "Number",
+	"band": "String", // grids only: over, under, ok or n/a against the grid's band
 }
 
 // unitDef declares the layer of one unit level; summaries (below the
-// layer's DetailZoom) keep code, name, kind and area (the display's density
-// layer divides a report's counts by it at every zoom).
+// layer's DetailZoom) keep code, name, kind, area and the counts (the
+// display's density and balance layers read them at every zoom, so the big
+// screen needs no per-grid report).
 func unitDef(name, description string, level, maxZoom, detailZoom int) Def {
 	return Def{
 		Spec: tile.Spec{Name: name, MinZoom: 0, MaxZoom: maxZoom, DetailZoom: detailZoom,
-			SummaryKeys: []string{"code", "name", "kind", "area_m2"}},
+			SummaryKeys: []string{"code", "name", "kind", "area_m2", "households", "people", "band"}},
 		Description: description,
 		Fields:      unitFields,
 		Sources:     Units | Places, // the household counts come from places
@@ -100,7 +102,7 @@ var Defs = []Def{
 	unitDef("districts", "Districts (区/县)", unit.LevelDistrict, adminMaxZoom, 8),
 	unitDef("streets", "Streets and townships (街道/乡镇)", unit.LevelStreet, adminMaxZoom, 10),
 	unitDef("communities", "Communities and villages (社区/村)", unit.LevelCommunity, mapMaxZoom, 12),
-	unitDef("grids", "Grids (网格) with their household counts", unit.LevelGrid, mapMaxZoom, 12),
+	unitDef("grids", "Grids (网格) with their household and people counts and their place against the band (over, under, ok, n/a)", unit.LevelGrid, mapMaxZoom, 12),
 	{
 		Spec:        tile.Spec{Name: "buildings", MinZoom: 13, MaxZoom: mapMaxZoom},
 		Description: "Building footprints (楼栋) with their household counts; no personal data",
@@ -167,11 +169,15 @@ func unitFeature(u store.MapUnit) (tile.Feature, error) {
 	if err != nil {
 		return tile.Feature{}, fmt.Errorf("mapdata: unit code %q: %w", u.Code, err)
 	}
-	return tile.Feature{ID: id, Geometry: u.Geometry, Properties: []tile.Property{
+	props := []tile.Property{
 		{Key: "code", Value: u.Code}, {Key: "name", Value: u.Name}, {Key: "level", Value: u.Level},
 		{Key: "kind", Value: u.Kind}, {Key: "parent_code", Value: u.Parent}, {Key: "households", Value: u.Households},
-		{Key: "area_m2", Value: int64(math.Round(geo.Area(u.Geometry)))},
-	}}, nil
+		{Key: "people", Value: u.People}, {Key: "area_m2", Value: int64(math.Round(geo.Area(u.Geometry)))},
+	}
+	if u.Band != "" {
+		props = append(props, tile.Property{Key: "band", Value: u.Band})
+	}
+	return tile.Feature{ID: id, Geometry: u.Geometry, Properties: props}, nil
 }
 
 // buildingFeatures are footprints (buildings without one are left out), or

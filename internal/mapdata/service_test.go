@@ -88,6 +88,29 @@ func TestLayersMatchTheDatabase(t *testing.T) {
 		if got != int64(n) {
 			t.Errorf("unit %s: households %v, database %d", u.code, got, n)
 		}
+		people, _ := fs[0].Prop("people")
+		p := count(t, pool, `SELECT coalesce(sum(h.members), 0) FROM households h JOIN buildings b ON b.id = h.building_id
+			WHERE b.grid_code LIKE $1 || '%'`, u.code[:prefix[u.level]])
+		if people != int64(p) {
+			t.Errorf("unit %s: people %v, database %d", u.code, people, p)
+		}
+		// A grid's place against its band, judged in SQL by the band the unit settings give it.
+		band, _ := fs[0].Prop("band")
+		if u.level == 4 {
+			var want string
+			if err := pool.QueryRow(context.Background(), `
+				SELECT CASE WHEN g.kind <> 'basic' THEN 'n/a'
+				    WHEN $2 > coalesce(s.households_max, 500) OR $3 > coalesce(s.people_max, 1500) THEN 'over'
+				    WHEN $2 < coalesce(s.households_min, 200) OR $3 < coalesce(s.people_min, 1000) THEN 'under' ELSE 'ok' END
+				FROM units g LEFT JOIN unit_settings s ON s.code = g.code WHERE g.code = $1`, u.code, n, p).Scan(&want); err != nil {
+				t.Fatal(err)
+			}
+			if band != want {
+				t.Errorf("grid %s (%d households, %d people): band %v, want %s", u.code, n, p, band, want)
+			}
+		} else if band != nil {
+			t.Errorf("unit %s: a band above grids (%v)", u.code, band)
+		}
 	}
 }
 

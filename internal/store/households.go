@@ -135,14 +135,19 @@ type GridCount struct {
 	Tags       map[string]int `json:"tags"`
 }
 
+// MaxGridCountsPage bounds one page of the per-grid counts: a page is
+// one indexed range of grid codes, never a whole city.
+const MaxGridCountsPage = 2000
+
 // gridScope: grids of every level-4 unit whose code starts with the scope's
-// fixed digits ($2 = 0: all).
+// fixed digits ($2 = 0: all), after code $3, at most $4 (keyset pages).
 const gridCountsSQL = `
 WITH g AS (
     SELECT code, name, kind, coalesce(parent_code, '') AS parent_code FROM units
-    WHERE level = 4 AND left(code, $2) = left($1, $2)
+    WHERE level = 4 AND left(code, $2) = left($1, $2) AND code > $3
+    ORDER BY code LIMIT $4
 ), s AS ( -- the kept counts (migration 000040), not a scan of buildings and households
-    SELECT code, key, sum(n) AS n FROM unit_stat_deltas WHERE code IN (SELECT code FROM g) GROUP BY 1, 2 HAVING sum(n) <> 0
+    SELECT code, key, sum(n) AS n FROM unit_stat_deltas WHERE code = ANY (ARRAY(SELECT code FROM g)) GROUP BY 1, 2 HAVING sum(n) <> 0
 )
 SELECT g.code, g.name, g.kind, g.parent_code,
        coalesce(sum(s.n) FILTER (WHERE s.key = 'buildings'), 0)::int,
@@ -155,9 +160,9 @@ ORDER BY g.code`
 
 // GridCounts aggregates buildings, households, people and tags per grid for
 // the grids below scope (a unit code, with prefixLen its fixed digits; 0 for
-// all grids).
-func (s *Store) GridCounts(ctx context.Context, scope string, prefixLen int) ([]GridCount, error) {
-	rows, err := s.pool.Query(ctx, gridCountsSQL, scope, prefixLen)
+// all grids), in code order: at most limit grids whose code is after after.
+func (s *Store) GridCounts(ctx context.Context, scope string, prefixLen int, after string, limit int) ([]GridCount, error) {
+	rows, err := s.pool.Query(ctx, gridCountsSQL, scope, prefixLen, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: grid counts: %w", err)
 	}

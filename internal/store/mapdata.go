@@ -11,6 +11,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"wangge/internal/apperr"
+	"wangge/internal/unit"
 )
 
 // MapUnit is one unit as the map layers draw it: no personal data, the
@@ -22,7 +23,11 @@ type MapUnit struct {
 	Name       string
 	Kind       string
 	Households int64 // households in buildings of the unit's grids (0 for estates)
-	Geometry   orb.MultiPolygon
+	People     int64 // their members
+	// Band is a grid's place against its band (unit.Band.Flag: over, under,
+	// ok, n/a), "" above grids: the balance layer colours the tiles by it.
+	Band     string
+	Geometry orb.MultiPolygon
 }
 
 // householdsPerUnit counts households per unit of every level 1–4 by the
@@ -30,19 +35,19 @@ type MapUnit struct {
 // grid its whole code), from one aggregate per grid.
 const householdsPerUnitCTE = `
 WITH per_grid AS (
-    SELECT b.grid_code AS code, count(*) AS n
+    SELECT b.grid_code AS code, count(*) AS n, sum(h.members) AS people
     FROM households h JOIN buildings b ON b.id = h.building_id
     WHERE b.grid_code IS NOT NULL
     GROUP BY b.grid_code
 ), per_unit AS (
-    SELECT 1 AS level, left(code, 6) AS k, sum(n)::bigint AS n FROM per_grid GROUP BY 2
-    UNION ALL SELECT 2, left(code, 9), sum(n)::bigint FROM per_grid GROUP BY 2
-    UNION ALL SELECT 3, left(code, 12), sum(n)::bigint FROM per_grid GROUP BY 2
-    UNION ALL SELECT 4, code, n FROM per_grid
+    SELECT 1 AS level, left(code, 6) AS k, sum(n)::bigint AS n, sum(people)::bigint AS people FROM per_grid GROUP BY 2
+    UNION ALL SELECT 2, left(code, 9), sum(n)::bigint, sum(people)::bigint FROM per_grid GROUP BY 2
+    UNION ALL SELECT 3, left(code, 12), sum(n)::bigint, sum(people)::bigint FROM per_grid GROUP BY 2
+    UNION ALL SELECT 4, code, n, people::bigint FROM per_grid
 )`
 
 const mapUnitsSQL = householdsPerUnitCTE + `
-SELECT u.code, coalesce(u.parent_code, ''), u.level, u.name, u.kind, coalesce(c.n, 0), u.geom
+SELECT u.code, coalesce(u.parent_code, ''), u.level, u.name, u.kind, coalesce(c.n, 0), coalesce(c.people, 0), u.geom
 FROM units u
 LEFT JOIN per_unit c ON c.level = u.level AND c.k = CASE u.level
     WHEN 1 THEN left(u.code, 6) WHEN 2 THEN left(u.code, 9) ELSE u.code END
@@ -55,7 +60,40 @@ func (s *Store) MapUnits(ctx context.Context, level int) ([]MapUnit, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: map units: %w", err)
 	}
-	return collectMapUnits(rows)
+	us, err := collectMapUnits(rows)
+	if err != nil {
+		return nil, err
+	}
+	return us, s.withBands(ctx, us)
+}
+
+// withBands sets Band on the grids among us, each judged by its own band
+// (unit settings, inherited).
+func (s *Store) withBands(ctx context.Context, us []MapUnit) error {
+	var codes []string
+	for _, u := range us {
+		if u.Level == unit.LevelGrid {
+			codes = append(codes, u.Code)
+		}
+	}
+	if len(codes) == 0 {
+		return nil
+	}
+	bands, err := s.Bands(ctx, codes)
+	if err != nil {
+		return err
+	}
+	for i, u := range us {
+		if u.Level != unit.LevelGrid {
+			continue
+		}
+		b, ok := bands[u.Code]
+		if !ok {
+			b = unit.DefaultBand
+		}
+		us[i].Band = b.Flag(u.Kind, int(u.Households), int(u.People))
+	}
+	return nil
 }
 
 // One unit: the count is restricted to the unit's own subtree, by the grid
@@ -66,6 +104,13 @@ SELECT u.code, coalesce(u.parent_code, ''), u.level, u.name, u.kind,
         (SELECT count(*) FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_code = u.code)
     WHEN u.level <= 3 THEN
         (SELECT count(*) FROM households h JOIN buildings b ON b.id = h.building_id
+         WHERE left(b.grid_code, CASE u.level WHEN 1 THEN 6 WHEN 2 THEN 9 ELSE 12 END) =
+               left(u.code, CASE u.level WHEN 1 THEN 6 WHEN 2 THEN 9 ELSE 12 END))
+    ELSE 0 END,
+    CASE WHEN u.level = 4 THEN
+        (SELECT coalesce(sum(h.members), 0) FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_code = u.code)
+    WHEN u.level <= 3 THEN
+        (SELECT coalesce(sum(h.members), 0) FROM households h JOIN buildings b ON b.id = h.building_id
          WHERE left(b.grid_code, CASE u.level WHEN 1 THEN 6 WHEN 2 THEN 9 ELSE 12 END) =
                left(u.code, CASE u.level WHEN 1 THEN 6 WHEN 2 THEN 9 ELSE 12 END))
     ELSE 0 END,
@@ -85,12 +130,12 @@ func (s *Store) MapUnit(ctx context.Context, code string) (MapUnit, error) {
 	if len(us) == 0 {
 		return MapUnit{}, apperr.New(apperr.ErrNotFound, "no unit with code %q", code)
 	}
-	return us[0], nil
+	return us[0], s.withBands(ctx, us)
 }
 
 func collectMapUnits(rows pgx.Rows) ([]MapUnit, error) {
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (u MapUnit, err error) {
-		return u, r.Scan(&u.Code, &u.Parent, &u.Level, &u.Name, &u.Kind, &u.Households, multiPolygonCol{&u.Geometry})
+		return u, r.Scan(&u.Code, &u.Parent, &u.Level, &u.Name, &u.Kind, &u.Households, &u.People, multiPolygonCol{&u.Geometry})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: map units: %w", err)

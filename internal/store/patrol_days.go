@@ -59,14 +59,22 @@ SELECT coalesce(ST_Area(ST_Intersection(x.g, x.b)::geography) / nullif(ST_Area(x
 FROM x`
 	upsertDaySQL = `
 INSERT INTO patrol_days (user_id, day, region_code, closed, distance_m, patrol_seconds, moving_seconds,
-    stopped_seconds, in_grid_seconds, coverage_radius_m, coverage_ratio, fixes, dropped, trips, stops, track, street_ratio, computed_at)
-VALUES ($1, $2::date, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, ST_GeomFromWKB($16, 4326), $17, now())
+    stopped_seconds, in_grid_seconds, coverage_radius_m, coverage_ratio, fixes, dropped, trips, stops, track, street_ratio, computed_at,
+    unit_code, parent_code)
+SELECT $1::bigint, $2::date, $3::text, $4::boolean, $5::float8, $6::float8, $7::float8, $8::float8, $9::float8, $10::float8,
+    $11::float8, $12::int, $13::int, $14::jsonb, $15::jsonb, ST_GeomFromWKB($16::bytea, 4326), $17::float8, now(),
+    w.unit_code, u.parent_code
+FROM (SELECT min(unit_code) AS unit_code FROM patrol_workers WHERE user_id = $1) w LEFT JOIN units u ON u.code = w.unit_code
 ON CONFLICT (user_id, day) DO UPDATE SET region_code = EXCLUDED.region_code, closed = EXCLUDED.closed,
     distance_m = EXCLUDED.distance_m, patrol_seconds = EXCLUDED.patrol_seconds, moving_seconds = EXCLUDED.moving_seconds,
     stopped_seconds = EXCLUDED.stopped_seconds, in_grid_seconds = EXCLUDED.in_grid_seconds,
     coverage_radius_m = EXCLUDED.coverage_radius_m, coverage_ratio = EXCLUDED.coverage_ratio, fixes = EXCLUDED.fixes,
     dropped = EXCLUDED.dropped, trips = EXCLUDED.trips, stops = EXCLUDED.stops, track = EXCLUDED.track,
-    street_ratio = EXCLUDED.street_ratio, computed_at = now()`
+    street_ratio = EXCLUDED.street_ratio, computed_at = now(),
+    -- The day stays with the unit it was first computed for (a later
+    -- reassignment does not move it), unless that unit is gone.
+    parent_code = CASE WHEN patrol_days.unit_code IS NULL THEN EXCLUDED.parent_code ELSE patrol_days.parent_code END,
+    unit_code = coalesce(patrol_days.unit_code, EXCLUDED.unit_code)`
 	deleteDaySQL   = `DELETE FROM patrol_days WHERE user_id = $1 AND day = $2::date`
 	clearDueSQL    = `DELETE FROM patrol_dirty WHERE user_id = $1 AND day = $2::date`
 	markRebuildSQL = `

@@ -26,7 +26,9 @@ WITH u AS (
     UNION ALL SELECT code, name, level, 1 FROM units WHERE parent_code = $1
 ), s AS (
     SELECT d.code, d.key, sum(d.n)::bigint AS n FROM unit_stat_deltas d
-    WHERE d.code IN (SELECT code FROM u) GROUP BY 1, 2 HAVING sum(d.n) <> 0
+    -- = ANY of an array, not IN: the planner then probes the index per code
+    -- instead of scanning every unit's deltas (the whole city's) for a semi-join.
+    WHERE d.code = ANY (ARRAY(SELECT code FROM u)) GROUP BY 1, 2 HAVING sum(d.n) <> 0
 )
 SELECT u.code, u.name, u.level, u.ord, coalesce(s.key, ''), coalesce(s.n, 0)
 FROM u LEFT JOIN s ON s.code = u.code ORDER BY u.ord, u.code, s.key`, code)

@@ -204,6 +204,17 @@ export const tests = [
     name: 'display: the leader sees a dark big screen with statistics per level and prints a PNG',
     viewport: { width: 1600, height: 900 },
     async run({ page, server, shot, artefacts }) {
+      // The display asks for what it shows: the chosen unit's totals and children, never every grid of the district.
+      const statsRequests = [];
+      page.on('request', (r) => { if (r.url().includes('/api/reports/')) statsRequests.push(new URL(r.url()).pathname + new URL(r.url()).search); });
+      // A worker-day of this month for the first grid's worker (kept by migration 160's trigger); no fixes, so the
+      // playback tests, which pick the longest day with fixes, never take it.
+      sql(server.dsn, `INSERT INTO patrol_days (user_id, day, region_code, closed, distance_m, patrol_seconds, moving_seconds, stopped_seconds,
+          in_grid_seconds, coverage_radius_m, fixes, dropped, trips, stops, unit_code, parent_code)
+        SELECT w.user_id, date_trunc('month', now() AT TIME ZONE 'Asia/Shanghai')::date, left(w.unit_code, 6), true, 4200, 9000.4, 8000, 1000, 8000, 50, 0, 0,
+          '[]', '[]', w.unit_code, u.parent_code
+        FROM (SELECT user_id, min(unit_code) AS unit_code FROM patrol_workers GROUP BY 1) w JOIN units u ON u.code = w.unit_code
+        WHERE w.unit_code = (SELECT min(code) FROM units WHERE level = 4) ON CONFLICT DO NOTHING`);
       await login(page, server, 'leader');
       assert(await page.evaluate(() => document.body.classList.contains('dark')), 'leader did not land in the dark display mode');
       await page.waitForSelector('#dp-stats td[data-level=grid]');
@@ -228,12 +239,45 @@ export const tests = [
         (SELECT count(*) FROM units WHERE parent_code = '${street}')`);
       assert((await page.textContent('#dp-households')).replace(/,/g, '') === sn, `street households ${await page.textContent('#dp-households')}, database ${sn}`);
       assert(String(await page.locator('#dp-level tr[data-code]').count()) === comms, `street rows, communities ${comms}`);
-      await page.click('#dp-up');
+      const chart = await page.evaluate(() => !!echarts.getInstanceByDom(document.getElementById('dp-chart')));
+      assert(chart, 'no chart of the street\'s communities');
+      // Community, then one of its grids: the figures follow each level.
+      const community = await page.getAttribute('#dp-level a[data-unit]', 'data-unit');
+      await page.click(`#dp-level a[data-unit="${community}"]`);
+      await page.waitForSelector(`#dp-level[data-unit="${community}"][data-level="3"]`);
+      const [[ch, grids]] = sql(server.dsn, `SELECT (SELECT count(*) FROM households h JOIN buildings b ON b.id = h.building_id WHERE left(b.grid_code, 12) = '${community}'),
+        (SELECT count(*) FROM units WHERE parent_code = '${community}')`);
+      assert((await page.textContent('#dp-households')).replace(/,/g, '') === ch, `community households ${await page.textContent('#dp-households')}, database ${ch}`);
+      assert(String(await page.locator('#dp-level tr[data-code]').count()) === grids, `community rows, grids ${grids}`);
+      const grid = await page.getAttribute('#dp-level a[data-unit]', 'data-unit');
+      await page.click(`#dp-level a[data-unit="${grid}"]`);
+      await page.waitForSelector(`#dp-level[data-unit="${grid}"][data-level="4"]`);
+      const [[gh, gp]] = sql(server.dsn, `SELECT (SELECT count(*) FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_code = '${grid}'),
+        (SELECT coalesce(round((sum(round(patrol_seconds)) / 3600.0)::numeric, 1), 0) FROM patrol_days
+         WHERE coalesce(unit_code, parent_code) = '${grid}' AND to_char(day, 'YYYY-MM') = to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM'))`);
+      assert((await page.textContent('#dp-households')).replace(/,/g, '') === gh, `grid households ${await page.textContent('#dp-households')}, database ${gh}`);
+      const shownPatrol = (await page.textContent('#dp-level .dp-total td[data-key=patrol_s_month]')).replace(/,/g, '');
+      assert(Number(gp) > 0 && Number(shownPatrol) === Number(gp), `grid patrol hours ${shownPatrol}, database ${gp}`);
+      assert(await page.locator('#dp-chart').isHidden(), 'a chart of children for a grid');
+      for (let i = 0; i < 3; i++) await page.click('#dp-up');
       await page.waitForSelector('#dp-level[data-level="1"]');
-      await Promise.all([page.waitForResponse((r) => r.url().includes('/api/reports/grid-counts')), page.check('#dp-layers input[data-layer=balance]')]);
+      await page.check('#dp-layers input[data-layer=balance]');
       await page.waitForTimeout(300);
       await idle(page);
       assert((await rendered(page, 'dp-balance')).length > 0, 'balance layer not drawn');
+      // The balance colours come with the grid tiles: each drawn grid's band as the database's households and people give it
+      // (the default band, 200–500 households and 1,000–1,500 people; the demo sets no other).
+      const drawn = await page.evaluate(() => Object.fromEntries(window.wangge.state.map.queryRenderedFeatures({ layers: ['dp-balance'] })
+        .map((f) => [f.properties.code, f.properties.band])));
+      const want = Object.fromEntries(sql(server.dsn, `SELECT g.code, CASE WHEN g.kind <> 'basic' THEN 'n/a' WHEN c.n > 500 OR c.p > 1500 THEN 'over'
+          WHEN c.n < 200 OR c.p < 1000 THEN 'under' ELSE 'ok' END
+        FROM units g, LATERAL (SELECT count(*) AS n, coalesce(sum(h.members), 0) AS p FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_code = g.code) c
+        WHERE g.level = 4`));
+      const wrong = Object.entries(drawn).filter(([code, band]) => want[code] !== band);
+      assert(Object.keys(drawn).length > 0 && !wrong.length, `bands on the drawn grids differ from the database: ${JSON.stringify(wrong.slice(0, 5))}`);
+      const wide = statsRequests.filter((u) => u.includes('grid-counts'));
+      assert(!wide.length, `per-grid reports asked for: ${wide.join(' ')}`);
+      assert(statsRequests.every((u) => u.startsWith('/api/reports/unit-stats') || u.startsWith('/api/reports/work')), `statistics requests ${statsRequests.join(' ')}`);
       await shot('display', 'display');
       const [download] = await Promise.all([page.waitForEvent('download'), page.click('#dp-print')]);
       const file = path.join(artefacts, 'notice-map.png');
@@ -485,7 +529,7 @@ export const tests = [
       await page.waitForFunction((c) => document.querySelector('#card h2')?.textContent === c, community);
       const card = await page.textContent('#card');
       assert(!/kind_|mapfront_/.test(card), `raw i18n key on the community card: ${card}`);
-      await Promise.all([page.waitForResponse((r) => r.url().includes('/api/reports/grid-counts')), page.check('#dp-layers input[data-layer=balance]')]);
+      await page.check('#dp-layers input[data-layer=balance]');
       await page.waitForFunction(() => document.getElementById('map-legend').textContent.includes('超出目标'));
       await page.uncheck('#dp-layers input[data-layer=kind]');
       await page.waitForFunction(() => !document.getElementById('map-legend').textContent.includes('学校专属网格'));
