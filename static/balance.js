@@ -27,7 +27,8 @@ addStrings({
   bal_try: ['试算户数标准', 'Try another household band'],
   bal_try_apply: ['试算', 'Apply'],
   bal_try_reset: ['恢复本单位标准', 'Back to the unit\'s band'],
-  bal_straight: ['直线建议：尚未导入街巷，线放在楼栋之间，使两侧户数相近', 'A straight line: no streets are loaded; it runs between buildings so each side gets about half the households'],
+  bal_straight: ['直线建议：没有街巷横穿本网格并使两侧各占四成以上户数，线放在楼栋之间，使两侧户数相近', 'A straight line: no street crosses the grid leaving 40 % of the households on each side; it runs between buildings so each side gets about half'],
+  bal_along_street: ['沿街巷“{street}”拆分', 'Along the street {street}'],
 });
 
 /** COLOURS fill a grid by its flag from the server. */
@@ -153,6 +154,6 @@ function overItem(f) {
     s?.line
       ? [h('button', { type: 'button', class: 'split-along', onclick: () => hooks.splitAlong(p.code, s.line).catch(showError) },
         t('bal_split_along', { a: s.households?.[0] ?? '?', b: s.households?.[1] ?? '?' })),
-      s.street_aligned ? '' : h('div', { class: 'muted' }, t('bal_straight'))]
+      h('div', { class: 'muted street' }, s.street_aligned ? t('bal_along_street', { street: s.street }) : t('bal_straight'))]
       : h('div', { class: 'muted' }, t('bal_no_line')));
 }

@@ -75,12 +75,18 @@ func (s *Server) balance(c echo.Context) error {
 		f.Properties = geojson.Properties{"code": g.Code, "name": g.Name, "kind": g.Kind,
 			"households": g.Households, "people": g.People, "buildings": len(g.Buildings), "flag": flag, "band": gb}
 		if flag == "over" {
-			if p, ok := boundary.ProposeSplit(g); ok {
-				f.Properties["split"] = map[string]any{
-					"line": geojson.NewGeometry(p.Line), "households": p.Households,
-					"street_aligned": false,
-					"note":           "no street network is loaded: the line is straight, placed between buildings so each side gets about half the households",
+			cuts, err := s.opt.Store.StreetCuts(c.Request().Context(), g.Code)
+			if err != nil {
+				return err
+			}
+			if p, ok := boundary.ProposeSplitAlong(g, cuts); ok {
+				split := map[string]any{"line": geojson.NewGeometry(p.Line), "households": p.Households, "street_aligned": p.StreetAligned,
+					"note": "no street crosses the grid with at least 40 % of the households on each side: the line is straight, placed between buildings so each side gets about half"}
+				if p.StreetAligned {
+					split["street"] = p.Street
+					split["note"] = "along the street " + p.Street + ", the one crossing the grid that best halves its households"
 				}
+				f.Properties["split"] = split
 			}
 		}
 		fc.Append(f)

@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
 
 	"wangge/geo/earth"
 	"wangge/internal/store"
@@ -14,7 +15,40 @@ import (
 type Proposal struct {
 	Line          orb.LineString // crosses the grid's bounding box
 	Households    [2]int         // on each side
-	StreetAligned bool           // false: no street network to follow
+	StreetAligned bool           // the line is a street of the district's network
+	Street        string         // its name, when street-aligned
+}
+
+// streetShare is how uneven a split along a street may be and still be
+// proposed instead of the straight line: each side at least 40 % of the
+// households (grids follow streets, 街巷定界, and a street is a boundary
+// people know).
+const streetShare = 0.4
+
+// ProposeSplitAlong is ProposeSplit preferring a street: of the cuts (the
+// streets crossing the grid, store.StreetCuts) the one that best halves the
+// households, if each side keeps at least 40 % of them; else the straight line.
+func ProposeSplitAlong(g store.GridLoad, cuts []store.StreetCut) (Proposal, bool) {
+	best, bestImb := Proposal{}, math.MaxInt
+	for _, c := range cuts {
+		var h [2]int
+		for _, b := range g.Buildings {
+			for i, part := range c.Parts {
+				if planar.MultiPolygonContains(part, b.Pt) {
+					h[i] += b.Households
+					break
+				}
+			}
+		}
+		if imb := abs(h[0] - h[1]); imb < bestImb {
+			best, bestImb = Proposal{Line: c.Line, Households: h, StreetAligned: true, Street: c.Name}, imb
+		}
+	}
+	total := best.Households[0] + best.Households[1]
+	if bestImb != math.MaxInt && total > 0 && float64(min(best.Households[0], best.Households[1])) >= streetShare*float64(total) {
+		return best, true
+	}
+	return ProposeSplit(g)
 }
 
 // ProposeSplit sweeps straight lines across the grid's buildings in 36

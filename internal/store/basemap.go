@@ -118,3 +118,54 @@ func (s *Store) MapBase(ctx context.Context, table string) ([]BaseFeature, error
 	}
 	return out, rows.Err()
 }
+
+// StreetCut is a street of the district's network that crosses a grid from
+// side to side: the grid's two parts on either side of it, and the street
+// within 20 m of the grid (the line a split along it is drawn with).
+type StreetCut struct {
+	Name  string
+	Line  orb.LineString
+	Parts [2]orb.MultiPolygon
+}
+
+// Streets whose line splits the grid into exactly two parts.
+const streetCutsSQL = `
+WITH g AS (SELECT code, geom FROM units WHERE code = $1 AND level = 4),
+cut AS (
+    SELECT s.id, s.name, ST_Intersection(s.geom, ST_Buffer(g.geom::geography, 20)::geometry) AS line,
+           ARRAY(SELECT ST_AsBinary(ST_Multi(d.geom)) FROM ST_Dump(ST_Split(g.geom, s.geom)) d) AS parts
+    FROM streets s, g
+    WHERE s.region_code = left(g.code, 6) AND s.geom && g.geom AND ST_Crosses(s.geom, g.geom))
+SELECT name, ST_AsBinary(line), parts FROM cut
+WHERE cardinality(parts) = 2 AND GeometryType(line) = 'LINESTRING'
+ORDER BY id LIMIT 50`
+
+// StreetCuts lists the streets that cut grid code in two (at most 50).
+func (s *Store) StreetCuts(ctx context.Context, code string) ([]StreetCut, error) {
+	rows, err := s.pool.Query(ctx, streetCutsSQL, code)
+	if err != nil {
+		return nil, fmt.Errorf("store: street cuts of %s: %w", code, err)
+	}
+	defer rows.Close()
+	var out []StreetCut
+	for rows.Next() {
+		var c StreetCut
+		var line []byte
+		var parts [][]byte
+		if err := rows.Scan(&c.Name, &line, &parts); err != nil {
+			return nil, fmt.Errorf("store: street cuts of %s: %w", code, err)
+		}
+		g, err := decodeGeometry(line)
+		if err != nil {
+			return nil, err
+		}
+		c.Line, _ = g.(orb.LineString)
+		for i, p := range parts {
+			if c.Parts[i], err = decodeMultiPolygon(p); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
