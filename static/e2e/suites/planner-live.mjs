@@ -48,7 +48,7 @@ export const tests = [
       assert(during.length > 0 && during.every((d) => d.kind === 'overlap' && d.codes.includes(code)), `while dragging: ${JSON.stringify(during)}`);
       const words = await page.textContent('#pl-live');
       assert(words.includes('重叠'), `live status not in Chinese: ${words}`);
-      await shot('planner-live');
+      await shot('planner-live', 'planner-live');
       await page.mouse.up();
       assert(puts.length === 0, `the live check wrote or dry-ran through PUT: ${puts}`);
       // The save's own check refuses the same neighbours.
