@@ -8,6 +8,7 @@ import { t } from './i18n.js';
 import { state } from './gridmap.js';
 import { h } from './card.js';
 import { mapDraw } from './planner.js';
+import { onGrid } from './geometry.js';
 
 const SOURCE = 'jur-estates';
 let grid = null; // the chosen grid's code
@@ -106,7 +107,7 @@ function edit(f) {
   d.clear();
   const parts = f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates;
   const id = d.getFeatureId();
-  const [res] = d.addFeatures([{ id, type: 'Feature', geometry: { type: 'Polygon', coordinates: parts[0] }, properties: { mode: 'polygon' } }]);
+  const [res] = d.addFeatures([{ id, type: 'Feature', geometry: { type: 'Polygon', coordinates: onGrid(parts[0]) }, properties: { mode: 'polygon' } }]);
   if (res && !res.valid) throw new Error(res.reason || 'invalid polygon');
   start({ code: f.properties.code, id });
 }

@@ -116,3 +116,14 @@ export function formatArea(m2) {
   if (a >= 1e6) return `${(m2 / 1e6).toFixed(2)} km²`;
   return `${Math.round(m2).toLocaleString('en')} m²`;
 }
+
+/**
+ * onGrid rounds positions (nested arrays of [lon, lat]) to 7 decimals, the
+ * server's 1e-7° grid: terra-draw refuses a feature with coordinates finer
+ * than its precision ("excessive precision"), whatever their source.
+ * @param {any} c
+ * @returns {any}
+ */
+export function onGrid(c) {
+  return typeof c[0] === 'number' ? [Number(c[0].toFixed(7)), Number(c[1].toFixed(7))] : c.map(onGrid);
+}

@@ -19,7 +19,7 @@ import { t, onLang } from './i18n.js';
 import { state, loadUnits, select, refreshTiles, fitTo, TILESETS, tileLayer } from './gridmap.js';
 import { gapsLayer } from './gaps.js';
 import { showLegend, defaultKeys } from './legend.js';
-import { area, bbox, formatArea, labelPoint, polygons } from './geometry.js';
+import { area, bbox, formatArea, labelPoint, onGrid, polygons } from './geometry.js';
 import { showCard, hideCard, showError, errorText, h } from './card.js';
 import { liveCheck, clearLive } from './livecheck.js';
 import { initTools, leaveTools, afterSave, compareButton, balanceClick } from './plannertools.js';
@@ -291,10 +291,8 @@ async function splitAlong(code, line) {
   target = await showCard(code, { zoom: false });
   fitTo([target.geometry], { maxZoom: 17, padding: 80 });
   start('split');
-  // terra-draw refuses coordinates finer than its precision; 7 decimals is about 1 cm.
-  const coordinates = line.coordinates.map(([x, y]) => [Number(x.toFixed(7)), Number(y.toFixed(7))]);
   drawId = draw.getFeatureId();
-  const res = draw.addFeatures([{ id: drawId, type: 'Feature', geometry: { type: 'LineString', coordinates }, properties: { mode: 'linestring' } }]);
+  const res = draw.addFeatures([{ id: drawId, type: 'Feature', geometry: { type: 'LineString', coordinates: onGrid(line.coordinates) }, properties: { mode: 'linestring' } }]);
   if (res[0] && !res[0].valid) { showError(new Error(res[0].reason || 'invalid line')); cancel(); return; }
   draw.setMode('select');
   draw.selectFeature(drawId);
@@ -311,7 +309,7 @@ function start(which) {
     const polys = polygons(target.geometry);
     const main = polys.reduce((a, b) => (area({ type: 'Polygon', coordinates: b }) > area({ type: 'Polygon', coordinates: a }) ? b : a));
     drawId = draw.getFeatureId();
-    const res = draw.addFeatures([{ id: drawId, type: 'Feature', geometry: { type: 'Polygon', coordinates: main }, properties: { mode: 'polygon' } }]);
+    const res = draw.addFeatures([{ id: drawId, type: 'Feature', geometry: { type: 'Polygon', coordinates: onGrid(main) }, properties: { mode: 'polygon' } }]);
     if (res[0] && !res[0].valid) { showError(new Error(res[0].reason || 'invalid polygon')); cancel(); return; }
     draw.setMode('select');
     draw.selectFeature(drawId);
