@@ -63,23 +63,30 @@ func (s *Server) balance(c echo.Context) error {
 	if band, err = override(band); err != nil {
 		return err
 	}
-	fc := geojson.NewFeatureCollection()
-	for _, g := range loads {
-		f := geojson.NewFeature(g.Geom)
-		f.ID = g.Code
-		gb, err := override(bands[g.Code])
-		if err != nil {
+	// Each grid's band and class first, then the streets crossing the
+	// over-band ones in one query, then the answer.
+	gbs, flags := make([]unit.Band, len(loads)), make([]string, len(loads))
+	var over []string
+	for i, g := range loads {
+		if gbs[i], err = override(bands[g.Code]); err != nil {
 			return err
 		}
-		flag := gb.Flag(g.Kind, g.Households, g.People)
+		if flags[i] = gbs[i].Flag(g.Kind, g.Households, g.People); flags[i] == "over" {
+			over = append(over, g.Code)
+		}
+	}
+	cuts, err := s.opt.Store.StreetCuts(c.Request().Context(), over)
+	if err != nil {
+		return err
+	}
+	fc := geojson.NewFeatureCollection()
+	for i, g := range loads {
+		f := geojson.NewFeature(g.Geom)
+		f.ID = g.Code
 		f.Properties = geojson.Properties{"code": g.Code, "name": g.Name, "kind": g.Kind,
-			"households": g.Households, "people": g.People, "buildings": len(g.Buildings), "flag": flag, "band": gb}
-		if flag == "over" {
-			cuts, err := s.opt.Store.StreetCuts(c.Request().Context(), g.Code)
-			if err != nil {
-				return err
-			}
-			if p, ok := boundary.ProposeSplitAlong(g, cuts); ok {
+			"households": g.Households, "people": g.People, "buildings": len(g.Buildings), "flag": flags[i], "band": gbs[i]}
+		if flags[i] == "over" {
+			if p, ok := boundary.ProposeSplitAlong(g, cuts[g.Code]); ok {
 				split := map[string]any{"line": geojson.NewGeometry(p.Line), "households": p.Households, "street_aligned": p.StreetAligned,
 					"note": "no street crosses the grid with at least 40 % of the households on each side: the line is straight, placed between buildings so each side gets about half"}
 				if p.StreetAligned {

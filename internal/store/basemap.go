@@ -128,32 +128,38 @@ type StreetCut struct {
 	Parts [2]orb.MultiPolygon
 }
 
-// Streets whose line splits the grid into exactly two parts.
+// Streets whose line splits a grid into exactly two parts, for every grid
+// asked at once (at most 50 a grid).
 const streetCutsSQL = `
-WITH g AS (SELECT code, geom FROM units WHERE code = $1 AND level = 4),
+WITH g AS (SELECT code, geom FROM units WHERE code = ANY($1) AND level = 4),
 cut AS (
-    SELECT s.id, s.name, ST_Intersection(s.geom, ST_Buffer(g.geom::geography, 20)::geometry) AS line,
-           ARRAY(SELECT ST_AsBinary(ST_Multi(d.geom)) FROM ST_Dump(ST_Split(g.geom, s.geom)) d) AS parts
-    FROM streets s, g
-    WHERE s.region_code = left(g.code, 6) AND s.geom && g.geom AND ST_Crosses(s.geom, g.geom))
-SELECT name, ST_AsBinary(line), parts FROM cut
-WHERE cardinality(parts) = 2 AND GeometryType(line) = 'LINESTRING'
-ORDER BY id LIMIT 50`
+    SELECT g.code, s.id, s.name, ST_Intersection(s.geom, ST_Buffer(g.geom::geography, 20)::geometry) AS line,
+           ARRAY(SELECT ST_AsBinary(ST_Multi(d.geom)) FROM ST_Dump(ST_Split(g.geom, s.geom)) d) AS parts,
+           row_number() OVER (PARTITION BY g.code ORDER BY s.id) AS k
+    FROM g JOIN streets s ON s.region_code = left(g.code, 6) AND s.geom && g.geom AND ST_Crosses(s.geom, g.geom))
+SELECT code, name, ST_AsBinary(line), parts FROM cut
+WHERE cardinality(parts) = 2 AND GeometryType(line) = 'LINESTRING' AND k <= 50
+ORDER BY code, id`
 
-// StreetCuts lists the streets that cut grid code in two (at most 50).
-func (s *Store) StreetCuts(ctx context.Context, code string) ([]StreetCut, error) {
-	rows, err := s.pool.Query(ctx, streetCutsSQL, code)
+// StreetCuts lists, per grid code, the streets that cut it in two: one
+// query for all the grids a balance answer proposes splits for.
+func (s *Store) StreetCuts(ctx context.Context, codes []string) (map[string][]StreetCut, error) {
+	out := map[string][]StreetCut{}
+	if len(codes) == 0 {
+		return out, nil
+	}
+	rows, err := s.pool.Query(ctx, streetCutsSQL, codes)
 	if err != nil {
-		return nil, fmt.Errorf("store: street cuts of %s: %w", code, err)
+		return nil, fmt.Errorf("store: street cuts: %w", err)
 	}
 	defer rows.Close()
-	var out []StreetCut
 	for rows.Next() {
 		var c StreetCut
+		var code string
 		var line []byte
 		var parts [][]byte
-		if err := rows.Scan(&c.Name, &line, &parts); err != nil {
-			return nil, fmt.Errorf("store: street cuts of %s: %w", code, err)
+		if err := rows.Scan(&code, &c.Name, &line, &parts); err != nil {
+			return nil, fmt.Errorf("store: street cuts: %w", err)
 		}
 		g, err := decodeGeometry(line)
 		if err != nil {
@@ -165,7 +171,7 @@ func (s *Store) StreetCuts(ctx context.Context, code string) ([]StreetCut, error
 				return nil, err
 			}
 		}
-		out = append(out, c)
+		out[code] = append(out[code], c)
 	}
 	return out, rows.Err()
 }
